@@ -1,0 +1,185 @@
+package data
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/paulmach/orb"
+
+	"github.com/borderwatch/borderwatch/geo"
+)
+
+// MaxLimit is the largest page a feature query returns.
+const MaxLimit = 10000
+
+// EventQuery selects events. Empty slices and zero values do not filter.
+type EventQuery struct {
+	BBox       *orb.Bound
+	Interval   geo.Interval
+	Kinds      []string
+	Drugs      []string
+	Agencies   []string
+	Categories []string
+	Synthetic  *bool
+	// Limit is the page size (1..MaxLimit).
+	Limit int
+	// After is the keyset cursor: only events whose id sorts after it.
+	After *uuid.UUID
+	// Count asks for the number of matching events over all pages.
+	Count bool
+}
+
+// EventPage is one page of an event query.
+type EventPage struct {
+	Events []Event
+	// NumberMatched is the number of matching events, or -1 when not counted.
+	NumberMatched int64
+	// Next is the cursor of the next page, nil on the last page.
+	Next *uuid.UUID
+}
+
+// sqlBuilder assembles a WHERE clause from constant fragments and numbered
+// parameters; no value is ever formatted into the SQL text.
+type sqlBuilder struct {
+	conds []string
+	args  []any
+}
+
+func (b *sqlBuilder) arg(v any) string {
+	b.args = append(b.args, v)
+	return "$" + strconv.Itoa(len(b.args))
+}
+
+func (b *sqlBuilder) where(cond string) { b.conds = append(b.conds, cond) }
+
+func (b *sqlBuilder) clause() string {
+	if len(b.conds) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(b.conds, " AND ")
+}
+
+// eventFilter adds q's filters (not the cursor) to b.
+func eventFilter(b *sqlBuilder, q *EventQuery) {
+	if q.BBox != nil {
+		b.where("e.geom && ST_MakeEnvelope(" + b.arg(q.BBox.Min[0]) + ", " + b.arg(q.BBox.Min[1]) + ", " +
+			b.arg(q.BBox.Max[0]) + ", " + b.arg(q.BBox.Max[1]) + ", 4326)")
+	}
+	if !q.Interval.Start.IsZero() {
+		b.where("e.occurred_at >= " + b.arg(q.Interval.Start))
+	}
+	if !q.Interval.End.IsZero() {
+		b.where("e.occurred_at <= " + b.arg(q.Interval.End))
+	}
+	if len(q.Kinds) > 0 {
+		b.where("e.kind = ANY(" + b.arg(q.Kinds) + "::text[])")
+	}
+	if len(q.Agencies) > 0 {
+		b.where("e.agency_id = ANY(" + b.arg(q.Agencies) + "::text[])")
+	}
+	if len(q.Categories) > 0 {
+		b.where("e.category = ANY(" + b.arg(q.Categories) + "::text[])")
+	}
+	if len(q.Drugs) > 0 {
+		b.where("e.items @> ANY(ARRAY(SELECT jsonb_build_array(jsonb_build_object('drug', d)) FROM unnest(" +
+			b.arg(q.Drugs) + "::text[]) AS d))")
+	}
+	if q.Synthetic != nil {
+		b.where("e.synthetic = " + b.arg(*q.Synthetic))
+	}
+}
+
+// ValidateEventQuery checks the enumerated filter values and the limit.
+func ValidateEventQuery(q *EventQuery) error {
+	var fe fieldErrors
+	checkEnum(&fe, "kind", q.Kinds, []string{KindSeizure, KindIncident})
+	checkEnum(&fe, "drug", q.Drugs, Drugs)
+	checkEnum(&fe, "category", q.Categories, Categories)
+	for _, a := range q.Agencies {
+		if !validSlug(a) {
+			fe.add("agency", "%q is not an agency id", truncate(a, 40))
+		}
+	}
+	if q.Limit < 1 || q.Limit > MaxLimit {
+		fe.add("limit", "must be between 1 and %d", MaxLimit)
+	}
+	return fe.err()
+}
+
+func checkEnum(fe *fieldErrors, field string, vals, allowed []string) {
+	for _, v := range vals {
+		if !contains(allowed, v) {
+			fe.add(field, "unknown value %q; must be one of %s", truncate(v, 40), strings.Join(allowed, ", "))
+		}
+	}
+}
+
+func contains(list []string, v string) bool {
+	for _, s := range list {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}
+
+// ListEvents returns one page of events ordered by id, with keyset paging
+// so that deep pages cost the same as the first.
+func (s *Store) ListEvents(ctx context.Context, q EventQuery) (EventPage, error) {
+	if err := ValidateEventQuery(&q); err != nil {
+		return EventPage{}, err
+	}
+	var b sqlBuilder
+	eventFilter(&b, &q)
+	page := EventPage{NumberMatched: -1}
+	if q.Count {
+		if err := s.pool.QueryRow(ctx, "SELECT count(*) FROM events e"+b.clause(), b.args...).Scan(&page.NumberMatched); err != nil {
+			return EventPage{}, fmt.Errorf("count events: %w", mapErr(err))
+		}
+	}
+	if q.After != nil {
+		b.where("e.id > " + b.arg(*q.After))
+	}
+	sql := "SELECT " + eventColumns + " FROM events e" + b.clause() + " ORDER BY e.id LIMIT " + b.arg(q.Limit+1)
+	rows, err := s.pool.Query(ctx, sql, b.args...)
+	if err != nil {
+		return EventPage{}, fmt.Errorf("list events: %w", mapErr(err))
+	}
+	defer rows.Close()
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return EventPage{}, fmt.Errorf("list events: %w", err)
+		}
+		page.Events = append(page.Events, e)
+	}
+	if err := rows.Err(); err != nil {
+		return EventPage{}, fmt.Errorf("list events: %w", mapErr(err))
+	}
+	if len(page.Events) > q.Limit {
+		page.Events = page.Events[:q.Limit]
+		next := page.Events[q.Limit-1].ID
+		page.Next = &next
+	}
+	return page, nil
+}
+
+// EventExtent returns the bounding box and time span of all events; ok is
+// false when there are none.
+func (s *Store) EventExtent(ctx context.Context) (bbox orb.Bound, start, end *string, ok bool, err error) {
+	var minx, miny, maxx, maxy *float64
+	err = s.pool.QueryRow(ctx, `SELECT ST_XMin(x), ST_YMin(x), ST_XMax(x), ST_YMax(x),
+		to_char(t0 AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), to_char(t1 AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+		FROM (SELECT ST_Extent(geom)::geometry AS x, min(occurred_at) AS t0, max(occurred_at) AS t1 FROM events) s`).
+		Scan(&minx, &miny, &maxx, &maxy, &start, &end)
+	if err != nil {
+		return orb.Bound{}, nil, nil, false, fmt.Errorf("event extent: %w", mapErr(err))
+	}
+	if minx == nil {
+		return orb.Bound{}, nil, nil, false, nil
+	}
+	return orb.Bound{Min: orb.Point{*minx, *miny}, Max: orb.Point{*maxx, *maxy}}, start, end, true, nil
+}

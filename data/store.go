@@ -1,0 +1,183 @@
+package data
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/tern/v2/migrate"
+
+	"github.com/borderwatch/borderwatch/migrations"
+)
+
+// ErrNotFound is returned when a requested record does not exist.
+var ErrNotFound = errors.New("not found")
+
+// ErrConflict is returned when a write conflicts with the stored state, e.g.
+// a stale version (If-Match) or a duplicate key.
+var ErrConflict = errors.New("conflict")
+
+// ErrUnavailable is returned when the database cannot be reached.
+var ErrUnavailable = errors.New("database unavailable")
+
+// versionTable is where tern records the applied migration version.
+const versionTable = "schema_version"
+
+// Store is the PostGIS store. It is safe for concurrent use.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+// Config holds connection settings for Open.
+type Config struct {
+	// URL is a PostgreSQL connection string (DATABASE_URL).
+	URL string
+	// MaxConns caps the pool size; 0 keeps pgx's default.
+	MaxConns int32
+	// StatementTimeout is applied to every statement; 0 disables it.
+	StatementTimeout time.Duration
+}
+
+// Open connects to PostgreSQL and returns a Store. It does not migrate.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	pcfg, err := pgxpool.ParseConfig(cfg.URL)
+	if err != nil {
+		return nil, fmt.Errorf("parse database url: %w", err)
+	}
+	if cfg.MaxConns > 0 {
+		pcfg.MaxConns = cfg.MaxConns
+	}
+	if cfg.StatementTimeout > 0 {
+		pcfg.ConnConfig.RuntimeParams["statement_timeout"] = fmt.Sprint(cfg.StatementTimeout.Milliseconds())
+	}
+	pcfg.ConnConfig.RuntimeParams["application_name"] = "borderwatch"
+	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
+	if err != nil {
+		return nil, fmt.Errorf("connect: %w", err)
+	}
+	return &Store{pool: pool}, nil
+}
+
+// NewFromPool wraps an existing pool, as tests do.
+func NewFromPool(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+
+// Close closes the pool.
+func (s *Store) Close() { s.pool.Close() }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.pool.Ping(ctx); err != nil {
+		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	return nil
+}
+
+// Migrate applies every embedded migration not applied yet. Concurrent
+// callers (several replicas starting at once) are serialised by tern's
+// advisory lock.
+func (s *Store) Migrate(ctx context.Context) error {
+	return MigratePool(ctx, s.pool)
+}
+
+// MigratePool applies the embedded migrations through one connection of pool.
+func MigratePool(ctx context.Context, pool *pgxpool.Pool) error {
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate: acquire connection: %w", err)
+	}
+	defer conn.Release()
+	m, err := migrate.NewMigrator(ctx, conn.Conn(), versionTable)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if err := m.LoadMigrations(migrationsFS()); err != nil {
+		return fmt.Errorf("migrate: load: %w", err)
+	}
+	if err := m.Migrate(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+func migrationsFS() fs.FS { return migrations.FS }
+
+// MigrationStatus reports the applied and the latest embedded migration
+// versions.
+func (s *Store) MigrationStatus(ctx context.Context) (applied, latest int32, err error) {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return 0, 0, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	defer conn.Release()
+	m, err := migrate.NewMigrator(ctx, conn.Conn(), versionTable)
+	if err != nil {
+		return 0, 0, fmt.Errorf("migration status: %w", err)
+	}
+	if err := m.LoadMigrations(migrationsFS()); err != nil {
+		return 0, 0, fmt.Errorf("migration status: load: %w", err)
+	}
+	applied, err = m.GetCurrentVersion(ctx)
+	if err != nil {
+		return 0, 0, fmt.Errorf("migration status: %w", err)
+	}
+	return applied, int32(len(m.Migrations)), nil
+}
+
+// inTx runs fn in a transaction and commits it; fn's error rolls back.
+func (s *Store) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return mapErr(err)
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return mapErr(err)
+	}
+	return nil
+}
+
+// mapErr turns driver errors into the package's sentinel errors where the
+// caller can act on them.
+func mapErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return ErrNotFound
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code {
+		case "23505": // unique_violation
+			return fmt.Errorf("%w: %s", ErrConflict, pgErr.Detail)
+		case "23503": // foreign_key_violation
+			return &ValidationError{Fields: []FieldError{{Field: fkField(pgErr.ConstraintName), Reason: "refers to a record that does not exist"}}}
+		case "23514": // check_violation
+			return &ValidationError{Fields: []FieldError{{Field: pgErr.ConstraintName, Reason: "violates a constraint"}}}
+		}
+		return err
+	}
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) {
+		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	return err
+}
+
+func fkField(constraint string) string {
+	switch constraint {
+	case "events_agency_id_fkey", "teams_agency_id_fkey", "offices_agency_id_fkey":
+		return "agency"
+	case "events_joint_operation_id_fkey":
+		return "joint_operation"
+	}
+	return constraint
+}
