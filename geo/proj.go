@@ -39,9 +39,8 @@ type laea struct {
 	lon0Rad      float64
 }
 
-// proj is the one projection the package uses; its constants are computed at
-// compile time's equivalent, package initialisation of a value (no side
-// effects).
+// proj holds the constants of LAEAProj4. It is computed once from constants
+// and never modified.
 var proj = newLAEA(LAEALat0Deg, LAEALon0Deg)
 
 func newLAEA(lat0Deg, lon0Deg float64) laea {
