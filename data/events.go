@@ -367,7 +367,7 @@ func versionOrMissing(ctx context.Context, tx pgx.Tx, id uuid.UUID) error {
 		return mapErr(err)
 	}
 	if exists {
-		return fmt.Errorf("%w: the event was changed by someone else (version mismatch)", ErrConflict)
+		return ErrStale
 	}
 	return ErrNotFound
 }

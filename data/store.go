@@ -22,6 +22,10 @@ var ErrNotFound = errors.New("not found")
 // a stale version (If-Match) or a duplicate key.
 var ErrConflict = errors.New("conflict")
 
+// ErrStale is returned when a conditional write names a version that is no
+// longer the stored one (If-Match failed); nothing is written.
+var ErrStale = errors.New("the record was changed by someone else")
+
 // ErrUnavailable is returned when the database cannot be reached.
 var ErrUnavailable = errors.New("database unavailable")
 

@@ -1,0 +1,107 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/borderwatch/borderwatch/data"
+	"github.com/borderwatch/borderwatch/geo"
+)
+
+// problem is an RFC 9457 problem details body.
+type problem struct {
+	Type          string              `json:"type"`
+	Title         string              `json:"title"`
+	Status        int                 `json:"status"`
+	Detail        string              `json:"detail,omitempty"`
+	Instance      string              `json:"instance,omitempty"`
+	InvalidParams []invalidParam      `json:"invalid_params,omitempty"`
+	RequestID     string              `json:"request_id,omitempty"`
+	Extra         map[string][]string `json:"-"`
+}
+
+// invalidParam names one offending field or parameter.
+type invalidParam struct {
+	Name   string `json:"name"`
+	Reason string `json:"reason"`
+}
+
+// badRequest is a client error raised inside api (body decoding, headers).
+type badRequest struct {
+	status int
+	title  string
+	params []invalidParam
+}
+
+func (e *badRequest) Error() string {
+	if len(e.params) > 0 {
+		return e.title + ": " + e.params[0].Name + ": " + e.params[0].Reason
+	}
+	return e.title
+}
+
+func newBadRequest(name, reason string) *badRequest {
+	return &badRequest{status: http.StatusBadRequest, title: "Invalid request", params: []invalidParam{{Name: name, Reason: reason}}}
+}
+
+// writeError maps err to a status and writes it as application/problem+json.
+// Server errors are logged; their text never reaches the client.
+func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err error) {
+	p := problem{Type: "about:blank", Instance: r.URL.Path, RequestID: middleware.GetReqID(r.Context())}
+	var (
+		verr *data.ValidationError
+		perr *geo.ParamError
+		breq *badRequest
+	)
+	switch {
+	case errors.As(err, &breq):
+		p.Status, p.Title, p.InvalidParams = breq.status, breq.title, breq.params
+	case errors.As(err, &verr):
+		p.Status, p.Title = http.StatusBadRequest, "Invalid request"
+		for _, f := range verr.Fields {
+			p.InvalidParams = append(p.InvalidParams, invalidParam{Name: f.Field, Reason: f.Reason})
+		}
+	case errors.As(err, &perr):
+		p.Status, p.Title = http.StatusBadRequest, "Invalid parameter"
+		p.InvalidParams = []invalidParam{{Name: perr.Param, Reason: perr.Reason}}
+	case errors.Is(err, data.ErrNotFound):
+		p.Status, p.Title = http.StatusNotFound, "Not found"
+	case errors.Is(err, data.ErrStale):
+		p.Status, p.Title = http.StatusPreconditionFailed, "Precondition failed"
+		p.Detail = "the record was changed since you read it; fetch it again (new ETag) and retry"
+	case errors.Is(err, data.ErrConflict):
+		p.Status, p.Title = http.StatusConflict, "Conflict"
+		p.Detail = "a record with the same agency and source_ref exists"
+	case errors.Is(err, data.ErrUnavailable):
+		p.Status, p.Title = http.StatusServiceUnavailable, "Service unavailable"
+		p.Detail = "the database is not reachable; retry later"
+		w.Header().Set("Retry-After", "2")
+	case errors.Is(err, context.DeadlineExceeded):
+		p.Status, p.Title = http.StatusServiceUnavailable, "Timed out"
+		p.Detail = "the request took too long; narrow it or retry later"
+		w.Header().Set("Retry-After", "2")
+	case errors.Is(err, context.Canceled):
+		// The client went away; nobody reads the answer.
+		p.Status, p.Title = 499, "Client closed request"
+	default:
+		p.Status, p.Title = http.StatusInternalServerError, "Internal error"
+		p.Detail = "the error was logged with this request_id"
+	}
+	if p.Status >= 500 && p.Status != http.StatusServiceUnavailable {
+		logger.ErrorContext(r.Context(), "request failed", "request_id", p.RequestID, "error", err.Error())
+	} else if p.Status == http.StatusServiceUnavailable {
+		logger.WarnContext(r.Context(), "request unavailable", "request_id", p.RequestID, "error", err.Error())
+	}
+	if len(p.InvalidParams) > 0 && p.Detail == "" {
+		p.Detail = p.InvalidParams[0].Name + ": " + p.InvalidParams[0].Reason
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(p.Status)
+	_ = json.NewEncoder(w).Encode(p)
+}

@@ -1,0 +1,507 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/google/uuid"
+	"github.com/paulmach/orb"
+
+	"github.com/borderwatch/borderwatch/data"
+	"github.com/borderwatch/borderwatch/geo"
+)
+
+// pointJSON is a GeoJSON Point.
+type pointJSON struct {
+	Type        string    `json:"type"`
+	Coordinates []float64 `json:"coordinates"`
+}
+
+// eventProps are the properties of an event feature, as served and as
+// accepted. Read-only fields (total_kg, drugs, version, created_at,
+// updated_at) are accepted and ignored on writes, so that a feature read
+// with GET can be edited and sent back with PUT.
+type eventProps struct {
+	Kind            string      `json:"kind"`
+	OccurredAt      string      `json:"occurred_at"`
+	TimePrecision   string      `json:"time_precision,omitempty"`
+	AccuracyM       *float64    `json:"accuracy_m"`
+	Place           string      `json:"place,omitempty"`
+	Agency          string      `json:"agency"`
+	Sharing         string      `json:"sharing,omitempty"`
+	SourceRef       string      `json:"source_ref,omitempty"`
+	SourceURL       string      `json:"source_url,omitempty"`
+	Synthetic       bool        `json:"synthetic"`
+	JointOperation  *string     `json:"joint_operation"`
+	Items           []data.Item `json:"items"`
+	TotalKG         *float64    `json:"total_kg,omitempty"`
+	Drugs           *string     `json:"drugs,omitempty"`
+	Category        string      `json:"category,omitempty"`
+	Severity        *int        `json:"severity,omitempty"`
+	PersonsDetained *int        `json:"persons_detained,omitempty"`
+	Notes           string      `json:"notes,omitempty"`
+	Version         *int64      `json:"version,omitempty"`
+	CreatedAt       *string     `json:"created_at,omitempty"`
+	UpdatedAt       *string     `json:"updated_at,omitempty"`
+}
+
+// eventFeature is an event as a GeoJSON Feature.
+type eventFeature struct {
+	Type       string      `json:"type"`
+	ID         *string     `json:"id,omitempty"`
+	Geometry   *pointJSON  `json:"geometry"`
+	Properties *eventProps `json:"properties"`
+	Links      []link      `json:"links,omitempty"`
+}
+
+func eventToFeature(e data.Event) eventFeature {
+	id := e.ID.String()
+	total := e.TotalKG
+	version := e.Version
+	created := e.CreatedAt.UTC().Format(time.RFC3339Nano)
+	updated := e.UpdatedAt.UTC().Format(time.RFC3339Nano)
+	p := &eventProps{
+		Kind: e.Kind, OccurredAt: e.OccurredAt.UTC().Format(time.RFC3339), TimePrecision: e.TimePrecision,
+		AccuracyM: e.AccuracyM, Place: e.Place, Agency: e.AgencyID, Sharing: e.Sharing, SourceRef: e.SourceRef,
+		SourceURL: e.SourceURL, Synthetic: e.Synthetic, Items: e.Items, Category: e.Category,
+		PersonsDetained: e.PersonsDetained, Notes: e.Notes, Version: &version, CreatedAt: &created, UpdatedAt: &updated,
+	}
+	if p.Items == nil {
+		p.Items = []data.Item{}
+	}
+	if e.Kind == data.KindSeizure {
+		p.TotalKG = &total
+		drugs := make([]string, len(e.Items))
+		for i, it := range e.Items {
+			drugs[i] = it.Drug
+		}
+		joined := strings.Join(drugs, ",")
+		p.Drugs = &joined
+	}
+	if e.Severity != 0 {
+		s := e.Severity
+		p.Severity = &s
+	}
+	if e.JointOperationID != nil {
+		s := e.JointOperationID.String()
+		p.JointOperation = &s
+	}
+	return eventFeature{Type: "Feature", ID: &id,
+		Geometry:   &pointJSON{Type: "Point", Coordinates: []float64{e.Location[0], e.Location[1]}},
+		Properties: p}
+}
+
+// featureToEvent converts a decoded feature into an event, naming each
+// offending field it cannot convert.
+func featureToEvent(f eventFeature) (data.Event, error) {
+	var fe []invalidParam
+	bad := func(name, reason string) { fe = append(fe, invalidParam{Name: name, Reason: reason}) }
+	if f.Type != "Feature" {
+		bad("type", `must be "Feature"`)
+	}
+	var e data.Event
+	switch {
+	case f.Geometry == nil:
+		bad("geometry", "required: a GeoJSON Point")
+	case f.Geometry.Type != "Point":
+		bad("geometry.type", `must be "Point"`)
+	case len(f.Geometry.Coordinates) < 2 || len(f.Geometry.Coordinates) > 3:
+		bad("geometry.coordinates", "must be [lon, lat]")
+	default:
+		e.Location = orb.Point{f.Geometry.Coordinates[0], f.Geometry.Coordinates[1]}
+	}
+	if f.Properties == nil {
+		bad("properties", "required")
+		return e, &badRequest{status: http.StatusBadRequest, title: "Invalid request", params: fe}
+	}
+	p := f.Properties
+	e.Kind, e.TimePrecision, e.AccuracyM, e.Place = p.Kind, p.TimePrecision, p.AccuracyM, p.Place
+	e.AgencyID, e.Sharing, e.SourceRef, e.SourceURL = p.Agency, p.Sharing, p.SourceRef, p.SourceURL
+	e.Synthetic, e.Items, e.Category, e.PersonsDetained, e.Notes = p.Synthetic, p.Items, p.Category, p.PersonsDetained, p.Notes
+	if p.Severity != nil {
+		e.Severity = *p.Severity
+		if e.Severity == 0 {
+			bad("severity", "must be an integer from 1 to 5")
+		}
+	}
+	if p.OccurredAt != "" {
+		t, err := parseTime(p.OccurredAt)
+		if err != nil {
+			bad("occurred_at", "not an RFC 3339 date-time or date")
+		}
+		e.OccurredAt = t
+	}
+	if p.JointOperation != nil {
+		id, err := uuid.Parse(*p.JointOperation)
+		if err != nil {
+			bad("joint_operation", "not a UUID")
+		} else {
+			e.JointOperationID = &id
+		}
+	}
+	e.Normalize()
+	if err := e.Validate(); err != nil {
+		var verr *data.ValidationError
+		if errors.As(err, &verr) {
+			for _, f := range verr.Fields {
+				if f.Field == "occurred_at" && hasParam(fe, "occurred_at") {
+					continue
+				}
+				bad(f.Field, f.Reason)
+			}
+		}
+	}
+	if len(fe) > 0 {
+		return e, &badRequest{status: http.StatusBadRequest, title: "Invalid request", params: fe}
+	}
+	return e, nil
+}
+
+func hasParam(ps []invalidParam, name string) bool {
+	for _, p := range ps {
+		if p.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+func parseTime(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, nil
+	}
+	return time.Parse("2006-01-02", s)
+}
+
+// etag is the entity tag of an event version.
+func etag(version int64) string { return `"` + strconv.FormatInt(version, 10) + `"` }
+
+// ifMatchVersion reads the If-Match header that every change of an event
+// must carry: the ETag the client last read (or * for any version).
+func ifMatchVersion(r *http.Request) (*int64, error) {
+	h := strings.TrimSpace(r.Header.Get("If-Match"))
+	if h == "" {
+		return nil, &badRequest{status: http.StatusPreconditionRequired, title: "Precondition required",
+			params: []invalidParam{{Name: "If-Match", Reason: "send the ETag of the version you edited, so that no one else's change is overwritten"}}}
+	}
+	if h == "*" {
+		return nil, nil
+	}
+	h = strings.TrimPrefix(h, "W/")
+	v, err := strconv.ParseInt(strings.Trim(h, `"`), 10, 64)
+	if err != nil {
+		return nil, newBadRequest("If-Match", "not an ETag of this service")
+	}
+	return &v, nil
+}
+
+func eventID(r *http.Request) (uuid.UUID, error) {
+	id, err := uuid.Parse(chi.URLParam(r, "featureId"))
+	if err != nil {
+		return uuid.UUID{}, data.ErrNotFound
+	}
+	return id, nil
+}
+
+func writeEvent(w http.ResponseWriter, r *http.Request, status int, e data.Event) {
+	f := eventToFeature(e)
+	self := baseURL(r) + "/collections/events/items/" + e.ID.String()
+	f.Links = []link{{Href: self, Rel: "self", Type: mediaGeoJSON}, {Href: baseURL(r) + "/collections/events", Rel: "collection", Type: mediaJSON}}
+	w.Header().Set("ETag", etag(e.Version))
+	if status == http.StatusCreated {
+		w.Header().Set("Location", self)
+	}
+	_ = encode(w, status, mediaGeoJSON, f)
+}
+
+// splitList splits a comma-separated filter value.
+func splitList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	parts := strings.Split(s, ",")
+	out := parts[:0]
+	for _, p := range parts {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// parseEventQuery reads the items parameters of the events collection.
+func parseEventQuery(r *http.Request) (data.EventQuery, error) {
+	q := r.URL.Query()
+	if err := checkParams(q, "bbox", "bbox-crs", "datetime", "limit", "cursor", "kind", "drug", "agency", "category", "synthetic", "f"); err != nil {
+		return data.EventQuery{}, err
+	}
+	var eq data.EventQuery
+	var err error
+	if eq.Limit, err = parseLimit(r); err != nil {
+		return eq, err
+	}
+	if eq.BBox, err = parseBBoxParam(r); err != nil {
+		return eq, err
+	}
+	if dt := q.Get("datetime"); dt != "" {
+		if eq.Interval, err = geo.ParseInterval("datetime", dt); err != nil {
+			return eq, err
+		}
+	}
+	if c := q.Get("cursor"); c != "" {
+		id, err := uuid.Parse(c)
+		if err != nil {
+			return eq, newBadRequest("cursor", "malformed; use the next link as given")
+		}
+		eq.After = &id
+	} else {
+		eq.Count = true
+	}
+	eq.Kinds, eq.Drugs = splitList(q.Get("kind")), splitList(q.Get("drug"))
+	eq.Agencies, eq.Categories = splitList(q.Get("agency")), splitList(q.Get("category"))
+	if s := q.Get("synthetic"); s != "" {
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return eq, newBadRequest("synthetic", "must be true or false")
+		}
+		eq.Synthetic = &b
+	}
+	return eq, data.ValidateEventQuery(&eq)
+}
+
+// eventCollection is an items response of the events collection.
+type eventCollection struct {
+	Type           string         `json:"type"`
+	Features       []eventFeature `json:"features"`
+	NumberMatched  *int64         `json:"numberMatched,omitempty"`
+	NumberReturned int            `json:"numberReturned"`
+	TimeStamp      string         `json:"timeStamp"`
+	Links          []link         `json:"links"`
+}
+
+func handleListEvents(logger *slog.Logger, store *data.Store) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		eq, err := parseEventQuery(r)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		page, err := store.ListEvents(r.Context(), eq)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		next := ""
+		if page.Next != nil {
+			next = page.Next.String()
+		}
+		out := eventCollection{Type: "FeatureCollection", Features: make([]eventFeature, len(page.Events)),
+			NumberReturned: len(page.Events), TimeStamp: time.Now().UTC().Format(time.RFC3339), Links: pageLinks(r, next)}
+		if page.NumberMatched >= 0 {
+			out.NumberMatched = &page.NumberMatched
+		}
+		for i, e := range page.Events {
+			out.Features[i] = eventToFeature(e)
+		}
+		_ = encode(w, http.StatusOK, mediaGeoJSON, out)
+	})
+}
+
+func handleGetEvent(logger *slog.Logger, store *data.Store) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := eventID(r)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		e, err := store.GetEvent(r.Context(), id)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		if inm := r.Header.Get("If-None-Match"); inm != "" && inm == etag(e.Version) {
+			w.Header().Set("ETag", etag(e.Version))
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		writeEvent(w, r, http.StatusOK, e)
+	})
+}
+
+func handleCreateEvent(logger *slog.Logger, cfg Config, store *data.Store) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f, err := decode[eventFeature](w, r, cfg.MaxBodyBytes)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		e, err := featureToEvent(f)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		created, err := store.CreateEvent(r.Context(), e)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		writeEvent(w, r, http.StatusCreated, created)
+	})
+}
+
+func handleReplaceEvent(logger *slog.Logger, cfg Config, store *data.Store) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := eventID(r)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		version, err := ifMatchVersion(r)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		f, err := decode[eventFeature](w, r, cfg.MaxBodyBytes)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		if f.ID != nil && *f.ID != id.String() {
+			writeError(w, r, logger, newBadRequest("id", "does not match the URL"))
+			return
+		}
+		e, err := featureToEvent(f)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		updated, err := store.ReplaceEvent(r.Context(), id, e, version)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		writeEvent(w, r, http.StatusOK, updated)
+	})
+}
+
+// handlePatchEvent applies a JSON Merge Patch (RFC 7396) to the event's
+// feature representation, then validates and stores the result.
+func handlePatchEvent(logger *slog.Logger, cfg Config, store *data.Store) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := eventID(r)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		version, err := ifMatchVersion(r)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		body, err := readBody(w, r, cfg.MaxBodyBytes)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		var patch any
+		if err := json.Unmarshal(body, &patch); err != nil {
+			writeError(w, r, logger, jsonError(err))
+			return
+		}
+		if _, ok := patch.(map[string]any); !ok {
+			writeError(w, r, logger, newBadRequest("body", "a merge patch must be a JSON object"))
+			return
+		}
+		cur, err := store.GetEvent(r.Context(), id)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		if version != nil && *version != cur.Version {
+			writeError(w, r, logger, data.ErrStale)
+			return
+		}
+		curJSON, err := json.Marshal(eventToFeature(cur))
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		var doc any
+		if err := json.Unmarshal(curJSON, &doc); err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		merged, err := json.Marshal(mergePatch(doc, patch))
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		var f eventFeature
+		if err := decodeBytes(merged, &f); err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		if f.ID == nil || *f.ID != id.String() {
+			writeError(w, r, logger, newBadRequest("id", "cannot be changed"))
+			return
+		}
+		e, err := featureToEvent(f)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		v := cur.Version
+		updated, err := store.ReplaceEvent(r.Context(), id, e, &v)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		writeEvent(w, r, http.StatusOK, updated)
+	})
+}
+
+// mergePatch applies RFC 7396 JSON Merge Patch semantics.
+func mergePatch(target, patch any) any {
+	p, ok := patch.(map[string]any)
+	if !ok {
+		return patch
+	}
+	t, ok := target.(map[string]any)
+	if !ok {
+		t = map[string]any{}
+	}
+	for k, v := range p {
+		if v == nil {
+			delete(t, k)
+			continue
+		}
+		t[k] = mergePatch(t[k], v)
+	}
+	return t
+}
+
+func handleDeleteEvent(logger *slog.Logger, store *data.Store) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := eventID(r)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		version, err := ifMatchVersion(r)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		if err := store.DeleteEvent(r.Context(), id, version); err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+}

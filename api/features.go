@@ -1,0 +1,123 @@
+package api
+
+import (
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+
+	"github.com/borderwatch/borderwatch/data"
+	"github.com/borderwatch/borderwatch/geo"
+)
+
+// featureCollection is an OGC API items response.
+type featureCollection struct {
+	Type           string             `json:"type"`
+	Features       []*geojson.Feature `json:"features"`
+	NumberMatched  *int64             `json:"numberMatched,omitempty"`
+	NumberReturned int                `json:"numberReturned"`
+	TimeStamp      string             `json:"timeStamp"`
+	Links          []link             `json:"links"`
+}
+
+// parseLimit reads the limit parameter: default 100, at most data.MaxLimit.
+func parseLimit(r *http.Request) (int, error) {
+	s := r.URL.Query().Get("limit")
+	if s == "" {
+		return 100, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > data.MaxLimit {
+		return 0, newBadRequest("limit", "must be an integer from 1 to "+strconv.Itoa(data.MaxLimit))
+	}
+	return n, nil
+}
+
+// parseBBoxParam reads the optional bbox parameter.
+func parseBBoxParam(r *http.Request) (*orb.Bound, error) {
+	s := r.URL.Query().Get("bbox")
+	if s == "" {
+		return nil, nil
+	}
+	if crs := r.URL.Query().Get("bbox-crs"); crs != "" && crs != crs84 {
+		return nil, newBadRequest("bbox-crs", "only "+crs84+" is supported")
+	}
+	b, err := geo.ParseBBox(s)
+	if err != nil {
+		return nil, err
+	}
+	return &b, nil
+}
+
+func handleListFeatures(logger *slog.Logger, store *data.Store) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, ok := data.CollectionByID(chi.URLParam(r, "collectionId"))
+		if !ok {
+			writeError(w, r, logger, data.ErrNotFound)
+			return
+		}
+		q := r.URL.Query()
+		if err := checkParams(q, "bbox", "bbox-crs", "limit", "cursor", "f", "datetime"); err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		limit, err := parseLimit(r)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		bbox, err := parseBBoxParam(r)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		if dt := q.Get("datetime"); dt != "" {
+			// Reference features have no time; a well-formed datetime
+			// selects all of them, a malformed one is still an error.
+			if _, err := geo.ParseInterval("datetime", dt); err != nil {
+				writeError(w, r, logger, err)
+				return
+			}
+		}
+		page, err := store.ListFeatures(r.Context(), c, data.FeatureQuery{BBox: bbox, Limit: limit, After: q.Get("cursor")})
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		fc := featureCollection{Type: "FeatureCollection", Features: make([]*geojson.Feature, 0, len(page.Features)),
+			NumberMatched: &page.NumberMatched, NumberReturned: len(page.Features),
+			TimeStamp: time.Now().UTC().Format(time.RFC3339), Links: pageLinks(r, page.Next)}
+		for _, f := range page.Features {
+			fc.Features = append(fc.Features, refFeature(f))
+		}
+		_ = encode(w, http.StatusOK, mediaGeoJSON, fc)
+	})
+}
+
+func refFeature(f data.Feature) *geojson.Feature {
+	gf := &geojson.Feature{Type: "Feature", ID: f.ID, Properties: f.Properties}
+	if f.Geometry != nil {
+		gf.Geometry = f.Geometry
+	}
+	return gf
+}
+
+func handleGetFeature(logger *slog.Logger, store *data.Store) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, ok := data.CollectionByID(chi.URLParam(r, "collectionId"))
+		if !ok {
+			writeError(w, r, logger, data.ErrNotFound)
+			return
+		}
+		f, err := store.GetFeature(r.Context(), c, chi.URLParam(r, "featureId"))
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		_ = encode(w, http.StatusOK, mediaGeoJSON, refFeature(f))
+	})
+}

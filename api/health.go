@@ -1,0 +1,37 @@
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/borderwatch/borderwatch/data"
+)
+
+// handleHealthz answers 200 while the process is up.
+func handleHealthz() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = encode(w, http.StatusOK, mediaJSON, map[string]string{"status": "ok"})
+	})
+}
+
+// handleReadyz answers 200 when the database is reachable and every
+// migration is applied, 503 otherwise.
+func handleReadyz(logger *slog.Logger, store *data.Store) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		applied, latest, err := store.MigrationStatus(ctx)
+		if err != nil {
+			logger.WarnContext(r.Context(), "not ready", "error", err.Error())
+			_ = encode(w, http.StatusServiceUnavailable, mediaJSON, map[string]string{"status": "database unreachable"})
+			return
+		}
+		if applied < latest {
+			_ = encode(w, http.StatusServiceUnavailable, mediaJSON, map[string]any{"status": "migrations pending", "applied": applied, "latest": latest})
+			return
+		}
+		_ = encode(w, http.StatusOK, mediaJSON, map[string]any{"status": "ready", "migration": applied})
+	})
+}

@@ -1,0 +1,98 @@
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/borderwatch/borderwatch/data"
+)
+
+// Config holds the API's settings.
+type Config struct {
+	// RequestTimeout bounds every request's context.
+	RequestTimeout time.Duration
+	// MaxBodyBytes bounds request bodies.
+	MaxBodyBytes int64
+}
+
+// DefaultConfig returns the settings used when none are given.
+func DefaultConfig() Config {
+	return Config{RequestTimeout: 30 * time.Second, MaxBodyBytes: 1 << 20}
+}
+
+// NewServer builds the HTTP handler: middleware (request id, panic
+// recovery, structured logging, timeout) and every route.
+func NewServer(logger *slog.Logger, cfg Config, store *data.Store) http.Handler {
+	r := chi.NewRouter()
+	r.Use(middleware.RequestID)
+	r.Use(logRequests(logger))
+	r.Use(recoverer(logger))
+	r.Use(timeout(cfg.RequestTimeout))
+	addRoutes(r, logger, cfg, store)
+	return r
+}
+
+// logRequests logs one JSON line per request with its request_id, route
+// pattern, status and duration.
+func logRequests(logger *slog.Logger) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			start := time.Now()
+			ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+			next.ServeHTTP(ww, r)
+			route := chi.RouteContext(r.Context()).RoutePattern()
+			logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
+				slog.String("request_id", middleware.GetReqID(r.Context())),
+				slog.String("method", r.Method),
+				slog.String("route", route),
+				slog.Int("status", ww.Status()),
+				slog.Int64("bytes", int64(ww.BytesWritten())),
+				slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
+			)
+		})
+	}
+}
+
+// recoverer turns a panic in a handler into a 500 problem and a log line.
+func recoverer(logger *slog.Logger) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			defer func() {
+				if v := recover(); v != nil {
+					if v == http.ErrAbortHandler {
+						panic(v)
+					}
+					logger.ErrorContext(r.Context(), "panic", "request_id", middleware.GetReqID(r.Context()), "panic", v)
+					writeError(w, r, logger, errPanic)
+				}
+			}()
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+type panicError struct{}
+
+func (panicError) Error() string { return "handler panicked" }
+
+var errPanic = panicError{}
+
+// timeout bounds each request's context; handlers and queries observe it.
+func timeout(d time.Duration) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if d <= 0 {
+				next.ServeHTTP(w, r)
+				return
+			}
+			ctx, cancel := context.WithTimeout(r.Context(), d)
+			defer cancel()
+			next.ServeHTTP(w, r.WithContext(ctx))
+		})
+	}
+}

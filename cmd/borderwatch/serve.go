@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/borderwatch/borderwatch/api"
+	"github.com/borderwatch/borderwatch/data"
+)
+
+// serveConfig is the validated configuration of `borderwatch serve`.
+type serveConfig struct {
+	addr            string
+	dbURL           string
+	logFormat       string
+	requestTimeout  time.Duration
+	shutdownTimeout time.Duration
+	maxConns        int
+	migrate         bool
+}
+
+func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer) (serveConfig, error) {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c serveConfig
+	fs.StringVar(&c.addr, "addr", envOr(getenv, "ADDR", ":8080"), "listen address (env ADDR)")
+	fs.StringVar(&c.dbURL, "db", getenv("DATABASE_URL"), "PostgreSQL connection string (env DATABASE_URL)")
+	fs.StringVar(&c.logFormat, "log-format", envOr(getenv, "LOG_FORMAT", "json"), "json or text (env LOG_FORMAT)")
+	fs.DurationVar(&c.requestTimeout, "request-timeout", 30*time.Second, "upper bound of every request")
+	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 20*time.Second, "how long SIGTERM waits for in-flight requests")
+	fs.IntVar(&c.maxConns, "max-conns", 0, "database pool size (0: pgx default)")
+	fs.BoolVar(&c.migrate, "migrate", true, "apply pending migrations at start")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if c.dbURL == "" {
+		return c, errors.New("no database: set -db or DATABASE_URL")
+	}
+	if c.logFormat != "json" && c.logFormat != "text" {
+		return c, fmt.Errorf("-log-format must be json or text, not %q", c.logFormat)
+	}
+	if c.requestTimeout <= 0 {
+		return c, errors.New("-request-timeout must be positive")
+	}
+	return c, nil
+}
+
+func newLogger(format string, w io.Writer) *slog.Logger {
+	if format == "text" {
+		return slog.New(slog.NewTextHandler(w, nil))
+	}
+	return slog.New(slog.NewJSONHandler(w, nil))
+}
+
+func openStore(ctx context.Context, dbURL string, maxConns int, stmtTimeout time.Duration) (*data.Store, error) {
+	store, err := data.Open(ctx, data.Config{URL: dbURL, MaxConns: int32(maxConns), StatementTimeout: stmtTimeout})
+	if err != nil {
+		return nil, err
+	}
+	if err := store.Ping(ctx); err != nil {
+		store.Close()
+		return nil, err
+	}
+	return store, nil
+}
+
+func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := parseServeFlags(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	logger := newLogger(cfg.logFormat, stdout)
+	store, err := openStore(ctx, cfg.dbURL, cfg.maxConns, cfg.requestTimeout)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if cfg.migrate {
+		if err := store.Migrate(ctx); err != nil {
+			return err
+		}
+	}
+	acfg := api.DefaultConfig()
+	acfg.RequestTimeout = cfg.requestTimeout
+	srv := &http.Server{
+		Addr:              cfg.addr,
+		Handler:           api.NewServer(logger, acfg, store),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      cfg.requestTimeout + 30*time.Second,
+		IdleTimeout:       120 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	logger.Info("serving", "addr", ln.Addr().String())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down: draining in-flight requests")
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+func runMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dbURL := fs.String("db", getenv("DATABASE_URL"), "PostgreSQL connection string (env DATABASE_URL)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *dbURL == "" {
+		return errors.New("no database: set -db or DATABASE_URL")
+	}
+	store, err := openStore(ctx, *dbURL, 2, 0)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if err := store.Migrate(ctx); err != nil {
+		return err
+	}
+	applied, _, err := store.MigrationStatus(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "database at migration %d\n", applied)
+	return nil
+}

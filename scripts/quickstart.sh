@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# One command from a fresh clone to a running Borderwatch: installs
+# PostgreSQL and PostGIS if missing, starts them, creates the database,
+# builds the binary, migrates, loads the reference geodata, the real reported
+# seizures and a synthetic history, and serves the web client and API on
+# :8080 (ADDR to change it). Set DATABASE_URL to use your own PostGIS.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+command -v go >/dev/null || { echo "Go 1.26 or newer is required (https://go.dev/dl/)" >&2; exit 1; }
+DATABASE_URL=$(scripts/setup-db.sh | tail -1)
+export DATABASE_URL
+echo "[quickstart] building" >&2
+go build -o bin/borderwatch ./cmd/borderwatch
+bin/borderwatch migrate
+bin/borderwatch demo --events "${DEMO_EVENTS:-20000}" --seed "${DEMO_SEED:-1}"
+echo "[quickstart] serving on ${ADDR:-:8080} — open http://127.0.0.1:${ADDR##*:}/ (Ctrl-C stops)" >&2
+exec bin/borderwatch serve

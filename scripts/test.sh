@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Runs every test of Borderwatch: go vet, gofmt, the unit and PostGIS
+# integration tests with the race detector, short fuzz runs of every fuzz
+# target, and the browser end-to-end tests. Installs PostgreSQL, PostGIS and
+# Chromium if missing (Debian/Ubuntu). Use TEST_DATABASE_URL to point the
+# integration tests at your own PostGIS server (each test gets a fresh
+# database on it).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CI=${CI:-}
+
+step() { printf '\n== %s\n' "$*"; }
+
+if [ -z "${TEST_DATABASE_URL:-}" ]; then
+  step "database"
+  base=$(DATABASE_URL= BORDERWATCH_DB=borderwatch_test scripts/setup-db.sh | tail -1)
+  export TEST_DATABASE_URL=$base
+fi
+
+step "gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './web/node_modules/*'))
+if [ -n "$unformatted" ]; then echo "gofmt would change:"; echo "$unformatted"; exit 1; fi
+
+step "go vet"
+go vet ./...
+
+step "go test -race"
+CI=${CI:-1} go test -race -count=1 -timeout 25m ./...
+
+step "fuzz (short runs)"
+FUZZTIME=${FUZZTIME:-8s}
+for f in $(grep -l '^func Fuzz' $(git ls-files '*_test.go' 2>/dev/null || find . -name '*_test.go')); do
+  pkg=./$(dirname "$f")
+  for name in $(grep -o '^func Fuzz[A-Za-z0-9_]*' "$f" | sed 's/^func //'); do
+    echo "fuzz $pkg $name ($FUZZTIME)"
+    go test -run='^$' -fuzz="^${name}\$" -fuzztime="$FUZZTIME" "$pkg" >/tmp/bw-fuzz.log 2>&1 || { cat /tmp/bw-fuzz.log; exit 1; }
+  done
+done
+
+if [ -x web/e2e/run.sh ]; then
+  step "browser end-to-end"
+  web/e2e/run.sh
+fi
+step "all tests passed"
