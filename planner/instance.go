@@ -110,6 +110,9 @@ func ParseInstance(r io.Reader) (*Instance, error) {
 	wantPoints := -1
 	if _, err := strconv.ParseFloat(lines[0].fields[0], 64); err != nil {
 		in.Format = FormatTOP
+		if !strings.EqualFold(lines[0].fields[0], "n") {
+			return nil, perr(lines[0], "want an OP header \"Tmax P\" or a TOP header \"n N\", got %q", strings.Join(lines[0].fields, " "))
+		}
 		if len(lines) < 3 {
 			return nil, perr(lines[len(lines)-1], "TOP header needs the lines \"n N\", \"m M\" and \"tmax T\"")
 		}

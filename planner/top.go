@@ -30,7 +30,9 @@ type Team struct {
 // plan collects the score of every node visited by at least one team.
 // The start and end nodes of the teams are never targets.
 type Problem struct {
-	// Travel is the default travel-cost matrix over all nodes.
+	// Travel is the default travel-cost matrix over all nodes. Matrices
+	// should satisfy the triangle inequality, as shortest-path matrices do;
+	// on others plans stay feasible but may be far from the best.
 	Travel *Matrix
 	// Score is the score of each node; nodes with score 0 are never visited.
 	Score []float64
@@ -399,6 +401,20 @@ func (s *solver) insertAt(st *state, t, pos, v int) {
 	st.lens[t] = s.routeLen(t, st.routes[t])
 }
 
+// tryRemove removes the node at pos from route t unless that would break
+// the budget, which can happen on matrices without the triangle inequality.
+func (s *solver) tryRemove(st *state, t, pos int) bool {
+	r := st.routes[t]
+	m := s.mats[t]
+	a, v, b := r[pos-1], r[pos], r[pos+1]
+	if st.lens[t]-(m.At(a, v)+m.At(v, b)-m.At(a, b)+s.dwell[v]) > s.budget[t]+feasEps {
+		return false
+	}
+	s.rem = append(s.rem, v)
+	s.removeAt(st, t, pos)
+	return true
+}
+
 func (s *solver) removeAt(st *state, t, pos int) {
 	v := st.routes[t][pos]
 	st.routes[t] = slices.Delete(st.routes[t], pos, pos+1)
@@ -560,7 +576,8 @@ func (s *solver) interRoute(st *state) bool {
 					r2 := st.routes[t2]
 					// Relocate v into t2.
 					in := s.bestInsertion(st, t2, v)
-					if in.pos > 0 && st.lens[t2]+in.delta <= s.budget[t2]+feasEps && in.delta < rm1-1e-9 {
+					if in.pos > 0 && st.lens[t2]+in.delta <= s.budget[t2]+feasEps && in.delta < rm1-1e-9 &&
+						st.lens[t1]-rm1 <= s.budget[t1]+feasEps {
 						s.removeAt(st, t1, i)
 						s.insertAt(st, t2, in.pos, v)
 						improved, changed = true, true
@@ -684,17 +701,19 @@ func (s *solver) shake(st *state, strength int) {
 			k := min(strength, inner)
 			pos := 1 + s.rng.IntN(inner-k+1)
 			for range k {
-				s.rem = append(s.rem, st.routes[t][pos])
-				s.removeAt(st, t, pos)
+				if !s.tryRemove(st, t, pos) {
+					pos++
+				}
+				if pos >= len(st.routes[t])-1 {
+					break
+				}
 			}
 		}
 	case 1: // random targets
 		for range strength * len(st.routes) {
 			t := s.rng.IntN(len(st.routes))
 			if inner := len(st.routes[t]) - 2; inner > 0 {
-				pos := 1 + s.rng.IntN(inner)
-				s.rem = append(s.rem, st.routes[t][pos])
-				s.removeAt(st, t, pos)
+				s.tryRemove(st, t, 1+s.rng.IntN(inner))
 			}
 		}
 	default: // the targets with the worst score per saved duration
@@ -713,9 +732,7 @@ func (s *solver) shake(st *state, strength int) {
 		}
 		sort.Slice(cs, func(i, j int) bool { return cs[i].ratio < cs[j].ratio })
 		for _, c := range cs[:min(len(cs), strength*len(st.routes))] {
-			pos := slices.Index(st.routes[c.t], c.v)
-			s.rem = append(s.rem, c.v)
-			s.removeAt(st, c.t, pos)
+			s.tryRemove(st, c.t, slices.Index(st.routes[c.t], c.v))
 		}
 	}
 	for _, v := range s.rem {
