@@ -1,0 +1,404 @@
+package geo
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+	"sync"
+
+	"github.com/paulmach/orb"
+)
+
+// Limits and defaults of the hotspot engine.
+const (
+	// DefaultMaxCells is the default limit on the number of cells of one
+	// analysis.
+	DefaultMaxCells = 200_000
+	// MaxCellsLimit is the largest limit a query may ask for.
+	MaxCellsLimit = 2_000_000
+	// MaxRadiusCells bounds radius_m and bandwidth_m to this many cell_m.
+	MaxRadiusCells = 50
+	// MinCellM is the smallest cell_m accepted.
+	MinCellM = 100.0
+)
+
+// Method is a hotspot method.
+type Method uint8
+
+// Hotspot methods.
+const (
+	// MethodGiStar is Getis–Ord Gi* with FDR confidence bins.
+	MethodGiStar Method = iota + 1
+	// MethodKDE is quartic kernel density.
+	MethodKDE
+)
+
+var methodNames = [...]string{MethodGiStar: "gistar", MethodKDE: "kde"}
+
+// String returns the query name of m ("gistar", "kde").
+func (m Method) String() string { return enumName(methodNames[:], uint8(m)) }
+
+// ParseMethod returns the Method named s ("gistar", "kde").
+func ParseMethod(s string) (Method, bool) {
+	v, ok := enumParse(methodNames[:], s)
+	return Method(v), ok
+}
+
+// ValueKind is what a cell's value measures.
+type ValueKind uint8
+
+// Value kinds.
+const (
+	// ValueCount counts the events in a cell.
+	ValueCount ValueKind = iota + 1
+	// ValueKG sums the seized kilograms in a cell (of Filter.Drugs when set).
+	ValueKG
+)
+
+var valueNames = [...]string{ValueCount: "count", ValueKG: "kg"}
+
+// String returns the query name of v ("count", "kg").
+func (v ValueKind) String() string { return enumName(valueNames[:], uint8(v)) }
+
+// ParseValueKind returns the ValueKind named s ("count", "kg").
+func ParseValueKind(s string) (ValueKind, bool) {
+	v, ok := enumParse(valueNames[:], s)
+	return ValueKind(v), ok
+}
+
+// HotspotQuery asks for a hotspot surface over an area.
+type HotspotQuery struct {
+	Method Method    // zero means MethodGiStar
+	Value  ValueKind // zero means ValueCount
+	// CellM is the centre-to-centre distance of the hexagons in metres.
+	CellM float64
+	// RadiusM is the Gi* distance band: the cells whose centres lie within
+	// it, the cell itself included, are its neighbours. At least CellM.
+	RadiusM float64
+	// BandwidthM is the KDE bandwidth in metres.
+	BandwidthM float64
+	Filter     Filter
+	Area       Area
+	// MaxCells limits the number of cells in the area (0: DefaultMaxCells).
+	MaxCells int
+	// MinBin returns only Gi* cells with |gi_bin| ≥ MinBin (0: all cells,
+	// zeros included).
+	MinBin int
+}
+
+// HotspotCell is one cell of a hotspot result.
+type HotspotCell struct {
+	Hex      Hex
+	XM, YM   float64  // centre in LAEA metres
+	Lon, Lat float64  // centre in WGS84 degrees
+	Ring     orb.Ring // outline in lon/lat; shared, do not modify
+	Value    float64  // count or kg
+	Count    int      // number of events in the cell
+	GiZ      float64  // Gi* z-score (gistar)
+	GiP      float64  // two-sided p-value (gistar)
+	GiBin    int8     // FDR confidence bin −3…3 (gistar)
+	Neighbor int      // number of cells in the distance band, itself included (gistar)
+	Density  float64  // events (or kg) per km² (kde)
+	_        struct{} // keep composite literals keyed
+}
+
+// HotspotResult is the answer to a HotspotQuery. NCells, Mean and Std
+// describe the whole analysis area (every cell, zeros included), whatever
+// MinBin returns.
+type HotspotResult struct {
+	Query   HotspotQuery
+	NCells  int
+	Mean    float64 // of the cell values (gistar) or densities (kde)
+	Std     float64 // population standard deviation of the same
+	Total   float64 // sum of the values over the area
+	Events  int     // number of events in the area that passed the filter
+	Cells   []HotspotCell
+	Version uint64 // Index.Version the result was computed on
+}
+
+// normalize fills defaults and validates q; errors are *ParamError.
+func (q *HotspotQuery) normalize() error {
+	if q.Method == 0 {
+		q.Method = MethodGiStar
+	}
+	if q.Method.String() == "" {
+		return &ParamError{Param: "method", Reason: "must be gistar or kde"}
+	}
+	if q.Value == 0 {
+		q.Value = ValueCount
+	}
+	if q.Value.String() == "" {
+		return &ParamError{Param: "value", Reason: "must be count or kg"}
+	}
+	if err := checkCellM(q.CellM); err != nil {
+		return err
+	}
+	switch q.Method {
+	case MethodGiStar:
+		if err := checkRadius("radius_m", q.RadiusM, q.CellM); err != nil {
+			return err
+		}
+		if q.MinBin < 0 || q.MinBin > 3 {
+			return &ParamError{Param: "min_bin", Reason: "must be 0, 1, 2 or 3"}
+		}
+	case MethodKDE:
+		if err := checkRadius("bandwidth_m", q.BandwidthM, q.CellM); err != nil {
+			return err
+		}
+		if q.MinBin != 0 {
+			return &ParamError{Param: "min_bin", Reason: "applies to method=gistar only"}
+		}
+	}
+	return checkMaxCells(&q.MaxCells)
+}
+
+func checkCellM(cellM float64) error {
+	if !(cellM >= MinCellM) || math.IsInf(cellM, 0) || cellM > 1e6 {
+		return &ParamError{Param: "cell_m", Reason: fmt.Sprintf("must be a number of metres in [%g, 1e6]", MinCellM)}
+	}
+	return nil
+}
+
+func checkRadius(param string, r, cellM float64) error {
+	switch {
+	case math.IsNaN(r) || r < 0:
+		return &ParamError{Param: param, Reason: "must be a non-negative number of metres"}
+	case r < cellM:
+		return &ParamError{Param: param, Reason: "must be at least cell_m"}
+	case r > MaxRadiusCells*cellM:
+		return &ParamError{Param: param, Reason: fmt.Sprintf("must be at most %d × cell_m", MaxRadiusCells)}
+	}
+	return nil
+}
+
+func checkMaxCells(m *int) error {
+	if *m == 0 {
+		*m = DefaultMaxCells
+	}
+	if *m < 1 || *m > MaxCellsLimit {
+		return &ParamError{Param: "max_cells", Reason: fmt.Sprintf("must be in [1, %d]", MaxCellsLimit)}
+	}
+	return nil
+}
+
+// grid returns the cached analysis grid of area for (cellM, radiusM),
+// building it on first use. It fails with a *ParamError naming max_cells
+// when the area has more than maxCells cells.
+func (ix *Index) grid(area *Area, cellM, radiusM float64, maxCells int) (*areaGrid, error) {
+	if err := area.validate(); err != nil {
+		return nil, err
+	}
+	key := gridKey{cellM: cellM, radiusM: radiusM, area: area.key()}
+	ag, err := ix.grids.get(key, func() (*areaGrid, error) {
+		b, cells, err := area.projected()
+		if err != nil {
+			return nil, err
+		}
+		g := HexGrid{CellM: cellM}
+		// Refuse before enumerating: the cells of the bounding box bound
+		// the work.
+		if est := (b.Max[0] - b.Min[0]) * (b.Max[1] - b.Min[1]) / g.CellAreaM2(); est > 64*float64(MaxCellsLimit) {
+			return nil, tooManyCells(int(math.Min(est, math.MaxInt32)), MaxCellsLimit)
+		}
+		hexes := cells(g)
+		if len(hexes) > MaxCellsLimit {
+			return nil, tooManyCells(len(hexes), MaxCellsLimit)
+		}
+		return newAreaGrid(g, hexes, radiusM), nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(ag.cells) > maxCells {
+		return nil, tooManyCells(len(ag.cells), maxCells)
+	}
+	if len(ag.cells) == 0 {
+		return nil, &ParamError{Param: "area", Reason: "no cell centre lies in the area; use a larger area or smaller cell_m"}
+	}
+	return ag, nil
+}
+
+func tooManyCells(n, limit int) error {
+	return &ParamError{Param: "max_cells", Reason: fmt.Sprintf("the area has %d cells, more than the limit %d; use a larger cell_m or a smaller area", n, limit)}
+}
+
+// binEvents adds up, per cell of ag, the events that pass cf: their count
+// and their value (1 or kg). It makes one pass over the index's columns,
+// split across CPUs. The caller holds the read lock.
+func (st *store) binEvents(ag *areaGrid, cf *compiledFilter, value ValueKind) (vals []float64, counts []int32) {
+	n := len(st.attr)
+	nc := len(ag.cells)
+	p := max(1, min(runtime.GOMAXPROCS(0), n/16384))
+	partV := make([][]float64, p)
+	partC := make([][]int32, p)
+	var wg sync.WaitGroup
+	for w := 0; w < p; w++ {
+		lo, hi := n*w/p, n*(w+1)/p
+		v := make([]float64, nc)
+		c := make([]int32, nc)
+		partV[w], partC[w] = v, c
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			st.binRange(ag, cf, value, lo, hi, v, c)
+		}()
+	}
+	wg.Wait()
+	vals, counts = partV[0], partC[0]
+	for w := 1; w < p; w++ {
+		for i := range vals {
+			vals[i] += partV[w][i]
+			counts[i] += partC[w][i]
+		}
+	}
+	return vals, counts
+}
+
+func (st *store) binRange(ag *areaGrid, cf *compiledFilter, value ValueKind, lo, hi int, vals []float64, counts []int32) {
+	b := ag.bound
+	g := ag.grid
+	xy := st.xy[lo:hi]
+	for k := range xy {
+		p := xy[k]
+		if p[0] < b.Min[0] || p[0] > b.Max[0] || p[1] < b.Min[1] || p[1] > b.Max[1] {
+			continue
+		}
+		slot := lo + k
+		if !cf.match(st, slot) {
+			continue
+		}
+		i := ag.index(g.Cell(p[0], p[1]))
+		if i < 0 {
+			continue
+		}
+		counts[i]++
+		if value == ValueKG {
+			vals[i] += cf.kg(st, slot)
+		}
+	}
+	if value == ValueCount {
+		for i, c := range counts {
+			vals[i] = float64(c)
+		}
+	}
+}
+
+// HotSpots computes a hotspot surface over the hexagonal cells of q.Area:
+//
+//   - method gistar: the value of every cell (event count, or kg), the
+//     Getis–Ord Gi* z-score of each cell with binary weights over the cells
+//     within q.RadiusM (GiStar), the two-sided p-value (PValue) and the
+//     FDR confidence bin over all cells of the area (FDRBins). Zero cells
+//     are part of the area, so they enter the mean and variance.
+//   - method kde: the quartic kernel density (QuarticKernel) per km² at
+//     every cell centre, with bandwidth q.BandwidthM, of the events (count)
+//     or their kg, over all events that pass the filter, also those outside
+//     the area.
+//
+// The area's grid, neighbour lists and cell outlines are cached in the
+// index per (cell_m, radius_m, area). Invalid parameters give a
+// *ParamError naming the parameter.
+func HotSpots(ix *Index, q HotspotQuery) (HotspotResult, error) {
+	if err := q.normalize(); err != nil {
+		return HotspotResult{}, err
+	}
+	cf, err := q.Filter.compile()
+	if err != nil {
+		return HotspotResult{}, err
+	}
+	radius := q.RadiusM
+	if q.Method == MethodKDE {
+		radius = q.CellM // the neighbour lists are unused; share grids
+	}
+	ag, err := ix.grid(&q.Area, q.CellM, radius, q.MaxCells)
+	if err != nil {
+		return HotspotResult{}, err
+	}
+	res := HotspotResult{Query: q, NCells: len(ag.cells)}
+	ix.mu.RLock()
+	res.Version = ix.version
+	vals, counts := ix.st.binEvents(ag, &cf, q.Value)
+	var dens []float64
+	if q.Method == MethodKDE {
+		dens = ix.st.kde(ag, &cf, q.Value, q.BandwidthM)
+	}
+	ix.mu.RUnlock()
+	for i, c := range counts {
+		res.Events += int(c)
+		res.Total += vals[i]
+	}
+	lonLat, rings := ag.geometry()
+	cell := func(i int) HotspotCell {
+		return HotspotCell{Hex: ag.cells[i], XM: ag.xy[i][0], YM: ag.xy[i][1], Lon: lonLat[i][0], Lat: lonLat[i][1],
+			Ring: rings[i], Value: vals[i], Count: int(counts[i])}
+	}
+	if q.Method == MethodKDE {
+		res.Mean, res.Std = meanStd(dens)
+		res.Cells = make([]HotspotCell, len(ag.cells))
+		for i := range res.Cells {
+			res.Cells[i] = cell(i)
+			res.Cells[i].Density = dens[i]
+		}
+		return res, nil
+	}
+	z := make([]float64, len(vals))
+	res.Mean, res.Std = GiStar(vals, ag.nb, z)
+	p := make([]float64, len(z))
+	for i, v := range z {
+		p[i] = PValue(v)
+	}
+	c99, c95, c90 := FDRCutoffs(p)
+	for i := range z {
+		bin := BinOf(z[i], p[i], c99, c95, c90)
+		if int(absInt(int(bin))) < q.MinBin {
+			continue
+		}
+		c := cell(i)
+		c.GiZ, c.GiP, c.GiBin = z[i], p[i], bin
+		c.Neighbor = len(ag.nb.Of(i))
+		res.Cells = append(res.Cells, c)
+	}
+	return res, nil
+}
+
+func meanStd(x []float64) (mean, std float64) {
+	if len(x) == 0 {
+		return 0, 0
+	}
+	var s, s2 float64
+	for _, v := range x {
+		s += v
+		s2 += v * v
+	}
+	n := float64(len(x))
+	mean = s / n
+	return mean, math.Sqrt(math.Max(0, s2/n-mean*mean))
+}
+
+// kde evaluates the quartic kernel density per km² at every cell centre of
+// ag from the events that pass cf, found in the R-tree within bandwidthM.
+// The caller holds the read lock.
+func (st *store) kde(ag *areaGrid, cf *compiledFilter, value ValueKind, bandwidthM float64) []float64 {
+	out := make([]float64, len(ag.cells))
+	parallelRange(len(ag.cells), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			c := ag.xy[i]
+			var s float64
+			searchDisk(&st.tree, c, bandwidthM, func(slot uint32) {
+				p := st.xy[slot]
+				dx, dy := p[0]-c[0], p[1]-c[1]
+				d2 := dx*dx + dy*dy
+				if d2 >= bandwidthM*bandwidthM || !cf.match(st, int(slot)) {
+					return
+				}
+				w := 1.0
+				if value == ValueKG {
+					w = cf.kg(st, int(slot))
+				}
+				s += w * QuarticKernel(d2, bandwidthM)
+			})
+			out[i] = s * 1e6
+		}
+	})
+	return out
+}

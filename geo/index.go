@@ -1,0 +1,680 @@
+package geo
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"math/bits"
+	"sync"
+	"time"
+
+	"github.com/paulmach/orb"
+	"github.com/tidwall/rtree"
+)
+
+// Index is the in-memory spatial index of events. Each event is stored once,
+// column by column (ID, lon/lat, LAEA metres, time, attributes, items), and
+// its projected point is kept in an R-tree of float32 rectangles that yields
+// candidates; exact float64 coordinates decide. The zero Index is empty and
+// ready to use; it is safe for concurrent use (a sync.RWMutex guards it).
+// Callbacks run under the read lock and must not call the Index's writing
+// methods.
+type Index struct {
+	mu sync.RWMutex
+	st store
+	// version counts modifications; analyses cache derived data per version.
+	version uint64
+	grids   gridCache
+}
+
+// attr packs an event's small attributes into eight bytes.
+type attr struct {
+	kind     Kind
+	category Category
+	severity uint8
+	sharing  Sharing
+	drugs    uint8 // bit d−1 set when an item has drug d
+	nItems   uint8
+	agency   uint16
+}
+
+// store holds the columns. Slot i is live when attr[i].kind != 0.
+type store struct {
+	tree    rtree.RTreeGN[float32, uint32]
+	ids     [][16]byte
+	ll      [][2]float64 // lon, lat degrees
+	xy      [][2]float64 // LAEA metres
+	at      []int64      // Unix nanoseconds
+	attr    []attr
+	kg      []float32 // summed kg of all items
+	itemOff []uint32
+	items   []Item
+	garbage int // items no longer referenced
+	free    []uint32
+	live    int
+	table   []uint32 // open addressing, linear probing: slot+1, 0 = empty
+}
+
+// maxItems is the largest number of items an event may carry.
+const maxItems = 255
+
+// Len returns the number of events in the index.
+func (ix *Index) Len() int {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	return ix.st.live
+}
+
+// Version returns a number that changes whenever the index's contents do, so
+// callers can cache results per version.
+func (ix *Index) Version() uint64 {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	return ix.version
+}
+
+func checkEvent(e *Event) error {
+	switch {
+	case !ValidLonLat(orb.Point{e.Lon, e.Lat}):
+		return fmt.Errorf("event %x: invalid lon/lat %v, %v", e.ID, e.Lon, e.Lat)
+	case e.Kind.String() == "":
+		return fmt.Errorf("event %x: invalid kind %d", e.ID, e.Kind)
+	case e.Category != 0 && e.Category.String() == "":
+		return fmt.Errorf("event %x: invalid category %d", e.ID, e.Category)
+	case e.Sharing != 0 && e.Sharing.String() == "":
+		return fmt.Errorf("event %x: invalid sharing level %d", e.ID, e.Sharing)
+	case len(e.Items) > maxItems:
+		return fmt.Errorf("event %x: %d items, at most %d", e.ID, len(e.Items), maxItems)
+	case e.At.Year() < 1700 || e.At.Year() > 2200:
+		return fmt.Errorf("event %x: time %v out of range", e.ID, e.At)
+	}
+	for _, it := range e.Items {
+		if it.Drug.String() == "" {
+			return fmt.Errorf("event %x: invalid drug %d", e.ID, it.Drug)
+		}
+		if !(it.KG >= 0) || math.IsInf(float64(it.KG), 0) {
+			return fmt.Errorf("event %x: invalid mass %v kg", e.ID, it.KG)
+		}
+	}
+	return nil
+}
+
+// Load replaces the whole contents of the index with events. Later events
+// win over earlier ones with the same ID. The new index is built without
+// holding the lock and swapped in, so queries keep running meanwhile.
+func (ix *Index) Load(events []Event) error {
+	for i := range events {
+		if err := checkEvent(&events[i]); err != nil {
+			return err
+		}
+	}
+	var st store
+	n := len(events)
+	nItems := 0
+	for i := range events {
+		nItems += len(events[i].Items)
+	}
+	st.ids = make([][16]byte, 0, n)
+	st.ll = make([][2]float64, 0, n)
+	st.xy = make([][2]float64, 0, n)
+	st.at = make([]int64, 0, n)
+	st.attr = make([]attr, 0, n)
+	st.kg = make([]float32, 0, n)
+	st.itemOff = make([]uint32, 0, n)
+	st.items = make([]Item, 0, nItems)
+	st.table = make([]uint32, tableSize(n))
+	for i := range events {
+		e := &events[i]
+		if slot, ok := st.lookup(e.ID); ok {
+			st.set(slot, e)
+			continue
+		}
+		st.appendSlot(e)
+	}
+	st.buildTree()
+	ix.mu.Lock()
+	ix.st = st
+	ix.version++
+	ix.mu.Unlock()
+	return nil
+}
+
+// Upsert inserts e or replaces the event with the same ID.
+func (ix *Index) Upsert(e Event) error {
+	if err := checkEvent(&e); err != nil {
+		return err
+	}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	st := &ix.st
+	if slot, ok := st.lookup(e.ID); ok {
+		old := st.xy[slot]
+		st.tree.Delete(rectOf(old), rectOf(old), slot)
+		st.set(slot, &e)
+		st.tree.Insert(rectOf(st.xy[slot]), rectOf(st.xy[slot]), slot)
+	} else {
+		var slot uint32
+		if k := len(st.free); k > 0 {
+			slot = st.free[k-1]
+			st.free = st.free[:k-1]
+			st.set(slot, &e)
+			st.live++
+			st.insertID(e.ID, slot)
+		} else {
+			slot = st.appendSlot(&e)
+		}
+		st.tree.Insert(rectOf(st.xy[slot]), rectOf(st.xy[slot]), slot)
+	}
+	st.maybeCompactItems()
+	ix.version++
+	return nil
+}
+
+// Delete removes the event with the given ID and reports whether it was
+// there.
+func (ix *Index) Delete(id [16]byte) bool {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	st := &ix.st
+	slot, ok := st.lookup(id)
+	if !ok {
+		return false
+	}
+	p := st.xy[slot]
+	st.tree.Delete(rectOf(p), rectOf(p), slot)
+	st.removeID(id)
+	st.garbage += int(st.attr[slot].nItems)
+	st.attr[slot] = attr{}
+	st.ids[slot] = [16]byte{}
+	st.free = append(st.free, slot)
+	st.live--
+	st.maybeCompactItems()
+	ix.version++
+	return true
+}
+
+// Get returns the event with the given ID.
+func (ix *Index) Get(id [16]byte) (Event, bool) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	slot, ok := ix.st.lookup(id)
+	if !ok {
+		return Event{}, false
+	}
+	var e Event
+	ix.st.event(slot, &e)
+	e.Items = append([]Item(nil), e.Items...)
+	return e, true
+}
+
+func rectOf(p [2]float64) [2]float32 { return [2]float32{float32(p[0]), float32(p[1])} }
+
+// appendSlot stores e in a new slot and registers its ID.
+func (st *store) appendSlot(e *Event) uint32 {
+	slot := uint32(len(st.ids))
+	st.ids = append(st.ids, [16]byte{})
+	st.ll = append(st.ll, [2]float64{})
+	st.xy = append(st.xy, [2]float64{})
+	st.at = append(st.at, 0)
+	st.attr = append(st.attr, attr{})
+	st.kg = append(st.kg, 0)
+	st.itemOff = append(st.itemOff, 0)
+	st.set(slot, e)
+	st.live++
+	st.insertID(e.ID, slot)
+	return slot
+}
+
+// set writes e into an existing slot.
+func (st *store) set(slot uint32, e *Event) {
+	st.ids[slot] = e.ID
+	st.ll[slot] = [2]float64{e.Lon, e.Lat}
+	x, y := ProjectXY(e.Lon, e.Lat)
+	st.xy[slot] = [2]float64{x, y}
+	st.at[slot] = e.At.UnixNano()
+	a := attr{kind: e.Kind, category: e.Category, severity: e.Severity, sharing: e.Sharing,
+		agency: e.Agency, nItems: uint8(len(e.Items))}
+	var kg float32
+	for _, it := range e.Items {
+		a.drugs |= 1 << (it.Drug - 1)
+		kg += it.KG
+	}
+	st.kg[slot] = kg
+	old := st.attr[slot]
+	if old.kind != 0 && int(old.nItems) >= len(e.Items) {
+		// Reuse the old item range in place.
+		copy(st.items[st.itemOff[slot]:], e.Items)
+		st.garbage += int(old.nItems) - len(e.Items)
+	} else {
+		if old.kind != 0 {
+			st.garbage += int(old.nItems)
+		}
+		st.itemOff[slot] = uint32(len(st.items))
+		st.items = append(st.items, e.Items...)
+	}
+	st.attr[slot] = a
+}
+
+// maybeCompactItems rewrites the item arena once more than half of it is
+// unreferenced.
+func (st *store) maybeCompactItems() {
+	if st.garbage < 1024 || st.garbage*2 < len(st.items) {
+		return
+	}
+	items := make([]Item, 0, len(st.items)-st.garbage)
+	for slot, a := range st.attr {
+		if a.kind == 0 {
+			continue
+		}
+		off := st.itemOff[slot]
+		st.itemOff[slot] = uint32(len(items))
+		items = append(items, st.items[off:off+uint32(a.nItems)]...)
+	}
+	st.items = items
+	st.garbage = 0
+}
+
+// event fills e from slot; e.Items aliases the arena.
+func (st *store) event(slot uint32, e *Event) {
+	a := st.attr[slot]
+	off := st.itemOff[slot]
+	*e = Event{
+		ID: st.ids[slot], Lon: st.ll[slot][0], Lat: st.ll[slot][1],
+		At:   time.Unix(0, st.at[slot]).UTC(),
+		Kind: a.kind, Category: a.category, Severity: a.severity, Agency: a.agency, Sharing: a.sharing,
+		Items: st.items[off : off+uint32(a.nItems) : off+uint32(a.nItems)],
+	}
+}
+
+// buildTree inserts every live slot into a fresh R-tree in Hilbert order of
+// the projected points, which packs the leaves densely and makes inserts
+// cache-friendly.
+func (st *store) buildTree() {
+	order := make([]uint64, 0, st.live)
+	if st.live == 0 {
+		return
+	}
+	minX, minY := math.Inf(1), math.Inf(1)
+	maxX, maxY := math.Inf(-1), math.Inf(-1)
+	for i, a := range st.attr {
+		if a.kind == 0 {
+			continue
+		}
+		p := st.xy[i]
+		minX, maxX = math.Min(minX, p[0]), math.Max(maxX, p[0])
+		minY, maxY = math.Min(minY, p[1]), math.Max(maxY, p[1])
+	}
+	sx := float64(1<<16-1) / math.Max(maxX-minX, 1)
+	sy := float64(1<<16-1) / math.Max(maxY-minY, 1)
+	for i, a := range st.attr {
+		if a.kind == 0 {
+			continue
+		}
+		p := st.xy[i]
+		h := hilbert16(uint32((p[0]-minX)*sx), uint32((p[1]-minY)*sy))
+		order = append(order, uint64(h)<<32|uint64(i))
+	}
+	radixSort64(order)
+	for _, o := range order {
+		slot := uint32(o)
+		r := rectOf(st.xy[slot])
+		st.tree.Insert(r, r, slot)
+	}
+}
+
+// hilbert16 returns the position of (x, y), 0 ≤ x, y < 2¹⁶, on the Hilbert
+// curve of order 16.
+func hilbert16(x, y uint32) uint32 {
+	var d uint32
+	for s := uint32(1 << 15); s > 0; s >>= 1 {
+		var rx, ry uint32
+		if x&s > 0 {
+			rx = 1
+		}
+		if y&s > 0 {
+			ry = 1
+		}
+		d += s * s * ((3 * rx) ^ ry)
+		if ry == 0 {
+			if rx == 1 {
+				x = s - 1 - x&(s-1) | x&^(s-1)
+				y = s - 1 - y&(s-1) | y&^(s-1)
+			}
+			x, y = y, x
+		}
+	}
+	return d
+}
+
+// radixSort64 sorts v ascending (LSD radix sort, 16 bits per pass).
+func radixSort64(v []uint64) {
+	tmp := make([]uint64, len(v))
+	src, dst := v, tmp
+	for shift := 0; shift < 64; shift += 16 {
+		var count [1 << 16]int
+		for _, x := range src {
+			count[(x>>shift)&0xffff]++
+		}
+		if count[(src[0]>>shift)&0xffff] == len(src) {
+			continue
+		}
+		sum := 0
+		for i := range count {
+			c := count[i]
+			count[i] = sum
+			sum += c
+		}
+		for _, x := range src {
+			k := (x >> shift) & 0xffff
+			dst[count[k]] = x
+			count[k]++
+		}
+		src, dst = dst, src
+	}
+	if &src[0] != &v[0] {
+		copy(v, src)
+	}
+}
+
+// tableSize returns the power-of-two hash table size for n keys at a load
+// factor of at most 1/2.
+func tableSize(n int) int {
+	if n < 8 {
+		return 16
+	}
+	return 1 << bits.Len(uint(2*n-1))
+}
+
+func hashID(id [16]byte) uint64 {
+	a := binary.LittleEndian.Uint64(id[:8])
+	b := binary.LittleEndian.Uint64(id[8:])
+	h := (a ^ bits.RotateLeft64(b, 29)) * 0x9E3779B97F4A7C15
+	return h ^ h>>31
+}
+
+func (st *store) lookup(id [16]byte) (uint32, bool) {
+	if len(st.table) == 0 {
+		return 0, false
+	}
+	mask := uint64(len(st.table) - 1)
+	for i := hashID(id) & mask; ; i = (i + 1) & mask {
+		v := st.table[i]
+		if v == 0 {
+			return 0, false
+		}
+		if st.ids[v-1] == id {
+			return v - 1, true
+		}
+	}
+}
+
+func (st *store) insertID(id [16]byte, slot uint32) {
+	if 2*(st.live+1) > len(st.table) {
+		st.rehash(tableSize(st.live + 1))
+	}
+	mask := uint64(len(st.table) - 1)
+	i := hashID(id) & mask
+	for st.table[i] != 0 {
+		i = (i + 1) & mask
+	}
+	st.table[i] = slot + 1
+}
+
+func (st *store) rehash(size int) {
+	old := st.table
+	st.table = make([]uint32, size)
+	mask := uint64(size - 1)
+	for _, v := range old {
+		if v == 0 {
+			continue
+		}
+		i := hashID(st.ids[v-1]) & mask
+		for st.table[i] != 0 {
+			i = (i + 1) & mask
+		}
+		st.table[i] = v
+	}
+}
+
+// removeID deletes id from the table by backward-shift deletion, which keeps
+// every probe sequence unbroken without tombstones.
+func (st *store) removeID(id [16]byte) {
+	mask := uint64(len(st.table) - 1)
+	i := hashID(id) & mask
+	for {
+		v := st.table[i]
+		if v == 0 {
+			return
+		}
+		if st.ids[v-1] == id {
+			break
+		}
+		i = (i + 1) & mask
+	}
+	for {
+		st.table[i] = 0
+		j := i
+		for {
+			j = (j + 1) & mask
+			v := st.table[j]
+			if v == 0 {
+				return
+			}
+			home := hashID(st.ids[v-1]) & mask
+			// Move v into the hole at i unless its home lies cyclically in (i, j].
+			if (j > i && (home <= i || home > j)) || (j < i && home <= i && home > j) {
+				st.table[i] = v
+				i = j
+				break
+			}
+		}
+	}
+}
+
+// Filter selects events. The zero Filter selects every event. Within a
+// field the listed values are alternatives; the fields are combined with
+// AND.
+type Filter struct {
+	// Time keeps events whose time lies in the interval (ends included).
+	Time Interval
+	// Kinds keeps events of these kinds.
+	Kinds []Kind
+	// Drugs keeps events with an item of one of these drugs; with value=kg
+	// only these drugs' masses are summed.
+	Drugs []Drug
+	// Categories keeps events of these incident categories.
+	Categories []Category
+	// Agencies keeps events of these agencies (indices into the caller's
+	// agency table).
+	Agencies []uint16
+	// MinSeverity keeps events of at least this severity.
+	MinSeverity uint8
+}
+
+// compiledFilter is a Filter as bit masks and integer bounds.
+type compiledFilter struct {
+	t0, t1     int64
+	kinds      uint8 // bit k set when kind k is kept; 0xff all
+	drugs      uint8 // 0 = any, else event's drug mask must intersect
+	categories uint8 // bit c set when category c is kept; 0xff all
+	minSev     uint8
+	agencies   []uint64 // bitset; nil = all
+	all        bool     // no condition at all
+}
+
+func (f *Filter) compile() (compiledFilter, error) {
+	c := compiledFilter{t0: math.MinInt64, t1: math.MaxInt64, kinds: 0xff, categories: 0xff, minSev: f.MinSeverity}
+	if !f.Time.Start.IsZero() {
+		c.t0 = f.Time.Start.UnixNano()
+	}
+	if !f.Time.End.IsZero() {
+		c.t1 = f.Time.End.UnixNano()
+	}
+	if c.t1 < c.t0 {
+		return c, &ParamError{Param: "datetime", Reason: "the interval ends before it starts"}
+	}
+	if len(f.Kinds) > 0 {
+		c.kinds = 0
+		for _, k := range f.Kinds {
+			if k.String() == "" {
+				return c, &ParamError{Param: "kind", Reason: fmt.Sprintf("unknown kind %d", k)}
+			}
+			c.kinds |= 1 << k
+		}
+	}
+	for _, d := range f.Drugs {
+		if d.String() == "" {
+			return c, &ParamError{Param: "drug", Reason: fmt.Sprintf("unknown drug %d", d)}
+		}
+		c.drugs |= 1 << (d - 1)
+	}
+	if len(f.Categories) > 0 {
+		c.categories = 0
+		for _, k := range f.Categories {
+			if k.String() == "" {
+				return c, &ParamError{Param: "category", Reason: fmt.Sprintf("unknown category %d", k)}
+			}
+			c.categories |= 1 << k
+		}
+	}
+	if len(f.Agencies) > 0 {
+		c.agencies = make([]uint64, 1<<16/64)
+		for _, a := range f.Agencies {
+			c.agencies[a/64] |= 1 << (a % 64)
+		}
+	}
+	c.all = c.t0 == math.MinInt64 && c.t1 == math.MaxInt64 && c.kinds == 0xff && c.drugs == 0 &&
+		c.categories == 0xff && c.minSev == 0 && c.agencies == nil
+	return c, nil
+}
+
+// match reports whether the live slot passes the filter.
+func (c *compiledFilter) match(st *store, slot int) bool {
+	a := st.attr[slot]
+	if a.kind == 0 {
+		return false
+	}
+	if c.all {
+		return true
+	}
+	if t := st.at[slot]; t < c.t0 || t > c.t1 {
+		return false
+	}
+	if c.kinds&(1<<a.kind) == 0 || c.categories&(1<<a.category) == 0 || a.severity < c.minSev {
+		return false
+	}
+	if c.drugs != 0 && a.drugs&c.drugs == 0 {
+		return false
+	}
+	if c.agencies != nil && c.agencies[a.agency/64]&(1<<(a.agency%64)) == 0 {
+		return false
+	}
+	return true
+}
+
+// kg returns the slot's summed mass of the filter's drugs (all drugs when
+// the filter names none).
+func (c *compiledFilter) kg(st *store, slot int) float64 {
+	a := st.attr[slot]
+	if c.drugs == 0 || a.drugs&^c.drugs == 0 {
+		return float64(st.kg[slot])
+	}
+	off := st.itemOff[slot]
+	var s float64
+	for _, it := range st.items[off : off+uint32(a.nItems)] {
+		if c.drugs&(1<<(it.Drug-1)) != 0 {
+			s += float64(it.KG)
+		}
+	}
+	return s
+}
+
+// SearchProjected calls fn for every event whose projected point lies in the
+// projected rectangle b (edges included) and that passes f, until fn returns
+// false. The Event passed to fn is reused between calls and its Items alias
+// the index's storage: copy what you keep. p is the event's point in LAEA
+// metres.
+func (ix *Index) SearchProjected(b orb.Bound, f Filter, fn func(e *Event, p orb.Point) bool) error {
+	cf, err := f.compile()
+	if err != nil {
+		return err
+	}
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	st := &ix.st
+	var e Event
+	min32 := [2]float32{down32(b.Min[0]), down32(b.Min[1])}
+	max32 := [2]float32{up32(b.Max[0]), up32(b.Max[1])}
+	st.tree.Search(min32, max32, func(_, _ [2]float32, slot uint32) bool {
+		p := st.xy[slot]
+		if p[0] < b.Min[0] || p[0] > b.Max[0] || p[1] < b.Min[1] || p[1] > b.Max[1] || !cf.match(st, int(slot)) {
+			return true
+		}
+		st.event(slot, &e)
+		return fn(&e, orb.Point(p))
+	})
+	return nil
+}
+
+// Search calls fn for every event whose lon/lat lies in the WGS84 box b
+// (edges included) and that passes f, until fn returns false. The R-tree is
+// searched with the projected box's bounding rectangle (from the densified
+// edges of b, widened by a metre) and candidates are checked on lon/lat. The
+// Event passed to fn is reused between calls and its Items alias the index's
+// storage. p is the event's point in LAEA metres.
+func (ix *Index) Search(b orb.Bound, f Filter, fn func(e *Event, p orb.Point) bool) error {
+	pb := projectBound(b).Pad(1)
+	return ix.SearchProjected(pb, f, func(e *Event, p orb.Point) bool {
+		if e.Lon < b.Min[0] || e.Lon > b.Max[0] || e.Lat < b.Min[1] || e.Lat > b.Max[1] {
+			return true
+		}
+		return fn(e, p)
+	})
+}
+
+// projectBound returns the bounding rectangle, in LAEA metres, of the
+// lon/lat box b: the extremes of x and y over the box lie on its edges,
+// which are sampled densely.
+func projectBound(b orb.Bound) orb.Bound {
+	const steps = 64
+	var out orb.Bound
+	first := true
+	add := func(lon, lat float64) {
+		x, y := ProjectXY(lon, lat)
+		if first {
+			out = orb.Bound{Min: orb.Point{x, y}, Max: orb.Point{x, y}}
+			first = false
+			return
+		}
+		out = out.Extend(orb.Point{x, y})
+	}
+	for i := 0; i <= steps; i++ {
+		f := float64(i) / steps
+		lon := b.Min[0] + f*(b.Max[0]-b.Min[0])
+		lat := b.Min[1] + f*(b.Max[1]-b.Min[1])
+		add(lon, b.Min[1])
+		add(lon, b.Max[1])
+		add(b.Min[0], lat)
+		add(b.Max[0], lat)
+	}
+	// Sampling can miss a bulge between samples by up to ~(edge/steps)²
+	// times the curvature; pad by a generous relative margin.
+	w := math.Max(out.Max[0]-out.Min[0], out.Max[1]-out.Min[1])
+	return out.Pad(w / (steps * steps))
+}
+
+func down32(v float64) float32 {
+	f := float32(v)
+	if float64(f) > v {
+		f = math.Nextafter32(f, float32(math.Inf(-1)))
+	}
+	return f
+}
+
+func up32(v float64) float32 {
+	f := float32(v)
+	if float64(f) < v {
+		f = math.Nextafter32(f, float32(math.Inf(1)))
+	}
+	return f
+}
