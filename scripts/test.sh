@@ -17,6 +17,13 @@ if [ -z "${TEST_DATABASE_URL:-}" ]; then
   export TEST_DATABASE_URL=$base
 fi
 
+if ! command -v ogrinfo >/dev/null 2>&1; then
+  step "installing gdal-bin (the OGC API tests read the service with GDAL)"
+  sudo_() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+  sudo_ env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  sudo_ env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gdal-bin >/dev/null
+fi
+
 step "gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './web/node_modules/*'))
 if [ -n "$unformatted" ]; then echo "gofmt would change:"; echo "$unformatted"; exit 1; fi
