@@ -25,6 +25,10 @@ func commands() map[string]command {
 	return map[string]command{
 		"serve":   {"serve the API and the web client", runServe},
 		"migrate": {"apply the database migrations", runMigrate},
+		"solve": {"solve an orienteering (OP/TOP) instance file and print the routes as JSON",
+			func(ctx context.Context, args []string, _ func(string) string, stdout, _ io.Writer) error {
+				return runSolve(ctx, args, stdout)
+			}},
 	}
 }
 
