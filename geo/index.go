@@ -46,7 +46,7 @@ type store struct {
 	xy      [][2]float64 // LAEA metres
 	at      []int64      // Unix nanoseconds
 	attr    []attr
-	kg      []float32 // summed kg of all items
+	kg      []float32 // summed kg of all items (exact for one item)
 	itemOff []uint32
 	items   []Item
 	garbage int // items no longer referenced
@@ -123,15 +123,34 @@ func (ix *Index) Load(events []Event) error {
 	st.itemOff = make([]uint32, 0, n)
 	st.items = make([]Item, 0, nItems)
 	st.table = make([]uint32, tableSize(n))
-	for i := range events {
+	// Store the events in Hilbert order of their projected points, so that
+	// events near each other in space are near each other in memory and in
+	// the R-tree's leaves.
+	xy := make([][2]float64, n)
+	parallelRange(n, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			x, y := ProjectXY(events[i].Lon, events[i].Lat)
+			xy[i] = [2]float64{x, y}
+		}
+	})
+	orig := make([]int32, 0, n) // input index of each slot, for duplicates
+	for _, o := range hilbertOrder(xy) {
+		i := int(uint32(o))
 		e := &events[i]
 		if slot, ok := st.lookup(e.ID); ok {
-			st.set(slot, e)
+			if int32(i) > orig[slot] {
+				st.set(slot, e, xy[i])
+				orig[slot] = int32(i)
+			}
 			continue
 		}
-		st.appendSlot(e)
+		st.appendSlot(e, xy[i])
+		orig = append(orig, int32(i))
 	}
-	st.buildTree()
+	for slot := range st.attr {
+		r := rectOf(st.xy[slot])
+		st.tree.Insert(r, r, uint32(slot))
+	}
 	ix.mu.Lock()
 	ix.st = st
 	ix.version++
@@ -147,21 +166,23 @@ func (ix *Index) Upsert(e Event) error {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	st := &ix.st
+	x, y := ProjectXY(e.Lon, e.Lat)
+	xy := [2]float64{x, y}
 	if slot, ok := st.lookup(e.ID); ok {
 		old := st.xy[slot]
 		st.tree.Delete(rectOf(old), rectOf(old), slot)
-		st.set(slot, &e)
+		st.set(slot, &e, xy)
 		st.tree.Insert(rectOf(st.xy[slot]), rectOf(st.xy[slot]), slot)
 	} else {
 		var slot uint32
 		if k := len(st.free); k > 0 {
 			slot = st.free[k-1]
 			st.free = st.free[:k-1]
-			st.set(slot, &e)
+			st.set(slot, &e, xy)
 			st.live++
 			st.insertID(e.ID, slot)
 		} else {
-			slot = st.appendSlot(&e)
+			slot = st.appendSlot(&e, xy)
 		}
 		st.tree.Insert(rectOf(st.xy[slot]), rectOf(st.xy[slot]), slot)
 	}
@@ -210,7 +231,7 @@ func (ix *Index) Get(id [16]byte) (Event, bool) {
 func rectOf(p [2]float64) [2]float32 { return [2]float32{float32(p[0]), float32(p[1])} }
 
 // appendSlot stores e in a new slot and registers its ID.
-func (st *store) appendSlot(e *Event) uint32 {
+func (st *store) appendSlot(e *Event, xy [2]float64) uint32 {
 	slot := uint32(len(st.ids))
 	st.ids = append(st.ids, [16]byte{})
 	st.ll = append(st.ll, [2]float64{})
@@ -219,18 +240,17 @@ func (st *store) appendSlot(e *Event) uint32 {
 	st.attr = append(st.attr, attr{})
 	st.kg = append(st.kg, 0)
 	st.itemOff = append(st.itemOff, 0)
-	st.set(slot, e)
+	st.set(slot, e, xy)
 	st.live++
 	st.insertID(e.ID, slot)
 	return slot
 }
 
-// set writes e into an existing slot.
-func (st *store) set(slot uint32, e *Event) {
+// set writes e, whose projected point is xy, into an existing slot.
+func (st *store) set(slot uint32, e *Event, xy [2]float64) {
 	st.ids[slot] = e.ID
 	st.ll[slot] = [2]float64{e.Lon, e.Lat}
-	x, y := ProjectXY(e.Lon, e.Lat)
-	st.xy[slot] = [2]float64{x, y}
+	st.xy[slot] = xy
 	st.at[slot] = e.At.UnixNano()
 	a := attr{kind: e.Kind, category: e.Category, severity: e.Severity, sharing: e.Sharing,
 		agency: e.Agency, nItems: uint8(len(e.Items))}
@@ -286,40 +306,28 @@ func (st *store) event(slot uint32, e *Event) {
 	}
 }
 
-// buildTree inserts every live slot into a fresh R-tree in Hilbert order of
-// the projected points, which packs the leaves densely and makes inserts
-// cache-friendly.
-func (st *store) buildTree() {
-	order := make([]uint64, 0, st.live)
-	if st.live == 0 {
-		return
+// hilbertOrder returns, for the points pts, keys whose low 32 bits are the
+// point's index, sorted by the point's position on a Hilbert curve of order
+// 16 over the points' bounding box.
+func hilbertOrder(pts [][2]float64) []uint64 {
+	order := make([]uint64, len(pts))
+	if len(pts) == 0 {
+		return order
 	}
 	minX, minY := math.Inf(1), math.Inf(1)
 	maxX, maxY := math.Inf(-1), math.Inf(-1)
-	for i, a := range st.attr {
-		if a.kind == 0 {
-			continue
-		}
-		p := st.xy[i]
+	for _, p := range pts {
 		minX, maxX = math.Min(minX, p[0]), math.Max(maxX, p[0])
 		minY, maxY = math.Min(minY, p[1]), math.Max(maxY, p[1])
 	}
 	sx := float64(1<<16-1) / math.Max(maxX-minX, 1)
 	sy := float64(1<<16-1) / math.Max(maxY-minY, 1)
-	for i, a := range st.attr {
-		if a.kind == 0 {
-			continue
-		}
-		p := st.xy[i]
+	for i, p := range pts {
 		h := hilbert16(uint32((p[0]-minX)*sx), uint32((p[1]-minY)*sy))
-		order = append(order, uint64(h)<<32|uint64(i))
+		order[i] = uint64(h)<<32 | uint64(i)
 	}
 	radixSort64(order)
-	for _, o := range order {
-		slot := uint32(o)
-		r := rectOf(st.xy[slot])
-		st.tree.Insert(r, r, slot)
-	}
+	return order
 }
 
 // hilbert16 returns the position of (x, y), 0 ≤ x, y < 2¹⁶, on the Hilbert
@@ -576,13 +584,13 @@ func (c *compiledFilter) match(st *store, slot int) bool {
 // the filter names none).
 func (c *compiledFilter) kg(st *store, slot int) float64 {
 	a := st.attr[slot]
-	if c.drugs == 0 || a.drugs&^c.drugs == 0 {
+	if a.nItems <= 1 && (c.drugs == 0 || a.drugs&^c.drugs == 0) {
 		return float64(st.kg[slot])
 	}
 	off := st.itemOff[slot]
 	var s float64
 	for _, it := range st.items[off : off+uint32(a.nItems)] {
-		if c.drugs&(1<<(it.Drug-1)) != 0 {
+		if c.drugs == 0 || c.drugs&(1<<(it.Drug-1)) != 0 {
 			s += float64(it.KG)
 		}
 	}

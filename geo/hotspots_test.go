@@ -1,0 +1,464 @@
+package geo
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/paulmach/orb"
+)
+
+func corridorArea() Area {
+	return Area{Lines: syntheticBorderLonLat(), CorridorKM: DefaultCorridorKM}
+}
+
+// TestHotSpotsGiStarBruteForce recomputes a Gi* surface from scratch: the
+// corridor's cells by a distance test on every candidate centre, each
+// event's cell by the nearest centre, neighbours by pairwise distances, and
+// z by the formula of hotspot-statistics.md.
+func TestHotSpotsGiStarBruteForce(t *testing.T) {
+	var ix Index
+	evs := syntheticEvents(20000, 21)
+	if err := ix.Load(evs); err != nil {
+		t.Fatal(err)
+	}
+	from := time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name  string
+		value ValueKind
+		f     Filter
+	}{
+		{"count", ValueCount, Filter{}},
+		{"kg heroin 2023+", ValueKG, Filter{Drugs: []Drug{DrugHeroin}, Time: Interval{Start: from}}},
+		{"incidents", ValueCount, Filter{Kinds: []Kind{KindIncident}}},
+	}
+	const cellM, radiusM = 10000.0, 21000.0
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			q := HotspotQuery{Method: MethodGiStar, Value: tc.value, CellM: cellM, RadiusM: radiusM, Filter: tc.f, Area: corridorArea()}
+			res, err := HotSpots(&ix, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Brute force.
+			var lines []orb.LineString
+			for _, ls := range syntheticBorderLonLat() {
+				lines = append(lines, ProjectLineString(ls))
+			}
+			cor, _ := NewCorridor(lines, DefaultCorridorKM*1000)
+			g := HexGrid{CellM: cellM}
+			var cells []Hex
+			pos := map[Hex]int{}
+			for _, h := range g.CellsInBound(cor.Bound().Pad(cellM)) {
+				x, y := g.Center(h)
+				if cor.Distance(orb.Point{x, y}, math.Inf(1)) <= DefaultCorridorKM*1000 {
+					pos[h] = len(cells)
+					cells = append(cells, h)
+				}
+			}
+			if res.NCells != len(cells) || len(res.Cells) != len(cells) {
+				t.Fatalf("NCells %d, %d cells returned; brute force %d", res.NCells, len(res.Cells), len(cells))
+			}
+			x := make([]float64, len(cells))
+			cnt := make([]int, len(cells))
+			for _, e := range evs {
+				if !tc.f.Time.Contains(e.At) || (len(tc.f.Kinds) > 0 && e.Kind != tc.f.Kinds[0]) {
+					continue
+				}
+				if len(tc.f.Drugs) > 0 && e.KG(tc.f.Drugs...) == 0 && !hasDrug(&e, tc.f.Drugs[0]) {
+					continue
+				}
+				px, py := ProjectXY(e.Lon, e.Lat)
+				best, bestD := Hex{}, math.Inf(1)
+				h0 := g.Cell(px, py)
+				for _, h := range KRing(h0, 1) {
+					cx, cy := g.Center(h)
+					if d := math.Hypot(px-cx, py-cy); d < bestD {
+						best, bestD = h, d
+					}
+				}
+				i, ok := pos[best]
+				if !ok {
+					continue
+				}
+				cnt[i]++
+				if tc.value == ValueKG {
+					x[i] += e.KG(tc.f.Drugs...)
+				} else {
+					x[i]++
+				}
+			}
+			n := float64(len(cells))
+			var s, s2 float64
+			for _, v := range x {
+				s += v
+				s2 += v * v
+			}
+			mean := s / n
+			std := math.Sqrt(s2/n - mean*mean)
+			if math.Abs(res.Mean-mean) > 1e-9*(1+mean) || math.Abs(res.Std-std) > 1e-9*(1+std) {
+				t.Fatalf("mean/std %v/%v, brute force %v/%v", res.Mean, res.Std, mean, std)
+			}
+			sig := 0
+			for _, c := range res.Cells {
+				i, ok := pos[c.Hex]
+				if !ok {
+					t.Fatalf("cell %v not in the corridor", c.Hex)
+				}
+				if c.Count != cnt[i] || math.Abs(c.Value-x[i]) > 1e-3 {
+					t.Fatalf("cell %v: count %d value %v, brute force %d %v", c.Hex, c.Count, c.Value, cnt[i], x[i])
+				}
+				cx, cy := g.Center(c.Hex)
+				var a, w float64
+				for j, h := range cells {
+					hx, hy := g.Center(h)
+					if math.Hypot(hx-cx, hy-cy) <= radiusM {
+						a += x[j]
+						w++
+					}
+				}
+				z := (a - mean*w) / (std * math.Sqrt((n*w-w*w)/(n-1)))
+				if math.Abs(c.GiZ-z) > 1e-9 || c.Neighbor != int(w) {
+					t.Fatalf("cell %v: z %v (%d neighbours), brute force %v (%v)", c.Hex, c.GiZ, c.Neighbor, z, w)
+				}
+				if c.GiP != PValue(c.GiZ) {
+					t.Fatalf("cell %v: p %v", c.Hex, c.GiP)
+				}
+				if c.GiBin != 0 {
+					sig++
+				}
+				if lon, lat := UnprojectXY(cx, cy); lon != c.Lon || lat != c.Lat || c.XM != cx || c.YM != cy {
+					t.Fatalf("cell %v: centre %v %v %v %v", c.Hex, c.XM, c.YM, c.Lon, c.Lat)
+				}
+			}
+			if sig == 0 {
+				t.Fatal("no significant cell in a clustered data set")
+			}
+			// min_bin returns the same cells minus the non-significant ones.
+			q.MinBin = 1
+			res2, err := HotSpots(&ix, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res2.Cells) != sig || res2.NCells != res.NCells || res2.Mean != res.Mean {
+				t.Fatalf("min_bin=1: %d cells, want %d", len(res2.Cells), sig)
+			}
+		})
+	}
+}
+
+func hasDrug(e *Event, d Drug) bool {
+	for _, it := range e.Items {
+		if it.Drug == d {
+			return true
+		}
+	}
+	return false
+}
+
+func TestHotSpotsKDEBruteForce(t *testing.T) {
+	var ix Index
+	evs := syntheticEvents(5000, 33)
+	if err := ix.Load(evs); err != nil {
+		t.Fatal(err)
+	}
+	box := orb.Bound{Min: orb.Point{68.5, 36.5}, Max: orb.Point{70.5, 38}}
+	for _, value := range []ValueKind{ValueCount, ValueKG} {
+		t.Run(value.String(), func(t *testing.T) {
+			res, err := HotSpots(&ix, HotspotQuery{Method: MethodKDE, Value: value, CellM: 5000, BandwidthM: 15000, Area: Area{BBox: &box}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Cells) == 0 {
+				t.Fatal("no cells")
+			}
+			nonzero := 0
+			for _, c := range res.Cells {
+				if !box.Contains(orb.Point{c.Lon, c.Lat}) {
+					t.Fatalf("cell centre %v %v outside the bbox", c.Lon, c.Lat)
+				}
+				var want float64
+				for _, e := range evs {
+					x, y := ProjectXY(e.Lon, e.Lat)
+					d := math.Hypot(x-c.XM, y-c.YM)
+					if d < 15000 {
+						w := 1.0
+						if value == ValueKG {
+							w = e.KG()
+						}
+						want += 3 / math.Pi * w * math.Pow(1-(d/15000)*(d/15000), 2)
+					}
+				}
+				want = want / (15000 * 15000) * 1e6
+				if math.Abs(c.Density-want) > 1e-9*(1+want) {
+					t.Fatalf("cell %v: density %v, brute force %v", c.Hex, c.Density, want)
+				}
+				if want > 0 {
+					nonzero++
+				}
+			}
+			if nonzero == 0 {
+				t.Fatal("all densities zero")
+			}
+		})
+	}
+}
+
+func TestHotSpotsParamErrors(t *testing.T) {
+	var ix Index
+	_ = ix.Load(syntheticEvents(100, 1))
+	box := orb.Bound{Min: orb.Point{68, 36}, Max: orb.Point{70, 38}}
+	good := HotspotQuery{CellM: 5000, RadiusM: 12000, Area: Area{BBox: &box}}
+	tests := []struct {
+		name  string
+		mod   func(q *HotspotQuery)
+		param string
+	}{
+		{"negative radius", func(q *HotspotQuery) { q.RadiusM = -1 }, "radius_m"},
+		{"radius below cell", func(q *HotspotQuery) { q.RadiusM = 4000 }, "radius_m"},
+		{"huge radius", func(q *HotspotQuery) { q.RadiusM = 1e7 }, "radius_m"},
+		{"zero cell", func(q *HotspotQuery) { q.CellM = 0 }, "cell_m"},
+		{"nan cell", func(q *HotspotQuery) { q.CellM = math.NaN() }, "cell_m"},
+		{"bad method", func(q *HotspotQuery) { q.Method = 9 }, "method"},
+		{"bad value", func(q *HotspotQuery) { q.Value = 9 }, "value"},
+		{"kde without bandwidth", func(q *HotspotQuery) { q.Method = MethodKDE }, "bandwidth_m"},
+		{"kde min_bin", func(q *HotspotQuery) { q.Method, q.BandwidthM, q.MinBin = MethodKDE, 9000, 1 }, "min_bin"},
+		{"min_bin 4", func(q *HotspotQuery) { q.MinBin = 4 }, "min_bin"},
+		{"too many cells", func(q *HotspotQuery) { q.MaxCells = 10 }, "max_cells"},
+		{"cells far over the limit", func(q *HotspotQuery) {
+			q.CellM, q.RadiusM = 100, 100
+			q.Area = Area{BBox: &orb.Bound{Min: orb.Point{50, 20}, Max: orb.Point{90, 50}}}
+		}, "max_cells"},
+		{"no area", func(q *HotspotQuery) { q.Area = Area{} }, "area"},
+		{"two areas", func(q *HotspotQuery) { q.Area.Lines, q.Area.CorridorKM = syntheticBorderLonLat(), 50 }, "area"},
+		{"corridor width", func(q *HotspotQuery) { q.Area = Area{Lines: syntheticBorderLonLat()} }, "corridor_km"},
+		{"reversed bbox", func(q *HotspotQuery) { q.Area = Area{BBox: &orb.Bound{Min: orb.Point{70, 36}, Max: orb.Point{68, 38}}} }, "bbox"},
+		{"reversed time", func(q *HotspotQuery) {
+			q.Filter.Time = Interval{Start: time.Unix(1e9, 0), End: time.Unix(1e8, 0)}
+		}, "datetime"},
+		{"tiny area", func(q *HotspotQuery) {
+			q.Area = Area{BBox: &orb.Bound{Min: orb.Point{68.01, 36.01}, Max: orb.Point{68.02, 36.02}}}
+		}, "area"},
+	}
+	if _, err := HotSpots(&ix, good); err != nil {
+		t.Fatalf("good query: %v", err)
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			q := good
+			tc.mod(&q)
+			_, err := HotSpots(&ix, q)
+			var pe *ParamError
+			if !errors.As(err, &pe) || pe.Param != tc.param {
+				t.Fatalf("error %v, want a ParamError on %s", err, tc.param)
+			}
+		})
+	}
+}
+
+func TestEnumsRoundTrip(t *testing.T) {
+	for d := Drug(1); d <= NumDrugs; d++ {
+		if got, ok := ParseDrug(d.String()); !ok || got != d {
+			t.Errorf("drug %d", d)
+		}
+	}
+	names := map[string]bool{}
+	for _, s := range []string{"heroin", "opium", "morphine", "hashish", "cannabis", "methamphetamine", "precursors", "other"} {
+		if _, ok := ParseDrug(s); !ok {
+			t.Errorf("ParseDrug(%q) failed", s)
+		}
+		names[s] = true
+	}
+	for _, s := range []string{"trafficking_attempt", "armed_clash", "border_violation", "arrest", "intelligence_report", "other"} {
+		if c, ok := ParseCategory(s); !ok || c.String() != s {
+			t.Errorf("ParseCategory(%q)", s)
+		}
+	}
+	for _, s := range []string{"agency", "bilateral", "regional"} {
+		if v, ok := ParseSharing(s); !ok || v.String() != s {
+			t.Errorf("ParseSharing(%q)", s)
+		}
+	}
+	for _, s := range []string{"seizure", "incident"} {
+		if v, ok := ParseKind(s); !ok || v.String() != s {
+			t.Errorf("ParseKind(%q)", s)
+		}
+	}
+	for _, s := range []string{"", "Heroin", " heroin", "heroin ", "0"} {
+		if _, ok := ParseDrug(s); ok {
+			t.Errorf("ParseDrug(%q) accepted", s)
+		}
+	}
+	for p := Pattern(-8); p <= 8; p++ {
+		if got, ok := ParsePattern(p.String()); !ok || got != p {
+			t.Errorf("pattern %d", p)
+		}
+	}
+}
+
+func FuzzParseDrug(f *testing.F) {
+	for _, s := range []string{"heroin", "methamphetamine", "other", "", "Heroin", "opium\x00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, ok := ParseDrug(s)
+		if ok != (d != 0) {
+			t.Fatalf("ParseDrug(%q) = %d, %v", s, d, ok)
+		}
+		if ok && d.String() != s {
+			t.Fatalf("ParseDrug(%q) = %v", s, d)
+		}
+	})
+}
+
+func FuzzParseEnums(f *testing.F) {
+	for _, s := range []string{"seizure", "armed_clash", "regional", "gistar", "kg", "month", "entire_cube", "new_hot_spot", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		check := func(name string, str string, ok bool) {
+			if ok && str != s {
+				t.Fatalf("%s(%q) round-trips to %q", name, s, str)
+			}
+		}
+		k, ok := ParseKind(s)
+		check("ParseKind", k.String(), ok)
+		c, ok := ParseCategory(s)
+		check("ParseCategory", c.String(), ok)
+		sh, ok := ParseSharing(s)
+		check("ParseSharing", sh.String(), ok)
+		m, ok := ParseMethod(s)
+		check("ParseMethod", m.String(), ok)
+		v, ok := ParseValueKind(s)
+		check("ParseValueKind", v.String(), ok)
+		st, ok := ParseStep(s)
+		check("ParseStep", st.String(), ok)
+		w, ok := ParseGlobalWindow(s)
+		check("ParseGlobalWindow", w.String(), ok)
+		p, ok := ParsePattern(s)
+		check("ParsePattern", p.String(), ok)
+	})
+}
+
+// benchIndex is shared by the 1M-event benchmarks.
+func benchIndex(b *testing.B) *Index {
+	b.Helper()
+	ix := new(Index)
+	if err := ix.Load(syntheticEvents(1_000_000, 1)); err != nil {
+		b.Fatal(err)
+	}
+	return ix
+}
+
+// BenchmarkHotSpots is the warm end-to-end Gi* over the whole corridor:
+// cell_m 5000, radius_m 12000, 1M events, significant cells only.
+func BenchmarkHotSpots(b *testing.B) {
+	ix := benchIndex(b)
+	q := HotspotQuery{Method: MethodGiStar, CellM: 5000, RadiusM: 12000, Area: corridorArea(), MinBin: 1}
+	res, err := HotSpots(ix, q) // warm the grid cache
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := HotSpots(ix, q); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(res.NCells), "cells")
+	b.ReportMetric(float64(len(res.Cells)), "significant")
+}
+
+// BenchmarkHotSpotsAllCells returns every cell of the corridor.
+func BenchmarkHotSpotsAllCells(b *testing.B) {
+	ix := benchIndex(b)
+	q := HotspotQuery{Method: MethodGiStar, CellM: 5000, RadiusM: 12000, Area: corridorArea()}
+	if _, err := HotSpots(ix, q); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := HotSpots(ix, q); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkBinning is the single pass over 1M events into corridor cells.
+func BenchmarkBinning(b *testing.B) {
+	ix := benchIndex(b)
+	area := corridorArea()
+	ag, err := ix.grid(&area, 5000, 12000, DefaultMaxCells)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cf, _ := (&Filter{}).compile()
+	cfTime, _ := (&Filter{Time: Interval{Start: time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)}, Kinds: []Kind{KindSeizure}}).compile()
+	b.Run("all", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			ix.st.binEvents(ag, &cf, ValueCount)
+		}
+	})
+	b.Run("filtered-kg", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			ix.st.binEvents(ag, &cfTime, ValueKG)
+		}
+	})
+}
+
+// BenchmarkKDE is the quartic KDE over the corridor (cell_m 5000,
+// bandwidth 15 km) from 1M events.
+func BenchmarkKDE(b *testing.B) {
+	ix := benchIndex(b)
+	q := HotspotQuery{Method: MethodKDE, CellM: 5000, BandwidthM: 15000, Area: corridorArea()}
+	if _, err := HotSpots(ix, q); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := HotSpots(ix, q); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func ExampleHotSpots() {
+	var ix Index
+	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	id := 0
+	add := func(lon, lat float64, n int) {
+		for k := 0; k < n; k++ {
+			id++
+			_ = ix.Upsert(Event{ID: [16]byte{byte(id), byte(id >> 8)}, Lon: lon + float64(k%5)*0.002, Lat: lat + float64(k/5)*0.002,
+				At: base.Add(time.Duration(id) * time.Hour), Kind: KindSeizure, Items: []Item{{Drug: DrugOpium, KG: 2}}})
+		}
+	}
+	add(69.40, 37.10, 40) // a dense spot
+	for i := 0; i < 30; i++ {
+		add(68.6+float64(i%6)*0.3, 36.6+float64(i/6)*0.3, 1) // background
+	}
+	box := orb.Bound{Min: orb.Point{68.5, 36.5}, Max: orb.Point{70.5, 38}}
+	res, err := HotSpots(&ix, HotspotQuery{CellM: 5000, RadiusM: 12000, Area: Area{BBox: &box}, MinBin: 3})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(res.NCells, "cells,", res.Events, "events,", len(res.Cells), "cells hot at 99 %")
+	top := res.Cells[0]
+	for _, c := range res.Cells {
+		if c.Count > top.Count {
+			top = c
+		}
+	}
+	fmt.Printf("densest: %.2f,%.2f count %d z %.1f bin %+d\n", top.Lon, top.Lat, top.Count, top.GiZ, top.GiBin)
+	// Output:
+	// 1382 cells, 70 events, 24 cells hot at 99 %
+	// densest: 69.38,37.09 count 20 z 12.7 bin +3
+}

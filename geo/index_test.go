@@ -1,0 +1,351 @@
+package geo
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/paulmach/orb"
+)
+
+func idOf(i int) [16]byte {
+	var id [16]byte
+	id[0], id[1], id[2], id[15] = byte(i), byte(i>>8), byte(i>>16), 0x42
+	return id
+}
+
+// bruteSearch returns the IDs of events in evs inside the lon/lat box that
+// pass f, by checking every event.
+func bruteSearch(evs map[[16]byte]Event, b orb.Bound, f Filter) map[[16]byte]bool {
+	cf, _ := f.compile()
+	out := map[[16]byte]bool{}
+	for id, e := range evs {
+		if !b.Contains(orb.Point{e.Lon, e.Lat}) {
+			continue
+		}
+		var st store
+		st.table = make([]uint32, 16)
+		st.appendSlot(&e, [2]float64{})
+		if cf.match(&st, 0) {
+			out[id] = true
+		}
+	}
+	return out
+}
+
+func TestIndexUpsertDeleteSearch(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	var ix Index // zero value
+	ref := map[[16]byte]Event{}
+	evs := syntheticEvents(3000, 11)
+	for i := range evs {
+		evs[i].ID = idOf(i)
+	}
+	if err := ix.Load(evs[:1000]); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range evs[:1000] {
+		ref[e.ID] = e
+	}
+	for step := 0; step < 6000; step++ {
+		i := rng.IntN(len(evs))
+		switch rng.IntN(3) {
+		case 0, 1:
+			e := evs[i]
+			if rng.IntN(2) == 0 { // move it and change its items
+				e.Lon += rng.NormFloat64() * 0.2
+				e.Lat += rng.NormFloat64() * 0.2
+				e.Items = append([]Item(nil), e.Items...)
+				if e.Kind == KindSeizure {
+					e.Items = append(e.Items, Item{Drug: DrugOpium, KG: 1.5})
+				}
+			}
+			if err := ix.Upsert(e); err != nil {
+				t.Fatal(err)
+			}
+			ref[e.ID] = e
+		case 2:
+			_, had := ref[evs[i].ID]
+			if got := ix.Delete(evs[i].ID); got != had {
+				t.Fatalf("Delete(%d) = %v, want %v", i, got, had)
+			}
+			delete(ref, evs[i].ID)
+		}
+	}
+	if ix.Len() != len(ref) {
+		t.Fatalf("Len = %d, want %d", ix.Len(), len(ref))
+	}
+	for id, want := range ref {
+		got, ok := ix.Get(id)
+		if !ok || got.Lon != want.Lon || got.Lat != want.Lat || !got.At.Equal(want.At) || got.Kind != want.Kind ||
+			got.Agency != want.Agency || fmt.Sprint(got.Items) != fmt.Sprint(want.Items) {
+			t.Fatalf("Get(%x) = %+v, %v; want %+v", id, got, ok, want)
+		}
+	}
+	from := time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)
+	filters := []struct {
+		name string
+		f    Filter
+	}{
+		{"none", Filter{}},
+		{"seizures", Filter{Kinds: []Kind{KindSeizure}}},
+		{"heroin or opium", Filter{Drugs: []Drug{DrugHeroin, DrugOpium}}},
+		{"armed clashes", Filter{Categories: []Category{CategoryArmedClash}}},
+		{"agencies", Filter{Agencies: []uint16{1, 7, 39}}},
+		{"2023 on, severity 3+", Filter{Time: Interval{Start: from}, MinSeverity: 3}},
+	}
+	boxes := []orb.Bound{
+		{Min: orb.Point{60, 33}, Max: orb.Point{77, 43}},
+		{Min: orb.Point{68.5, 36.5}, Max: orb.Point{70.5, 38}},
+		{Min: orb.Point{64, 35.9}, Max: orb.Point{64.8, 36.6}},
+	}
+	for _, fc := range filters {
+		for bi, b := range boxes {
+			t.Run(fmt.Sprintf("%s/box%d", fc.name, bi), func(t *testing.T) {
+				want := bruteSearch(ref, b, fc.f)
+				got := map[[16]byte]bool{}
+				err := ix.Search(b, fc.f, func(e *Event, p orb.Point) bool {
+					if got[e.ID] {
+						t.Errorf("%x reported twice", e.ID)
+					}
+					got[e.ID] = true
+					if x, y := ProjectXY(e.Lon, e.Lat); x != p[0] || y != p[1] {
+						t.Errorf("projected point %v, want %v %v", p, x, y)
+					}
+					return true
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(got) != len(want) {
+					t.Fatalf("Search found %d, brute force %d", len(got), len(want))
+				}
+				for id := range want {
+					if !got[id] {
+						t.Fatalf("Search missed %x", id)
+					}
+				}
+			})
+		}
+	}
+}
+
+func TestIndexSearchStops(t *testing.T) {
+	var ix Index
+	if err := ix.Load(syntheticEvents(500, 3)); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	_ = ix.Search(orb.Bound{Min: orb.Point{50, 20}, Max: orb.Point{90, 50}}, Filter{}, func(*Event, orb.Point) bool {
+		n++
+		return n < 5
+	})
+	if n != 5 {
+		t.Fatalf("callback ran %d times after returning false at 5", n)
+	}
+}
+
+func TestIndexLoadDuplicatesAndErrors(t *testing.T) {
+	var ix Index
+	evs := syntheticEvents(10, 5)
+	evs[3].ID = evs[1].ID
+	if err := ix.Load(evs); err != nil {
+		t.Fatal(err)
+	}
+	if ix.Len() != 9 {
+		t.Fatalf("Len = %d, want 9", ix.Len())
+	}
+	if got, _ := ix.Get(evs[1].ID); got.Lon != evs[3].Lon {
+		t.Fatal("the later duplicate should win")
+	}
+	bad := []struct {
+		name string
+		mod  func(e *Event)
+	}{
+		{"lon", func(e *Event) { e.Lon = 190 }},
+		{"nan lat", func(e *Event) { e.Lat = math.NaN() }},
+		{"kind", func(e *Event) { e.Kind = 9 }},
+		{"drug", func(e *Event) { e.Items = []Item{{Drug: 0, KG: 1}} }},
+		{"mass", func(e *Event) { e.Items = []Item{{Drug: DrugHeroin, KG: -1}} }},
+		{"category", func(e *Event) { e.Category = 77 }},
+	}
+	for _, tc := range bad {
+		t.Run(tc.name, func(t *testing.T) {
+			e := evs[0]
+			tc.mod(&e)
+			if err := ix.Upsert(e); err == nil {
+				t.Fatal("want error")
+			}
+		})
+	}
+}
+
+func TestFilterErrors(t *testing.T) {
+	tests := []struct {
+		name  string
+		f     Filter
+		param string
+	}{
+		{"kind", Filter{Kinds: []Kind{0}}, "kind"},
+		{"drug", Filter{Drugs: []Drug{42}}, "drug"},
+		{"category", Filter{Categories: []Category{9}}, "category"},
+		{"reversed time", Filter{Time: Interval{Start: time.Unix(100, 0), End: time.Unix(50, 0)}}, "datetime"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var ix Index
+			err := ix.Search(orb.Bound{}, tc.f, func(*Event, orb.Point) bool { return true })
+			var pe *ParamError
+			if !errors.As(err, &pe) || pe.Param != tc.param {
+				t.Fatalf("error %v, want ParamError on %s", err, tc.param)
+			}
+		})
+	}
+}
+
+func TestHashTableBackwardShift(t *testing.T) {
+	var st store
+	st.table = make([]uint32, 16)
+	// Many keys with the same home bucket form one long probe run.
+	ids := make([][16]byte, 0)
+	for i := 0; len(ids) < 200; i++ {
+		id := idOf(i)
+		ids = append(ids, id)
+		st.appendSlot(&Event{ID: id, Kind: KindIncident, At: time.Unix(0, 0)}, [2]float64{})
+	}
+	rng := rand.New(rand.NewPCG(1, 1))
+	alive := map[[16]byte]bool{}
+	for _, id := range ids {
+		alive[id] = true
+	}
+	for _, k := range rng.Perm(len(ids))[:150] {
+		st.removeID(ids[k])
+		delete(alive, ids[k])
+		for _, id := range ids {
+			if _, ok := st.lookup(id); ok != alive[id] {
+				t.Fatalf("after removing %d: lookup(%x) = %v, want %v", k, id, ok, alive[id])
+			}
+		}
+	}
+}
+
+func TestHilbertIsBijective(t *testing.T) {
+	seen := map[uint32]bool{}
+	// On a coarse sub-lattice the curve positions are distinct.
+	for x := uint32(0); x < 1<<16; x += 1 << 10 {
+		for y := uint32(0); y < 1<<16; y += 1 << 10 {
+			d := hilbert16(x, y)
+			if seen[d] {
+				t.Fatalf("hilbert16(%d, %d) = %d repeated", x, y, d)
+			}
+			seen[d] = true
+		}
+	}
+	// Adjacent positions are adjacent cells.
+	if hilbert16(0, 0) != 0 {
+		t.Fatal("origin not at 0")
+	}
+}
+
+func TestRadixSort(t *testing.T) {
+	rng := rand.New(rand.NewPCG(2, 2))
+	v := make([]uint64, 5000)
+	for i := range v {
+		v[i] = rng.Uint64() >> uint(rng.IntN(64))
+	}
+	radixSort64(v)
+	for i := 1; i < len(v); i++ {
+		if v[i-1] > v[i] {
+			t.Fatalf("not sorted at %d", i)
+		}
+	}
+}
+
+// BenchmarkIndexLoad loads 1M events.
+func BenchmarkIndexLoad(b *testing.B) {
+	evs := syntheticEvents(1_000_000, 1)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		var ix Index
+		if err := ix.Load(evs); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkIndexMemory reports the heap the index holds per event after
+// loading 1M events, R-tree and ID table included.
+func BenchmarkIndexMemory(b *testing.B) {
+	evs := syntheticEvents(1_000_000, 1)
+	var perEvent float64
+	for b.Loop() {
+		runtime.GC()
+		var m0, m1 runtime.MemStats
+		runtime.ReadMemStats(&m0)
+		ix := new(Index)
+		if err := ix.Load(evs); err != nil {
+			b.Fatal(err)
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&m1)
+		perEvent = float64(m1.HeapAlloc-m0.HeapAlloc) / float64(len(evs))
+		runtime.KeepAlive(ix)
+	}
+	b.ReportMetric(perEvent, "bytes/event")
+	if perEvent > 200 {
+		b.Errorf("index costs %.1f bytes per event, budget 200", perEvent)
+	}
+}
+
+func BenchmarkIndexSearch(b *testing.B) {
+	var ix Index
+	if err := ix.Load(syntheticEvents(1_000_000, 1)); err != nil {
+		b.Fatal(err)
+	}
+	box := orb.Bound{Min: orb.Point{69, 36.8}, Max: orb.Point{69.8, 37.4}}
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		n = 0
+		_ = ix.Search(box, Filter{Kinds: []Kind{KindSeizure}}, func(*Event, orb.Point) bool { n++; return true })
+	}
+	b.ReportMetric(float64(n), "hits")
+}
+
+func BenchmarkIndexUpsert(b *testing.B) {
+	var ix Index
+	evs := syntheticEvents(200_000, 1)
+	if err := ix.Load(evs); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		e := evs[i%len(evs)]
+		e.Lon += 0.001
+		if err := ix.Upsert(e); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func ExampleIndex() {
+	var ix Index
+	_ = ix.Upsert(Event{ID: [16]byte{1}, Lon: 69.4, Lat: 37.1, At: time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC),
+		Kind: KindSeizure, Items: []Item{{Drug: DrugHeroin, KG: 12.5}}})
+	_ = ix.Upsert(Event{ID: [16]byte{2}, Lon: 71.0, Lat: 38.2, At: time.Date(2024, 3, 2, 0, 0, 0, 0, time.UTC),
+		Kind: KindIncident, Category: CategoryArmedClash})
+	box := orb.Bound{Min: orb.Point{68, 36}, Max: orb.Point{72, 39}}
+	_ = ix.Search(box, Filter{Drugs: []Drug{DrugHeroin}}, func(e *Event, p orb.Point) bool {
+		fmt.Printf("%s %.1f kg at x=%.0f m\n", e.Kind, e.KG(), p[0])
+		return true
+	})
+	fmt.Println(ix.Len(), ix.Delete([16]byte{2}), ix.Len())
+	// Output:
+	// seizure 12.5 kg at x=124448 m
+	// 2 true 1
+}
