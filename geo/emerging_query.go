@@ -195,13 +195,8 @@ func EmergingHotSpots(ix *Index, q EmergingQuery) (EmergingResult, error) {
 	ix.mu.RLock()
 	res.Version = ix.version
 	st := &ix.st
-	g := ag.grid
-	for slot, p := range st.xy {
-		if !ag.bound.Contains(orb.Point(p)) || !cf.match(st, slot) {
-			continue
-		}
-		i := ag.index(g.Cell(p[0], p[1]))
-		if i < 0 {
+	for slot, i := range ix.assigned(ag) {
+		if i < 0 || !cf.match(st, slot) {
 			continue
 		}
 		t := q.Step.index(time.Unix(0, st.at[slot])) - first

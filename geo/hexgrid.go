@@ -69,10 +69,18 @@ func (g HexGrid) CellAreaM2() float64 { return sqrt3 / 2 * g.CellM * g.CellM }
 // the largest rounding error is recomputed from the other two, which keeps
 // Q+R+S = 0 and gives the exact nearest centre.
 func (g HexGrid) Cell(xM, yM float64) Hex {
-	rf := yM / (g.CellM * sqrt3 / 2)
-	qf := xM/g.CellM - rf/2
+	return hexCell(xM, yM, 1/g.CellM, 2/(sqrt3*g.CellM))
+}
+
+// hexCell is Cell with the reciprocals of the cell spacing (invCell) and
+// of the row spacing (invRow) precomputed, for hot loops.
+func hexCell(xM, yM, invCell, invRow float64) Hex {
+	rf := yM * invRow
+	qf := xM*invCell - rf/2
 	sf := -qf - rf
-	q, r, s := math.Round(qf), math.Round(rf), math.Round(sf)
+	// RoundToEven compiles to one instruction on amd64 and arm64; ties
+	// lie on cell edges, where either side is correct.
+	q, r, s := math.RoundToEven(qf), math.RoundToEven(rf), math.RoundToEven(sf)
 	dq, dr, ds := math.Abs(q-qf), math.Abs(r-rf), math.Abs(s-sf)
 	switch {
 	case dq > dr && dq > ds:

@@ -239,3 +239,14 @@ func ExampleCorridor() {
 	// true false
 	// 5000
 }
+
+func BenchmarkHexGridCell(b *testing.B) {
+	g := HexGrid{CellM: 5000}
+	b.ReportAllocs()
+	var acc int32
+	for i := 0; b.Loop(); i++ {
+		h := g.Cell(float64(i%1000000)*1.37-6e5, float64(i%777777)*0.91-3e5)
+		acc += h.Q ^ h.R
+	}
+	_ = acc
+}

@@ -222,13 +222,96 @@ func tooManyCells(n, limit int) error {
 	return &ParamError{Param: "max_cells", Reason: fmt.Sprintf("the area has %d cells, more than the limit %d; use a larger cell_m or a smaller area", n, limit)}
 }
 
+// assignCacheSize is the number of event-to-cell assignments an Index
+// keeps (4 bytes per event each).
+const assignCacheSize = 8
+
+// assignment maps every slot of the store to its cell in an analysis grid
+// (−1 outside the area). Writers keep it current under the write lock.
+type assignment struct {
+	ag   *areaGrid
+	cell []int32
+	used uint64
+}
+
+// assignCache keeps the most recently used assignments. Entries are added
+// under the index's read lock (so no writer runs meanwhile) and updated
+// under its write lock; mu orders concurrent readers.
+type assignCache struct {
+	mu      sync.Mutex
+	entries []*assignment
+	tick    uint64
+}
+
+// cellOfSlot returns the cell index of slot in ag, or −1.
+func (st *store) cellOfSlot(ag *areaGrid, slot int) int32 {
+	p := st.xy[slot]
+	b := ag.bound
+	if st.attr[slot].kind == 0 || p[0] < b.Min[0] || p[0] > b.Max[0] || p[1] < b.Min[1] || p[1] > b.Max[1] {
+		return -1
+	}
+	return ag.index(hexCell(p[0], p[1], 1/ag.grid.CellM, 2/(sqrt3*ag.grid.CellM)))
+}
+
+// assigned returns the cell of every slot in ag, from the cache or by one
+// pass over the store. The caller holds the read lock.
+func (ix *Index) assigned(ag *areaGrid) []int32 {
+	c := &ix.assign
+	c.mu.Lock()
+	c.tick++
+	for _, e := range c.entries {
+		if e.ag == ag {
+			e.used = c.tick
+			c.mu.Unlock()
+			return e.cell
+		}
+	}
+	c.mu.Unlock()
+	st := &ix.st
+	cell := make([]int32, len(st.attr))
+	parallelRange(len(cell), func(lo, hi int) {
+		for slot := lo; slot < hi; slot++ {
+			cell[slot] = st.cellOfSlot(ag, slot)
+		}
+	})
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := &assignment{ag: ag, cell: cell, used: c.tick}
+	if len(c.entries) < assignCacheSize {
+		c.entries = append(c.entries, e)
+	} else {
+		oldest := 0
+		for i := range c.entries {
+			if c.entries[i].used < c.entries[oldest].used {
+				oldest = i
+			}
+		}
+		c.entries[oldest] = e
+	}
+	return cell
+}
+
+// updateAssigned recomputes slot's cell in every cached assignment. The
+// caller holds the write lock.
+func (ix *Index) updateAssigned(slot uint32) {
+	st := &ix.st
+	for _, e := range ix.assign.entries {
+		for len(e.cell) < len(st.attr) {
+			e.cell = append(e.cell, -1)
+		}
+		e.cell[slot] = st.cellOfSlot(e.ag, int(slot))
+	}
+}
+
 // binEvents adds up, per cell of ag, the events that pass cf: their count
-// and their value (1 or kg). It makes one pass over the index's columns,
-// split across CPUs. The caller holds the read lock.
-func (st *store) binEvents(ag *areaGrid, cf *compiledFilter, value ValueKind) (vals []float64, counts []int32) {
-	n := len(st.attr)
+// and their value (1 or kg). It makes one pass over the slots' cached cell
+// assignment, split across CPUs. The caller holds the read lock.
+func (ix *Index) binEvents(ag *areaGrid, cf *compiledFilter, value ValueKind) (vals []float64, counts []int32) {
+	st := &ix.st
+	cells := ix.assigned(ag)
+	n := len(cells)
 	nc := len(ag.cells)
-	p := max(1, min(runtime.GOMAXPROCS(0), n/16384))
+	p := max(1, min(runtime.GOMAXPROCS(0), n/65536))
 	partV := make([][]float64, p)
 	partC := make([][]int32, p)
 	var wg sync.WaitGroup
@@ -240,7 +323,7 @@ func (st *store) binEvents(ag *areaGrid, cf *compiledFilter, value ValueKind) (v
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			st.binRange(ag, cf, value, lo, hi, v, c)
+			st.binRange(cells, cf, value, lo, hi, v, c)
 		}()
 	}
 	wg.Wait()
@@ -251,34 +334,31 @@ func (st *store) binEvents(ag *areaGrid, cf *compiledFilter, value ValueKind) (v
 			counts[i] += partC[w][i]
 		}
 	}
+	if value == ValueCount {
+		for i, c := range counts {
+			vals[i] = float64(c)
+		}
+	}
 	return vals, counts
 }
 
-func (st *store) binRange(ag *areaGrid, cf *compiledFilter, value ValueKind, lo, hi int, vals []float64, counts []int32) {
-	b := ag.bound
-	g := ag.grid
-	xy := st.xy[lo:hi]
-	for k := range xy {
-		p := xy[k]
-		if p[0] < b.Min[0] || p[0] > b.Max[0] || p[1] < b.Min[1] || p[1] > b.Max[1] {
-			continue
+func (st *store) binRange(cells []int32, cf *compiledFilter, value ValueKind, lo, hi int, vals []float64, counts []int32) {
+	if cf.all && value == ValueCount {
+		for _, i := range cells[lo:hi] {
+			if i >= 0 {
+				counts[i]++
+			}
 		}
-		slot := lo + k
-		if !cf.match(st, slot) {
-			continue
-		}
-		i := ag.index(g.Cell(p[0], p[1]))
-		if i < 0 {
+		return
+	}
+	for slot := lo; slot < hi; slot++ {
+		i := cells[slot]
+		if i < 0 || !cf.match(st, slot) {
 			continue
 		}
 		counts[i]++
 		if value == ValueKG {
 			vals[i] += cf.kg(st, slot)
-		}
-	}
-	if value == ValueCount {
-		for i, c := range counts {
-			vals[i] = float64(c)
 		}
 	}
 }
@@ -317,7 +397,7 @@ func HotSpots(ix *Index, q HotspotQuery) (HotspotResult, error) {
 	res := HotspotResult{Query: q, NCells: len(ag.cells)}
 	ix.mu.RLock()
 	res.Version = ix.version
-	vals, counts := ix.st.binEvents(ag, &cf, q.Value)
+	vals, counts := ix.binEvents(ag, &cf, q.Value)
 	var dens []float64
 	if q.Method == MethodKDE {
 		dens = ix.st.kde(ag, &cf, q.Value, q.BandwidthM)
@@ -376,29 +456,75 @@ func meanStd(x []float64) (mean, std float64) {
 }
 
 // kde evaluates the quartic kernel density per km² at every cell centre of
-// ag from the events that pass cf, found in the R-tree within bandwidthM.
+// ag from the events that pass cf (formula of QuarticKernel). Rather than
+// searching the events around each centre, it makes one pass over the
+// events and adds each one's kernel to the centres within bandwidthM: the
+// candidate centres are the cell offsets within bandwidthM plus a cell's
+// circumradius of the event's own cell, and each is tested by its exact
+// distance. Both orders give the same sums; this one reads memory in order.
 // The caller holds the read lock.
 func (st *store) kde(ag *areaGrid, cf *compiledFilter, value ValueKind, bandwidthM float64) []float64 {
-	out := make([]float64, len(ag.cells))
-	parallelRange(len(ag.cells), func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			c := ag.xy[i]
-			var s float64
-			searchDisk(&st.tree, c, bandwidthM, func(slot uint32) {
-				p := st.xy[slot]
-				dx, dy := p[0]-c[0], p[1]-c[1]
-				d2 := dx*dx + dy*dy
-				if d2 >= bandwidthM*bandwidthM || !cf.match(st, int(slot)) {
-					return
+	g := ag.grid
+	type off struct {
+		h      Hex
+		dx, dy float64
+	}
+	var offs []off
+	for _, h := range g.DiskOffsets(bandwidthM + g.CellM/sqrt3 + 1) {
+		x, y := g.Center(h)
+		offs = append(offs, off{h, x, y})
+	}
+	b := ag.bound.Pad(bandwidthM)
+	r2 := bandwidthM * bandwidthM
+	invCell, invRow := 1/g.CellM, 2/(sqrt3*g.CellM)
+	p := max(1, min(runtime.GOMAXPROCS(0), len(st.xy)/65536))
+	parts := make([][]float64, p)
+	var wg sync.WaitGroup
+	for w := 0; w < p; w++ {
+		lo, hi := len(st.xy)*w/p, len(st.xy)*(w+1)/p
+		out := make([]float64, len(ag.cells))
+		parts[w] = out
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for slot := lo; slot < hi; slot++ {
+				pt := st.xy[slot]
+				if pt[0] < b.Min[0] || pt[0] > b.Max[0] || pt[1] < b.Min[1] || pt[1] > b.Max[1] || !cf.match(st, slot) {
+					continue
 				}
-				w := 1.0
+				wt := 1.0
 				if value == ValueKG {
-					w = cf.kg(st, int(slot))
+					if wt = cf.kg(st, slot); wt == 0 {
+						continue
+					}
 				}
-				s += w * QuarticKernel(d2, bandwidthM)
-			})
-			out[i] = s * 1e6
+				h := hexCell(pt[0], pt[1], invCell, invRow)
+				cx, cy := g.Center(h)
+				ex, ey := pt[0]-cx, pt[1]-cy // event relative to its cell centre
+				for _, o := range offs {
+					dx, dy := o.dx-ex, o.dy-ey
+					d2 := dx*dx + dy*dy
+					if d2 >= r2 {
+						continue
+					}
+					if i := ag.index(h.Add(o.h)); i >= 0 {
+						u := 1 - d2/r2
+						out[i] += wt * u * u
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	out := parts[0]
+	for w := 1; w < p; w++ {
+		for i, v := range parts[w] {
+			out[i] += v
 		}
-	})
+	}
+	scale := 3 / math.Pi / r2 * 1e6
+	for i := range out {
+		out[i] *= scale
+	}
 	return out
 }

@@ -401,13 +401,13 @@ func BenchmarkBinning(b *testing.B) {
 	b.Run("all", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			ix.st.binEvents(ag, &cf, ValueCount)
+			ix.binEvents(ag, &cf, ValueCount)
 		}
 	})
 	b.Run("filtered-kg", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			ix.st.binEvents(ag, &cfTime, ValueKG)
+			ix.binEvents(ag, &cfTime, ValueKG)
 		}
 	})
 }
@@ -461,4 +461,73 @@ func ExampleHotSpots() {
 	// Output:
 	// 1382 cells, 70 events, 24 cells hot at 99 %
 	// densest: 69.38,37.09 count 20 z 12.7 bin +3
+}
+
+// TestHotSpotsCacheFollowsWrites checks that cached cell assignments are
+// kept current by Upsert and Delete: the result after the writes equals the
+// result on an index loaded afresh with the final events.
+func TestHotSpotsCacheFollowsWrites(t *testing.T) {
+	evs := syntheticEvents(6000, 44)
+	var ix Index
+	if err := ix.Load(evs[:4000]); err != nil {
+		t.Fatal(err)
+	}
+	queries := []HotspotQuery{
+		{CellM: 8000, RadiusM: 16000, Area: corridorArea()},
+		{Method: MethodKDE, Value: ValueKG, CellM: 8000, BandwidthM: 20000, Area: corridorArea()},
+	}
+	for _, q := range queries {
+		if _, err := HotSpots(&ix, q); err != nil { // fill the caches
+			t.Fatal(err)
+		}
+	}
+	final := map[[16]byte]Event{}
+	for _, e := range evs[:4000] {
+		final[e.ID] = e
+	}
+	for i, e := range evs[4000:] {
+		if err := ix.Upsert(e); err != nil {
+			t.Fatal(err)
+		}
+		final[e.ID] = e
+		old := evs[i*2]
+		if i%3 == 0 {
+			ix.Delete(old.ID)
+			delete(final, old.ID)
+		} else {
+			old.Lon, old.Lat = old.Lon+0.3, old.Lat-0.2
+			if err := ix.Upsert(old); err != nil {
+				t.Fatal(err)
+			}
+			final[old.ID] = old
+		}
+	}
+	var fresh Index
+	var all []Event
+	for _, e := range final {
+		all = append(all, e)
+	}
+	if err := fresh.Load(all); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range queries {
+		got, err := HotSpots(&ix, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := HotSpots(&fresh, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Events != want.Events || len(got.Cells) != len(want.Cells) {
+			t.Fatalf("%v: %d events %d cells, fresh index %d %d", q.Method, got.Events, len(got.Cells), want.Events, len(want.Cells))
+		}
+		for i := range got.Cells {
+			g, w := got.Cells[i], want.Cells[i]
+			if g.Count != w.Count || math.Abs(g.Value-w.Value) > 1e-6 || math.Abs(g.GiZ-w.GiZ) > 1e-9 ||
+				math.Abs(g.Density-w.Density) > 1e-9*(1+w.Density) {
+				t.Fatalf("%v cell %v: %+v, fresh index %+v", q.Method, g.Hex, g, w)
+			}
+		}
+	}
 }

@@ -25,6 +25,7 @@ type Index struct {
 	// version counts modifications; analyses cache derived data per version.
 	version uint64
 	grids   gridCache
+	assign  assignCache
 }
 
 // attr packs an event's small attributes into eight bytes.
@@ -154,6 +155,7 @@ func (ix *Index) Load(events []Event) error {
 	ix.mu.Lock()
 	ix.st = st
 	ix.version++
+	ix.assign.entries = nil
 	ix.mu.Unlock()
 	return nil
 }
@@ -173,6 +175,7 @@ func (ix *Index) Upsert(e Event) error {
 		st.tree.Delete(rectOf(old), rectOf(old), slot)
 		st.set(slot, &e, xy)
 		st.tree.Insert(rectOf(st.xy[slot]), rectOf(st.xy[slot]), slot)
+		ix.updateAssigned(slot)
 	} else {
 		var slot uint32
 		if k := len(st.free); k > 0 {
@@ -185,6 +188,7 @@ func (ix *Index) Upsert(e Event) error {
 			slot = st.appendSlot(&e, xy)
 		}
 		st.tree.Insert(rectOf(st.xy[slot]), rectOf(st.xy[slot]), slot)
+		ix.updateAssigned(slot)
 	}
 	st.maybeCompactItems()
 	ix.version++
@@ -209,6 +213,7 @@ func (ix *Index) Delete(id [16]byte) bool {
 	st.ids[slot] = [16]byte{}
 	st.free = append(st.free, slot)
 	st.live--
+	ix.updateAssigned(slot)
 	st.maybeCompactItems()
 	ix.version++
 	return true
