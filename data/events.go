@@ -71,8 +71,11 @@ type Event struct {
 	PersonsDetained  *int
 	Notes            string
 	Version          int64
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
+	// Coarsened is true when the caller sees this event only at the
+	// precision a sharing agreement allows.
+	Coarsened bool
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Normalize fills defaults (time precision, sharing level, item qualifier)
@@ -216,6 +219,14 @@ const eventColumns = `e.id, e.kind, e.occurred_at, e.time_precision, ST_AsEWKB(e
 	e.synthetic, e.joint_operation_id, e.items, e.total_kg, coalesce(e.category, ''), coalesce(e.severity, 0),
 	e.persons_detained, coalesce(e.notes, ''), e.version, e.created_at, e.updated_at`
 
+// eventReadColumns adds whether the caller sees coarsened values (a
+// sharing agreement's precision), read from the events view.
+const eventReadColumns = eventColumns + `, e.coarsened`
+
+// eventWriteColumns is what writes on event_records return; the writer
+// always sees its own record at full precision.
+const eventWriteColumns = eventColumns + `, false`
+
 func scanEvent(row pgx.Row) (Event, error) {
 	var (
 		e     Event
@@ -227,7 +238,7 @@ func scanEvent(row pgx.Row) (Event, error) {
 	err := row.Scan(&e.ID, &e.Kind, &e.OccurredAt, &e.TimePrecision, &wkb, &e.AccuracyM,
 		&e.Place, &e.AgencyID, &e.Sharing, &e.SourceRef, &e.SourceURL,
 		&e.Synthetic, &e.JointOperationID, &items, &e.TotalKG, &e.Category, &sev,
-		&pd, &e.Notes, &e.Version, &e.CreatedAt, &e.UpdatedAt)
+		&pd, &e.Notes, &e.Version, &e.CreatedAt, &e.UpdatedAt, &e.Coarsened)
 	if err != nil {
 		return Event{}, err
 	}
@@ -288,10 +299,10 @@ func nullIfZero(v int) *int {
 	return &v
 }
 
-const sqlInsertEvent = `INSERT INTO events AS e (kind, occurred_at, time_precision, geom, accuracy_m, place, agency_id,
+const sqlInsertEvent = `INSERT INTO event_records AS e (kind, occurred_at, time_precision, geom, accuracy_m, place, agency_id,
 	sharing, source_ref, source_url, synthetic, joint_operation_id, items, category, severity, persons_detained, notes)
 VALUES ($1, $2, $3, ST_GeomFromEWKB($4), $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
-RETURNING ` + eventColumns
+RETURNING ` + eventWriteColumns
 
 // CreateEvent validates and inserts e and returns the stored event. A
 // source_ref already used by the same agency gives ErrConflict.
@@ -308,7 +319,10 @@ func (s *Store) CreateEvent(ctx context.Context, e Event) (Event, error) {
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
 		var err error
 		out, err = scanEvent(tx.QueryRow(ctx, sqlInsertEvent, args...))
-		return mapErr(err)
+		if err != nil {
+			return mapErr(err)
+		}
+		return s.audit(ctx, tx, "event.create", "event:"+out.ID.String(), map[string]any{"agency": out.AgencyID, "source_ref": out.SourceRef})
 	})
 	if err != nil {
 		return Event{}, fmt.Errorf("create event: %w", err)
@@ -316,7 +330,7 @@ func (s *Store) CreateEvent(ctx context.Context, e Event) (Event, error) {
 	return out, nil
 }
 
-const sqlGetEvent = `SELECT ` + eventColumns + ` FROM events e WHERE e.id = $1`
+const sqlGetEvent = `SELECT ` + eventReadColumns + ` FROM events e WHERE e.id = $1`
 
 // GetEvent returns the event with the given id or ErrNotFound.
 func (s *Store) GetEvent(ctx context.Context, id uuid.UUID) (Event, error) {
@@ -327,11 +341,11 @@ func (s *Store) GetEvent(ctx context.Context, id uuid.UUID) (Event, error) {
 	return e, nil
 }
 
-const sqlUpdateEvent = `UPDATE events AS e SET kind = $1, occurred_at = $2, time_precision = $3, geom = ST_GeomFromEWKB($4),
+const sqlUpdateEvent = `UPDATE event_records AS e SET kind = $1, occurred_at = $2, time_precision = $3, geom = ST_GeomFromEWKB($4),
 	accuracy_m = $5, place = $6, agency_id = $7, sharing = $8, source_ref = $9, source_url = $10, synthetic = $11,
 	joint_operation_id = $12, items = $13, category = $14, severity = $15, persons_detained = $16, notes = $17
 WHERE e.id = $18 AND ($19::bigint IS NULL OR e.version = $19)
-RETURNING ` + eventColumns
+RETURNING ` + eventWriteColumns
 
 // ReplaceEvent validates e and replaces the stored event id with it. When
 // ifVersion is non-nil the stored version must equal it, or ErrConflict is
@@ -353,7 +367,10 @@ func (s *Store) ReplaceEvent(ctx context.Context, id uuid.UUID, e Event, ifVersi
 		if err == pgx.ErrNoRows {
 			return versionOrMissing(ctx, tx, id)
 		}
-		return mapErr(err)
+		if err != nil {
+			return mapErr(err)
+		}
+		return s.audit(ctx, tx, "event.update", "event:"+id.String(), map[string]any{"version": out.Version})
 	})
 	if err != nil {
 		return Event{}, fmt.Errorf("replace event %s: %w", id, err)
@@ -361,18 +378,25 @@ func (s *Store) ReplaceEvent(ctx context.Context, id uuid.UUID, e Event, ifVersi
 	return out, nil
 }
 
+// versionOrMissing explains why a conditional write changed no row: the
+// event is not visible (not found), belongs to another agency (forbidden),
+// or its version moved on (stale).
 func versionOrMissing(ctx context.Context, tx pgx.Tx, id uuid.UUID) error {
-	var exists bool
-	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM events WHERE id = $1)`, id).Scan(&exists); err != nil {
+	var owner string
+	err := tx.QueryRow(ctx, `SELECT agency_id FROM events WHERE id = $1`, id).Scan(&owner)
+	if err != nil {
 		return mapErr(err)
 	}
-	if exists {
-		return ErrStale
+	if p, ok := PrincipalFrom(ctx); ok && p.AgencyID != owner {
+		return fmt.Errorf("%w: only %s may change its own records", ErrForbidden, owner)
 	}
-	return ErrNotFound
+	if p, ok := PrincipalFrom(ctx); ok && !p.Can("write") {
+		return fmt.Errorf("%w: the %s role cannot change events", ErrForbidden, p.Role)
+	}
+	return ErrStale
 }
 
-const sqlDeleteEvent = `DELETE FROM events WHERE id = $1 AND ($2::bigint IS NULL OR version = $2)`
+const sqlDeleteEvent = `DELETE FROM event_records WHERE id = $1 AND ($2::bigint IS NULL OR version = $2)`
 
 // DeleteEvent deletes the event id; ifVersion works as in ReplaceEvent.
 func (s *Store) DeleteEvent(ctx context.Context, id uuid.UUID, ifVersion *int64) error {
@@ -384,7 +408,7 @@ func (s *Store) DeleteEvent(ctx context.Context, id uuid.UUID, ifVersion *int64)
 		if tag.RowsAffected() == 0 {
 			return versionOrMissing(ctx, tx, id)
 		}
-		return nil
+		return s.audit(ctx, tx, "event.delete", "event:"+id.String(), nil)
 	})
 	if err != nil {
 		return fmt.Errorf("delete event %s: %w", id, err)

@@ -143,7 +143,7 @@ func (s *Store) ListEvents(ctx context.Context, q EventQuery) (EventPage, error)
 	if q.After != nil {
 		b.where("e.id > " + b.arg(*q.After))
 	}
-	sql := "SELECT " + eventColumns + " FROM events e" + b.clause() + " ORDER BY e.id LIMIT " + b.arg(q.Limit+1)
+	sql := "SELECT " + eventReadColumns + " FROM events e" + b.clause() + " ORDER BY e.id LIMIT " + b.arg(q.Limit+1)
 	rows, err := s.pool.Query(ctx, sql, b.args...)
 	if err != nil {
 		return EventPage{}, fmt.Errorf("list events: %w", mapErr(err))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"time"
 
@@ -33,8 +34,16 @@ var ErrUnavailable = errors.New("database unavailable")
 const versionTable = "schema_version"
 
 // Store is the PostGIS store. It is safe for concurrent use.
+//
+// A restricted store (Config.Restricted, used by the service) runs every
+// query as the role bw_app with the agency and role of the context's
+// Principal, so that PostgreSQL's views and row-level security decide what
+// is visible; sys is an unrestricted pool for authentication, the audit log
+// and the replica's change feed. An unrestricted store (command-line tools,
+// tests) uses one pool for both.
 type Store struct {
 	pool *pgxpool.Pool
+	sys  *pgxpool.Pool
 }
 
 // Config holds connection settings for Open.
@@ -45,6 +54,8 @@ type Config struct {
 	MaxConns int32
 	// StatementTimeout is applied to every statement; 0 disables it.
 	StatementTimeout time.Duration
+	// Restricted makes every query act for the context's Principal.
+	Restricted bool
 }
 
 // Open connects to PostgreSQL and returns a Store. It does not migrate.
@@ -60,22 +71,52 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		pcfg.ConnConfig.RuntimeParams["statement_timeout"] = fmt.Sprint(cfg.StatementTimeout.Milliseconds())
 	}
 	pcfg.ConnConfig.RuntimeParams["application_name"] = "borderwatch"
-	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
+	if pcfg.ConnConfig.ConnectTimeout == 0 || pcfg.ConnConfig.ConnectTimeout > 5*time.Second {
+		// Fail fast while the database is down instead of hanging requests.
+		pcfg.ConnConfig.ConnectTimeout = 3 * time.Second
+	}
+	if !cfg.Restricted {
+		pool, err := pgxpool.NewWithConfig(ctx, pcfg)
+		if err != nil {
+			return nil, fmt.Errorf("connect: %w", err)
+		}
+		return &Store{pool: pool, sys: pool}, nil
+	}
+	scfg := pcfg.Copy()
+	scfg.MaxConns = 4
+	sys, err := pgxpool.NewWithConfig(ctx, scfg)
 	if err != nil {
 		return nil, fmt.Errorf("connect: %w", err)
 	}
-	return &Store{pool: pool}, nil
+	pcfg.PrepareConn = prepareRestricted
+	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
+	if err != nil {
+		sys.Close()
+		return nil, fmt.Errorf("connect: %w", err)
+	}
+	return &Store{pool: pool, sys: sys}, nil
 }
 
-// NewFromPool wraps an existing pool, as tests do.
-func NewFromPool(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+// NewFromPool wraps an existing pool as an unrestricted store, as tests do.
+func NewFromPool(pool *pgxpool.Pool) *Store { return &Store{pool: pool, sys: pool} }
 
-// Close closes the pool.
-func (s *Store) Close() { s.pool.Close() }
+// Close closes the pools.
+func (s *Store) Close() {
+	s.pool.Close()
+	if s.sys != s.pool {
+		s.sys.Close()
+	}
+}
+
+// PoolStats reports the use of the main pool, for metrics.
+func (s *Store) PoolStats() (acquired, idle, total, max int32) {
+	st := s.pool.Stat()
+	return st.AcquiredConns(), st.IdleConns(), st.TotalConns(), st.MaxConns()
+}
 
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error {
-	if err := s.pool.Ping(ctx); err != nil {
+	if err := s.sys.Ping(ctx); err != nil {
 		return fmt.Errorf("%w: %v", ErrUnavailable, err)
 	}
 	return nil
@@ -85,7 +126,7 @@ func (s *Store) Ping(ctx context.Context) error {
 // callers (several replicas starting at once) are serialised by tern's
 // advisory lock.
 func (s *Store) Migrate(ctx context.Context) error {
-	return MigratePool(ctx, s.pool)
+	return MigratePool(ctx, s.sys)
 }
 
 // MigratePool applies the embedded migrations through one connection of pool.
@@ -113,7 +154,7 @@ func migrationsFS() fs.FS { return migrations.FS }
 // MigrationStatus reports the applied and the latest embedded migration
 // versions.
 func (s *Store) MigrationStatus(ctx context.Context) (applied, latest int32, err error) {
-	conn, err := s.pool.Acquire(ctx)
+	conn, err := s.sys.Acquire(ctx)
 	if err != nil {
 		return 0, 0, fmt.Errorf("%w: %v", ErrUnavailable, err)
 	}
@@ -164,13 +205,19 @@ func mapErr(err error) error {
 			return fmt.Errorf("%w: %s", ErrConflict, pgErr.Detail)
 		case "23503": // foreign_key_violation
 			return &ValidationError{Fields: []FieldError{{Field: fkField(pgErr.ConstraintName), Reason: "refers to a record that does not exist"}}}
+		case "42501": // insufficient_privilege, incl. row-level security
+			return fmt.Errorf("%w: %s", ErrForbidden, pgErr.Message)
+		case "57014": // query_canceled (statement timeout)
+			return fmt.Errorf("%w: %s", context.DeadlineExceeded, pgErr.Message)
+		case "57P01", "57P02", "57P03", "08000", "08003", "08006": // shutdown, cannot connect now, connection failures
+			return fmt.Errorf("%w: %s", ErrUnavailable, pgErr.Message)
 		case "23514": // check_violation
 			return &ValidationError{Fields: []FieldError{{Field: pgErr.ConstraintName, Reason: "violates a constraint"}}}
 		}
 		return err
 	}
 	var ce *pgconn.ConnectError
-	if errors.As(err, &ce) {
+	if errors.As(err, &ce) || pgconn.SafeToRetry(err) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return fmt.Errorf("%w: %v", ErrUnavailable, err)
 	}
 	return err

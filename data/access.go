@@ -1,0 +1,386 @@
+package data
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// Roles a user or token may have, from least to most privileged in writes:
+// viewers read; analysts also write events; planners also plan patrols;
+// admins also manage users, tokens and sharing agreements of their agency.
+var Roles = []string{"viewer", "analyst", "planner", "admin"}
+
+// ErrUnauthenticated is returned for a missing, unknown, expired or revoked
+// credential.
+var ErrUnauthenticated = errors.New("unauthenticated")
+
+// ErrForbidden is returned when the caller's agency or role may not do what
+// was asked.
+var ErrForbidden = errors.New("forbidden")
+
+// Principal is who a request acts for.
+type Principal struct {
+	AgencyID string
+	Role     string
+	TokenID  int
+	UserID   int
+	// Actor names the caller in the audit log, e.g. "token:12" or "user:ana".
+	Actor string
+	// Remote is the client address, for the audit log.
+	Remote string
+}
+
+// Can reports whether the principal's role allows the action class:
+// "read", "write" (events), "plan" (patrols) or "admin".
+func (p Principal) Can(action string) bool {
+	switch action {
+	case "read":
+		return p.Role != ""
+	case "write":
+		return p.Role == "analyst" || p.Role == "admin"
+	case "plan":
+		return p.Role == "planner" || p.Role == "admin"
+	case "admin":
+		return p.Role == "admin"
+	}
+	return false
+}
+
+type principalKey struct{}
+
+// WithPrincipal returns ctx carrying p. A restricted Store applies p's agency
+// and role to every connection it hands out for that context.
+func WithPrincipal(ctx context.Context, p Principal) context.Context {
+	return context.WithValue(ctx, principalKey{}, p)
+}
+
+// PrincipalFrom returns the principal ctx carries.
+func PrincipalFrom(ctx context.Context) (Principal, bool) {
+	p, ok := ctx.Value(principalKey{}).(Principal)
+	return p, ok
+}
+
+// prepareRestricted switches a pooled connection to the role bw_app with
+// the agency and role of ctx's principal, in one round trip. Without a
+// principal the agency is empty and nothing is visible.
+func prepareRestricted(ctx context.Context, c *pgx.Conn) (bool, error) {
+	p, _ := PrincipalFrom(ctx)
+	_, err := c.Exec(ctx, `SELECT set_config('role', 'bw_app', false), set_config('bw.agency', $1, false), set_config('bw.role', $2, false)`,
+		p.AgencyID, p.Role)
+	if err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+const tokenPrefix = "bw_"
+
+// newSecret returns a fresh random token secret and its hash.
+func newSecret() (string, []byte, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", nil, err
+	}
+	s := tokenPrefix + base64.RawURLEncoding.EncodeToString(b)
+	h := sha256.Sum256([]byte(s))
+	return s, h[:], nil
+}
+
+// Authenticate resolves a bearer token to its principal, or returns
+// ErrUnauthenticated.
+func (s *Store) Authenticate(ctx context.Context, token string) (Principal, error) {
+	if !strings.HasPrefix(token, tokenPrefix) || len(token) > 200 {
+		return Principal{}, ErrUnauthenticated
+	}
+	h := sha256.Sum256([]byte(token))
+	var p Principal
+	var uid *int32
+	err := s.sys.QueryRow(ctx, `SELECT token_id, agency_id, role, user_id FROM bw_authenticate($1)`, h[:]).
+		Scan(&p.TokenID, &p.AgencyID, &p.Role, &uid)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Principal{}, ErrUnauthenticated
+	}
+	if err != nil {
+		return Principal{}, fmt.Errorf("authenticate: %w", mapErr(err))
+	}
+	p.Actor = fmt.Sprintf("token:%d", p.TokenID)
+	if uid != nil {
+		p.UserID = int(*uid)
+		p.Actor = fmt.Sprintf("user:%d", p.UserID)
+	}
+	return p, nil
+}
+
+// Token describes an API token without its secret.
+type Token struct {
+	ID        int        `json:"id"`
+	AgencyID  string     `json:"agency"`
+	Role      string     `json:"role"`
+	UserID    *int       `json:"user_id,omitempty"`
+	Label     string     `json:"label"`
+	CreatedAt time.Time  `json:"created_at"`
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+}
+
+func validateRole(fe *fieldErrors, role string) {
+	if !contains(Roles, role) {
+		fe.add("role", "must be one of %s", strings.Join(Roles, ", "))
+	}
+}
+
+// CreateToken creates a token for agency and role and returns its secret,
+// which is shown only this once (only its hash is stored). On a restricted
+// store only an admin of the same agency may do this.
+func (s *Store) CreateToken(ctx context.Context, agencyID, role, label string, ttl time.Duration) (string, Token, error) {
+	var fe fieldErrors
+	validateRole(&fe, role)
+	if !validSlug(agencyID) {
+		fe.add("agency", "not an agency id")
+	}
+	checkText(&fe, "label", label, 200)
+	if err := fe.err(); err != nil {
+		return "", Token{}, err
+	}
+	secret, hash, err := newSecret()
+	if err != nil {
+		return "", Token{}, err
+	}
+	var expires *time.Time
+	if ttl > 0 {
+		t := time.Now().Add(ttl)
+		expires = &t
+	}
+	var tok Token
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `INSERT INTO api_tokens (token_hash, agency_id, role, label, expires_at)
+			VALUES ($1, $2, $3, $4, $5) RETURNING id, agency_id, role, label, created_at, expires_at`,
+			hash, agencyID, role, label, expires).Scan(&tok.ID, &tok.AgencyID, &tok.Role, &tok.Label, &tok.CreatedAt, &tok.ExpiresAt)
+		if err != nil {
+			return mapErr(err)
+		}
+		return s.audit(ctx, tx, "token.create", fmt.Sprintf("token:%d", tok.ID), map[string]any{"agency": agencyID, "role": role, "label": label})
+	})
+	if err != nil {
+		return "", Token{}, fmt.Errorf("create token: %w", err)
+	}
+	return secret, tok, nil
+}
+
+// ListTokens lists tokens (a restricted store: those of the caller's agency,
+// for admins only).
+func (s *Store) ListTokens(ctx context.Context) ([]Token, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, agency_id, role, user_id, label, created_at, expires_at, revoked_at
+		FROM api_tokens ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("list tokens: %w", mapErr(err))
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Token, error) {
+		var t Token
+		var uid *int32
+		err := r.Scan(&t.ID, &t.AgencyID, &t.Role, &uid, &t.Label, &t.CreatedAt, &t.ExpiresAt, &t.RevokedAt)
+		if uid != nil {
+			v := int(*uid)
+			t.UserID = &v
+		}
+		return t, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list tokens: %w", mapErr(err))
+	}
+	return out, nil
+}
+
+// RevokeToken revokes token id; it stops working at once.
+func (s *Store) RevokeToken(ctx context.Context, id int) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL`, id)
+		if err != nil {
+			return mapErr(err)
+		}
+		if tag.RowsAffected() == 0 {
+			return ErrNotFound
+		}
+		return s.audit(ctx, tx, "token.revoke", fmt.Sprintf("token:%d", id), nil)
+	})
+	if err != nil {
+		return fmt.Errorf("revoke token %d: %w", id, err)
+	}
+	return nil
+}
+
+// User is an account for the web client.
+type User struct {
+	ID       int    `json:"id"`
+	Username string `json:"username"`
+	AgencyID string `json:"agency"`
+	Role     string `json:"role"`
+	Disabled bool   `json:"disabled"`
+}
+
+// CreateUser creates (or, with the same username, updates) a user with a
+// bcrypt-hashed password.
+func (s *Store) CreateUser(ctx context.Context, username, agencyID, role, password string) (User, error) {
+	var fe fieldErrors
+	validateRole(&fe, role)
+	if len(password) < 10 || len(password) > 72 {
+		fe.add("password", "must be 10 to 72 characters")
+	}
+	if err := fe.err(); err != nil {
+		return User{}, err
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	if err != nil {
+		return User{}, err
+	}
+	var u User
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `INSERT INTO users (username, agency_id, role, password_hash) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (username) DO UPDATE SET agency_id = excluded.agency_id, role = excluded.role,
+			  password_hash = excluded.password_hash, disabled = false
+			RETURNING id, username, agency_id, role, disabled`, username, agencyID, role, string(hash)).
+			Scan(&u.ID, &u.Username, &u.AgencyID, &u.Role, &u.Disabled)
+		if err != nil {
+			return mapErr(err)
+		}
+		return s.audit(ctx, tx, "user.create", "user:"+username, map[string]any{"agency": agencyID, "role": role})
+	})
+	if err != nil {
+		return User{}, fmt.Errorf("create user: %w", err)
+	}
+	return u, nil
+}
+
+// sessionTTL is how long a web-client sign-in lasts.
+const sessionTTL = 12 * time.Hour
+
+// Login checks a username and password and returns a session token valid
+// for sessionTTL. Failures say only ErrUnauthenticated.
+func (s *Store) Login(ctx context.Context, username, password, remote string) (string, User, error) {
+	var (
+		u    User
+		hash *string
+	)
+	err := s.sys.QueryRow(ctx, `SELECT id, username, agency_id, role, disabled, password_hash FROM users WHERE username = $1`, username).
+		Scan(&u.ID, &u.Username, &u.AgencyID, &u.Role, &u.Disabled, &hash)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return "", User{}, fmt.Errorf("login: %w", mapErr(err))
+	}
+	if err != nil || hash == nil || u.Disabled {
+		// Spend the same time as a real check, so usernames can't be probed.
+		_ = bcrypt.CompareHashAndPassword([]byte("$2a$10$7EqJtq98hPqEX7fNZaFWoOhi5BWX4Z6bD8aKqXAbH0v0MRWg8RzW."), []byte(password))
+		return "", User{}, ErrUnauthenticated
+	}
+	if bcrypt.CompareHashAndPassword([]byte(*hash), []byte(password)) != nil {
+		return "", User{}, ErrUnauthenticated
+	}
+	secret, th, err := newSecret()
+	if err != nil {
+		return "", User{}, err
+	}
+	err = pgx.BeginFunc(ctx, s.sys, func(tx pgx.Tx) error {
+		var id int
+		if err := tx.QueryRow(ctx, `INSERT INTO api_tokens (token_hash, agency_id, role, user_id, label, expires_at)
+			VALUES ($1, $2, $3, $4, 'web session', now() + $5::interval) RETURNING id`,
+			th, u.AgencyID, u.Role, u.ID, fmt.Sprintf("%d seconds", int(sessionTTL.Seconds()))).Scan(&id); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `SELECT bw_audit($1, $2, 'user.login', $3, '{}', $4)`, "user:"+u.Username, u.AgencyID, fmt.Sprintf("token:%d", id), remote)
+		return err
+	})
+	if err != nil {
+		return "", User{}, fmt.Errorf("login: %w", mapErr(err))
+	}
+	return secret, u, nil
+}
+
+// Agreement is a sharing agreement between two agencies.
+type Agreement struct {
+	ID          int      `json:"id"`
+	AgencyA     string   `json:"agency_a"`
+	AgencyB     string   `json:"agency_b"`
+	CoarsenM    *float64 `json:"coarsen_m"`
+	CoarsenTime *string  `json:"coarsen_time"`
+	Note        string   `json:"note,omitempty"`
+}
+
+// SetAgreement creates or replaces the agreement between two agencies.
+func (s *Store) SetAgreement(ctx context.Context, a Agreement) (Agreement, error) {
+	var fe fieldErrors
+	if a.AgencyA > a.AgencyB {
+		a.AgencyA, a.AgencyB = a.AgencyB, a.AgencyA
+	}
+	if a.AgencyA == a.AgencyB || !validSlug(a.AgencyA) || !validSlug(a.AgencyB) {
+		fe.add("agency_b", "an agreement needs two different agencies")
+	}
+	if a.CoarsenM != nil && (*a.CoarsenM < 100 || *a.CoarsenM > 100000) {
+		fe.add("coarsen_m", "must be between 100 and 100000")
+	}
+	if a.CoarsenTime != nil && *a.CoarsenTime != "day" && *a.CoarsenTime != "month" {
+		fe.add("coarsen_time", "must be day or month")
+	}
+	checkText(&fe, "note", a.Note, 2000)
+	if err := fe.err(); err != nil {
+		return Agreement{}, err
+	}
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `INSERT INTO sharing_agreements (agency_a, agency_b, coarsen_m, coarsen_time, note)
+			VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (agency_a, agency_b) DO UPDATE SET coarsen_m = excluded.coarsen_m,
+			  coarsen_time = excluded.coarsen_time, note = excluded.note
+			RETURNING id`, a.AgencyA, a.AgencyB, a.CoarsenM, a.CoarsenTime, nullIfEmpty(a.Note)).Scan(&a.ID)
+		if err != nil {
+			return mapErr(err)
+		}
+		return s.audit(ctx, tx, "agreement.set", fmt.Sprintf("agreement:%d", a.ID),
+			map[string]any{"agency_a": a.AgencyA, "agency_b": a.AgencyB, "coarsen_m": a.CoarsenM, "coarsen_time": a.CoarsenTime})
+	})
+	if err != nil {
+		return Agreement{}, fmt.Errorf("set agreement: %w", err)
+	}
+	return a, nil
+}
+
+// Agreements lists the sharing agreements (restricted: the caller's own).
+func (s *Store) Agreements(ctx context.Context) ([]Agreement, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, agency_a, agency_b, coarsen_m, coarsen_time, coalesce(note, '') FROM sharing_agreements ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("agreements: %w", mapErr(err))
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Agreement, error) {
+		var a Agreement
+		err := r.Scan(&a.ID, &a.AgencyA, &a.AgencyB, &a.CoarsenM, &a.CoarsenTime, &a.Note)
+		return a, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("agreements: %w", mapErr(err))
+	}
+	return out, nil
+}
+
+// DeleteAgreement ends the agreement id.
+func (s *Store) DeleteAgreement(ctx context.Context, id int) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM sharing_agreements WHERE id = $1`, id)
+		if err != nil {
+			return mapErr(err)
+		}
+		if tag.RowsAffected() == 0 {
+			return ErrNotFound
+		}
+		return s.audit(ctx, tx, "agreement.delete", fmt.Sprintf("agreement:%d", id), nil)
+	})
+	if err != nil {
+		return fmt.Errorf("delete agreement %d: %w", id, err)
+	}
+	return nil
+}
