@@ -15,7 +15,8 @@ func addRoutes(r chi.Router, logger *slog.Logger, cfg Config, store *data.Store)
 	r.Method(http.MethodGet, "/readyz", handleReadyz(logger, store))
 
 	// OGC API – Features, Part 1 (core, GeoJSON) and Part 4 on events.
-	r.Method(http.MethodGet, "/", handleLanding(nil))
+	r.Method(http.MethodGet, "/", handleLanding(webHandler()))
+	r.Handle("/app/*", webHandler())
 	r.Method(http.MethodGet, "/conformance", handleConformance())
 	r.Method(http.MethodGet, "/collections", handleCollections(logger, store))
 	r.Method(http.MethodGet, "/collections/events", handleEventsCollection(logger, store))

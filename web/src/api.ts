@@ -1,0 +1,278 @@
+// The only module that talks to the server: the OGC API – Features
+// collections, event writes and the analysis endpoints under /api.
+import type { Feature, FeatureCollection, Geometry, Point } from 'geojson';
+
+/** InvalidParam names one offending field of a request (problem+json invalid_params). */
+export interface InvalidParam {
+  name: string;
+  reason: string;
+}
+
+/** ApiError is a failed request with the server's problem details. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    readonly detail: string,
+    readonly params: InvalidParam[],
+    /** missing is true when the server has no such endpoint (yet). */
+    readonly missing: boolean,
+    readonly endpoint: string,
+  ) {
+    super(detail ? `${title}: ${detail}` : title);
+  }
+}
+
+type Query = Record<string, string | number | boolean | undefined | null>;
+
+function url(path: string, query: Query = {}): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) {
+    if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
+  }
+  const s = q.toString();
+  return s ? `${path}?${s}` : path;
+}
+
+async function failure(res: Response, endpoint: string): Promise<ApiError> {
+  const ct = res.headers.get('Content-Type') ?? '';
+  if (ct.includes('problem+json') || ct.includes('json')) {
+    try {
+      const p = await res.json();
+      return new ApiError(res.status, p.title ?? res.statusText, p.detail ?? '', p.invalid_params ?? [], false, endpoint);
+    } catch {
+      // fall through to the plain answer below
+    }
+  }
+  // The router's own 404/405 (plain text) means the endpoint does not exist.
+  const missing = res.status === 404 || res.status === 405 || res.status === 501;
+  return new ApiError(res.status, res.statusText || `HTTP ${res.status}`, '', [], missing, endpoint);
+}
+
+interface Sent<T> {
+  data: T;
+  etag: string;
+  location: string;
+}
+
+async function send<T>(method: string, path: string, opts: { query?: Query; body?: unknown; headers?: Record<string, string>; signal?: AbortSignal; text?: boolean } = {}): Promise<Sent<T>> {
+  const headers: Record<string, string> = { Accept: opts.text ? 'text/plain, text/csv, */*' : 'application/geo+json, application/json', ...opts.headers };
+  let body: string | undefined;
+  if (opts.body !== undefined) {
+    headers['Content-Type'] = method === 'PATCH' ? 'application/merge-patch+json' : 'application/json';
+    body = JSON.stringify(opts.body);
+  }
+  let res: Response;
+  try {
+    res = await fetch(url(path, opts.query), { method, headers, body, signal: opts.signal, credentials: 'same-origin' });
+  } catch (e) {
+    if ((e as Error).name === 'AbortError') throw e;
+    throw new ApiError(0, 'Network error', (e as Error).message, [], false, path);
+  }
+  if (!res.ok) throw await failure(res, path);
+  const data = (res.status === 204 ? null : opts.text ? await res.text() : await res.json()) as T;
+  return { data, etag: res.headers.get('ETag') ?? '', location: res.headers.get('Location') ?? '' };
+}
+
+/** ItemsResponse is an OGC API items page. */
+export interface ItemsResponse<G extends Geometry | null = Geometry, P = Record<string, unknown>> extends FeatureCollection<G, P> {
+  numberMatched?: number;
+  numberReturned: number;
+  links: { href: string; rel: string }[];
+}
+
+/** collection fetches every feature of a reference collection (following next links). */
+export async function collection<G extends Geometry | null = Geometry, P = Record<string, unknown>>(id: string, signal?: AbortSignal): Promise<FeatureCollection<G, P>> {
+  const features: Feature<G, P>[] = [];
+  let path: string | null = url(`/collections/${id}/items`, { limit: 10000 });
+  while (path) {
+    const page: ItemsResponse<G, P> = (await send<ItemsResponse<G, P>>('GET', path, { signal })).data;
+    features.push(...page.features);
+    const next = page.links?.find((l) => l.rel === 'next');
+    path = next ? new URL(next.href, location.href).pathname + new URL(next.href, location.href).search : null;
+  }
+  return { type: 'FeatureCollection', features };
+}
+
+/** CollectionInfo is the OGC API description of a collection. */
+export interface CollectionInfo {
+  id: string;
+  title: string;
+  extent?: { spatial?: { bbox: number[][] }; temporal?: { interval: (string | null)[][] } };
+}
+
+/** collectionInfo fetches a collection's description (extent, title). */
+export async function collectionInfo(id: string): Promise<CollectionInfo> {
+  return (await send<CollectionInfo>('GET', `/collections/${id}`)).data;
+}
+
+/** EventFilter selects events and hotspot inputs. Dates are YYYY-MM-DD. */
+export interface EventFilter {
+  from?: string;
+  to?: string;
+  kind?: string;
+  drug?: string;
+  agency?: string;
+  category?: string;
+}
+
+function interval(f: EventFilter): string | undefined {
+  if (!f.from && !f.to) return undefined;
+  const a = f.from ? `${f.from}T00:00:00Z` : '..';
+  const b = f.to ? `${f.to}T23:59:59Z` : '..';
+  return `${a}/${b}`;
+}
+
+/** Item is one drug of a seizure. */
+export interface Item {
+  drug: string;
+  quantity: number | null;
+  unit: string;
+  qualifier?: string;
+}
+
+/** EventProps are the properties of an event feature. */
+export interface EventProps {
+  kind: string;
+  occurred_at: string;
+  time_precision?: string;
+  accuracy_m?: number | null;
+  place?: string;
+  agency: string;
+  sharing?: string;
+  source_ref?: string;
+  source_url?: string;
+  synthetic?: boolean;
+  joint_operation?: string | null;
+  items: Item[];
+  total_kg?: number;
+  drugs?: string;
+  category?: string;
+  severity?: number;
+  persons_detained?: number | null;
+  notes?: string;
+  version?: number;
+}
+
+export type EventFeature = Feature<Point, EventProps>;
+
+/** events lists events in bbox matching f, at most limit of them. */
+export async function events(f: EventFilter, bbox: number[] | null, limit: number, signal?: AbortSignal): Promise<ItemsResponse<Point, EventProps>> {
+  const q: Query = { limit, datetime: interval(f), kind: f.kind, drug: f.drug, agency: f.agency, category: f.category };
+  if (bbox) q.bbox = bbox.map((v) => v.toFixed(5)).join(',');
+  return (await send<ItemsResponse<Point, EventProps>>('GET', '/collections/events/items', { query: q, signal })).data;
+}
+
+/** Saved is an event as stored, with the ETag to send with the next change. */
+export interface Saved {
+  feature: EventFeature;
+  etag: string;
+}
+
+/** getEvent reads one event with its ETag. */
+export async function getEvent(id: string): Promise<Saved> {
+  const r = await send<EventFeature>('GET', `/collections/events/items/${encodeURIComponent(id)}`);
+  return { feature: r.data, etag: r.etag };
+}
+
+/** createEvent stores a new event. */
+export async function createEvent(f: EventFeature): Promise<Saved> {
+  const r = await send<EventFeature>('POST', '/collections/events/items', { body: f });
+  return { feature: r.data, etag: r.etag };
+}
+
+/** replaceEvent replaces an event; etag is the version that was edited. */
+export async function replaceEvent(id: string, f: EventFeature, etag: string): Promise<Saved> {
+  const r = await send<EventFeature>('PUT', `/collections/events/items/${encodeURIComponent(id)}`, { body: f, headers: { 'If-Match': etag } });
+  return { feature: r.data, etag: r.etag };
+}
+
+/** deleteEvent deletes an event; etag is the version the user saw. */
+export async function deleteEvent(id: string, etag: string): Promise<void> {
+  await send<null>('DELETE', `/collections/events/items/${encodeURIComponent(id)}`, { headers: { 'If-Match': etag } });
+}
+
+/** AnalysisCollection is a GeoJSON answer of an analysis endpoint with its parameters and statistics. */
+export interface AnalysisCollection<P = Record<string, unknown>> extends FeatureCollection<Geometry, P> {
+  [extra: string]: unknown;
+}
+
+function filterQuery(f: EventFilter): Query {
+  return { from: f.from, to: f.to, kind: f.kind, drug: f.drug, agency: f.agency, category: f.category };
+}
+
+/** HotspotParams are the grid and method parameters of /api/hotspots. */
+export interface HotspotParams {
+  method: 'gistar' | 'kde';
+  cell_m?: number;
+  radius_m?: number;
+  bandwidth_m?: number;
+  min_bin?: number;
+}
+
+/** hotspots computes Gi* or kernel density cells. */
+export async function hotspots(p: HotspotParams, f: EventFilter, signal?: AbortSignal): Promise<AnalysisCollection> {
+  return (await send<AnalysisCollection>('GET', '/api/hotspots', { query: { ...p, ...filterQuery(f) }, signal })).data;
+}
+
+/** clusters runs DBSCAN and returns the cluster hulls. */
+export async function clusters(p: { eps_m: number; min_points: number }, f: EventFilter, signal?: AbortSignal): Promise<AnalysisCollection> {
+  return (await send<AnalysisCollection>('GET', '/api/clusters', { query: { ...p, ...filterQuery(f) }, signal })).data;
+}
+
+/** emerging runs the emerging hot spot analysis. */
+export async function emerging(p: { step: string; cell_m?: number; radius_m?: number }, f: EventFilter, signal?: AbortSignal): Promise<AnalysisCollection> {
+  return (await send<AnalysisCollection>('GET', '/api/hotspots/emerging', { query: { ...p, ...filterQuery(f) }, signal })).data;
+}
+
+/** RiskParams select the periods and sectors of /api/sectors/risk. */
+export interface RiskParams {
+  from?: string;
+  to?: string;
+  compare_from?: string;
+  compare_to?: string;
+  pair?: string;
+  agency?: string;
+}
+
+/** sectorRisk computes the risk index of every sector. */
+export async function sectorRisk(p: RiskParams, signal?: AbortSignal): Promise<AnalysisCollection> {
+  return (await send<AnalysisCollection>('GET', '/api/sectors/risk', { query: { ...p }, signal })).data;
+}
+
+/** sectorRiskCSV fetches the same table as CSV for spreadsheets. */
+export async function sectorRiskCSV(p: RiskParams): Promise<string> {
+  return (await send<string>('GET', '/api/sectors/risk', { query: { ...p, f: 'csv' }, text: true })).data;
+}
+
+/** PlanRequest is the body of POST /api/patrols/plan. */
+export interface PlanRequest {
+  teams: (number | string)[];
+  budget_h?: number;
+  from?: string;
+  to?: string;
+  allow_crossings?: (number | string)[];
+  variety?: number;
+}
+
+/** Plan is a stored patrol plan. */
+export interface Plan extends FeatureCollection {
+  id: string | number;
+  [extra: string]: unknown;
+}
+
+/** planPatrols plans routes for the chosen teams and stores the plan. */
+export async function planPatrols(req: PlanRequest): Promise<Plan> {
+  return (await send<Plan>('POST', '/api/patrols/plan', { body: req })).data;
+}
+
+/** planFile fetches a stored plan as GeoJSON, GPX or KML text. */
+export async function planFile(id: string | number, f: 'geojson' | 'gpx' | 'kml'): Promise<string> {
+  const query = f === 'geojson' ? {} : { f };
+  return (await send<string>('GET', `/api/plans/${encodeURIComponent(String(id))}`, { query, text: true })).data;
+}
+
+/** planURL is the address of a stored plan in format f, for links. */
+export function planURL(id: string | number, f: 'geojson' | 'gpx' | 'kml'): string {
+  return url(`/api/plans/${encodeURIComponent(String(id))}`, f === 'geojson' ? {} : { f });
+}

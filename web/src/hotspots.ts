@@ -1,0 +1,404 @@
+// Hotspot view: Gi* cells by confidence bin, kernel density, DBSCAN
+// clusters, emerging hot spot categories and the events themselves
+// (clustered on the map, fetched only for the visible area), with time,
+// kind, drug and agency filters.
+import type { GeoJSONSource, MapGeoJSONFeature, MapMouseEvent } from 'maplibre-gl';
+import * as api from './api';
+import { CATEGORIES, Ctx, DRUGS, KINDS, View, errorText, isAbort, monthEnd, monthIndex, monthStart, notice } from './app';
+import { debounce, h, option, replace } from './dom';
+import { date, kg, label, month, num, t } from './i18n';
+import {
+  BELOW_BORDERS, BELOW_LABELS, EMERGING_COLORS, FONT, GI_COLORS, SEQ, addSource, normalizeCategory, pointerOn, popup,
+  quantileBreaks, setData, setVisible, stepColor, viewBBox,
+} from './map';
+
+const EVENT_LIMIT = 3000;
+
+const LAYERS = {
+  cells: ['hs-cells-fill', 'hs-cells-line', 'hs-cells-point'],
+  emerging: ['hs-emerging-fill', 'hs-emerging-line'],
+  clusters: ['hs-clusters-fill', 'hs-clusters-line', 'hs-clusters-label'],
+  events: ['hs-ev-clusters', 'hs-ev-count', 'hs-ev-points'],
+};
+
+interface State {
+  method: 'gistar' | 'kde';
+  cellM: number;
+  radiusM: number;
+  bandwidthM: number;
+  fromM: number;
+  toM: number;
+  kind: string;
+  drug: string;
+  agency: string;
+  category: string;
+  show: { cells: boolean; emerging: boolean; clusters: boolean; events: boolean };
+  epsM: number;
+  minPoints: number;
+  step: string;
+}
+
+/** hotspotsView builds the hotspot view. */
+export function hotspotsView(ctx: Ctx): View {
+  const { map } = ctx;
+  const minM = monthIndex(ctx.eventRange.from);
+  const maxM = monthIndex(ctx.eventRange.to);
+  const s: State = {
+    method: 'gistar', cellM: 5000, radiusM: 12000, bandwidthM: 15000,
+    fromM: minM, toM: maxM, kind: '', drug: '', agency: '', category: '',
+    show: { cells: true, emerging: false, clusters: false, events: true },
+    epsM: 5000, minPoints: 10, step: 'month',
+  };
+  // Results kept across re-renders (language switch).
+  let cells: api.AnalysisCollection | null = null;
+  let cellsErr: unknown = null;
+  let emergingFC: api.AnalysisCollection | null = null;
+  let emergingErr: unknown = null;
+  let clustersFC: api.AnalysisCollection | null = null;
+  let clustersErr: unknown = null;
+  let evInfo: { returned: number; matched: number } | null = null;
+  let evErr: unknown = null;
+  let busy = 0;
+  let active = false;
+  let panelEl: HTMLElement | null = null;
+  let ctrlCells: AbortController | null = null;
+  let ctrlEv: AbortController | null = null;
+
+  const filter = (): api.EventFilter => ({
+    from: monthStart(s.fromM), to: monthEnd(s.toM), kind: s.kind || undefined, drug: s.drug || undefined,
+    agency: s.agency || undefined, category: s.category || undefined,
+  });
+
+  // ---- map layers -------------------------------------------------------
+  addSource(map, 'hs-cells');
+  addSource(map, 'hs-emerging');
+  addSource(map, 'hs-clusters');
+  addSource(map, 'hs-events', { cluster: true, clusterRadius: 42, clusterMaxZoom: 10, clusterProperties: { kg: ['+', ['to-number', ['get', 'total_kg'], 0]] } });
+  const polys: ['==', ['geometry-type'], string] = ['==', ['geometry-type'], 'Polygon'];
+  map.addLayer({ id: 'hs-cells-fill', type: 'fill', source: 'hs-cells', filter: polys, paint: { 'fill-color': 'transparent', 'fill-opacity': 0.78 } }, BELOW_BORDERS);
+  map.addLayer({ id: 'hs-cells-line', type: 'line', source: 'hs-cells', filter: polys, minzoom: 7, paint: { 'line-color': 'rgba(60,60,60,0.25)', 'line-width': 0.5 } }, BELOW_BORDERS);
+  map.addLayer({ id: 'hs-cells-point', type: 'circle', source: 'hs-cells', filter: ['==', ['geometry-type'], 'Point'], paint: { 'circle-radius': 5, 'circle-color': 'transparent' } }, BELOW_BORDERS);
+  map.addLayer({ id: 'hs-emerging-fill', type: 'fill', source: 'hs-emerging', paint: { 'fill-color': ['coalesce', ['get', '_color'], '#eee'], 'fill-opacity': 0.8 } }, BELOW_BORDERS);
+  map.addLayer({ id: 'hs-emerging-line', type: 'line', source: 'hs-emerging', minzoom: 7, paint: { 'line-color': 'rgba(60,60,60,0.25)', 'line-width': 0.5 } }, BELOW_BORDERS);
+  map.addLayer({ id: 'hs-clusters-fill', type: 'fill', source: 'hs-clusters', paint: { 'fill-color': '#6a3d9a', 'fill-opacity': 0.12 } }, BELOW_LABELS);
+  map.addLayer({ id: 'hs-clusters-line', type: 'line', source: 'hs-clusters', paint: { 'line-color': '#6a3d9a', 'line-width': 2, 'line-dasharray': [2, 1] } }, BELOW_LABELS);
+  map.addLayer({
+    id: 'hs-clusters-label', type: 'symbol', source: 'hs-clusters',
+    layout: { 'text-field': ['to-string', ['coalesce', ['get', 'count'], ['get', 'members'], ['get', 'n'], '']], 'text-font': FONT, 'text-size': 12 },
+    paint: { 'text-color': '#4a2270', 'text-halo-color': '#fff', 'text-halo-width': 1.5 },
+  });
+  map.addLayer({
+    id: 'hs-ev-clusters', type: 'circle', source: 'hs-events', filter: ['has', 'point_count'],
+    paint: {
+      'circle-color': '#37474f', 'circle-opacity': 0.78, 'circle-stroke-color': '#fff', 'circle-stroke-width': 1.5,
+      'circle-radius': ['step', ['get', 'point_count'], 11, 10, 14, 50, 18, 200, 23, 1000, 28],
+    },
+  });
+  map.addLayer({
+    id: 'hs-ev-count', type: 'symbol', source: 'hs-events', filter: ['has', 'point_count'],
+    layout: { 'text-field': ['get', 'point_count_abbreviated'], 'text-font': FONT, 'text-size': 11, 'text-allow-overlap': true },
+    paint: { 'text-color': '#ffffff' },
+  });
+  map.addLayer({
+    id: 'hs-ev-points', type: 'circle', source: 'hs-events', filter: ['!', ['has', 'point_count']],
+    paint: {
+      'circle-color': ['match', ['get', 'kind'], 'seizure', '#7b1fa2', '#ef6c00'],
+      'circle-radius': ['interpolate', ['linear'], ['sqrt', ['to-number', ['get', 'total_kg'], 0]], 0, 4, 30, 10],
+      'circle-stroke-color': '#fff', 'circle-stroke-width': 1.2, 'circle-opacity': 0.9,
+    },
+  });
+  const all = Object.values(LAYERS).flat();
+  setVisible(map, all, false);
+  pointerOn(map, ['hs-ev-points', 'hs-ev-clusters', 'hs-cells-fill', 'hs-clusters-fill', 'hs-emerging-fill']);
+
+  const showLayers = (): void => {
+    for (const [k, ids] of Object.entries(LAYERS)) setVisible(map, ids, active && s.show[k as keyof State['show']]);
+  };
+
+  // ---- loading ----------------------------------------------------------
+  const rerender = (): void => {
+    if (panelEl && active) fillStatus();
+  };
+
+  const loadCells = async (): Promise<void> => {
+    ctrlCells?.abort();
+    const ctrl = (ctrlCells = new AbortController());
+    const f = filter();
+    busy++;
+    rerender();
+    const jobs: Promise<void>[] = [];
+    if (s.show.cells) {
+      const p: api.HotspotParams = s.method === 'gistar'
+        ? { method: 'gistar', cell_m: s.cellM, radius_m: s.radiusM, min_bin: 1 }
+        : { method: 'kde', cell_m: s.cellM, bandwidth_m: s.bandwidthM };
+      jobs.push(api.hotspots(p, f, ctrl.signal).then((fc) => { cells = fc; cellsErr = null; drawCells(); }, (e) => { if (!isAbort(e)) { cells = null; cellsErr = e; drawCells(); } }));
+    }
+    if (s.show.emerging) {
+      jobs.push(api.emerging({ step: s.step, cell_m: s.cellM, radius_m: s.radiusM }, f, ctrl.signal).then((fc) => { emergingFC = fc; emergingErr = null; drawEmerging(); }, (e) => { if (!isAbort(e)) { emergingFC = null; emergingErr = e; drawEmerging(); } }));
+    }
+    if (s.show.clusters) {
+      jobs.push(api.clusters({ eps_m: s.epsM, min_points: s.minPoints }, f, ctrl.signal).then((fc) => { clustersFC = fc; clustersErr = null; setData(map, 'hs-clusters', fc); }, (e) => { if (!isAbort(e)) { clustersFC = null; clustersErr = e; setData(map, 'hs-clusters', []); } }));
+    }
+    await Promise.all(jobs);
+    busy--;
+    rerender();
+  };
+
+  const loadEvents = async (): Promise<void> => {
+    if (!active || !s.show.events) return;
+    ctrlEv?.abort();
+    const ctrl = (ctrlEv = new AbortController());
+    busy++;
+    rerender();
+    try {
+      const fc = await api.events(filter(), viewBBox(map), EVENT_LIMIT, ctrl.signal);
+      evInfo = { returned: fc.numberReturned, matched: fc.numberMatched ?? fc.numberReturned };
+      evErr = null;
+      setData(map, 'hs-events', fc);
+    } catch (e) {
+      if (!isAbort(e)) { evErr = e; evInfo = null; setData(map, 'hs-events', []); }
+    } finally {
+      busy--;
+      rerender();
+    }
+  };
+
+  const reload = debounce(() => { void loadCells(); void loadEvents(); }, 250);
+  const reloadEvents = debounce(() => void loadEvents(), 300);
+  map.on('moveend', () => { if (active) reloadEvents(); });
+
+  // ---- drawing ----------------------------------------------------------
+  let kdeBreaks: number[] = [];
+  let kdeProp = 'value';
+  const drawCells = (): void => {
+    if (!cells) { setData(map, 'hs-cells', []); return; }
+    if (s.method === 'gistar') {
+      const color = ['match', ['to-string', ['get', 'gi_bin']], ...Object.entries(GI_COLORS).flat(), 'transparent'];
+      const opacity = ['case', ['==', ['to-number', ['get', 'gi_bin'], 0], 0], 0.0, 0.78];
+      map.setPaintProperty('hs-cells-fill', 'fill-color', color as never);
+      map.setPaintProperty('hs-cells-fill', 'fill-opacity', opacity as never);
+      map.setPaintProperty('hs-cells-point', 'circle-color', color as never);
+    } else {
+      kdeProp = cells.features.some((f) => f.properties?.density !== undefined) ? 'density' : 'value';
+      kdeBreaks = quantileBreaks(cells.features.map((f) => Number(f.properties?.[kdeProp] ?? 0)), SEQ.length);
+      const color = stepColor(kdeProp, kdeBreaks, SEQ);
+      map.setPaintProperty('hs-cells-fill', 'fill-color', color);
+      map.setPaintProperty('hs-cells-fill', 'fill-opacity', 0.72);
+      map.setPaintProperty('hs-cells-point', 'circle-color', color);
+    }
+    setData(map, 'hs-cells', cells);
+  };
+  const drawEmerging = (): void => {
+    if (!emergingFC) { setData(map, 'hs-emerging', []); return; }
+    for (const f of emergingFC.features) {
+      const c = normalizeCategory(f.properties?.category);
+      f.properties = { ...f.properties, _cat: c, _color: EMERGING_COLORS[c] ?? '#eeeeee' };
+    }
+    const shown = emergingFC.features.filter((f) => f.properties?._cat !== 'no_pattern');
+    setData(map, 'hs-emerging', shown);
+  };
+
+  // ---- popups -----------------------------------------------------------
+  const row = (k: string, v: string | Node): HTMLElement => h('tr', {}, h('th', {}, k), h('td', {}, v));
+  const eventPopup = (f: MapGeoJSONFeature): HTMLElement => {
+    const p = f.properties as Record<string, unknown>;
+    const items = typeof p.items === 'string' ? JSON.parse(p.items) as api.Item[] : (p.items as api.Item[] ?? []);
+    const id = String(f.id ?? p.id ?? '');
+    return h('div', { class: 'pop', 'data-testid': 'event-popup' },
+      h('div', { class: 'pop-title' }, label('kind', String(p.kind)), ' · ', date(String(p.occurred_at))),
+      h('table', { class: 'kv' },
+        items.length ? row(t('event.drugs'), items.map((it) => `${label('drug', it.drug)} ${num(it.quantity, 1)} ${label('unit', it.unit)}`).join(', ')) : null,
+        p.kind === 'seizure' ? row(t('event.total_kg'), kg(Number(p.total_kg ?? 0))) : null,
+        p.category ? row(t('event.category'), label('category', String(p.category))) : null,
+        p.severity ? row(t('event.severity'), String(p.severity)) : null,
+        row(t('event.agency'), String(p.agency ?? '')),
+        p.place ? row(t('event.place'), String(p.place)) : null,
+        p.synthetic === true || p.synthetic === 'true' ? row(t('event.synthetic'), t('common.yes')) : null),
+      id ? h('a', { href: `#entry/${id}`, class: 'pop-link' }, t('event.edit')) : null);
+  };
+  map.on('click', 'hs-ev-points', (e: MapMouseEvent & { features?: MapGeoJSONFeature[] }) => {
+    const f = e.features?.[0];
+    if (f) popup(map, (f.geometry as GeoJSON.Point).coordinates as [number, number], eventPopup(f));
+  });
+  map.on('click', 'hs-ev-clusters', async (e: MapMouseEvent & { features?: MapGeoJSONFeature[] }) => {
+    const f = e.features?.[0];
+    if (!f) return;
+    const src = map.getSource('hs-events') as GeoJSONSource;
+    const z = await src.getClusterExpansionZoom(Number(f.properties?.cluster_id));
+    map.easeTo({ center: (f.geometry as GeoJSON.Point).coordinates as [number, number], zoom: z });
+  });
+  const cellPopup = (e: MapMouseEvent & { features?: MapGeoJSONFeature[] }): void => {
+    if (map.queryRenderedFeatures(e.point, { layers: ['hs-ev-points', 'hs-ev-clusters'] }).length) return;
+    const f = e.features?.[0];
+    if (!f) return;
+    const p = f.properties as Record<string, unknown>;
+    const bin = Number(p.gi_bin ?? 0);
+    const content = s.method === 'gistar'
+      ? h('div', { class: 'pop', 'data-testid': 'cell-popup' },
+        h('div', { class: 'pop-title' }, t(`gi.bin.${bin}`)),
+        h('table', { class: 'kv' },
+          row(t('cell.events'), num(Number(p.count ?? 0))), row(t('cell.value'), num(Number(p.value ?? 0), 1)),
+          row('Gi* z', num(Number(p.gi_z ?? 0), 2)), row('p', num(Number(p.gi_p ?? 0), 4)), row(t('cell.neighbors'), num(Number(p.neighbors ?? 0)))))
+      : h('div', { class: 'pop' }, h('div', { class: 'pop-title' }, t('hot.kde')),
+        h('table', { class: 'kv' }, row(t('cell.density'), num(Number(p[kdeProp] ?? 0), 3)), row(t('cell.events'), num(Number(p.count ?? 0)))));
+    popup(map, e.lngLat, content);
+  };
+  map.on('click', 'hs-cells-fill', cellPopup);
+  map.on('click', 'hs-emerging-fill', (e: MapMouseEvent & { features?: MapGeoJSONFeature[] }) => {
+    const f = e.features?.[0];
+    if (!f || map.queryRenderedFeatures(e.point, { layers: ['hs-ev-points', 'hs-ev-clusters'] }).length) return;
+    popup(map, e.lngLat, h('div', { class: 'pop' }, h('div', { class: 'pop-title' }, label('emerging', String(f.properties?._cat)))));
+  });
+  map.on('click', 'hs-clusters-fill', (e: MapMouseEvent & { features?: MapGeoJSONFeature[] }) => {
+    const f = e.features?.[0];
+    if (!f || map.queryRenderedFeatures(e.point, { layers: ['hs-ev-points', 'hs-ev-clusters'] }).length) return;
+    const p = f.properties as Record<string, unknown>;
+    popup(map, e.lngLat, h('div', { class: 'pop' }, h('div', { class: 'pop-title' }, t('hot.cluster')),
+      h('table', { class: 'kv' }, Object.entries(p).filter(([k]) => !k.startsWith('_')).map(([k, v]) => row(k, typeof v === 'number' ? num(v, 2) : String(v))))));
+  });
+
+  // ---- panel ------------------------------------------------------------
+  let statusEl: HTMLElement;
+  let legendEl: HTMLElement;
+
+  const fillStatus = (): void => {
+    const parts: (HTMLElement | null)[] = [];
+    if (busy > 0) parts.push(h('div', { class: 'busy' }, t('common.loading')));
+    if (s.show.events) {
+      if (evErr) parts.push(notice('error', t('hot.events_error') + ' ' + errorText(evErr), 'events-error'));
+      else if (evInfo) {
+        parts.push(h('div', { class: 'stat', 'data-testid': 'events-count', 'data-matched': String(evInfo.matched) },
+          t('hot.events_in_view', { shown: num(evInfo.returned), matched: num(evInfo.matched) })));
+        if (evInfo.matched > evInfo.returned) parts.push(notice('info', t('hot.events_sampled')));
+      }
+    }
+    if (s.show.cells) {
+      if (cellsErr) parts.push(notice('error', errorText(cellsErr), 'cells-error'));
+      else if (cells) {
+        const c = cells as Record<string, unknown>;
+        const sig = cells.features.filter((f) => Number(f.properties?.gi_bin ?? 0) > 0).length;
+        const cold = cells.features.filter((f) => Number(f.properties?.gi_bin ?? 0) < 0).length;
+        parts.push(h('div', { class: 'stat', 'data-testid': 'cells-summary', 'data-cells': String(cells.features.length) },
+          s.method === 'gistar'
+            ? t('hot.gi_summary', { hot: num(sig), cold: num(cold), n: num(Number(c.n_cells ?? cells.features.length)), mean: num(Number(c.mean ?? NaN), 2), std: num(Number(c.std ?? NaN), 2) })
+            : t('hot.kde_summary', { n: num(cells.features.length) })));
+      }
+    }
+    if (s.show.clusters) {
+      if (clustersErr) parts.push(notice('error', errorText(clustersErr), 'clusters-error'));
+      else if (clustersFC) parts.push(h('div', { class: 'stat' }, t('hot.clusters_summary', { n: num(clustersFC.features.length) })));
+    }
+    if (s.show.emerging && emergingErr) parts.push(notice('error', errorText(emergingErr), 'emerging-error'));
+    replace(statusEl, parts);
+    fillLegend();
+  };
+
+  const swatch = (color: string, text: string, count?: number): HTMLElement =>
+    h('div', { class: 'legend-row' }, h('span', { class: 'swatch', style: `background:${color}` }), h('span', {}, text), count !== undefined ? h('span', { class: 'legend-n' }, num(count)) : null);
+
+  const fillLegend = (): void => {
+    const parts: HTMLElement[] = [];
+    if (s.show.cells && s.method === 'gistar') {
+      const counts: Record<string, number> = {};
+      for (const f of cells?.features ?? []) counts[String(f.properties?.gi_bin ?? 0)] = (counts[String(f.properties?.gi_bin ?? 0)] ?? 0) + 1;
+      parts.push(h('div', { class: 'legend', 'data-testid': 'gi-legend' }, h('div', { class: 'legend-title' }, t('hot.legend_gi')),
+        ['3', '2', '1', '0', '-1', '-2', '-3'].map((b) => swatch(GI_COLORS[b], t(`gi.bin.${b}`), counts[b] ?? 0)),
+        h('div', { class: 'muted small' }, t('hot.legend_gi_note'))));
+    }
+    if (s.show.cells && s.method === 'kde' && kdeBreaks.length) {
+      const k = SEQ.length / kdeBreaks.length;
+      parts.push(h('div', { class: 'legend' }, h('div', { class: 'legend-title' }, t('hot.legend_kde')),
+        kdeBreaks.map((b, i) => swatch(SEQ[Math.min(SEQ.length - 1, Math.floor(i * k))], `${i === 0 ? '> 0' : '≥ ' + num(kdeBreaks[i - 1], 3)} … ${num(b, 3)}`))));
+    }
+    if (s.show.emerging && emergingFC) {
+      const counts: Record<string, number> = {};
+      for (const f of emergingFC.features) counts[String(f.properties?._cat)] = (counts[String(f.properties?._cat)] ?? 0) + 1;
+      const cats = Object.keys(EMERGING_COLORS).filter((c) => counts[c]);
+      parts.push(h('div', { class: 'legend', 'data-testid': 'emerging-legend' }, h('div', { class: 'legend-title' }, t('hot.legend_emerging')),
+        cats.length ? cats.map((c) => swatch(EMERGING_COLORS[c], label('emerging', c), counts[c])) : h('div', { class: 'muted small' }, t('hot.no_pattern'))));
+    }
+    if (s.show.events) {
+      parts.push(h('div', { class: 'legend' }, h('div', { class: 'legend-title' }, t('hot.legend_events')),
+        swatch('#7b1fa2', label('kind', 'seizure')), swatch('#ef6c00', label('kind', 'incident')), swatch('#37474f', t('hot.legend_group'))));
+    }
+    replace(legendEl, parts);
+  };
+
+  const numInput = (id: string, value: number, min: number, step: number, on: (v: number) => void): HTMLInputElement =>
+    h('input', { type: 'number', id, value, min, step, onchange: (e: Event) => { const v = Number((e.target as HTMLInputElement).value); if (v > 0) { on(v); reload(); } } });
+  const select = (id: string, value: string, opts: [string, string][], on: (v: string) => void): HTMLSelectElement =>
+    h('select', { id, onchange: (e: Event) => { on((e.target as HTMLSelectElement).value); reload(); } }, opts.map(([v, l]) => option(v, l, v === value)));
+  const check = (key: keyof State['show']): HTMLLabelElement =>
+    h('label', { class: 'check' }, h('input', { type: 'checkbox', id: `show-${key}`, checked: s.show[key], onchange: (e: Event) => { s.show[key] = (e.target as HTMLInputElement).checked; showLayers(); reload(); } }), t(`hot.show_${key}`));
+
+  const render = (panel: HTMLElement): void => {
+    panelEl = panel;
+    const fromLabel = h('span', { class: 'range-value', 'data-testid': 'from-label' }, month(s.fromM));
+    const toLabel = h('span', { class: 'range-value', 'data-testid': 'to-label' }, month(s.toM));
+    const fromIn = h('input', { type: 'range', id: 'time-from', min: minM, max: maxM, value: s.fromM, 'aria-label': t('filter.from') });
+    const toIn = h('input', { type: 'range', id: 'time-to', min: minM, max: maxM, value: s.toM, 'aria-label': t('filter.to') });
+    const onRange = (): void => {
+      let a = Number(fromIn.value), b = Number(toIn.value);
+      if (a > b) [a, b] = [b, a];
+      s.fromM = a; s.toM = b;
+      fromLabel.textContent = month(a); toLabel.textContent = month(b);
+      reload();
+    };
+    fromIn.addEventListener('input', onRange);
+    toIn.addEventListener('input', onRange);
+    statusEl = h('div', { class: 'status', id: 'hot-status' });
+    legendEl = h('div', { id: 'hot-legend' });
+    const any = (prefix: string, codes: string[]): [string, string][] => [['', t('filter.all')], ...codes.map((c): [string, string] => [c, label(prefix, c)])];
+
+    replace(panel,
+      h('h1', {}, t('hot.title')),
+      h('p', { class: 'muted' }, t('hot.intro')),
+      h('section', { class: 'group' },
+        h('h2', {}, t('filter.title')),
+        h('div', { class: 'range' }, h('div', { class: 'row between' }, fromLabel, h('span', { class: 'muted' }, '—'), toLabel), fromIn, toIn),
+        h('div', { class: 'grid2' },
+          h('label', { for: 'f-kind' }, t('filter.kind')), select('f-kind', s.kind, any('kind', KINDS), (v) => (s.kind = v)),
+          h('label', { for: 'f-drug' }, t('filter.drug')), select('f-drug', s.drug, any('drug', DRUGS), (v) => (s.drug = v)),
+          h('label', { for: 'f-category' }, t('filter.category')), select('f-category', s.category, any('category', CATEGORIES), (v) => (s.category = v)),
+          h('label', { for: 'f-agency' }, t('filter.agency')), select('f-agency', s.agency, [['', t('filter.all')], ...ctx.agencies.map((a): [string, string] => [a, a])], (v) => (s.agency = v)))),
+      h('section', { class: 'group' },
+        h('h2', {}, t('hot.layers')),
+        check('cells'),
+        h('div', { class: 'grid2 indent' },
+          h('label', { for: 'h-method' }, t('hot.method')), select('h-method', s.method, [['gistar', t('hot.gistar')], ['kde', t('hot.kde')]], (v) => (s.method = v as State['method'])),
+          h('label', { for: 'h-cell' }, t('hot.cell_m')), numInput('h-cell', s.cellM, 500, 500, (v) => (s.cellM = v)),
+          s.method === 'gistar'
+            ? [h('label', { for: 'h-radius' }, t('hot.radius_m')), numInput('h-radius', s.radiusM, 500, 500, (v) => (s.radiusM = v))]
+            : [h('label', { for: 'h-bw' }, t('hot.bandwidth_m')), numInput('h-bw', s.bandwidthM, 500, 500, (v) => (s.bandwidthM = v))]),
+        check('emerging'),
+        h('div', { class: 'grid2 indent' },
+          h('label', { for: 'h-step' }, t('hot.step')), select('h-step', s.step, ['week', 'month', 'quarter'].map((x): [string, string] => [x, t(`step.${x}`)]), (v) => (s.step = v))),
+        check('clusters'),
+        h('div', { class: 'grid2 indent' },
+          h('label', { for: 'h-eps' }, t('hot.eps_m')), numInput('h-eps', s.epsM, 100, 500, (v) => (s.epsM = v)),
+          h('label', { for: 'h-minpts' }, t('hot.min_points')), numInput('h-minpts', s.minPoints, 2, 1, (v) => (s.minPoints = Math.round(v)))),
+        check('events')),
+      h('section', { class: 'group' }, h('h2', {}, t('hot.results')), statusEl, legendEl));
+    // The method select re-renders to swap radius and bandwidth.
+    panel.querySelector('#h-method')?.addEventListener('change', () => render(panel));
+    fillStatus();
+  };
+
+  return {
+    id: 'hotspots',
+    titleKey: 'tab.hotspots',
+    render,
+    activate() {
+      active = true;
+      showLayers();
+      void loadCells();
+      void loadEvents();
+    },
+    deactivate() {
+      active = false;
+      ctrlCells?.abort();
+      ctrlEv?.abort();
+      showLayers();
+    },
+  };
+}

@@ -1,0 +1,199 @@
+// Patrol view: choose teams, shift budget, intelligence window and allowed
+// crossings; plan; see each team's route with numbered stops, ETAs and the
+// reason for each stop; download the plan as GeoJSON, GPX or KML.
+import type { MapGeoJSONFeature, MapMouseEvent } from 'maplibre-gl';
+import type { Feature } from 'geojson';
+import * as api from './api';
+import { Ctx, View, addDays, errorText, notice } from './app';
+import { download, h, replace } from './dom';
+import { num, t, time } from './i18n';
+import { FONT, TEAM_COLORS, addSource, fitTo, pointerOn, popup, setData, setVisible } from './map';
+
+const LAYERS = ['pl-route-casing', 'pl-route', 'pl-stop', 'pl-stop-label'];
+type Props = Record<string, unknown>;
+const str = (v: unknown): string => (v === null || v === undefined ? '' : String(v));
+
+/** patrolsView builds the patrol planning view. */
+export function patrolsView(ctx: Ctx): View {
+  const { map } = ctx;
+  const teams = ctx.base.teams.features;
+  const s = {
+    teams: new Set<string>(teams.slice(0, 2).map((f) => str(f.id))),
+    budgetH: '' as string,
+    from: addDays(ctx.eventRange.to, -89), to: ctx.eventRange.to,
+    crossings: new Set<string>(), variety: '',
+  };
+  let plan: api.Plan | null = null;
+  let err: unknown = null;
+  let busy = false;
+  let active = false;
+  let panelEl: HTMLElement | null = null;
+  let bodyEl: HTMLElement;
+  const fieldErrs = new Map<string, string>();
+
+  addSource(map, 'plan');
+  map.addLayer({ id: 'pl-route-casing', type: 'line', source: 'plan', filter: ['==', ['geometry-type'], 'LineString'], layout: { 'line-join': 'round', 'line-cap': 'round' }, paint: { 'line-color': '#fff', 'line-width': 7 } });
+  map.addLayer({ id: 'pl-route', type: 'line', source: 'plan', filter: ['==', ['geometry-type'], 'LineString'], layout: { 'line-join': 'round', 'line-cap': 'round' }, paint: { 'line-color': ['coalesce', ['get', '_color'], '#1f77b4'], 'line-width': 4 } });
+  map.addLayer({ id: 'pl-stop', type: 'circle', source: 'plan', filter: ['==', ['geometry-type'], 'Point'], paint: { 'circle-radius': 10, 'circle-color': ['coalesce', ['get', '_color'], '#1f77b4'], 'circle-stroke-color': '#fff', 'circle-stroke-width': 2 } });
+  map.addLayer({
+    id: 'pl-stop-label', type: 'symbol', source: 'plan', filter: ['==', ['geometry-type'], 'Point'],
+    layout: { 'text-field': ['to-string', ['coalesce', ['get', 'seq'], '']], 'text-font': FONT, 'text-size': 11, 'text-allow-overlap': true, 'text-ignore-placement': true },
+    paint: { 'text-color': '#fff' },
+  });
+  setVisible(map, LAYERS, false);
+  pointerOn(map, ['pl-stop', 'pl-route']);
+
+  const teamKey = (p: Props): string => str(p.team ?? p.team_id);
+  const teamName = (key: string): string => {
+    const f = teams.find((x) => str(x.id) === key || str(x.properties?.name) === key);
+    return f ? str(f.properties?.name) : key;
+  };
+  const reasonOf = (p: Props): string => str(p.reason ?? p.why ?? p.name ?? '');
+
+  const stopPopup = (p: Props): HTMLElement => h('div', { class: 'pop', 'data-testid': 'stop-popup' },
+    h('div', { class: 'pop-title' }, `${teamName(teamKey(p))} · ${t('pat.stop')} ${str(p.seq)}`),
+    h('table', { class: 'kv' },
+      h('tr', {}, h('th', {}, t('pat.eta')), h('td', {}, time(str(p.eta)))),
+      h('tr', {}, h('th', {}, t('pat.dwell')), h('td', {}, t('pat.minutes', { n: num(Number(p.dwell_min ?? 0)) }))),
+      reasonOf(p) ? h('tr', {}, h('th', {}, t('pat.reason')), h('td', {}, reasonOf(p))) : null));
+  map.on('click', 'pl-stop', (e: MapMouseEvent & { features?: MapGeoJSONFeature[] }) => {
+    const f = e.features?.[0];
+    if (f) popup(map, (f.geometry as GeoJSON.Point).coordinates as [number, number], stopPopup(f.properties as Props));
+  });
+
+  const draw = (): void => {
+    if (!plan) { setData(map, 'plan', []); return; }
+    const order: string[] = [];
+    for (const f of plan.features) {
+      const k = teamKey(f.properties ?? {});
+      if (!order.includes(k)) order.push(k);
+      f.properties = { ...f.properties, _color: TEAM_COLORS[order.indexOf(k) % TEAM_COLORS.length] };
+    }
+    setData(map, 'plan', plan);
+    fitTo(map, plan.features, 10);
+  };
+
+  const submit = async (): Promise<void> => {
+    fieldErrs.clear();
+    const req: api.PlanRequest = {
+      teams: [...s.teams].map((x) => (/^\d+$/.test(x) ? Number(x) : x)),
+      from: s.from || undefined, to: s.to || undefined,
+    };
+    if (s.budgetH !== '') req.budget_h = Number(s.budgetH);
+    if (s.crossings.size) req.allow_crossings = [...s.crossings].map((x) => (/^\d+$/.test(x) ? Number(x) : x));
+    if (s.variety !== '') req.variety = Number(s.variety);
+    busy = true;
+    err = null;
+    renderBody();
+    try {
+      plan = await api.planPatrols(req);
+    } catch (e) {
+      err = e;
+      plan = null;
+      if (e instanceof api.ApiError) for (const p of e.params) fieldErrs.set(p.name.replace(/^body\./, ''), p.reason);
+    }
+    busy = false;
+    draw();
+    if (panelEl) render(panelEl);
+  };
+
+  const fetchFile = async (f: 'geojson' | 'gpx' | 'kml'): Promise<void> => {
+    if (!plan) return;
+    const types = { geojson: 'application/geo+json', gpx: 'application/gpx+xml', kml: 'application/vnd.google-earth.kml+xml' };
+    try {
+      download(`patrol-plan-${plan.id}.${f}`, await api.planFile(plan.id, f), types[f]);
+    } catch (e) {
+      ctx.toast(errorText(e), 'error');
+    }
+  };
+
+  const itinerary = (): HTMLElement | null => {
+    if (!plan) return null;
+    const lines = plan.features.filter((f) => f.geometry?.type === 'LineString' || f.geometry?.type === 'MultiLineString');
+    const stops = plan.features.filter((f) => f.geometry?.type === 'Point');
+    const keys = [...new Set([...lines, ...stops].map((f) => teamKey(f.properties ?? {})))];
+    return h('div', { 'data-testid': 'itinerary' },
+      h('div', { class: 'row' },
+        h('button', { class: 'btn', id: 'dl-geojson', onclick: () => void fetchFile('geojson') }, 'GeoJSON'),
+        h('button', { class: 'btn', id: 'dl-gpx', onclick: () => void fetchFile('gpx') }, 'GPX'),
+        h('button', { class: 'btn', id: 'dl-kml', onclick: () => void fetchFile('kml') }, 'KML')),
+      keys.map((k) => {
+        const line = lines.find((f) => teamKey(f.properties ?? {}) === k);
+        const lp = (line?.properties ?? {}) as Props;
+        const own = stops.filter((f) => teamKey(f.properties ?? {}) === k).sort((a, b) => Number(a.properties?.seq) - Number(b.properties?.seq));
+        const color = str(own[0]?.properties?._color ?? lp._color);
+        return h('section', { class: 'team-plan' },
+          h('h3', {}, h('span', { class: 'swatch', style: `background:${color}` }), teamName(k)),
+          h('div', { class: 'muted small' }, t('pat.summary', { km: num(Number(lp.length_km ?? 0), 1), h: num(Number(lp.duration_h ?? 0), 1), score: num(Number(lp.score ?? 0), 1) })),
+          h('ol', { class: 'stops' }, own.map((f: Feature) => {
+            const p = (f.properties ?? {}) as Props;
+            return h('li', {
+              onclick: () => { const c = (f.geometry as GeoJSON.Point).coordinates as [number, number]; map.easeTo({ center: c, zoom: Math.max(map.getZoom(), 9) }); popup(map, c, stopPopup(p)); },
+            },
+              h('span', { class: 'seq', style: `background:${color}` }, str(p.seq)),
+              h('span', { class: 'eta' }, time(str(p.eta))),
+              h('span', { class: 'reason' }, reasonOf(p) || '—'),
+              Number(p.dwell_min) ? h('span', { class: 'muted small' }, t('pat.minutes', { n: num(Number(p.dwell_min)) })) : null);
+          })));
+      }));
+  };
+
+  const fieldError = (name: string): HTMLElement | null =>
+    fieldErrs.has(name) ? h('div', { class: 'field-error', 'data-field-error': name }, fieldErrs.get(name)!) : null;
+
+  const renderBody = (): void => {
+    if (!bodyEl) return;
+    const other = err instanceof api.ApiError ? err.params.filter((p) => !['teams', 'budget_h', 'from', 'to', 'allow_crossings', 'variety'].includes(p.name.replace(/^body\./, ''))) : [];
+    replace(bodyEl,
+      busy ? h('div', { class: 'busy' }, t('pat.planning')) : null,
+      err ? notice('error', errorText(err), 'plan-error') : null,
+      other.length ? h('ul', { class: 'field-error' }, other.map((p) => h('li', {}, `${p.name}: ${p.reason}`))) : null,
+      itinerary());
+  };
+
+  const render = (panel: HTMLElement): void => {
+    panelEl = panel;
+    bodyEl = h('div', { id: 'plan-body' });
+    const teamList = teams.length
+      ? h('div', { class: 'checklist', id: 'p-teams' }, teams.map((f) => {
+        const id = str(f.id);
+        const p = (f.properties ?? {}) as Props;
+        return h('label', { class: 'check' },
+          h('input', { type: 'checkbox', value: id, checked: s.teams.has(id), onchange: (e: Event) => { if ((e.target as HTMLInputElement).checked) s.teams.add(id); else s.teams.delete(id); } }),
+          h('span', {}, str(p.name), h('span', { class: 'muted small' }, ` · ${str(p.agency)} · ${t('pat.shift', { h: num(Number(p.shift_h ?? 0), 1) })}`)));
+      }))
+      : notice('warn', t('pat.no_teams'), 'no-teams');
+    const crossingList = h('div', { class: 'checklist short', id: 'p-crossings' }, ctx.base.crossings.features.map((f) => {
+      const id = str(f.id);
+      return h('label', { class: 'check' },
+        h('input', { type: 'checkbox', value: id, checked: s.crossings.has(id), onchange: (e: Event) => { if ((e.target as HTMLInputElement).checked) s.crossings.add(id); else s.crossings.delete(id); } }),
+        h('span', { class: 'small' }, str(f.properties?.name)));
+    }));
+    replace(panel,
+      h('h1', {}, t('pat.title')),
+      h('p', { class: 'muted' }, t('pat.intro')),
+      h('section', { class: 'group' },
+        h('h2', {}, t('pat.teams')), teamList, fieldError('teams'),
+        h('div', { class: 'grid2' },
+          h('label', { for: 'p-budget' }, t('pat.budget_h')),
+          h('div', {}, h('input', { type: 'number', id: 'p-budget', min: 0.5, step: 0.5, value: s.budgetH, placeholder: t('pat.budget_default'), onchange: (e: Event) => { s.budgetH = (e.target as HTMLInputElement).value; } }), fieldError('budget_h')),
+          h('label', { for: 'p-from' }, t('pat.intel_window')),
+          h('div', {}, h('div', { class: 'row' },
+            h('input', { type: 'date', id: 'p-from', value: s.from, onchange: (e: Event) => { s.from = (e.target as HTMLInputElement).value; } }), '—',
+            h('input', { type: 'date', id: 'p-to', value: s.to, onchange: (e: Event) => { s.to = (e.target as HTMLInputElement).value; } })), fieldError('from'), fieldError('to')),
+          h('label', { for: 'p-variety' }, t('pat.variety')),
+          h('div', {}, h('input', { type: 'number', id: 'p-variety', step: 1, value: s.variety, placeholder: '0', onchange: (e: Event) => { s.variety = (e.target as HTMLInputElement).value; } }), fieldError('variety'))),
+        h('details', {}, h('summary', {}, t('pat.allow_crossings')), h('p', { class: 'muted small' }, t('pat.allow_crossings_note')), crossingList, fieldError('allow_crossings')),
+        h('div', { class: 'row end' }, h('button', { class: 'btn primary', id: 'p-plan', onclick: () => void submit(), disabled: busy }, t('pat.plan')))),
+      bodyEl);
+    renderBody();
+  };
+
+  return {
+    id: 'patrols',
+    titleKey: 'tab.patrols',
+    render,
+    activate() { active = true; setVisible(map, LAYERS, true); },
+    deactivate() { active = false; setVisible(map, LAYERS, false); void active; },
+  };
+}
