@@ -35,6 +35,11 @@ func runSolve(ctx context.Context, args []string, stdout io.Writer) error {
 	rest := args
 	for len(rest) > 0 {
 		if err := fs.Parse(rest); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fmt.Fprintln(stdout, "usage: borderwatch solve FILE [-time-limit D] [-seed N] [-iterations N]")
+				fs.SetOutput(stdout)
+				fs.PrintDefaults()
+			}
 			return fmt.Errorf("solve: %w (usage: borderwatch solve FILE [-time-limit D] [-seed N])", err)
 		}
 		rest = fs.Args()
