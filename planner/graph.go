@@ -1,7 +1,6 @@
 package planner
 
 import (
-	"container/heap"
 	"context"
 	"errors"
 	"fmt"
@@ -546,14 +545,49 @@ type pqItem struct {
 	cost float64
 }
 
+// pq is a binary min-heap of search nodes by cost.
 type pq []pqItem
 
-func (q pq) Len() int               { return len(q) }
-func (q pq) Less(i, j int) bool     { return q[i].cost < q[j].cost }
-func (q pq) Swap(i, j int)          { q[i], q[j] = q[j], q[i] }
-func (q *pq) Push(x any)            { *q = append(*q, x.(pqItem)) }
-func (q *pq) Pop() any              { old := *q; it := old[len(old)-1]; *q = old[:len(old)-1]; return it }
-func (q *pq) push(v int, c float64) { heap.Push(q, pqItem{v, c}) }
+func (q pq) Len() int { return len(q) }
+
+func (q *pq) push(v int, c float64) {
+	*q = append(*q, pqItem{v, c})
+	h := *q
+	i := len(h) - 1
+	for i > 0 {
+		p := (i - 1) / 2
+		if h[p].cost <= h[i].cost {
+			break
+		}
+		h[p], h[i] = h[i], h[p]
+		i = p
+	}
+}
+
+func (q *pq) pop() pqItem {
+	h := *q
+	top := h[0]
+	last := len(h) - 1
+	h[0] = h[last]
+	h = h[:last]
+	i := 0
+	for {
+		l, r, m := 2*i+1, 2*i+2, i
+		if l < len(h) && h[l].cost < h[m].cost {
+			m = l
+		}
+		if r < len(h) && h[r].cost < h[m].cost {
+			m = r
+		}
+		if m == i {
+			break
+		}
+		h[i], h[m] = h[m], h[i]
+		i = m
+	}
+	*q = h
+	return top
+}
 
 // search is a reusable Dijkstra / A* state over the search graph.
 type search struct {
@@ -616,7 +650,7 @@ func (s *search) run(ctx context.Context, src, target int, maxS float64) error {
 	s.q.push(src, h(src))
 	settled := 0
 	for s.q.Len() > 0 {
-		it := heap.Pop(&s.q).(pqItem)
+		it := s.q.pop()
 		v := it.v
 		g := it.cost - h(v)
 		if g > s.dist[v]+1e-9 {
