@@ -22,14 +22,33 @@ import (
 // crossing.
 type testEnv struct {
 	srv   *httptest.Server
-	store *data.Store
+	store *data.Store // restricted, as the service runs it
+	sys   *data.Store // unrestricted, for seeding
 	pool  *pgxpool.Pool
+	// token is an analyst token of tj-dca that do sends unless the
+	// caller passes its own Authorization header.
+	token string
+}
+
+// tokenFor creates an API token for agency and role.
+func (e *testEnv) tokenFor(t *testing.T, agency, role string) string {
+	t.Helper()
+	tok, _, err := e.sys.CreateToken(context.Background(), agency, role, "test", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
 }
 
 func newEnv(t *testing.T) *testEnv {
 	t.Helper()
-	pool := datatest.Pool(t)
+	u := datatest.URL(t)
 	ctx := context.Background()
+	pool, err := pgxpool.New(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
 	for _, q := range []string{
 		`INSERT INTO agencies (id, name, country, kind) VALUES
 			('tj-dca', 'Drug Control Agency (test)', 'TJK', 'drug_control'),
@@ -44,11 +63,19 @@ func newEnv(t *testing.T) *testEnv {
 			t.Fatalf("seed: %v", err)
 		}
 	}
-	store := data.NewFromPool(pool)
+	store, err := data.Open(ctx, data.Config{URL: u, Restricted: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(store.Close)
 	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	srv := httptest.NewServer(api.NewServer(logger, api.DefaultConfig(), store))
+	cfg := api.DefaultConfig()
+	cfg.RatePerSec = 0
+	srv := httptest.NewServer(api.NewServer(logger, cfg, store))
 	t.Cleanup(srv.Close)
-	return &testEnv{srv: srv, store: store, pool: pool}
+	e := &testEnv{srv: srv, store: store, sys: data.NewFromPool(pool), pool: pool}
+	e.token = e.tokenFor(t, "tj-dca", "analyst")
+	return e
 }
 
 // do sends a request and returns the response with its body read.
@@ -63,6 +90,7 @@ func (e *testEnv) do(t *testing.T, method, path string, body string, hdr ...stri
 		t.Fatal(err)
 	}
 	req.Header.Set("Accept", "application/json")
+	req.Header.Set("Authorization", "Bearer "+e.token)
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
 	}

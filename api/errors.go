@@ -69,6 +69,17 @@ func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err
 	case errors.As(err, &perr):
 		p.Status, p.Title = http.StatusBadRequest, "Invalid parameter"
 		p.InvalidParams = []invalidParam{{Name: perr.Param, Reason: perr.Reason}}
+	case errors.Is(err, errNoToken), errors.Is(err, data.ErrUnauthenticated):
+		p.Status, p.Title = http.StatusUnauthorized, "Unauthorized"
+		p.Detail = "send a valid API token as Authorization: Bearer <token> (or sign in)"
+		w.Header().Set("WWW-Authenticate", `Bearer realm="borderwatch"`)
+	case errors.Is(err, data.ErrForbidden):
+		p.Status, p.Title = http.StatusForbidden, "Forbidden"
+		p.Detail = "your agency or role may not do this"
+	case errors.Is(err, errRateLimited):
+		p.Status, p.Title = http.StatusTooManyRequests, "Too many requests"
+		p.Detail = "slow down and retry shortly"
+		w.Header().Set("Retry-After", "1")
 	case errors.Is(err, data.ErrNotFound):
 		p.Status, p.Title = http.StatusNotFound, "Not found"
 	case errors.Is(err, data.ErrStale):

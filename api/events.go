@@ -47,6 +47,7 @@ type eventProps struct {
 	PersonsDetained *int        `json:"persons_detained,omitempty"`
 	Notes           string      `json:"notes,omitempty"`
 	Version         *int64      `json:"version,omitempty"`
+	Coarsened       *bool       `json:"coarsened,omitempty"`
 	CreatedAt       *string     `json:"created_at,omitempty"`
 	UpdatedAt       *string     `json:"updated_at,omitempty"`
 }
@@ -84,6 +85,10 @@ func eventToFeature(e data.Event) eventFeature {
 		joined := strings.Join(drugs, ",")
 		p.Drugs = &joined
 	}
+	if e.Coarsened {
+		c := true
+		p.Coarsened = &c
+	}
 	if e.Severity != 0 {
 		s := e.Severity
 		p.Severity = &s
@@ -99,7 +104,7 @@ func eventToFeature(e data.Event) eventFeature {
 
 // featureToEvent converts a decoded feature into an event, naming each
 // offending field it cannot convert.
-func featureToEvent(f eventFeature) (data.Event, error) {
+func featureToEvent(f eventFeature, defaultAgency string) (data.Event, error) {
 	var fe []invalidParam
 	bad := func(name, reason string) { fe = append(fe, invalidParam{Name: name, Reason: reason}) }
 	if f.Type != "Feature" {
@@ -123,6 +128,9 @@ func featureToEvent(f eventFeature) (data.Event, error) {
 	p := f.Properties
 	e.Kind, e.TimePrecision, e.AccuracyM, e.Place = p.Kind, p.TimePrecision, p.AccuracyM, p.Place
 	e.AgencyID, e.Sharing, e.SourceRef, e.SourceURL = p.Agency, p.Sharing, p.SourceRef, p.SourceURL
+	if e.AgencyID == "" {
+		e.AgencyID = defaultAgency
+	}
 	e.Synthetic, e.Items, e.Category, e.PersonsDetained, e.Notes = p.Synthetic, p.Items, p.Category, p.PersonsDetained, p.Notes
 	if p.Severity != nil {
 		e.Severity = *p.Severity
@@ -160,7 +168,17 @@ func featureToEvent(f eventFeature) (data.Event, error) {
 	if len(fe) > 0 {
 		return e, &badRequest{status: http.StatusBadRequest, title: "Invalid request", params: fe}
 	}
+	if defaultAgency != "" && e.AgencyID != defaultAgency {
+		return e, &badRequest{status: http.StatusForbidden, title: "Forbidden",
+			params: []invalidParam{{Name: "agency", Reason: "you can record events only for your own agency (" + defaultAgency + ")"}}}
+	}
 	return e, nil
+}
+
+// callerAgency is the agency of the request's principal.
+func callerAgency(r *http.Request) string {
+	p, _ := data.PrincipalFrom(r.Context())
+	return p.AgencyID
 }
 
 func hasParam(ps []invalidParam, name string) bool {
@@ -341,7 +359,7 @@ func handleCreateEvent(logger *slog.Logger, cfg Config, store *data.Store) http.
 			writeError(w, r, logger, err)
 			return
 		}
-		e, err := featureToEvent(f)
+		e, err := featureToEvent(f, callerAgency(r))
 		if err != nil {
 			writeError(w, r, logger, err)
 			return
@@ -376,7 +394,7 @@ func handleReplaceEvent(logger *slog.Logger, cfg Config, store *data.Store) http
 			writeError(w, r, logger, newBadRequest("id", "does not match the URL"))
 			return
 		}
-		e, err := featureToEvent(f)
+		e, err := featureToEvent(f, callerAgency(r))
 		if err != nil {
 			writeError(w, r, logger, err)
 			return
@@ -451,7 +469,7 @@ func handlePatchEvent(logger *slog.Logger, cfg Config, store *data.Store) http.H
 			writeError(w, r, logger, newBadRequest("id", "cannot be changed"))
 			return
 		}
-		e, err := featureToEvent(f)
+		e, err := featureToEvent(f, callerAgency(r))
 		if err != nil {
 			writeError(w, r, logger, err)
 			return

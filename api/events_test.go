@@ -127,7 +127,8 @@ func TestCreateEventRejectsBadInput(t *testing.T) {
 		{"unknown unit", strings.Replace(validSeizure, `"unit": "kg"}`, `"unit": "lb"}`, 1), 400, "items[0].unit"},
 		{"bad kind", strings.Replace(validSeizure, `"seizure"`, `"robbery"`, 1), 400, "kind"},
 		{"bad date", strings.Replace(validSeizure, "2024-03-09T04:30:00Z", "09/03/2024", 1), 400, "occurred_at"},
-		{"unknown agency", strings.Replace(validSeizure, `"tj-dca"`, `"xx-none"`, 1), 400, "agency"},
+		{"another agency", strings.Replace(validSeizure, `"tj-dca"`, `"af-border"`, 1), 403, "agency"},
+		{"unknown agency", strings.Replace(validSeizure, `"tj-dca"`, `"xx-none"`, 1), 403, "agency"},
 		{"unknown field", strings.Replace(validSeizure, `"place"`, `"plaec"`, 1), 400, "plaec"},
 		{"wrong type", strings.Replace(incident, `"severity": 4`, `"severity": "high"`, 1), 400, "properties.severity"},
 		{"severity out of range", strings.Replace(incident, `"severity": 4`, `"severity": 9`, 1), 400, "severity"},
@@ -183,7 +184,7 @@ func seedEvents(t *testing.T, e *testEnv, n int) {
 		default:
 			ev.Kind, ev.Category, ev.Severity = "incident", "border_violation", 2
 		}
-		if _, err := e.store.CreateEvent(ctx, ev); err != nil {
+		if _, err := e.sys.CreateEvent(ctx, ev); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -29,7 +29,11 @@ func TestGDALReadsEveryEvent(t *testing.T) {
 	defer cancel()
 	ds := "OAPIF:" + e.srv.URL
 
-	out, err := exec.CommandContext(ctx, ogrinfo, "-ro", "-q", ds).CombinedOutput()
+	// GDAL passes the token as a header (GDAL_HTTP_HEADERS, GDAL ≥ 3.6).
+	env := append(os.Environ(), "GDAL_HTTP_HEADERS=Authorization: Bearer "+e.token)
+	info := exec.CommandContext(ctx, ogrinfo, "-ro", "-q", ds)
+	info.Env = env
+	out, err := info.CombinedOutput()
 	if err != nil {
 		t.Fatalf("ogrinfo: %v\n%s", err, out)
 	}
@@ -41,6 +45,7 @@ func TestGDALReadsEveryEvent(t *testing.T) {
 
 	// Small pages force GDAL through many next links.
 	cmd := exec.CommandContext(ctx, "ogr2ogr", "-f", "CSV", "/vsistdout/", ds, "events", "-oo", "PAGE_SIZE=100", "-lco", "GEOMETRY=AS_XY")
+	cmd.Env = env
 	out, err = cmd.Output()
 	if err != nil {
 		t.Fatalf("ogr2ogr: %v", err)
@@ -73,5 +78,11 @@ func TestGDALReadsEveryEvent(t *testing.T) {
 	}
 	if len(refs) != n {
 		t.Errorf("GDAL read %d distinct events, want %d", len(refs), n)
+	}
+
+	// Without the token GDAL gets nothing.
+	anon := exec.CommandContext(ctx, ogrinfo, "-ro", "-q", ds)
+	if out, err := anon.CombinedOutput(); err == nil && bytes.Contains(out, []byte(": events")) {
+		t.Errorf("ogrinfo listed layers without a token:\n%s", out)
 	}
 }

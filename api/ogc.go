@@ -64,12 +64,19 @@ type landing struct {
 
 // handleLanding serves the OGC API landing page as JSON; browsers asking for
 // HTML get the web client instead.
-func handleLanding(web http.Handler) http.Handler {
+func handleLanding(web http.Handler, auth func(http.Handler) http.Handler) http.Handler {
+	jsonLanding := auth(handleLandingJSON())
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if web != nil && !wantsJSON(r) {
 			web.ServeHTTP(w, r)
 			return
 		}
+		jsonLanding.ServeHTTP(w, r)
+	})
+}
+
+func handleLandingJSON() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b := baseURL(r)
 		_ = encode(w, http.StatusOK, mediaJSON, landing{
 			Title:       "Borderwatch",

@@ -9,24 +9,49 @@ import (
 	"github.com/borderwatch/borderwatch/data"
 )
 
-// addRoutes lists every route of the service.
+// addRoutes lists every route of the service. Only the health checks, the
+// sign-in and the web client's static files are public; everything else
+// needs a bearer token, and writes need a role that allows them.
 func addRoutes(r chi.Router, logger *slog.Logger, cfg Config, store *data.Store) {
+	lim := newLimiter(cfg.RatePerSec, cfg.RateBurst)
+	auth := authenticate(logger, store, lim)
+
 	r.Method(http.MethodGet, "/healthz", handleHealthz())
 	r.Method(http.MethodGet, "/readyz", handleReadyz(logger, store))
-
-	// OGC API – Features, Part 1 (core, GeoJSON) and Part 4 on events.
-	r.Method(http.MethodGet, "/", handleLanding(webHandler()))
+	r.Method(http.MethodPost, "/api/login", handleLogin(logger, cfg, store, lim))
+	r.Method(http.MethodGet, "/", handleLanding(webHandler(), auth))
 	r.Handle("/app/*", webHandler())
-	r.Method(http.MethodGet, "/conformance", handleConformance())
-	r.Method(http.MethodGet, "/collections", handleCollections(logger, store))
-	r.Method(http.MethodGet, "/collections/events", handleEventsCollection(logger, store))
-	r.Method(http.MethodGet, "/collections/events/items", handleListEvents(logger, store))
-	r.Method(http.MethodPost, "/collections/events/items", handleCreateEvent(logger, cfg, store))
-	r.Method(http.MethodGet, "/collections/events/items/{featureId}", handleGetEvent(logger, store))
-	r.Method(http.MethodPut, "/collections/events/items/{featureId}", handleReplaceEvent(logger, cfg, store))
-	r.Method(http.MethodPatch, "/collections/events/items/{featureId}", handlePatchEvent(logger, cfg, store))
-	r.Method(http.MethodDelete, "/collections/events/items/{featureId}", handleDeleteEvent(logger, store))
-	r.Method(http.MethodGet, "/collections/{collectionId}", handleCollection(logger, store))
-	r.Method(http.MethodGet, "/collections/{collectionId}/items", handleListFeatures(logger, store))
-	r.Method(http.MethodGet, "/collections/{collectionId}/items/{featureId}", handleGetFeature(logger, store))
+
+	r.Group(func(r chi.Router) {
+		r.Use(auth)
+		r.Method(http.MethodGet, "/api/me", handleMe())
+
+		// OGC API – Features, Part 1 (core, GeoJSON) and Part 4 on events.
+		r.Method(http.MethodGet, "/conformance", handleConformance())
+		r.Method(http.MethodGet, "/collections", handleCollections(logger, store))
+		r.Method(http.MethodGet, "/collections/events", handleEventsCollection(logger, store))
+		r.Method(http.MethodGet, "/collections/events/items", handleListEvents(logger, store))
+		r.Method(http.MethodGet, "/collections/events/items/{featureId}", handleGetEvent(logger, store))
+		r.Method(http.MethodGet, "/collections/{collectionId}", handleCollection(logger, store))
+		r.Method(http.MethodGet, "/collections/{collectionId}/items", handleListFeatures(logger, store))
+		r.Method(http.MethodGet, "/collections/{collectionId}/items/{featureId}", handleGetFeature(logger, store))
+
+		r.Group(func(r chi.Router) {
+			r.Use(requireRole(logger, "write"))
+			r.Method(http.MethodPost, "/collections/events/items", handleCreateEvent(logger, cfg, store))
+			r.Method(http.MethodPut, "/collections/events/items/{featureId}", handleReplaceEvent(logger, cfg, store))
+			r.Method(http.MethodPatch, "/collections/events/items/{featureId}", handlePatchEvent(logger, cfg, store))
+			r.Method(http.MethodDelete, "/collections/events/items/{featureId}", handleDeleteEvent(logger, store))
+		})
+
+		r.Group(func(r chi.Router) {
+			r.Use(requireRole(logger, "admin"))
+			r.Method(http.MethodGet, "/api/tokens", handleListTokens(logger, store))
+			r.Method(http.MethodPost, "/api/tokens", handleCreateToken(logger, store))
+			r.Method(http.MethodDelete, "/api/tokens/{id}", handleRevokeToken(logger, store))
+			r.Method(http.MethodGet, "/api/agreements", handleListAgreements(logger, store))
+			r.Method(http.MethodPost, "/api/agreements", handleSetAgreement(logger, store))
+			r.Method(http.MethodDelete, "/api/agreements/{id}", handleDeleteAgreement(logger, store))
+		})
+	})
 }

@@ -18,11 +18,15 @@ type Config struct {
 	RequestTimeout time.Duration
 	// MaxBodyBytes bounds request bodies.
 	MaxBodyBytes int64
+	// RatePerSec and RateBurst limit each API token's requests (and
+	// sign-in attempts per client address); RatePerSec ≤ 0 disables it.
+	RatePerSec float64
+	RateBurst  int
 }
 
 // DefaultConfig returns the settings used when none are given.
 func DefaultConfig() Config {
-	return Config{RequestTimeout: 30 * time.Second, MaxBodyBytes: 1 << 20}
+	return Config{RequestTimeout: 30 * time.Second, MaxBodyBytes: 1 << 20, RatePerSec: 100, RateBurst: 200}
 }
 
 // NewServer builds the HTTP handler: middleware (request id, panic
