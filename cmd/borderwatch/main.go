@@ -23,8 +23,12 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"serve":   {"serve the API and the web client", runServe},
-		"migrate": {"apply the database migrations", runMigrate},
+		"serve":     {"serve the API and the web client", runServe},
+		"migrate":   {"apply the database migrations", runMigrate},
+		"token":     {"create, list or revoke API tokens", runToken},
+		"user":      {"create a web-client user", runUser},
+		"agreement": {"set or list sharing agreements between agencies", runAgreement},
+		"audit":     {"verify the audit log's hash chain", runAudit},
 		"solve": {"solve an orienteering (OP/TOP) instance file and print the routes as JSON",
 			func(ctx context.Context, args []string, _ func(string) string, stdout, _ io.Writer) error {
 				return runSolve(ctx, args, stdout)

@@ -24,6 +24,11 @@ type serveConfig struct {
 	shutdownTimeout time.Duration
 	maxConns        int
 	migrate         bool
+	tlsCert         string
+	tlsKey          string
+	ratePerSec      float64
+	rateBurst       int
+	maxBodyBytes    int64
 }
 
 func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer) (serveConfig, error) {
@@ -37,6 +42,11 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 20*time.Second, "how long SIGTERM waits for in-flight requests")
 	fs.IntVar(&c.maxConns, "max-conns", 0, "database pool size (0: pgx default)")
 	fs.BoolVar(&c.migrate, "migrate", true, "apply pending migrations at start")
+	fs.StringVar(&c.tlsCert, "tls-cert", getenv("TLS_CERT"), "TLS certificate file (env TLS_CERT); with -tls-key serves HTTPS")
+	fs.StringVar(&c.tlsKey, "tls-key", getenv("TLS_KEY"), "TLS private key file (env TLS_KEY)")
+	fs.Float64Var(&c.ratePerSec, "rate-limit", 100, "requests per second allowed per API token (0: unlimited)")
+	fs.IntVar(&c.rateBurst, "rate-burst", 200, "burst of requests allowed per API token")
+	fs.Int64Var(&c.maxBodyBytes, "max-body", 1<<20, "largest request body in bytes")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -49,6 +59,12 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	if c.requestTimeout <= 0 {
 		return c, errors.New("-request-timeout must be positive")
 	}
+	if (c.tlsCert == "") != (c.tlsKey == "") {
+		return c, errors.New("-tls-cert and -tls-key go together")
+	}
+	if c.maxBodyBytes < 1024 {
+		return c, errors.New("-max-body must be at least 1024")
+	}
 	return c, nil
 }
 
@@ -59,8 +75,11 @@ func newLogger(format string, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, nil))
 }
 
-func openStore(ctx context.Context, dbURL string, maxConns int, stmtTimeout time.Duration) (*data.Store, error) {
-	store, err := data.Open(ctx, data.Config{URL: dbURL, MaxConns: int32(maxConns), StatementTimeout: stmtTimeout})
+// openStore connects to the database; a restricted store acts for the
+// principal of each request's context (the service), an unrestricted one
+// sees everything (command-line tools).
+func openStore(ctx context.Context, dbURL string, maxConns int, stmtTimeout time.Duration, restricted bool) (*data.Store, error) {
+	store, err := data.Open(ctx, data.Config{URL: dbURL, MaxConns: int32(maxConns), StatementTimeout: stmtTimeout, Restricted: restricted})
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +96,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	logger := newLogger(cfg.logFormat, stdout)
-	store, err := openStore(ctx, cfg.dbURL, cfg.maxConns, cfg.requestTimeout)
+	store, err := openStore(ctx, cfg.dbURL, cfg.maxConns, cfg.requestTimeout, true)
 	if err != nil {
 		return err
 	}
@@ -89,6 +108,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	acfg := api.DefaultConfig()
 	acfg.RequestTimeout = cfg.requestTimeout
+	acfg.RatePerSec, acfg.RateBurst, acfg.MaxBodyBytes = cfg.ratePerSec, cfg.rateBurst, cfg.maxBodyBytes
 	srv := &http.Server{
 		Addr:              cfg.addr,
 		Handler:           api.NewServer(logger, acfg, store),
@@ -102,9 +122,15 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	logger.Info("serving", "addr", ln.Addr().String())
+	logger.Info("serving", "addr", ln.Addr().String(), "tls", cfg.tlsCert != "")
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		if cfg.tlsCert != "" {
+			errc <- srv.ServeTLS(ln, cfg.tlsCert, cfg.tlsKey)
+			return
+		}
+		errc <- srv.Serve(ln)
+	}()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
@@ -130,7 +156,7 @@ func runMigrate(ctx context.Context, args []string, getenv func(string) string, 
 	if *dbURL == "" {
 		return errors.New("no database: set -db or DATABASE_URL")
 	}
-	store, err := openStore(ctx, *dbURL, 2, 0)
+	store, err := openStore(ctx, *dbURL, 2, 0, false)
 	if err != nil {
 		return err
 	}

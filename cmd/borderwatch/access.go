@@ -1,0 +1,232 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"text/tabwriter"
+	"time"
+
+	"github.com/borderwatch/borderwatch/data"
+)
+
+// dbFlag adds the -db flag with its DATABASE_URL fallback to fs.
+func dbFlag(fs *flag.FlagSet, getenv func(string) string) *string {
+	return fs.String("db", getenv("DATABASE_URL"), "PostgreSQL connection string (env DATABASE_URL)")
+}
+
+// openCLIStore opens an unrestricted store for a command-line tool.
+func openCLIStore(ctx context.Context, dbURL string) (*data.Store, error) {
+	if dbURL == "" {
+		return nil, errors.New("no database: set -db or DATABASE_URL")
+	}
+	return openStore(ctx, dbURL, 4, 0, false)
+}
+
+// runToken manages API tokens: create prints the new secret alone on
+// stdout, so that it can be captured by a script.
+func runToken(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return errors.New("usage: borderwatch token create|list|revoke [flags]")
+	}
+	fs := flag.NewFlagSet("token "+args[0], flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dbURL := dbFlag(fs, getenv)
+	switch args[0] {
+	case "create":
+		agency := fs.String("agency", "", "agency id the token acts for (required)")
+		role := fs.String("role", "viewer", "viewer, analyst, planner or admin")
+		label := fs.String("label", "", "what the token is for")
+		ttl := fs.Duration("ttl", 0, "lifetime (0: until revoked)")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		store, err := openCLIStore(ctx, *dbURL)
+		if err != nil {
+			return err
+		}
+		defer store.Close()
+		secret, _, err := store.CreateToken(ctx, *agency, *role, *label, *ttl)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, secret)
+		return nil
+	case "list":
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		store, err := openCLIStore(ctx, *dbURL)
+		if err != nil {
+			return err
+		}
+		defer store.Close()
+		toks, err := store.ListTokens(ctx)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tAGENCY\tROLE\tLABEL\tCREATED\tSTATE")
+		for _, t := range toks {
+			state := "active"
+			switch {
+			case t.RevokedAt != nil:
+				state = "revoked " + t.RevokedAt.UTC().Format(time.RFC3339)
+			case t.ExpiresAt != nil && t.ExpiresAt.Before(time.Now()):
+				state = "expired"
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.AgencyID, t.Role, t.Label, t.CreatedAt.UTC().Format(time.RFC3339), state)
+		}
+		return tw.Flush()
+	case "revoke":
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		if fs.NArg() != 1 {
+			return errors.New("usage: borderwatch token revoke ID")
+		}
+		id, err := strconv.Atoi(fs.Arg(0))
+		if err != nil {
+			return fmt.Errorf("token id %q is not a number", fs.Arg(0))
+		}
+		store, err := openCLIStore(ctx, *dbURL)
+		if err != nil {
+			return err
+		}
+		defer store.Close()
+		if err := store.RevokeToken(ctx, id); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "token %d revoked\n", id)
+		return nil
+	}
+	return fmt.Errorf("unknown token command %q (create, list, revoke)", args[0])
+}
+
+// runUser creates or updates a web-client user.
+func runUser(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "create" {
+		return errors.New("usage: borderwatch user create -username U -agency A -role R -password P")
+	}
+	fs := flag.NewFlagSet("user create", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dbURL := dbFlag(fs, getenv)
+	username := fs.String("username", "", "login name")
+	agency := fs.String("agency", "", "agency id")
+	role := fs.String("role", "viewer", "viewer, analyst, planner or admin")
+	password := fs.String("password", getenv("BORDERWATCH_PASSWORD"), "password, 10 to 72 characters (env BORDERWATCH_PASSWORD)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	store, err := openCLIStore(ctx, *dbURL)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	u, err := store.CreateUser(ctx, *username, *agency, *role, *password)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "user %s (%s, %s) ready\n", u.Username, u.AgencyID, u.Role)
+	return nil
+}
+
+// runAgreement sets or lists sharing agreements between agencies.
+func runAgreement(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return errors.New("usage: borderwatch agreement set|list [flags]")
+	}
+	fs := flag.NewFlagSet("agreement "+args[0], flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dbURL := dbFlag(fs, getenv)
+	switch args[0] {
+	case "set":
+		a := fs.String("a", "", "first agency id")
+		b := fs.String("b", "", "second agency id")
+		coarsenM := fs.Float64("coarsen-m", 0, "partners see locations snapped to a grid of this many metres (0: exact)")
+		coarsenTime := fs.String("coarsen-time", "", "partners see times rounded to the day or month (empty: exact)")
+		note := fs.String("note", "", "what was agreed")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		ag := data.Agreement{AgencyA: *a, AgencyB: *b, Note: *note}
+		if *coarsenM > 0 {
+			ag.CoarsenM = coarsenM
+		}
+		if *coarsenTime != "" {
+			ag.CoarsenTime = coarsenTime
+		}
+		store, err := openCLIStore(ctx, *dbURL)
+		if err != nil {
+			return err
+		}
+		defer store.Close()
+		out, err := store.SetAgreement(ctx, ag)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "agreement %d: %s <-> %s\n", out.ID, out.AgencyA, out.AgencyB)
+		return nil
+	case "list":
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		store, err := openCLIStore(ctx, *dbURL)
+		if err != nil {
+			return err
+		}
+		defer store.Close()
+		as, err := store.Agreements(ctx)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tAGENCY A\tAGENCY B\tCOARSEN M\tCOARSEN TIME")
+		for _, a := range as {
+			m, t := "exact", "exact"
+			if a.CoarsenM != nil {
+				m = strconv.FormatFloat(*a.CoarsenM, 'f', -1, 64)
+			}
+			if a.CoarsenTime != nil {
+				t = *a.CoarsenTime
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", a.ID, a.AgencyA, a.AgencyB, m, t)
+		}
+		return tw.Flush()
+	}
+	return fmt.Errorf("unknown agreement command %q (set, list)", args[0])
+}
+
+// runAudit verifies the audit log's hash chain; it fails when any entry
+// was altered or removed.
+func runAudit(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "verify" {
+		return errors.New("usage: borderwatch audit verify")
+	}
+	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dbURL := dbFlag(fs, getenv)
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	store, err := openCLIStore(ctx, *dbURL)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	rep, err := store.VerifyAudit(ctx, func(n int64) { fmt.Fprintf(stderr, "\rverified %d entries", n) })
+	if err != nil {
+		return err
+	}
+	if len(rep.Problems) > 0 {
+		for _, p := range rep.Problems {
+			fmt.Fprintln(stdout, "TAMPERED:", p)
+		}
+		return fmt.Errorf("audit log of %d entries fails verification (%d problems)", rep.Entries, len(rep.Problems))
+	}
+	fmt.Fprintf(stdout, "audit log intact: %d entries\n", rep.Entries)
+	return nil
+}

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/borderwatch/borderwatch/data/datatest"
+)
+
+func TestTokenCreateAndAuditVerify(t *testing.T) {
+	url := datatest.URL(t)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `INSERT INTO agencies (id, name, country, kind) VALUES ('tj-dca', 'DCA', 'TJK', 'drug_control')`); err != nil {
+		t.Fatal(err)
+	}
+	getenv := func(k string) string {
+		if k == "DATABASE_URL" {
+			return url
+		}
+		return ""
+	}
+	cli := func(args ...string) (string, error) {
+		var out, errb bytes.Buffer
+		err := run(ctx, append([]string{"borderwatch"}, args...), getenv, &out, &errb)
+		return out.String(), err
+	}
+	out, err := cli("token", "create", "-agency", "tj-dca", "-role", "analyst", "-label", "qgis")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lines := strings.Split(strings.TrimSpace(out), "\n"); len(lines) != 1 || !strings.HasPrefix(lines[0], "bw_") {
+		t.Fatalf("token create must print the token alone, printed %q", out)
+	}
+	if _, err := cli("token", "create", "-agency", "tj-dca", "-role", "superuser"); err == nil {
+		t.Error("an unknown role was accepted")
+	}
+	if out, err = cli("token", "list"); err != nil || !strings.Contains(out, "qgis") {
+		t.Fatalf("token list: %v %q", err, out)
+	}
+	if out, err = cli("token", "revoke", "1"); err != nil {
+		t.Fatalf("token revoke: %v %q", err, out)
+	}
+	if out, err = cli("audit", "verify"); err != nil || !strings.Contains(out, "intact: 2 entries") {
+		t.Fatalf("audit verify on an intact log: %v %q", err, out)
+	}
+	if _, err := conn.Exec(ctx, `UPDATE audit_log SET detail = '{}' WHERE id = 1`); err != nil {
+		t.Fatal(err)
+	}
+	out, err = cli("audit", "verify")
+	if err == nil || !strings.Contains(out, "entry 1 was altered") {
+		t.Fatalf("audit verify on a tampered log: %v %q", err, out)
+	}
+}
