@@ -212,8 +212,8 @@ func (g pointGrid) within(p orb.Point, radiusM float64, fn func(i int)) {
 	}
 }
 
-// Crossing is a place where a team may pass its country's border: inside
-// the disc of RadiusM around Point, the country constraint does not apply.
+// Crossing is a place where a team may pass its country's border: within
+// RadiusM of Point, the country constraint does not apply.
 type Crossing struct {
 	Point   orb.Point
 	RadiusM float64
@@ -251,10 +251,10 @@ type Network struct {
 }
 
 // Restrict returns the part of g that a team with the given access may use.
-// An edge is allowed when each of its segments lies inside acc.Country
-// without touching its boundary, or has both ends within an allowed
-// crossing; containment is tested with planar geometry in lon/lat, the
-// way GeoJSON and PostGIS geometry read straight segments.
+// An edge is allowed when every point of it lies inside acc.Country without
+// touching its boundary, or within an allowed crossing's radius (see
+// SegmentAllowed); containment is tested with planar geometry in lon/lat,
+// the way GeoJSON and PostGIS geometry read straight segments.
 func (g *Graph) Restrict(acc Access) *Network {
 	if acc.OffroadKPH <= 0 {
 		acc.OffroadKPH = 15
@@ -339,18 +339,69 @@ func (g *Graph) Restrict(acc Access) *Network {
 }
 
 // SegmentAllowed reports whether a team with this network's access may
-// travel the straight segment a–b: inside its country without touching the
-// border, or within an allowed crossing.
+// travel the straight segment a–b: every point of it must lie inside the
+// team's country without touching the border, or within RadiusM of an
+// allowed crossing.
 func (n *Network) SegmentAllowed(a, b orb.Point) bool {
-	for _, c := range n.acc.Crossings {
-		if orbgeo.DistanceHaversine(a, c.Point) <= c.RadiusM && orbgeo.DistanceHaversine(b, c.Point) <= c.RadiusM {
-			return true
-		}
-	}
 	if n.border == nil {
 		return true
 	}
-	return !n.border.touches(a, b) && planar.MultiPolygonContains(n.acc.Country, a)
+	// Parts of the segment inside crossing discs, as parameter intervals.
+	var cut [][2]float64
+	for _, c := range n.acc.Crossings {
+		if t0, t1, ok := discInterval(a, b, c.Point, 0.99*c.RadiusM); ok {
+			cut = append(cut, [2]float64{t0, t1})
+		}
+	}
+	if len(cut) == 0 {
+		return !n.border.touches(a, b) && planar.MultiPolygonContains(n.acc.Country, a)
+	}
+	slices.SortFunc(cut, func(x, y [2]float64) int {
+		if x[0] < y[0] {
+			return -1
+		}
+		if x[0] > y[0] {
+			return 1
+		}
+		return 0
+	})
+	at := func(t float64) orb.Point { return orb.Point{a[0] + t*(b[0]-a[0]), a[1] + t*(b[1]-a[1])} }
+	free := func(t0, t1 float64) bool { // the part [t0, t1] outside every disc
+		p, q := at(t0), at(t1)
+		return !n.border.touches(p, q) && planar.MultiPolygonContains(n.acc.Country, p)
+	}
+	pos := 0.0
+	for _, iv := range cut {
+		if iv[0] > pos && !free(pos, iv[0]) {
+			return false
+		}
+		pos = math.Max(pos, iv[1])
+	}
+	return pos >= 1 || free(pos, 1)
+}
+
+// discInterval returns the parameter interval [t0, t1] ⊆ [0, 1] of the
+// segment a–b that lies within radiusM of c, using an equirectangular
+// projection at c, which is affine in lon/lat and so keeps the parameter.
+func discInterval(a, b, c orb.Point, radiusM float64) (t0, t1 float64, ok bool) {
+	const mPerDeg = 111_195.0
+	k := math.Cos(c[1] * math.Pi / 180)
+	ax, ay := (a[0]-c[0])*k*mPerDeg, (a[1]-c[1])*mPerDeg
+	dx, dy := (b[0]-a[0])*k*mPerDeg, (b[1]-a[1])*mPerDeg
+	qa := dx*dx + dy*dy
+	qb := 2 * (ax*dx + ay*dy)
+	qc := ax*ax + ay*ay - radiusM*radiusM
+	if qa == 0 {
+		return 0, 1, qc <= 0
+	}
+	disc := qb*qb - 4*qa*qc
+	if disc < 0 {
+		return 0, 0, false
+	}
+	sq := math.Sqrt(disc)
+	t0, t1 = (-qb-sq)/(2*qa), (-qb+sq)/(2*qa)
+	t0, t1 = math.Max(t0, 0), math.Min(t1, 1)
+	return t0, t1, t0 <= t1
 }
 
 func (n *Network) lineOK(line orb.LineString) bool {
