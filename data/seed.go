@@ -262,7 +262,7 @@ ON CONFLICT (name) DO UPDATE SET agency_id = EXCLUDED.agency_id, country = EXCLU
 
 // sqlUpsertEventBySourceRef inserts an event, or updates the agency's event
 // with the same source_ref when something changed.
-const sqlUpsertEventBySourceRef = `INSERT INTO events AS e (kind, occurred_at, time_precision, geom, accuracy_m, place,
+const sqlUpsertEventBySourceRef = `INSERT INTO event_records AS e (kind, occurred_at, time_precision, geom, accuracy_m, place,
   agency_id, sharing, source_ref, source_url, synthetic, joint_operation_id, items, category, severity,
   persons_detained, notes)
 VALUES ($1, $2, $3, ST_GeomFromEWKB($4), $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
@@ -328,7 +328,8 @@ func (s *Store) SeedReference(ctx context.Context, progress SeedProgress) (SeedS
 		}
 		sum.Seizures, sum.SeizuresSkipped = n, skipped
 		progress("events", n)
-		return nil
+		return s.audit(ctx, tx, "reference.seed", "reference", map[string]any{
+			"countries": sum.Countries, "borders": sum.Borders, "offices": sum.Offices, "seizures": sum.Seizures})
 	})
 	if err != nil {
 		return SeedSummary{}, fmt.Errorf("seed reference data: %w", err)
