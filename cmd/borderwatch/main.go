@@ -25,6 +25,7 @@ func commands() map[string]command {
 	return map[string]command{
 		"serve":     {"serve the API and the web client", runServe},
 		"migrate":   {"apply the database migrations", runMigrate},
+		"demo":      {"load the reference data, the reported seizures and a synthetic history", runDemo},
 		"token":     {"create, list or revoke API tokens", runToken},
 		"user":      {"create a web-client user", runUser},
 		"agreement": {"set or list sharing agreements between agencies", runAgreement},

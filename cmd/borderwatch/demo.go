@@ -1,0 +1,84 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"sort"
+	"time"
+
+	"github.com/borderwatch/borderwatch/data"
+)
+
+// runDemo implements "borderwatch demo [-events N] [-seed S] [-from DATE]
+// [-to DATE]": it migrates the database, loads the reference data and the
+// real reported seizures, and replaces the synthetic history with a new one.
+func runDemo(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dbURL := fs.String("db", getenv("DATABASE_URL"), "PostgreSQL connection string (env DATABASE_URL)")
+	events := fs.Int("events", data.DefaultDemoEvents, "number of synthetic events")
+	seed := fs.Int64("seed", 1, "random seed of the synthetic history")
+	from := fs.String("from", data.DefaultDemoFrom.Format(time.DateOnly), "first day of the synthetic history (YYYY-MM-DD)")
+	to := fs.String("to", data.DefaultDemoTo.Format(time.DateOnly), "day after the synthetic history (YYYY-MM-DD)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("demo: unexpected argument %q", fs.Arg(0))
+	}
+	if *dbURL == "" {
+		return errors.New("demo: no database: set -db or DATABASE_URL")
+	}
+	if *events < 1 {
+		return errors.New("demo: -events must be at least 1")
+	}
+	opts := data.DemoOptions{Events: *events, Seed: *seed}
+	var err error
+	if opts.From, err = time.Parse(time.DateOnly, *from); err != nil {
+		return fmt.Errorf("demo: -from: %w", err)
+	}
+	if opts.To, err = time.Parse(time.DateOnly, *to); err != nil {
+		return fmt.Errorf("demo: -to: %w", err)
+	}
+	store, err := openStore(ctx, *dbURL, 4, 0, false)
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	defer store.Close()
+	if err := store.Migrate(ctx); err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	start := time.Now()
+	ref, err := store.SeedReference(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	fmt.Fprintf(stdout, "reference: %d agencies, %d countries, %d provinces, %d borders, %d crossings, %d places, %d rivers, %d offices\n",
+		ref.Agencies, ref.Countries, ref.Provinces, ref.Borders, ref.Crossings, ref.Places, ref.Rivers, ref.Offices)
+	fmt.Fprintf(stdout, "reported seizures: %d loaded, %d without coordinates skipped\n", ref.Seizures, ref.SeizuresSkipped)
+	sum, err := store.GenerateDemo(ctx, opts)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "synthetic history (seed %d, %s to %s): %d events (%d seizures, %d incidents), %d joint operations, %d MOBIT teams\n",
+		opts.Seed, opts.From.Format(time.DateOnly), opts.To.Format(time.DateOnly),
+		sum.Events, sum.Seizures, sum.Incidents, sum.JointOperations, sum.Teams)
+	drugs := make([]string, 0, len(sum.DrugKG))
+	for d := range sum.DrugKG {
+		drugs = append(drugs, d)
+	}
+	sort.Slice(drugs, func(i, j int) bool { return sum.DrugKG[drugs[i]] > sum.DrugKG[drugs[j]] })
+	fmt.Fprintf(stdout, "seized: %.0f kg:", sum.TotalKG)
+	for _, d := range drugs {
+		fmt.Fprintf(stdout, " %s %.0f", d, sum.DrugKG[d])
+	}
+	fmt.Fprintln(stdout)
+	for _, c := range sum.Clusters {
+		fmt.Fprintf(stdout, "trend cluster: %-11s %s (%.3f, %.3f)\n", c.Trend, c.Name, c.Location[0], c.Location[1])
+	}
+	fmt.Fprintf(stdout, "done in %s\n", time.Since(start).Round(time.Millisecond))
+	return nil
+}
