@@ -232,3 +232,24 @@ func TestReferenceCollectionItems(t *testing.T) {
 		t.Errorf("missing item: %d, want 404", resp.StatusCode)
 	}
 }
+
+func TestMetrics(t *testing.T) {
+	e := newEnv(t)
+	e.do(t, "GET", "/collections/events/items", "")
+	resp, b := e.do(t, "GET", "/metrics", "", "Accept", "text/plain")
+	if resp.StatusCode != 200 {
+		t.Fatalf("metrics: %d", resp.StatusCode)
+	}
+	for _, want := range []string{
+		`borderwatch_http_requests_total{method="GET",route="/collections/events/items",status="200"} 1`,
+		`borderwatch_http_request_duration_seconds_bucket{method="GET",route="/collections/events/items"`,
+		`borderwatch_db_pool_connections{state="max"}`,
+	} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	if resp, _ := e.do(t, "GET", "/metrics", "", "Authorization", ""); resp.StatusCode != 401 {
+		t.Errorf("anonymous metrics: %d", resp.StatusCode)
+	}
+}

@@ -85,6 +85,9 @@ func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err
 	case errors.Is(err, data.ErrStale):
 		p.Status, p.Title = http.StatusPreconditionFailed, "Precondition failed"
 		p.Detail = "the record was changed since you read it; fetch it again (new ETag) and retry"
+	case errors.Is(err, data.ErrIdempotencyMismatch):
+		p.Status, p.Title = http.StatusUnprocessableEntity, "Idempotency key reused"
+		p.InvalidParams = []invalidParam{{Name: "Idempotency-Key", Reason: "already used for a different request"}}
 	case errors.Is(err, data.ErrConflict):
 		p.Status, p.Title = http.StatusConflict, "Conflict"
 		p.Detail = "a record with the same agency and source_ref exists"

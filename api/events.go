@@ -1,6 +1,7 @@
 package api
 
 import (
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -362,6 +363,22 @@ func handleCreateEvent(logger *slog.Logger, cfg Config, store *data.Store) http.
 		e, err := featureToEvent(f, callerAgency(r))
 		if err != nil {
 			writeError(w, r, logger, err)
+			return
+		}
+		if key := r.Header.Get("Idempotency-Key"); key != "" {
+			// The hash covers the decoded request, so a retry that
+			// differs only in whitespace still counts as the same.
+			canon, _ := json.Marshal(e)
+			sum := sha256.Sum256(canon)
+			created, replayed, err := store.CreateEventOnce(r.Context(), e, key, sum[:])
+			if err != nil {
+				writeError(w, r, logger, err)
+				return
+			}
+			if replayed {
+				w.Header().Set("Idempotent-Replayed", "true")
+			}
+			writeEvent(w, r, http.StatusCreated, created)
 			return
 		}
 		created, err := store.CreateEvent(r.Context(), e)

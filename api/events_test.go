@@ -309,3 +309,27 @@ func TestListEventsRejectsBadParameters(t *testing.T) {
 		})
 	}
 }
+
+func TestCreateEventIdempotencyKey(t *testing.T) {
+	e := newEnv(t)
+	body := strings.Replace(validSeizure, `"source_ref": "TJ-2024-001",`, "", 1)
+	var first string
+	for i := 0; i < 3; i++ {
+		resp, b := e.do(t, "POST", "/collections/events/items", body, "Idempotency-Key", "field-office-7/42")
+		if resp.StatusCode != 201 {
+			t.Fatalf("attempt %d: %d %s", i, resp.StatusCode, b)
+		}
+		if i == 0 {
+			first = resp.Header.Get("Location")
+		} else if resp.Header.Get("Location") != first || resp.Header.Get("Idempotent-Replayed") != "true" {
+			t.Errorf("retry %d created %s (replayed %q), want %s", i, resp.Header.Get("Location"), resp.Header.Get("Idempotent-Replayed"), first)
+		}
+	}
+	resp, b := e.do(t, "POST", "/collections/events/items", strings.Replace(body, "47.37", "1", 1), "Idempotency-Key", "field-office-7/42")
+	if resp.StatusCode != 422 {
+		t.Errorf("key reused for another request: %d %s", resp.StatusCode, b)
+	}
+	if n := e.countEvents(t); n != 1 {
+		t.Errorf("%d events stored, want 1", n)
+	}
+}

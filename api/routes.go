@@ -12,7 +12,7 @@ import (
 // addRoutes lists every route of the service. Only the health checks, the
 // sign-in and the web client's static files are public; everything else
 // needs a bearer token, and writes need a role that allows them.
-func addRoutes(r chi.Router, logger *slog.Logger, cfg Config, store *data.Store) {
+func addRoutes(r chi.Router, logger *slog.Logger, cfg Config, store *data.Store, m *metrics) {
 	lim := newLimiter(cfg.RatePerSec, cfg.RateBurst)
 	auth := authenticate(logger, store, lim)
 
@@ -25,6 +25,7 @@ func addRoutes(r chi.Router, logger *slog.Logger, cfg Config, store *data.Store)
 	r.Group(func(r chi.Router) {
 		r.Use(auth)
 		r.Method(http.MethodGet, "/api/me", handleMe())
+		r.Method(http.MethodGet, "/metrics", m.handler())
 
 		// OGC API – Features, Part 1 (core, GeoJSON) and Part 4 on events.
 		r.Method(http.MethodGet, "/conformance", handleConformance())

@@ -22,6 +22,8 @@ type Config struct {
 	// sign-in attempts per client address); RatePerSec ≤ 0 disables it.
 	RatePerSec float64
 	RateBurst  int
+	// Gauges are extra metrics reported at /metrics.
+	Gauges []Gauge
 }
 
 // DefaultConfig returns the settings used when none are given.
@@ -33,11 +35,13 @@ func DefaultConfig() Config {
 // recovery, structured logging, timeout) and every route.
 func NewServer(logger *slog.Logger, cfg Config, store *data.Store) http.Handler {
 	r := chi.NewRouter()
+	m := newMetrics(store, cfg.Gauges)
 	r.Use(middleware.RequestID)
 	r.Use(logRequests(logger))
+	r.Use(m.instrument)
 	r.Use(recoverer(logger))
 	r.Use(timeout(cfg.RequestTimeout))
-	addRoutes(r, logger, cfg, store)
+	addRoutes(r, logger, cfg, store, m)
 	return r
 }
 

@@ -1,7 +1,9 @@
 package data
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -328,6 +330,64 @@ func (s *Store) CreateEvent(ctx context.Context, e Event) (Event, error) {
 		return Event{}, fmt.Errorf("create event: %w", err)
 	}
 	return out, nil
+}
+
+// ErrIdempotencyMismatch is returned when an idempotency key is reused
+// with a different request.
+var ErrIdempotencyMismatch = errors.New("idempotency key reused with a different request")
+
+// CreateEventOnce is CreateEvent made safe to retry: the first call with a
+// given key (per agency) creates the event; later calls with the same key
+// and the same request hash return that event with replayed = true, and
+// with a different request hash fail with ErrIdempotencyMismatch.
+func (s *Store) CreateEventOnce(ctx context.Context, e Event, key string, requestHash []byte) (out Event, replayed bool, err error) {
+	e.Normalize()
+	if err := e.Validate(); err != nil {
+		return Event{}, false, err
+	}
+	if key == "" || len(key) > 200 {
+		return Event{}, false, &ValidationError{Fields: []FieldError{{Field: "Idempotency-Key", Reason: "must be 1 to 200 characters"}}}
+	}
+	args, err := eventArgs(&e)
+	if err != nil {
+		return Event{}, false, fmt.Errorf("create event: %w", err)
+	}
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `INSERT INTO idempotency_keys (agency_id, key, request_hash) VALUES ($1, $2, $3)
+			ON CONFLICT DO NOTHING`, e.AgencyID, key, requestHash)
+		if err != nil {
+			return mapErr(err)
+		}
+		if tag.RowsAffected() == 0 {
+			var (
+				h  []byte
+				id *uuid.UUID
+			)
+			if err := tx.QueryRow(ctx, `SELECT request_hash, event_id FROM idempotency_keys WHERE agency_id = $1 AND key = $2`,
+				e.AgencyID, key).Scan(&h, &id); err != nil {
+				return mapErr(err)
+			}
+			if !bytes.Equal(h, requestHash) || id == nil {
+				return ErrIdempotencyMismatch
+			}
+			out, err = scanEvent(tx.QueryRow(ctx, sqlGetEvent, *id))
+			replayed = true
+			return mapErr(err)
+		}
+		out, err = scanEvent(tx.QueryRow(ctx, sqlInsertEvent, args...))
+		if err != nil {
+			return mapErr(err)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE idempotency_keys SET event_id = $3 WHERE agency_id = $1 AND key = $2`,
+			e.AgencyID, key, out.ID); err != nil {
+			return mapErr(err)
+		}
+		return s.audit(ctx, tx, "event.create", "event:"+out.ID.String(), map[string]any{"agency": out.AgencyID, "source_ref": out.SourceRef, "idempotency_key": key})
+	})
+	if err != nil {
+		return Event{}, false, fmt.Errorf("create event: %w", err)
+	}
+	return out, replayed, nil
 }
 
 const sqlGetEvent = `SELECT ` + eventReadColumns + ` FROM events e WHERE e.id = $1`

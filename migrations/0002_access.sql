@@ -215,3 +215,18 @@ GRANT INSERT ON joint_operations, joint_operation_agencies TO bw_app;
 GRANT EXECUTE ON FUNCTION bw_audit(text, text, text, text, jsonb, text) TO bw_app;
 GRANT EXECUTE ON FUNCTION bw_authenticate(bytea) TO bw_app;
 REVOKE ALL ON audit_log FROM bw_app;
+
+-- Idempotency keys of event creations: a retried POST with the same key
+-- returns the event the first attempt created instead of a duplicate.
+CREATE TABLE idempotency_keys (
+  agency_id    text NOT NULL REFERENCES agencies (id),
+  key          text NOT NULL CHECK (length(key) BETWEEN 1 AND 200),
+  request_hash bytea NOT NULL,
+  event_id     uuid,
+  created_at   timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (agency_id, key)
+);
+ALTER TABLE idempotency_keys ENABLE ROW LEVEL SECURITY;
+CREATE POLICY idempotency_keys_own ON idempotency_keys TO bw_app
+  USING (agency_id = bw_agency()) WITH CHECK (agency_id = bw_agency());
+GRANT SELECT, INSERT, UPDATE ON idempotency_keys TO bw_app;

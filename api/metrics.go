@@ -1,0 +1,90 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/borderwatch/borderwatch/data"
+)
+
+// metrics holds the service's Prometheus collectors in a registry of its
+// own (no global state).
+type metrics struct {
+	reg      *prometheus.Registry
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+	inflight prometheus.Gauge
+}
+
+// Gauge is a value a component outside api reports as a metric, such as
+// the live index's size or its notification lag.
+type Gauge struct {
+	Name, Help string
+	Value      func() float64
+}
+
+func newMetrics(store *data.Store, gauges []Gauge) *metrics {
+	m := &metrics{reg: prometheus.NewRegistry()}
+	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "borderwatch_http_requests_total", Help: "HTTP requests by route, method and status.",
+	}, []string{"route", "method", "status"})
+	m.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "borderwatch_http_request_duration_seconds", Help: "HTTP request latency by route and method.",
+		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+	}, []string{"route", "method"})
+	m.inflight = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "borderwatch_http_requests_in_flight", Help: "Requests being served now.",
+	})
+	m.reg.MustRegister(m.requests, m.latency, m.inflight,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	for _, st := range []struct {
+		state string
+		pick  func(a, i, t, mx int32) int32
+	}{
+		{"acquired", func(a, _, _, _ int32) int32 { return a }},
+		{"idle", func(_, i, _, _ int32) int32 { return i }},
+		{"total", func(_, _, t, _ int32) int32 { return t }},
+		{"max", func(_, _, _, mx int32) int32 { return mx }},
+	} {
+		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "borderwatch_db_pool_connections", Help: "Database pool connections by state.",
+			ConstLabels: prometheus.Labels{"state": st.state},
+		}, func() float64 { return float64(st.pick(store.PoolStats())) }))
+	}
+	for _, g := range gauges {
+		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: g.Name, Help: g.Help}, g.Value))
+	}
+	return m
+}
+
+// instrument counts and times every request by its route pattern.
+func (m *metrics) instrument(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		m.inflight.Inc()
+		defer m.inflight.Dec()
+		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+		next.ServeHTTP(ww, r)
+		route := chi.RouteContext(r.Context()).RoutePattern()
+		if route == "" {
+			route = "unmatched"
+		}
+		status := ww.Status()
+		if status == 0 {
+			status = http.StatusOK
+		}
+		m.requests.WithLabelValues(route, r.Method, strconv.Itoa(status)).Inc()
+		m.latency.WithLabelValues(route, r.Method).Observe(time.Since(start).Seconds())
+	})
+}
+
+func (m *metrics) handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}
