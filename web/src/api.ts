@@ -49,6 +49,43 @@ async function failure(res: Response, endpoint: string): Promise<ApiError> {
   return new ApiError(res.status, res.statusText || `HTTP ${res.status}`, '', [], missing, endpoint);
 }
 
+let unauthorized: (() => void) | null = null;
+
+/** onUnauthorized registers fn to run when the server rejects the token (401). */
+export function onUnauthorized(fn: () => void): void {
+  unauthorized = fn;
+}
+
+/** token is the stored API token of this browser, if any. */
+export function token(): string {
+  return localStorage.getItem('bw.token') ?? '';
+}
+
+/** setToken stores (or, empty, forgets) the API token. */
+export function setToken(tok: string): void {
+  if (tok) localStorage.setItem('bw.token', tok);
+  else localStorage.removeItem('bw.token');
+}
+
+/** Me is who the token acts as. */
+export interface Me {
+  agency: string;
+  role: string;
+  actor: string;
+}
+
+/** login exchanges a username and password for a session token and stores it. */
+export async function login(username: string, password: string): Promise<Me> {
+  const r = await send<{ token: string; user: { username: string; agency: string; role: string } }>('POST', '/api/login', { body: { username, password } });
+  setToken(r.data.token);
+  return { agency: r.data.user.agency, role: r.data.user.role, actor: r.data.user.username };
+}
+
+/** me asks the server who the stored token acts as. */
+export async function me(): Promise<Me> {
+  return (await send<Me>('GET', '/api/me')).data;
+}
+
 interface Sent<T> {
   data: T;
   etag: string;
@@ -57,6 +94,8 @@ interface Sent<T> {
 
 async function send<T>(method: string, path: string, opts: { query?: Query; body?: unknown; headers?: Record<string, string>; signal?: AbortSignal; text?: boolean } = {}): Promise<Sent<T>> {
   const headers: Record<string, string> = { Accept: opts.text ? 'text/plain, text/csv, */*' : 'application/geo+json, application/json', ...opts.headers };
+  const tok = token();
+  if (tok) headers.Authorization = `Bearer ${tok}`;
   let body: string | undefined;
   if (opts.body !== undefined) {
     headers['Content-Type'] = method === 'PATCH' ? 'application/merge-patch+json' : 'application/json';
@@ -69,6 +108,7 @@ async function send<T>(method: string, path: string, opts: { query?: Query; body
     if ((e as Error).name === 'AbortError') throw e;
     throw new ApiError(0, 'Network error', (e as Error).message, [], false, path);
   }
+  if (res.status === 401 && unauthorized) unauthorized();
   if (!res.ok) throw await failure(res, path);
   const data = (res.status === 204 ? null : opts.text ? await res.text() : await res.json()) as T;
   return { data, etag: res.headers.get('ETag') ?? '', location: res.headers.get('Location') ?? '' };

@@ -14,6 +14,8 @@ export interface Ctx {
   eventRange: { from: string; to: string };
   /** agencies are the agency ids known from offices, teams and events. */
   agencies: string[];
+  /** me is the signed-in user (or token): agency and role. */
+  me: { agency: string; role: string; actor: string };
   toast(message: string, kind?: 'info' | 'error' | 'ok'): void;
 }
 
@@ -36,6 +38,8 @@ export function errorText(e: unknown): string {
   if (e instanceof ApiError) {
     if (e.missing) return t('error.missing', { endpoint: e.endpoint });
     if (e.status === 0) return t('error.network');
+    if (e.status === 429) return t('error.rate');
+    if (e.status === 403) return `${t('error.forbidden')}${e.detail ? ' (' + e.detail + ')' : ''}`;
     const params = e.params.map((p) => `${p.name}: ${p.reason}`).join('; ');
     return `${e.title}${e.detail && !params ? ': ' + e.detail : ''}${params ? ' — ' + params : ''} (HTTP ${e.status})`;
   }

@@ -265,6 +265,7 @@ export function entryView(ctx: Ctx): View {
 
     replace(panel,
       h('h1', {}, d.id ? t('entry.edit_title') : t('entry.new_title')),
+      ['analyst', 'admin'].includes(ctx.me.role) ? null : notice('warn', t('entry.no_write', { role: label('role', ctx.me.role) })),
       d.id ? h('p', { class: 'muted small' }, t('entry.version', { v: str(p.version), at: dateTime(str((p as unknown as Record<string, unknown>).updated_at)) })) : h('p', { class: 'muted small' }, t('entry.drag_hint')),
       failure ? notice('error', failure instanceof api.ApiError && failure.status === 412 ? t('entry.stale') : errorText(failure), 'entry-error') : null,
       unplaced.length ? h('ul', { class: 'field-error', 'data-testid': 'general-errors' }, unplaced.map((e) => h('li', {}, `${e.name}: ${e.reason}`))) : null,

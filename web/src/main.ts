@@ -5,7 +5,7 @@ import './styles.css';
 import * as api from './api';
 import { Ctx, View, errorText, notice } from './app';
 import { h, option, replace } from './dom';
-import { currentLang, languages, onLangChange, setLang, t, type Lang } from './i18n';
+import { currentLang, label, languages, onLangChange, setLang, t, type Lang } from './i18n';
 import { applyTileSettings, createMap, loadBasemap, tileSettings, whenLoaded } from './map';
 import { hotspotsView } from './hotspots';
 import { sectorsView } from './sectors';
@@ -28,6 +28,7 @@ function settingsDialog(ctx: Ctx): HTMLDialogElement {
   const enabled = h('input', { type: 'checkbox', id: 'tiles-on', checked: s.enabled });
   const urlIn = h('input', { type: 'url', id: 'tiles-url', value: s.url, placeholder: 'https://tiles.example.org/{z}/{x}/{y}.png', size: 48 });
   const attr = h('input', { type: 'text', id: 'tiles-attr', value: s.attribution });
+  const token = h('input', { type: 'password', id: 'api-token', value: localStorage.getItem('bw.token') ?? '', autocomplete: 'off' });
   const dlg = h('dialog', { class: 'dialog' },
     h('form', { method: 'dialog' },
       h('h2', {}, t('settings.title')),
@@ -35,20 +36,81 @@ function settingsDialog(ctx: Ctx): HTMLDialogElement {
       h('label', { class: 'check' }, enabled, t('settings.tiles_enable')),
       h('label', { for: 'tiles-url' }, t('settings.tiles_url')), urlIn,
       h('label', { for: 'tiles-attr' }, t('settings.tiles_attribution')), attr,
+      h('label', { for: 'api-token' }, t('settings.token')), token,
       h('div', { class: 'row end' },
         h('button', { value: 'cancel', class: 'btn' }, t('common.cancel')),
         h('button', {
           value: 'ok', class: 'btn primary', onclick: () => {
             applyTileSettings(ctx.map, { enabled: enabled.checked, url: urlIn.value.trim(), attribution: attr.value.trim() });
+            if (token.value.trim()) localStorage.setItem('bw.token', token.value.trim()); else localStorage.removeItem('bw.token');
           },
         }, t('common.save')))));
   dlg.addEventListener('close', () => dlg.remove());
   return dlg;
 }
 
+/** loginScreen asks for a username and password until the server accepts them. */
+function loginScreen(): Promise<api.Me> {
+  return new Promise((resolve) => {
+    const screen = h('div', { class: 'login-screen', 'data-testid': 'login' });
+    const draw = (error = '', fields: api.InvalidParam[] = [], user = ''): void => {
+      const fieldErr = (name: string) => fields.filter((p) => p.name === name).map((p) => h('div', { class: 'field-error', 'data-field-error': name }, p.reason));
+      const userIn = h('input', { type: 'text', id: 'login-user', autocomplete: 'username', value: user, required: true });
+      const passIn = h('input', { type: 'password', id: 'login-pass', autocomplete: 'current-password', required: true });
+      const submit = h('button', { class: 'btn primary', type: 'submit', id: 'login-submit' }, t('login.submit'));
+      const form = h('form', {
+        class: 'login-box', onsubmit: async (e: Event) => {
+          e.preventDefault();
+          submit.disabled = true;
+          try {
+            const me = await api.login(userIn.value.trim(), passIn.value);
+            screen.remove();
+            resolve(me);
+          } catch (err) {
+            const ae = err instanceof api.ApiError ? err : null;
+            draw(ae?.status === 401 ? t('login.failed') : errorText(err), ae?.params ?? [], userIn.value);
+          }
+        },
+      },
+        h('div', { class: 'brand dark' }, h('span', { class: 'brand-mark' }), h('span', { class: 'brand-name' }, 'Borderwatch')),
+        h('h1', {}, t('login.title')),
+        h('p', { class: 'muted small' }, t('login.note')),
+        error ? notice('error', error, 'login-error') : null,
+        h('div', { class: 'field' }, h('label', { for: 'login-user' }, t('login.username')), userIn, fieldErr('username')),
+        h('div', { class: 'field' }, h('label', { for: 'login-pass' }, t('login.password')), passIn, fieldErr('password')),
+        h('div', { class: 'row between' },
+          h('select', { id: 'login-lang', 'aria-label': t('common.language'), onchange: (e: Event) => { setLang((e.target as HTMLSelectElement).value as Lang); draw(error, fields, userIn.value); } },
+            languages.map((l) => option(l, t(`lang.${l}`), l === currentLang()))),
+          submit));
+      replace(screen, form);
+      (user ? passIn : userIn).focus();
+    };
+    document.body.append(screen);
+    draw();
+  });
+}
+
+/** signIn returns who the stored token acts as, or asks the user to sign in. */
+async function signIn(): Promise<api.Me> {
+  if (api.token()) {
+    try {
+      return await api.me();
+    } catch (e) {
+      if (!(e instanceof api.ApiError && e.status === 401)) throw e;
+      api.setToken('');
+    }
+  }
+  return loginScreen();
+}
+
 async function main(): Promise<void> {
-  const map = createMap(document.getElementById('map')!);
   replace(panel, h('div', { class: 'loading' }, t('common.loading')));
+  const me = await signIn();
+  api.onUnauthorized(() => {
+    api.setToken('');
+    location.reload();
+  });
+  const map = createMap(document.getElementById('map')!);
   await whenLoaded(map);
   let base;
   try {
@@ -68,7 +130,8 @@ async function main(): Promise<void> {
   }
   const agencies = new Set<string>();
   for (const fc of [base.offices, base.teams]) for (const f of fc.features) if (f.properties?.agency) agencies.add(String(f.properties.agency));
-  const ctx: Ctx = { map, base, eventRange, agencies: [...agencies].sort(), toast };
+  agencies.add(me.agency);
+  const ctx: Ctx = { map, base, eventRange, agencies: [...agencies].sort(), me, toast };
 
   const views: View[] = [hotspotsView(ctx), sectorsView(ctx), patrolsView(ctx), entryView(ctx)];
   let active: View | null = null;
@@ -81,7 +144,9 @@ async function main(): Promise<void> {
       languages.map((l) => option(l, t(`lang.${l}`), l === currentLang())));
     replace(right,
       h('span', { class: 'muted small', id: 'offline-badge', title: t('settings.offline_note') }, tileSettings().enabled ? t('settings.online') : t('settings.offline')),
+      h('span', { class: 'user', id: 'user', title: t('login.signed_in_as') }, me.actor, h('span', { class: 'muted small' }, ` · ${me.agency} · ${label('role', me.role)}`)),
       langSel,
+      h('button', { class: 'btn icon', id: 'signout', title: t('login.signout'), onclick: () => { api.setToken(''); location.reload(); } }, t('login.signout')),
       h('button', { class: 'btn icon', title: t('settings.title'), 'aria-label': t('settings.title'), onclick: () => { const d = settingsDialog(ctx); document.body.append(d); d.showModal(); } }, '⚙'));
   };
 
@@ -103,6 +168,20 @@ async function main(): Promise<void> {
     document.title = t('app.title');
     renderShell();
     active?.render(panel);
+  });
+  // What the map shows, for people and tests that read the page: the number
+  // of rendered features of each view's main layer.
+  const mapEl = document.getElementById('map')!;
+  const rendered = (ids: string[]): number => {
+    const have = ids.filter((id) => map.getLayer(id));
+    return have.length ? map.queryRenderedFeatures({ layers: have }).length : 0;
+  };
+  map.on('idle', () => {
+    mapEl.dataset.renderedCells = String(rendered(['hs-cells-fill', 'hs-cells-point', 'hs-emerging-fill']));
+    mapEl.dataset.renderedEvents = String(rendered(['hs-ev-points', 'hs-ev-clusters', 'en-ev-points']));
+    mapEl.dataset.renderedSectors = String(rendered(['sec-fill']));
+    mapEl.dataset.renderedRoutes = String(rendered(['pl-route']));
+    mapEl.dataset.renderedStops = String(rendered(['pl-stop']));
   });
   window.addEventListener('hashchange', show);
   document.title = t('app.title');

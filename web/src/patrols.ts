@@ -6,7 +6,7 @@ import type { Feature } from 'geojson';
 import * as api from './api';
 import { Ctx, View, addDays, errorText, notice } from './app';
 import { download, h, replace } from './dom';
-import { num, t, time } from './i18n';
+import { label, num, t, time } from './i18n';
 import { FONT, TEAM_COLORS, addSource, fitTo, pointerOn, popup, setData, setVisible } from './map';
 
 const LAYERS = ['pl-route-casing', 'pl-route', 'pl-stop', 'pl-stop-label'];
@@ -172,6 +172,7 @@ export function patrolsView(ctx: Ctx): View {
     replace(panel,
       h('h1', {}, t('pat.title')),
       h('p', { class: 'muted' }, t('pat.intro')),
+      ['planner', 'admin'].includes(ctx.me.role) ? null : notice('warn', t('pat.no_plan_role', { role: label('role', ctx.me.role) })),
       h('section', { class: 'group' },
         h('h2', {}, t('pat.teams')), teamList, fieldError('teams'),
         h('div', { class: 'grid2' },

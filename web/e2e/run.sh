@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Browser end-to-end tests of the web client: builds the binary, creates a
+# fresh database on TEST_DATABASE_URL's server (or the local one that
+# scripts/setup-db.sh provides), loads the demo data, serves it on a free
+# loopback port and drives Debian's Chromium through playwright-core.
+# Screenshots and the server log are kept in web/e2e/artifacts/.
+set -euo pipefail
+cd "$(dirname "$0")"
+E2E=$(pwd)
+ROOT=$(cd ../.. && pwd)
+ART="$E2E/artifacts"
+mkdir -p "$ART"
+log() { printf '[e2e] %s\n' "$*" >&2; }
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+if [ ! -x /usr/bin/chromium ]; then
+  log "installing Debian's chromium"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+command -v psql >/dev/null || { log "psql is required (postgresql-client)"; exit 1; }
+
+log "npm ci (playwright-core)"
+npm ci --no-audit --no-fund --loglevel=error >/dev/null
+
+WORK=$(mktemp -d)
+BIN="$WORK/borderwatch"
+log "building the binary"
+(cd "$ROOT" && go build -o "$BIN" ./cmd/borderwatch)
+
+BASE_DB=${TEST_DATABASE_URL:-}
+if [ -z "$BASE_DB" ]; then
+  BASE_DB=$(cd "$ROOT" && DATABASE_URL= BORDERWATCH_DB=borderwatch_test scripts/setup-db.sh | tail -1)
+fi
+DB_NAME="bw_e2e_$(date +%s)_$$"
+# The same server and options as BASE_DB, another database name.
+db_url() { node -e 'const u = new URL(process.argv[1]); u.pathname = "/" + process.argv[2]; console.log(u.href)' "$BASE_DB" "$1"; }
+DB_URL=$(db_url "$DB_NAME")
+ADMIN_URL=$(db_url postgres)
+
+SERVER_PID=
+cleanup() {
+  local rc=$?
+  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+  psql "$ADMIN_URL" -Xq -c "DROP DATABASE IF EXISTS \"$DB_NAME\" WITH (FORCE)" >/dev/null 2>&1 || true
+  rm -rf "$WORK"
+  exit $rc
+}
+trap cleanup EXIT INT TERM
+
+log "creating database $DB_NAME"
+psql "$ADMIN_URL" -Xq -v ON_ERROR_STOP=1 -c "CREATE DATABASE \"$DB_NAME\"" >/dev/null
+"$BIN" migrate -db "$DB_URL" >&2
+log "loading the demo data (5000 events, seed 1)"
+DATABASE_URL="$DB_URL" "$BIN" demo --events 5000 --seed 1 >"$ART/demo.log" 2>&1 || { cat "$ART/demo.log" >&2; log "borderwatch demo failed"; exit 1; }
+
+E2E_USER=e2e-analyst
+E2E_PASSWORD="e2e-$(date +%s%N)-pw"
+DATABASE_URL="$DB_URL" BORDERWATCH_PASSWORD="$E2E_PASSWORD" "$BIN" user create -username "$E2E_USER" -agency tj-border -role admin >&2
+export E2E_USER E2E_PASSWORD
+
+PORT=$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')
+BASE_URL="http://127.0.0.1:$PORT"
+log "serving on $BASE_URL"
+DATABASE_URL="$DB_URL" ADDR="127.0.0.1:$PORT" LOG_FORMAT=text "$BIN" serve >"$ART/server.log" 2>&1 &
+SERVER_PID=$!
+for _ in $(seq 1 120); do
+  if node -e 'fetch(process.argv[1]).then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "$BASE_URL/readyz"; then break; fi
+  kill -0 "$SERVER_PID" 2>/dev/null || { cat "$ART/server.log" >&2; log "the server exited"; exit 1; }
+  sleep 0.5
+done
+
+log "running the browser tests"
+BASE_URL="$BASE_URL" ARTIFACTS="$ART" node --test --test-concurrency=1 --test-reporter=spec tests.mjs

@@ -1,0 +1,208 @@
+// Browser end-to-end tests of the web client against a real server with the
+// demo data (see run.sh). BASE_URL is the server, ARTIFACTS the folder for
+// screenshots.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const BASE_URL = process.env.BASE_URL;
+const USER = process.env.E2E_USER ?? 'e2e';
+const PASSWORD = process.env.E2E_PASSWORD ?? '';
+const ARTIFACTS = process.env.ARTIFACTS ?? 'artifacts';
+if (!BASE_URL) throw new Error('BASE_URL is not set; run web/e2e/run.sh');
+const origin = new URL(BASE_URL).origin;
+
+let context;
+let page;
+let profile;
+const consoleErrors = [];
+const foreignRequests = [];
+
+async function shot(name) {
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+}
+
+/** mapCount reads how many features of a kind the map renders (set on the map's idle event). */
+async function mapCount(kind) {
+  return Number((await page.locator('#map').getAttribute(`data-rendered-${kind}`)) ?? 0);
+}
+
+/** waitForMapCount waits until the map renders at least min features of a kind. */
+async function waitForMapCount(kind, min, timeout = 30000) {
+  await page.waitForFunction(([k, m]) => Number(document.getElementById('map')?.dataset[`rendered${k}`] ?? 0) >= m,
+    [kind[0].toUpperCase() + kind.slice(1), min], { timeout });
+}
+
+async function openView(id) {
+  await page.locator(`.tab[data-view="${id}"]`).click();
+  await page.waitForSelector(`#panel[data-view="${id}"]`);
+}
+
+before(async () => {
+  profile = mkdtempSync(join(tmpdir(), 'bw-chromium-'));
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    viewport: { width: 1440, height: 900 },
+    locale: 'en-GB',
+    acceptDownloads: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  page = context.pages()[0] ?? await context.newPage();
+  page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text() + ' ' + JSON.stringify(m.location())); });
+  page.on('pageerror', (e) => consoleErrors.push('pageerror: ' + e.message));
+  page.on('request', (r) => {
+    const u = r.url();
+    if (!u.startsWith(origin) && !u.startsWith('blob:') && !u.startsWith('data:')) foreignRequests.push(u);
+  });
+});
+
+after(async () => {
+  await context?.close();
+  if (profile) rmSync(profile, { recursive: true, force: true });
+});
+
+describe('web client', () => {
+  test('a wrong password is refused with a message', async () => {
+    await page.goto(BASE_URL + '/');
+    await page.waitForSelector('[data-testid=login]', { timeout: 30000 });
+    await page.fill('#login-user', USER);
+    await page.fill('#login-pass', 'not-the-password');
+    await page.click('#login-submit');
+    await page.waitForSelector('[data-testid=login-error]');
+    await shot('login');
+  });
+
+  test('the page loads after sign-in with no console errors and asks no other host', async () => {
+    await page.goto(BASE_URL + '/');
+    consoleErrors.length = 0;
+    await page.fill('#login-user', USER);
+    await page.fill('#login-pass', PASSWORD);
+    await page.click('#login-submit');
+    await page.waitForSelector('body[data-ready=true]', { timeout: 30000 });
+    await page.waitForSelector('[data-testid=events-count]', { timeout: 30000 });
+    await page.waitForLoadState('networkidle');
+    await waitForMapCount('events', 1);
+    await shot('hotspots');
+    assert.deepEqual(consoleErrors, [], 'console errors on load');
+    assert.deepEqual(foreignRequests, [], 'requests to other hosts');
+    assert.equal(await page.locator('.tab.active').innerText(), 'Hotspots');
+  });
+
+  test('the hotspot layer renders Gi* cells for the demo data', async () => {
+    await page.waitForSelector('[data-testid=cells-summary], [data-testid=cells-error]', { timeout: 30000 });
+    const err = page.locator('[data-testid=cells-error]');
+    assert.equal(await err.count(), 0, 'hotspot request failed: ' + (await err.count() ? await err.innerText() : ''));
+    const cells = Number(await page.locator('[data-testid=cells-summary]').getAttribute('data-cells'));
+    assert.ok(cells > 0, `the analysis returned ${cells} significant cells`);
+    await waitForMapCount('cells', 1);
+    const hot = await page.locator('[data-testid=gi-legend] .legend-row').first().locator('.legend-n').innerText();
+    assert.notEqual(hot, '0', 'no 99 % hot spot cell in the legend');
+    await shot('hotspots-cells');
+  });
+
+  test('a drug filter changes the events and hot spots shown', async () => {
+    const before = Number(await page.locator('[data-testid=events-count]').getAttribute('data-matched'));
+    assert.ok(before > 0, 'no events before filtering');
+    const hotspotReq = page.waitForResponse((r) => r.url().includes('/api/hotspots?') && r.url().includes('drug=heroin'), { timeout: 30000 });
+    const eventsReq = page.waitForResponse((r) => r.url().includes('/collections/events/items?') && r.url().includes('drug=heroin'), { timeout: 30000 });
+    await page.selectOption('#f-drug', 'heroin');
+    const ev = await eventsReq;
+    assert.equal(ev.status(), 200);
+    await page.waitForFunction((b) => {
+      const el = document.querySelector('[data-testid=events-count]');
+      return el && Number(el.getAttribute('data-matched')) !== b;
+    }, before, { timeout: 30000 });
+    const afterN = Number(await page.locator('[data-testid=events-count]').getAttribute('data-matched'));
+    assert.ok(afterN < before, `heroin events ${afterN} not fewer than all events ${before}`);
+    const hs = await hotspotReq;
+    assert.equal(hs.status(), 200, 'hotspots with a drug filter');
+    await shot('hotspots-heroin');
+    await page.selectOption('#f-drug', '');
+  });
+
+  test('a patrol plan draws routes and its GPX download is valid', async () => {
+    await openView('patrols');
+    const teams = page.locator('#p-teams input[type=checkbox]');
+    assert.ok(await teams.count() > 0, 'no teams listed (the demo creates them)');
+    if (!(await teams.first().isChecked())) await teams.first().check();
+    const planned = page.waitForResponse((r) => r.url().endsWith('/api/patrols/plan') && r.request().method() === 'POST', { timeout: 60000 });
+    await page.click('#p-plan');
+    const res = await planned;
+    assert.equal(res.status(), 201, 'POST /api/patrols/plan');
+    await page.waitForSelector('[data-testid=itinerary] ol.stops li', { timeout: 30000 });
+    await waitForMapCount('routes', 1);
+    assert.ok(await mapCount('stops') > 0, 'no numbered stops on the map');
+    await shot('patrols');
+    const dl = page.waitForEvent('download', { timeout: 30000 });
+    await page.click('#dl-gpx');
+    const file = await (await dl).path();
+    const gpx = readFileSync(file, 'utf8');
+    const check = await page.evaluate((text) => {
+      const doc = new DOMParser().parseFromString(text, 'application/xml');
+      const count = (n) => doc.getElementsByTagNameNS('*', n).length;
+      return { parseError: doc.getElementsByTagName('parsererror').length > 0, root: doc.documentElement.localName, rte: count('rte'), rtept: count('rtept'), trk: count('trk'), trkpt: count('trkpt') };
+    }, gpx);
+    assert.equal(check.parseError, false, 'GPX is not well-formed XML');
+    assert.equal(check.root, 'gpx');
+    assert.ok(check.rte > 0 && check.rtept > 0, 'GPX has no route with points');
+    assert.ok(check.trk > 0 && check.trkpt > 0, 'GPX has no track with points');
+  });
+
+  test('the sector view shows the risk index of the demo data', async () => {
+    await openView('sectors');
+    await page.waitForSelector('[data-testid=sector-table], [data-testid=sectors-error]', { timeout: 30000 });
+    const err = page.locator('[data-testid=sectors-error]');
+    const errText = await err.count() ? await err.innerText() : '';
+    await shot('sectors');
+    assert.equal(errText, '', 'sector risk failed');
+    assert.ok(await page.locator('[data-testid=sector-table] tbody tr').count() > 0, 'no sector rows');
+    await waitForMapCount('sectors', 1);
+    await page.locator('[data-testid=sector-table] tbody tr').first().click();
+    await page.waitForSelector('[data-testid=side-by-side]');
+    await shot('sectors-side-by-side');
+  });
+
+  test('data entry shows the API validation error next to its field, then saves', async () => {
+    await openView('entry');
+    await page.waitForSelector('[data-testid=entry-hint]');
+    const box = await page.locator('#map canvas').boundingBox();
+    await page.mouse.click(box.x + box.width * 0.55, box.y + box.height * 0.45);
+    await page.waitForSelector('#entry-form');
+    await page.fill('[id="e-items[0].quantity"]', '-5');
+    const rejected = page.waitForResponse((r) => r.url().endsWith('/collections/events/items') && r.request().method() === 'POST');
+    await page.click('#e-save');
+    assert.equal((await rejected).status(), 400);
+    const err = page.locator('[data-field="items[0].quantity"] [data-field-error="items[0].quantity"]');
+    await err.waitFor({ timeout: 10000 });
+    assert.match(await err.innerText(), /0/);
+    assert.equal(await page.getAttribute('[id="e-items[0].quantity"]', 'aria-invalid'), 'true');
+    await shot('entry-error');
+    await page.fill('[id="e-items[0].quantity"]', '12.5');
+    const created = page.waitForResponse((r) => r.url().endsWith('/collections/events/items') && r.request().method() === 'POST');
+    await page.click('#e-save');
+    assert.equal((await created).status(), 201);
+    await page.waitForSelector('#e-delete');
+    assert.equal(await page.locator('[data-field-error]').count(), 0, 'errors left after a successful save');
+    await shot('entry-saved');
+  });
+
+  test('the Russian switch changes the texts and the number format', async () => {
+    await openView('hotspots');
+    await page.waitForSelector('[data-testid=events-count]');
+    await page.selectOption('#lang', 'ru');
+    await page.waitForFunction(() => document.querySelector('.tab[data-view=hotspots]')?.textContent === 'Очаги');
+    assert.equal(await page.locator('#panel h1').innerText(), 'Анализ очагов');
+    assert.equal(await page.locator('.tab[data-view=entry]').innerText(), 'Ввод данных');
+    assert.equal(await page.evaluate(() => document.documentElement.lang), 'ru');
+    const label = await page.locator('[data-testid=from-label]').innerText();
+    assert.match(label, /[а-я]/, `month not in Russian: ${label}`);
+    await shot('hotspots-ru');
+    await page.selectOption('#lang', 'en');
+    await page.waitForFunction(() => document.querySelector('.tab[data-view=hotspots]')?.textContent === 'Hotspots');
+  });
+});
