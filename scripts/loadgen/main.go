@@ -1,0 +1,342 @@
+// Command loadgen drives a running Borderwatch over loopback and prints
+// what it measured. It is bounded in requests and time and stops by itself.
+//
+//	loadgen read   -url U -token T [-duration 20s -conns 32 -mix items,hotspots,sectors]
+//	loadgen write  -url U -token T [-writers 50 -duration 15s -acked FILE]
+//	loadgen verify -db DATABASE_URL -acked FILE [-agency A]
+//
+// read reports throughput and p50/p99 latency per endpoint; write posts
+// events from many writers that retry with the same Idempotency-Key until
+// acknowledged and records every acknowledged source_ref; verify checks that
+// each acknowledged event is stored exactly once and nothing else was.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: loadgen read|write|verify [flags]")
+		os.Exit(2)
+	}
+	var err error
+	switch os.Args[1] {
+	case "read":
+		err = runRead(os.Args[2:])
+	case "write":
+		err = runWrite(os.Args[2:])
+	case "verify":
+		err = runVerify(os.Args[2:])
+	default:
+		err = fmt.Errorf("unknown mode %q", os.Args[1])
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "loadgen:", err)
+		os.Exit(1)
+	}
+}
+
+// loopbackOnly refuses any target that is not on this machine.
+func loopbackOnly(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return err
+	}
+	ips, err := net.LookupIP(u.Hostname())
+	if err != nil {
+		return err
+	}
+	for _, ip := range ips {
+		if !ip.IsLoopback() {
+			return fmt.Errorf("%s is not a loopback address; loadgen only targets this machine", u.Host)
+		}
+	}
+	return nil
+}
+
+func client(conns int) *http.Client {
+	return &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
+		MaxIdleConns: conns, MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns, IdleConnTimeout: time.Minute,
+	}}
+}
+
+// stats collects latencies and statuses of one endpoint.
+type stats struct {
+	mu       sync.Mutex
+	lat      []time.Duration
+	statuses map[int]int
+	errs     int
+}
+
+func (s *stats) add(d time.Duration, status int, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.statuses == nil {
+		s.statuses = map[int]int{}
+	}
+	if err != nil {
+		s.errs++
+		return
+	}
+	s.lat = append(s.lat, d)
+	s.statuses[status]++
+}
+
+func pct(sorted []time.Duration, p float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(p * float64(len(sorted)-1))
+	return sorted[i]
+}
+
+// window returns a random bbox of the study area between 0.1° and 1° wide.
+func window(rng *rand.Rand) string {
+	w := 0.1 + rng.Float64()*0.9
+	lon := 61 + rng.Float64()*(75-61-w)
+	lat := 35 + rng.Float64()*(41.5-35-w)
+	return fmt.Sprintf("%.4f,%.4f,%.4f,%.4f", lon, lat, lon+w, lat+w)
+}
+
+func dateWindow(rng *rand.Rand) string {
+	start := time.Date(2019, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, rng.Intn(72), 0)
+	return start.Format("2006-01-02") + "/" + start.AddDate(0, 1+rng.Intn(12), 0).Format("2006-01-02")
+}
+
+func runRead(args []string) error {
+	fs := flag.NewFlagSet("read", flag.ExitOnError)
+	base := fs.String("url", "http://127.0.0.1:8080", "service URL (loopback only)")
+	token := fs.String("token", os.Getenv("BORDERWATCH_TOKEN"), "API token (env BORDERWATCH_TOKEN)")
+	duration := fs.Duration("duration", 20*time.Second, "how long to run (at most 5m)")
+	conns := fs.Int("conns", 32, "concurrent connections")
+	mix := fs.String("mix", "items", "comma-separated endpoints: items, hotspots, sectors")
+	maxReq := fs.Int("max-requests", 2_000_000, "stop after this many requests")
+	_ = fs.Parse(args)
+	if err := loopbackOnly(*base); err != nil {
+		return err
+	}
+	if *duration > 5*time.Minute {
+		*duration = 5 * time.Minute
+	}
+	kinds := strings.Split(*mix, ",")
+	per := map[string]*stats{}
+	for _, k := range kinds {
+		per[k] = &stats{}
+	}
+	hc := client(*conns)
+	ctx, cancel := context.WithTimeout(context.Background(), *duration)
+	defer cancel()
+	var sent atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := 0; w < *conns; w++ {
+		wg.Add(1)
+		go func(seed int64) {
+			defer wg.Done()
+			rng := rand.New(rand.NewSource(seed))
+			for i := 0; ctx.Err() == nil && sent.Add(1) <= int64(*maxReq); i++ {
+				k := kinds[i%len(kinds)]
+				var path string
+				switch k {
+				case "items":
+					path = "/collections/events/items?limit=100&bbox=" + window(rng) + "&datetime=" + dateWindow(rng)
+				case "hotspots":
+					path = "/api/hotspots?method=gistar&cell_m=5000&radius_m=12000&min_bin=1"
+				case "sectors":
+					path = "/api/sectors/risk"
+				default:
+					path = "/" + k
+				}
+				req, _ := http.NewRequestWithContext(ctx, "GET", *base+path, nil)
+				req.Header.Set("Authorization", "Bearer "+*token)
+				req.Header.Set("Accept", "application/json")
+				t0 := time.Now()
+				resp, err := hc.Do(req)
+				if err == nil {
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+				if ctx.Err() != nil {
+					return
+				}
+				status := 0
+				if resp != nil {
+					status = resp.StatusCode
+				}
+				per[k].add(time.Since(t0), status, err)
+			}
+		}(int64(w + 1))
+	}
+	wg.Wait()
+	elapsed := time.Since(start).Seconds()
+	fmt.Printf("%-10s %9s %10s %9s %9s %s\n", "endpoint", "requests", "req/s", "p50 ms", "p99 ms", "statuses")
+	for _, k := range kinds {
+		s := per[k]
+		sort.Slice(s.lat, func(i, j int) bool { return s.lat[i] < s.lat[j] })
+		fmt.Printf("%-10s %9d %10.0f %9.2f %9.2f %v errors=%d\n", k, len(s.lat), float64(len(s.lat))/elapsed,
+			float64(pct(s.lat, 0.50).Microseconds())/1000, float64(pct(s.lat, 0.99).Microseconds())/1000, s.statuses, s.errs)
+	}
+	return nil
+}
+
+func runWrite(args []string) error {
+	fs := flag.NewFlagSet("write", flag.ExitOnError)
+	base := fs.String("url", "http://127.0.0.1:8080", "service URL (loopback only)")
+	token := fs.String("token", os.Getenv("BORDERWATCH_TOKEN"), "analyst token (env BORDERWATCH_TOKEN)")
+	writers := fs.Int("writers", 50, "concurrent writers")
+	duration := fs.Duration("duration", 15*time.Second, "how long to write (at most 5m)")
+	acked := fs.String("acked", "acked.txt", "file receiving one acknowledged source_ref per line")
+	prefix := fs.String("prefix", fmt.Sprintf("load-%d", time.Now().UnixNano()), "source_ref prefix of this run")
+	_ = fs.Parse(args)
+	if err := loopbackOnly(*base); err != nil {
+		return err
+	}
+	if *duration > 5*time.Minute {
+		*duration = 5 * time.Minute
+	}
+	f, err := os.Create(*acked)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	var mu sync.Mutex
+	out := bufio.NewWriter(f)
+	hc := client(*writers)
+	deadline := time.Now().Add(*duration)
+	var ok, retries, failed atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < *writers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			rng := rand.New(rand.NewSource(int64(w)))
+			for n := 0; time.Now().Before(deadline); n++ {
+				ref := fmt.Sprintf("%s-%d-%d", *prefix, w, n)
+				body, _ := json.Marshal(map[string]any{"type": "Feature",
+					"geometry": map[string]any{"type": "Point", "coordinates": []float64{67.5 + rng.Float64()*4, 37 + rng.Float64()}},
+					"properties": map[string]any{"kind": "seizure", "occurred_at": time.Now().UTC().Format(time.RFC3339),
+						"source_ref": ref, "synthetic": true,
+						"items": []map[string]any{{"drug": "heroin", "quantity": 1 + rng.Float64()*20, "unit": "kg"}}}})
+				// Retry with the same key until acknowledged or the run
+				// ends; an unacknowledged write may or may not be stored.
+				for attempt := 0; ; attempt++ {
+					req, _ := http.NewRequest("POST", *base+"/collections/events/items", bytes.NewReader(body))
+					req.Header.Set("Authorization", "Bearer "+*token)
+					req.Header.Set("Content-Type", "application/geo+json")
+					req.Header.Set("Idempotency-Key", ref)
+					resp, err := hc.Do(req)
+					status := 0
+					if err == nil {
+						_, _ = io.Copy(io.Discard, resp.Body)
+						resp.Body.Close()
+						status = resp.StatusCode
+					}
+					if status == http.StatusCreated {
+						ok.Add(1)
+						mu.Lock()
+						fmt.Fprintln(out, ref)
+						mu.Unlock()
+						break
+					}
+					if status >= 400 && status < 500 && status != 429 {
+						failed.Add(1)
+						break
+					}
+					if time.Now().After(deadline.Add(30 * time.Second)) {
+						failed.Add(1)
+						break
+					}
+					retries.Add(1)
+					time.Sleep(time.Duration(50*(attempt+1)) * time.Millisecond)
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	if err := out.Flush(); err != nil {
+		return err
+	}
+	fmt.Printf("acknowledged %d writes (%.0f/s), %d retries, %d given up\n", ok.Load(), float64(ok.Load())/duration.Seconds(), retries.Load(), failed.Load())
+	return nil
+}
+
+func runVerify(args []string) error {
+	fs := flag.NewFlagSet("verify", flag.ExitOnError)
+	db := fs.String("db", os.Getenv("DATABASE_URL"), "database (env DATABASE_URL)")
+	acked := fs.String("acked", "acked.txt", "acknowledged source_refs")
+	prefix := fs.String("prefix", "", "source_ref prefix of the run (to find unacknowledged extras)")
+	_ = fs.Parse(args)
+	b, err := os.ReadFile(*acked)
+	if err != nil {
+		return err
+	}
+	refs := strings.Fields(string(b))
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	rows, err := conn.Query(ctx, `SELECT source_ref, count(*) FROM event_records WHERE source_ref = ANY($1) GROUP BY 1`, refs)
+	if err != nil {
+		return err
+	}
+	counts := map[string]int{}
+	for rows.Next() {
+		var r string
+		var n int
+		if err := rows.Scan(&r, &n); err != nil {
+			return err
+		}
+		counts[r] = n
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	var missing, dup int
+	for _, r := range refs {
+		switch counts[r] {
+		case 0:
+			missing++
+		case 1:
+		default:
+			dup++
+		}
+	}
+	extra := 0
+	if *prefix != "" {
+		var total int
+		if err := conn.QueryRow(ctx, `SELECT count(*) FROM event_records WHERE source_ref LIKE $1 || '-%'`, *prefix).Scan(&total); err != nil {
+			return err
+		}
+		extra = total - len(counts)
+	}
+	fmt.Printf("acknowledged %d, stored exactly once %d, missing %d, duplicated %d, stored but unacknowledged %d\n",
+		len(refs), len(refs)-missing-dup, missing, dup, extra)
+	if missing > 0 || dup > 0 {
+		return errors.New("acknowledged writes were lost or duplicated")
+	}
+	return nil
+}
