@@ -127,6 +127,7 @@ describe('web client', () => {
 
   test('a patrol plan draws routes and its GPX download is valid', async () => {
     await openView('patrols');
+    await shot('patrols-form');
     const teams = page.locator('#p-teams input[type=checkbox]');
     assert.ok(await teams.count() > 0, 'no teams listed (the demo creates them)');
     if (!(await teams.first().isChecked())) await teams.first().check();

@@ -40,7 +40,7 @@ function blank(ctx: Ctx, lon: number, lat: number): Draft {
   return {
     id: null, etag: '', lon: lon.toFixed(5), lat: lat.toFixed(5),
     props: {
-      kind: 'seizure', occurred_at: new Date().toISOString(), time_precision: 'exact', agency: ctx.agencies[0] ?? '',
+      kind: 'seizure', occurred_at: new Date().toISOString(), time_precision: 'exact', agency: ctx.me.agency,
       sharing: 'agency', place: '', items: [{ drug: 'heroin', quantity: null, unit: 'kg', qualifier: 'exact' }],
       accuracy_m: null, source_ref: '', notes: '',
     },
