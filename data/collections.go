@@ -105,6 +105,10 @@ var Collections = []Collection{
 		"River and lake centerlines (Natural Earth 10m).",
 		attrNE, "rivers",
 		`jsonb_build_object('name', name, 'source', source)`, true),
+	refCollection("sectors", "Border sectors",
+		"Border sectors: each section of a shared border line with the area on each side within the sector depth, owned by that side's border agency (borderwatch sectors generate), and imported sector polygons.",
+		attrOSM, "sectors",
+		`jsonb_build_object('set', sector_set, 'name', name, 'border', border_id, 'section', section_id, 'section_index', section_index, 'side', side, 'agency', agency_id, 'sector_km', sector_km, 'depth_km', depth_km, 'border_km', round(border_km::numeric, 2), 'area_km2', round(area_km2::numeric, 1), 'source', source)`, false),
 }
 
 // CollectionByID returns the reference collection with the given id.

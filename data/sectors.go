@@ -1,0 +1,541 @@
+package data
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"regexp"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+
+	"github.com/borderwatch/borderwatch/geo"
+)
+
+// Default sectorisation parameters.
+const (
+	// DefaultSectorKM is the length of one border section in kilometres.
+	DefaultSectorKM = 25
+	// DefaultDepthKM is how far a sector reaches into its country.
+	DefaultDepthKM = 20
+	// MaxSectorKM and MaxDepthKM bound the sectorisation parameters.
+	MaxSectorKM = 500
+	// MaxDepthKM bounds depth_km.
+	MaxDepthKM = 200
+)
+
+// Sector sets.
+const (
+	// SetGenerated is the sector set GenerateSectors writes.
+	SetGenerated = "generated"
+	// SetImported is the default set of imported sectors.
+	SetImported = "imported"
+)
+
+// sectionSpacingM is the spacing of the points along the border sections
+// whose Voronoi cells assign each part of the border corridor to its
+// nearest section; the boundary between two neighbouring sectors is exact
+// to about half of it.
+const sectionSpacingM = 1000
+
+// Sector is one border sector: an area on one side of a border section,
+// watched by that side's border agency, or an imported polygon.
+type Sector struct {
+	ID  string
+	Set string
+	// Name is a human-readable label.
+	Name string
+	// BorderID is the country pair ("AFG-TJK"); empty for imported sectors
+	// that name none.
+	BorderID string
+	// SectionID groups the two sides of one generated section
+	// ("AFG-TJK-025-20-007").
+	SectionID    string
+	SectionIndex int
+	// Side is the ISO3 code of the sector's country.
+	Side string
+	// AgencyID is the owning (border guard) agency.
+	AgencyID string
+	SectorKM float64
+	DepthKM  float64
+	// BorderKM is the length of border line the sector watches.
+	BorderKM float64
+	AreaKM2  float64
+	// Source is "generated" or "imported".
+	Source   string
+	Geometry orb.MultiPolygon
+}
+
+// SectorSummary counts what GenerateSectors or ImportSectors wrote.
+type SectorSummary struct {
+	Sectors  int
+	Sections int
+	// Borders is the number of sectors per border pair.
+	Borders map[string]int
+}
+
+var (
+	reSectorID  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$`)
+	reSectorSet = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
+	reISO3      = regexp.MustCompile(`^[A-Z]{3}$`)
+)
+
+// Statements of GenerateSectors. They run in one transaction and build the
+// sectors in temporary tables, in the LAEA plane (geo.LAEAProj4, $1):
+//
+//  1. every part of every border line is cut into n = max(1, round(L /
+//     sector)) consecutive sections: n−1 of exactly sector metres and a last
+//     one of the remainder, so no sliver shorter than half a sector remains;
+//     sections are numbered along the border, part after part;
+//  2. each section is sampled every sectionSpacingM metres; the Voronoi
+//     cells of the samples of one border, merged per section, give every
+//     point the section nearest to it;
+//  3. that region, cut to the section's buffer of depth metres, is clipped
+//     to each of the two countries (subdivided for speed).
+//
+// A sector is thus the part of its country within depth of its section and
+// nearer to it than to any other section of the same border: the sectors of
+// one side of a border do not overlap.
+const (
+	sqlSectorParts = `CREATE TEMP TABLE bw_sector_parts ON COMMIT DROP AS
+  SELECT b.id AS border_id, b.country_a, b.country_b, d.path[1] AS part, ST_Transform(d.geom, $1::text) AS g
+  FROM borders b, ST_Dump(b.geom) d`
+	sqlSectorSections = `CREATE TEMP TABLE bw_sector_sections ON COMMIT DROP AS
+WITH cuts AS (
+  SELECT p.*, ST_Length(p.g) AS len, greatest(1, round(ST_Length(p.g) / $1::float8))::int AS n
+  FROM bw_sector_parts p WHERE ST_Length(p.g) > 0
+), cut AS (
+  SELECT c.border_id, c.country_a, c.country_b, c.part, k,
+         ST_LineSubstring(c.g, least(1, (k - 1) * $1::float8 / c.len),
+                          CASE WHEN k = c.n THEN 1 ELSE least(1, k * $1::float8 / c.len) END) AS g
+  FROM cuts c, generate_series(1, c.n) k
+)
+SELECT c.*, row_number() OVER (PARTITION BY c.border_id ORDER BY c.part, c.k)::int AS idx FROM cut c`
+	sqlSectorSamples = `CREATE TEMP TABLE bw_sector_samples ON COMMIT DROP AS
+  SELECT s.border_id, s.idx, d.geom AS pt
+  FROM bw_sector_sections s, LATERAL (SELECT ST_Segmentize(s.g, $1::float8) AS sg) x, ST_DumpPoints(x.sg) d
+  WHERE d.path[1] < ST_NPoints(x.sg) OR ST_NPoints(x.sg) < 2`
+	sqlSectorSamplesIndex = `CREATE INDEX ON bw_sector_samples USING gist (pt)`
+	sqlSectorCells        = `CREATE TEMP TABLE bw_sector_cells ON COMMIT DROP AS
+  SELECT v.border_id, (ST_Dump(v.vor)).geom AS cell
+  FROM (SELECT border_id, ST_VoronoiPolygons(ST_Collect(pt), 0, ST_Expand(ST_Collect(pt), 3 * $1::float8)) AS vor
+        FROM bw_sector_samples GROUP BY border_id) v`
+	sqlSectorClips = `CREATE TEMP TABLE bw_sector_clips ON COMMIT DROP AS
+  SELECT s.border_id, s.idx, ST_Intersection(ST_Union(c.cell), ST_Buffer(s.g, $1::float8, 16)) AS clip
+  FROM bw_sector_cells c
+  JOIN bw_sector_samples p ON p.border_id = c.border_id AND ST_Intersects(c.cell, p.pt)
+  JOIN bw_sector_sections s ON s.border_id = p.border_id AND s.idx = p.idx
+  GROUP BY s.border_id, s.idx, s.g`
+	sqlSectorClipsIndex = `CREATE INDEX ON bw_sector_clips USING gist (clip)`
+	sqlSectorCountries  = `CREATE TEMP TABLE bw_sector_countries ON COMMIT DROP AS
+  SELECT c.iso3, ST_Subdivide(ST_Transform(c.geom, $1::text), 256) AS g FROM countries c
+  WHERE c.iso3 IN (SELECT country_a FROM borders UNION SELECT country_b FROM borders)`
+	sqlSectorCountriesIndex = `CREATE INDEX ON bw_sector_countries USING gist (g)`
+	sqlDeleteSectorSet      = `DELETE FROM sectors WHERE sector_set = $1`
+	// $1 proj, $2 sector_km, $3 depth_km, $4 set.
+	sqlInsertGeneratedSectors = `INSERT INTO sectors (id, sector_set, name, border_id, section_id, section_index, side,
+  agency_id, sector_km, depth_km, border_km, area_km2, source, line, geom)
+SELECT x.section_id || '-' || x.side, $4, x.border_id || ' section ' || x.idx || ', ' || x.side || ' side',
+  x.border_id, x.section_id, x.idx, x.side,
+  (SELECT min(a.id) FROM agencies a WHERE a.country = x.side AND a.kind = 'border_guard'),
+  $2, $3, ST_Length(x.line::geography) / 1000, ST_Area(x.geom::geography) / 1e6, 'generated', x.line, x.geom
+FROM (
+  SELECT o.border_id, o.idx, o.side,
+         o.border_id || '-' || lpad($2::int::text, 3, '0') || '-' || lpad($3::int::text, 2, '0') || '-' || lpad(o.idx::text, 3, '0') AS section_id,
+         ST_Multi(ST_Transform(s.g, $1::text, 4326)) AS line,
+         ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_Transform(o.g, $1::text, 4326)), 3)) AS geom
+  FROM (
+    SELECT cl.border_id, cl.idx, cs.iso3 AS side, ST_Union(ST_Intersection(cs.g, cl.clip)) AS g
+    FROM bw_sector_clips cl
+    JOIN borders b ON b.id = cl.border_id
+    JOIN bw_sector_countries cs ON cs.iso3 IN (b.country_a, b.country_b) AND ST_Intersects(cs.g, cl.clip)
+    GROUP BY cl.border_id, cl.idx, cs.iso3
+  ) o
+  JOIN bw_sector_sections s ON s.border_id = o.border_id AND s.idx = o.idx
+) x
+WHERE NOT ST_IsEmpty(x.geom)`
+	sqlSectorSetSummary = `SELECT border_id, count(*), count(DISTINCT section_id) FROM sectors WHERE sector_set = $1 GROUP BY border_id`
+)
+
+// ValidateSectorParams checks the sectorisation parameters: whole
+// kilometres, sector_km in [1, MaxSectorKM], depth_km in [1, MaxDepthKM].
+// Whole kilometres keep the sector ids stable and readable.
+func ValidateSectorParams(sectorKM, depthKM int) error {
+	var fe fieldErrors
+	if sectorKM < 1 || sectorKM > MaxSectorKM {
+		fe.add("sector_km", "must be a whole number of kilometres from 1 to %d", MaxSectorKM)
+	}
+	if depthKM < 1 || depthKM > MaxDepthKM {
+		fe.add("depth_km", "must be a whole number of kilometres from 1 to %d", MaxDepthKM)
+	}
+	return fe.err()
+}
+
+// GenerateSectors replaces the generated sector set with sectors along
+// every shared border line (see the sqlSector* statements): each section of
+// sectorKM along the line gives two sectors, one per side, reaching depthKM
+// into that side's country and owned by that country's border guard agency.
+// Ids are <pair>-<sector_km:3>-<depth_km:2>-<section:3>-<side>, e.g.
+// AFG-TJK-025-20-007-TJK; the same parameters on the same borders give the
+// same ids. Lengths and depths are measured in the LAEA plane
+// (geo.LAEAProj4, scale error below 0.3 % in the region); border_km and
+// area_km2 are measured on the ellipsoid.
+func (s *Store) GenerateSectors(ctx context.Context, sectorKM, depthKM int) (SectorSummary, error) {
+	if err := ValidateSectorParams(sectorKM, depthKM); err != nil {
+		return SectorSummary{}, err
+	}
+	sum := SectorSummary{Borders: map[string]int{}}
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		steps := []struct {
+			sql  string
+			args []any
+		}{
+			{sqlSectorParts, []any{geo.LAEAProj4}},
+			{sqlSectorSections, []any{float64(sectorKM) * 1000}},
+			{sqlSectorSamples, []any{float64(sectionSpacingM)}},
+			{sqlSectorSamplesIndex, nil},
+			{sqlSectorCells, []any{float64(depthKM) * 1000}},
+			{sqlSectorClips, []any{float64(depthKM) * 1000}},
+			{sqlSectorClipsIndex, nil},
+			{sqlSectorCountries, []any{geo.LAEAProj4}},
+			{sqlSectorCountriesIndex, nil},
+			{sqlDeleteSectorSet, []any{SetGenerated}},
+			{sqlInsertGeneratedSectors, []any{geo.LAEAProj4, float64(sectorKM), float64(depthKM), SetGenerated}},
+		}
+		for i, st := range steps {
+			if _, err := tx.Exec(ctx, st.sql, st.args...); err != nil {
+				return fmt.Errorf("step %d: %w", i+1, mapErr(err))
+			}
+		}
+		return setSummary(ctx, tx, SetGenerated, &sum)
+	})
+	if err != nil {
+		return SectorSummary{}, fmt.Errorf("generate sectors: %w", err)
+	}
+	return sum, nil
+}
+
+func setSummary(ctx context.Context, tx pgx.Tx, set string, sum *SectorSummary) error {
+	rows, err := tx.Query(ctx, sqlSectorSetSummary, set)
+	if err != nil {
+		return mapErr(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			border         *string
+			nSec, nSection int
+		)
+		if err := rows.Scan(&border, &nSec, &nSection); err != nil {
+			return err
+		}
+		key := ""
+		if border != nil {
+			key = *border
+		}
+		sum.Borders[key] = nSec
+		sum.Sectors += nSec
+		sum.Sections += nSection
+	}
+	return mapErr(rows.Err())
+}
+
+// ParseSectorGeoJSON reads user sector polygons from a GeoJSON
+// FeatureCollection (or a single Feature). Each feature needs a Polygon or
+// MultiPolygon geometry with valid lon/lat; its id is the feature's id or
+// its "id" property, else "<set>-<n>" by position (n from 1). Optional
+// properties: "name", "agency", "border" (a country pair such as
+// "AFG-TJK"), "side" (ISO3), "section". Every offending feature is named in
+// the returned *ValidationError as features[i].field.
+func ParseSectorGeoJSON(r io.Reader, set string) ([]Sector, error) {
+	if !reSectorSet.MatchString(set) {
+		return nil, &ValidationError{Fields: []FieldError{{Field: "set", Reason: "must be 1–63 lowercase letters, digits, _ or -, starting with a letter or digit"}}}
+	}
+	b, err := io.ReadAll(io.LimitReader(r, 256<<20))
+	if err != nil {
+		return nil, fmt.Errorf("read sectors: %w", err)
+	}
+	var head struct {
+		Type string `json:"type"`
+	}
+	if err := json.Unmarshal(b, &head); err != nil {
+		return nil, &ValidationError{Fields: []FieldError{{Field: "file", Reason: "not JSON: " + err.Error()}}}
+	}
+	var feats []*geojson.Feature
+	switch head.Type {
+	case "FeatureCollection":
+		fc, err := geojson.UnmarshalFeatureCollection(b)
+		if err != nil {
+			return nil, &ValidationError{Fields: []FieldError{{Field: "file", Reason: "not a GeoJSON FeatureCollection: " + err.Error()}}}
+		}
+		feats = fc.Features
+	case "Feature":
+		f, err := geojson.UnmarshalFeature(b)
+		if err != nil {
+			return nil, &ValidationError{Fields: []FieldError{{Field: "file", Reason: "not a GeoJSON Feature: " + err.Error()}}}
+		}
+		feats = []*geojson.Feature{f}
+	default:
+		return nil, &ValidationError{Fields: []FieldError{{Field: "type", Reason: `must be "FeatureCollection" or "Feature"`}}}
+	}
+	if len(feats) == 0 {
+		return nil, &ValidationError{Fields: []FieldError{{Field: "features", Reason: "no features"}}}
+	}
+	var fe fieldErrors
+	out := make([]Sector, 0, len(feats))
+	seen := map[string]int{}
+	for i, f := range feats {
+		at := fmt.Sprintf("features[%d]", i)
+		sec := Sector{Set: set, Source: "imported"}
+		sec.ID = featureID(f)
+		if sec.ID == "" {
+			sec.ID = fmt.Sprintf("%s-%03d", set, i+1)
+		}
+		if !reSectorID.MatchString(sec.ID) {
+			fe.add(at+".id", "must be 1–100 letters, digits, _, . or -, starting with a letter or digit")
+		} else if j, dup := seen[sec.ID]; dup {
+			fe.add(at+".id", "repeats the id of features[%d]", j)
+		} else {
+			seen[sec.ID] = i
+		}
+		switch g := f.Geometry.(type) {
+		case orb.Polygon:
+			sec.Geometry = orb.MultiPolygon{g}
+		case orb.MultiPolygon:
+			sec.Geometry = g
+		case nil:
+			fe.add(at+".geometry", "required: a Polygon or MultiPolygon")
+		default:
+			fe.add(at+".geometry", "must be a Polygon or MultiPolygon, not %s", g.GeoJSONType())
+		}
+		if sec.Geometry != nil && !validPolygonCoords(sec.Geometry) {
+			fe.add(at+".geometry", "needs closed rings of at least 4 valid lon/lat positions")
+		}
+		sec.Name = f.Properties.MustString("name", sec.ID)
+		if len(sec.Name) == 0 || len(sec.Name) > 200 {
+			fe.add(at+".properties.name", "must be 1–200 characters")
+		}
+		sec.AgencyID = f.Properties.MustString("agency", "")
+		sec.BorderID = strings.ToUpper(f.Properties.MustString("border", ""))
+		sec.Side = strings.ToUpper(f.Properties.MustString("side", ""))
+		sec.SectionID = f.Properties.MustString("section", "")
+		if sec.BorderID != "" {
+			if p, ok := NormalizePair(sec.BorderID); ok {
+				sec.BorderID = p
+			} else {
+				fe.add(at+".properties.border", "must be a country pair such as AFG-TJK")
+			}
+		}
+		if sec.Side != "" && !reISO3.MatchString(sec.Side) {
+			fe.add(at+".properties.side", "must be an ISO 3166-1 alpha-3 code")
+		}
+		if len(sec.SectionID) > 100 {
+			fe.add(at+".properties.section", "longer than 100 characters")
+		}
+		out = append(out, sec)
+	}
+	if err := fe.err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func featureID(f *geojson.Feature) string {
+	switch v := f.ID.(type) {
+	case string:
+		return v
+	case float64:
+		if v == math.Trunc(v) && math.Abs(v) < 1e15 {
+			return fmt.Sprintf("%d", int64(v))
+		}
+		return fmt.Sprint(v)
+	}
+	return f.Properties.MustString("id", "")
+}
+
+func validPolygonCoords(mp orb.MultiPolygon) bool {
+	if len(mp) == 0 {
+		return false
+	}
+	for _, pg := range mp {
+		if len(pg) == 0 {
+			return false
+		}
+		for _, r := range pg {
+			if len(r) < 4 || r[0] != r[len(r)-1] {
+				return false
+			}
+			for _, p := range r {
+				if !geo.ValidLonLat(p) {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
+
+// NormalizePair returns the border id of a country pair given in either
+// order and any case ("tjk-afg" → "AFG-TJK"); ok is false when s is not two
+// ISO3 codes joined by '-'.
+func NormalizePair(s string) (string, bool) {
+	a, b, found := strings.Cut(strings.ToUpper(strings.TrimSpace(s)), "-")
+	if !found || !reISO3.MatchString(a) || !reISO3.MatchString(b) || a == b {
+		return "", false
+	}
+	if b < a {
+		a, b = b, a
+	}
+	return a + "-" + b, true
+}
+
+const (
+	sqlSectorRefCheck = `SELECT
+  (SELECT $1::text = '' OR EXISTS (SELECT 1 FROM agencies WHERE id = $1)),
+  (SELECT $2::text = '' OR EXISTS (SELECT 1 FROM borders WHERE id = $2)),
+  (SELECT $3::text = '' OR EXISTS (SELECT 1 FROM countries WHERE iso3 = $3)),
+  ST_IsValid(ST_GeomFromEWKB($4)), ST_IsValidReason(ST_GeomFromEWKB($4))`
+	sqlSectorIDTaken = `SELECT sector_set FROM sectors WHERE id = $1 AND sector_set <> $2`
+	// border_km of an imported sector: the length of the border lines (of
+	// its pair, or of any pair) within 1 km of the polygon.
+	sqlUpsertImportedSector = `INSERT INTO sectors AS s (id, sector_set, name, border_id, section_id, side, agency_id,
+  border_km, area_km2, source, geom)
+SELECT $1, $2, $3, nullif($4, ''), nullif($5, ''), nullif($6, ''), nullif($7, ''),
+  coalesce((SELECT sum(ST_Length(ST_Intersection(b.geom, ST_Buffer(g.geom::geography, 1000)::geometry)::geography)) / 1000
+            FROM borders b WHERE ($4 = '' OR b.id = $4) AND ST_DWithin(b.geom::geography, g.geom::geography, 1000)), 0),
+  ST_Area(g.geom::geography) / 1e6, 'imported', g.geom
+FROM (SELECT ST_Multi(ST_GeomFromEWKB($8)) AS geom) g
+ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, border_id = EXCLUDED.border_id, section_id = EXCLUDED.section_id,
+  side = EXCLUDED.side, agency_id = EXCLUDED.agency_id, border_km = EXCLUDED.border_km, area_km2 = EXCLUDED.area_km2,
+  geom = EXCLUDED.geom`
+)
+
+// ImportSectors writes user sectors (from ParseSectorGeoJSON) into their
+// set, all or nothing: a sector with an existing id of the same set is
+// replaced, an id used by another set is refused. Polygons must be valid
+// (OGC validity as PostGIS checks it); agency, border and side must exist.
+// border_km is the length of border line within 1 km of the polygon.
+func (s *Store) ImportSectors(ctx context.Context, sectors []Sector) (SectorSummary, error) {
+	if len(sectors) == 0 {
+		return SectorSummary{}, &ValidationError{Fields: []FieldError{{Field: "features", Reason: "no sectors"}}}
+	}
+	set := sectors[0].Set
+	sum := SectorSummary{Borders: map[string]int{}}
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		var fe fieldErrors
+		for i, sec := range sectors {
+			at := fmt.Sprintf("features[%d]", i)
+			if sec.Set != set {
+				fe.add(at+".set", "all sectors of one import must share a set")
+				continue
+			}
+			wkb, err := encodeEWKB(sec.Geometry)
+			if err != nil {
+				fe.add(at+".geometry", "cannot be encoded: %v", err)
+				continue
+			}
+			var okAgency, okBorder, okSide, valid bool
+			var reason string
+			if err := tx.QueryRow(ctx, sqlSectorRefCheck, sec.AgencyID, sec.BorderID, sec.Side, wkb).
+				Scan(&okAgency, &okBorder, &okSide, &valid, &reason); err != nil {
+				return mapErr(err)
+			}
+			if !okAgency {
+				fe.add(at+".properties.agency", "unknown agency %q", sec.AgencyID)
+			}
+			if !okBorder {
+				fe.add(at+".properties.border", "unknown border %q", sec.BorderID)
+			}
+			if !okSide {
+				fe.add(at+".properties.side", "unknown country %q", sec.Side)
+			}
+			if !valid {
+				fe.add(at+".geometry", "invalid polygon: %s", reason)
+			}
+			var other string
+			switch err := tx.QueryRow(ctx, sqlSectorIDTaken, sec.ID, set).Scan(&other); {
+			case err == nil:
+				fe.add(at+".id", "already used by sector set %q", other)
+			case err != pgx.ErrNoRows:
+				return mapErr(err)
+			}
+			if len(fe) > 0 {
+				continue
+			}
+			if _, err := tx.Exec(ctx, sqlUpsertImportedSector, sec.ID, set, sec.Name, sec.BorderID, sec.SectionID,
+				sec.Side, sec.AgencyID, wkb); err != nil {
+				return fmt.Errorf("%s: %w", at, mapErr(err))
+			}
+		}
+		if err := fe.err(); err != nil {
+			return err
+		}
+		return setSummary(ctx, tx, set, &sum)
+	})
+	if err != nil {
+		return SectorSummary{}, fmt.Errorf("import sectors: %w", err)
+	}
+	return sum, nil
+}
+
+// SectorQuery selects sectors of one set.
+type SectorQuery struct {
+	// Set is the sector set; empty means SetGenerated.
+	Set string
+	// Pair keeps one border pair ("AFG-TJK"); empty keeps all.
+	Pair string
+	// Agency keeps one owning agency; empty keeps all.
+	Agency string
+	// SectionID keeps the sectors of one section; empty keeps all.
+	SectionID string
+}
+
+const sqlListSectors = `SELECT id, sector_set, name, coalesce(border_id, ''), coalesce(section_id, ''),
+  coalesce(section_index, 0), coalesce(side, ''), coalesce(agency_id, ''), coalesce(sector_km, 0), coalesce(depth_km, 0),
+  border_km, area_km2, source, ST_AsEWKB(geom)
+FROM sectors
+WHERE sector_set = $1 AND ($2 = '' OR border_id = $2) AND ($3 = '' OR agency_id = $3) AND ($4 = '' OR section_id = $4)
+ORDER BY border_id NULLS LAST, section_index NULLS LAST, side, id`
+
+// ListSectors returns the sectors of q.Set in border, section and side
+// order.
+func (s *Store) ListSectors(ctx context.Context, q SectorQuery) ([]Sector, error) {
+	if q.Set == "" {
+		q.Set = SetGenerated
+	}
+	rows, err := s.pool.Query(ctx, sqlListSectors, q.Set, q.Pair, q.Agency, q.SectionID)
+	if err != nil {
+		return nil, fmt.Errorf("list sectors: %w", mapErr(err))
+	}
+	defer rows.Close()
+	var out []Sector
+	for rows.Next() {
+		var (
+			sec Sector
+			wkb []byte
+		)
+		if err := rows.Scan(&sec.ID, &sec.Set, &sec.Name, &sec.BorderID, &sec.SectionID, &sec.SectionIndex, &sec.Side,
+			&sec.AgencyID, &sec.SectorKM, &sec.DepthKM, &sec.BorderKM, &sec.AreaKM2, &sec.Source, &wkb); err != nil {
+			return nil, fmt.Errorf("list sectors: %w", err)
+		}
+		g, err := decodeEWKB(wkb)
+		if err != nil {
+			return nil, fmt.Errorf("list sectors: %s: %w", sec.ID, err)
+		}
+		switch v := g.(type) {
+		case orb.MultiPolygon:
+			sec.Geometry = v
+		case orb.Polygon:
+			sec.Geometry = orb.MultiPolygon{v}
+		}
+		out = append(out, sec)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list sectors: %w", mapErr(err))
+	}
+	return out, nil
+}
