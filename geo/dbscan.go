@@ -59,30 +59,50 @@ func DBSCAN(pts [][2]float64, epsM float64, minPoints int) (DBSCANResult, error)
 	if n == 0 {
 		return res, nil
 	}
-	g := newPointGrid(pts, epsM)
+	// Squares of side eps/√2: two points in the same square are within
+	// eps, and the points within eps of a square lie in its 5×5 block.
+	g := newPointGrid(pts, epsM/math.Sqrt2)
 	eps2 := epsM * epsM
-	// Pass 1: neighbour counts, cell by cell, in parallel.
+	within := func(a, b int32) bool {
+		p, q := g.pts[a], g.pts[b]
+		dx, dy := p[0]-q[0], p[1]-q[1]
+		return dx*dx+dy*dy <= eps2
+	}
+	coreG := make([]bool, n) // by grid position
+	// Pass 1: core points. A square holding minPoints points is all core;
+	// elsewhere count neighbours until minPoints is reached.
 	parallelRange(len(g.cells), func(lo, hi int) {
-		var blk [9][2]int32
+		var blk [25][2]int32
 		for c := lo; c < hi; c++ {
+			cell := g.cells[c]
+			if int(cell.end-cell.start) >= minPoints {
+				for k := cell.start; k < cell.end; k++ {
+					coreG[k] = true
+				}
+				continue
+			}
 			nb := g.block(c, &blk)
-			for k := g.cells[c].start; k < g.cells[c].end; k++ {
-				p := g.pts[k]
+			for k := cell.start; k < cell.end; k++ {
 				cnt := 0
+			count:
 				for _, r := range nb {
 					for m := r[0]; m < r[1]; m++ {
-						q := g.pts[m]
-						dx, dy := p[0]-q[0], p[1]-q[1]
-						if dx*dx+dy*dy <= eps2 {
-							cnt++
+						if within(k, m) {
+							if cnt++; cnt >= minPoints {
+								break count
+							}
 						}
 					}
 				}
-				res.Core[g.order[k]] = cnt >= minPoints
+				coreG[k] = cnt >= minPoints
 			}
 		}
 	})
-	// Pass 2: union core points within eps (indices in grid order).
+	for k, o := range g.order {
+		res.Core[o] = coreG[k]
+	}
+	// Pass 2: union. Core points of one square are all connected; two
+	// squares are joined when any pair of their core points is within eps.
 	parent := make([]int32, n)
 	for i := range parent {
 		parent[i] = int32(i)
@@ -94,40 +114,56 @@ func DBSCAN(pts [][2]float64, epsM float64, minPoints int) (DBSCANResult, error)
 		}
 		return i
 	}
-	coreG := make([]bool, n)
-	for k := range coreG {
-		coreG[k] = res.Core[g.order[k]]
+	union := func(a, b int32) {
+		if a, b = find(a), find(b); a != b {
+			if a < b {
+				parent[b] = a
+			} else {
+				parent[a] = b
+			}
+		}
 	}
-	var blk [9][2]int32
+	firstCore := make([]int32, len(g.cells)) // −1: no core point
+	for c, cell := range g.cells {
+		firstCore[c] = -1
+		for k := cell.start; k < cell.end; k++ {
+			if coreG[k] {
+				if firstCore[c] < 0 {
+					firstCore[c] = k
+				} else {
+					union(firstCore[c], k)
+				}
+			}
+		}
+	}
+	var blkIdx [25]int32
 	for c := range g.cells {
-		nb := g.block(c, &blk)
-		for k := g.cells[c].start; k < g.cells[c].end; k++ {
-			if !coreG[k] {
+		if firstCore[c] < 0 {
+			continue
+		}
+		cell := g.cells[c]
+		for _, c2 := range g.blockCells(c, &blkIdx) {
+			if int(c2) <= c || firstCore[c2] < 0 || find(firstCore[c]) == find(firstCore[c2]) {
 				continue
 			}
-			p := g.pts[k]
-			for _, r := range nb {
-				for m := r[0]; m < r[1]; m++ {
-					if m <= k || !coreG[m] {
-						continue
-					}
-					q := g.pts[m]
-					dx, dy := p[0]-q[0], p[1]-q[1]
-					if dx*dx+dy*dy <= eps2 {
-						if a, b := find(k), find(m); a != b {
-							if a < b {
-								parent[b] = a
-							} else {
-								parent[a] = b
-							}
-						}
+			other := g.cells[c2]
+		pair:
+			for k := cell.start; k < cell.end; k++ {
+				if !coreG[k] {
+					continue
+				}
+				for m := other.start; m < other.end; m++ {
+					if coreG[m] && within(k, m) {
+						union(k, m)
+						break pair
 					}
 				}
 			}
 		}
 	}
 	// Pass 3: each border point takes the root of its nearest core point.
-	root := make([]int32, n) // by grid index; −1 noise
+	root := make([]int32, n) // by grid position; −1 noise
+	var blk [25][2]int32
 	for c := range g.cells {
 		nb := g.block(c, &blk)
 		for k := g.cells[c].start; k < g.cells[c].end; k++ {
@@ -233,17 +269,28 @@ func cmpInt64(a, b int64) int {
 	return 1
 }
 
-// block returns the point ranges of the occupied squares of the 3×3 block
-// around cell c.
-func (g *pointGrid) block(c int, buf *[9][2]int32) [][2]int32 {
+// blockCells returns the occupied squares of the 5×5 block around square
+// c (c included).
+func (g *pointGrid) blockCells(c int, buf *[25]int32) []int32 {
 	out := buf[:0]
 	k := g.cells[c].key
-	for dx := int64(-1); dx <= 1; dx++ {
-		for dy := int64(-1); dy <= 1; dy++ {
+	for dx := int64(-2); dx <= 2; dx++ {
+		for dy := int64(-2); dy <= 2; dy++ {
 			if j, ok := g.index[[2]int64{k[0] + dx, k[1] + dy}]; ok {
-				out = append(out, [2]int32{g.cells[j].start, g.cells[j].end})
+				out = append(out, j)
 			}
 		}
+	}
+	return out
+}
+
+// block returns the point ranges of the occupied squares of the 5×5 block
+// around square c.
+func (g *pointGrid) block(c int, buf *[25][2]int32) [][2]int32 {
+	var idx [25]int32
+	out := buf[:0]
+	for _, j := range g.blockCells(c, &idx) {
+		out = append(out, [2]int32{g.cells[j].start, g.cells[j].end})
 	}
 	return out
 }
