@@ -45,8 +45,10 @@ func (r *DBSCANResult) Members() [][]int32 {
 //   - every other point is noise.
 //
 // Clusters are numbered in the order of their lowest-indexed point. Points
-// are bucketed in a grid of epsM squares, so each point only meets the
-// points of its 3×3 block.
+// are bucketed in squares of side eps/√2, so a point only meets the points
+// of its 5×5 block, a square holding minPoints points is core without
+// counting, and two squares are joined by the first pair of core points
+// within eps.
 func DBSCAN(pts [][2]float64, epsM float64, minPoints int) (DBSCANResult, error) {
 	if !(epsM > 0) || math.IsInf(epsM, 0) {
 		return DBSCANResult{}, &ParamError{Param: "eps_m", Reason: "must be a positive number of metres"}
