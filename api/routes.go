@@ -36,6 +36,9 @@ func addRoutes(r chi.Router, logger *slog.Logger, cfg Config, store *data.Store,
 		r.Method(http.MethodGet, "/collections/{collectionId}", handleCollection(logger, store))
 		r.Method(http.MethodGet, "/collections/{collectionId}/items", handleListFeatures(logger, store))
 		r.Method(http.MethodGet, "/collections/{collectionId}/items/{featureId}", handleGetFeature(logger, store))
+		r.Method(http.MethodGet, "/api/sectors/risk", handleSectorRisk(logger, store))
+		r.Method(http.MethodGet, "/api/sectors/sections/{section}", handleSectorSection(logger, store))
+		r.Method(http.MethodGet, "/api/report", handleReport(logger, store))
 
 		r.Group(func(r chi.Router) {
 			r.Use(requireRole(logger, "write"))

@@ -79,6 +79,11 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	for _, c := range sum.Clusters {
 		fmt.Fprintf(stdout, "trend cluster: %-11s %s (%.3f, %.3f)\n", c.Trend, c.Name, c.Location[0], c.Location[1])
 	}
+	sectors, err := store.GenerateSectors(ctx, data.DefaultSectorKM, data.DefaultDepthKM)
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	printSectorSummary(stdout, "generated", sectors)
 	fmt.Fprintf(stdout, "done in %s\n", time.Since(start).Round(time.Millisecond))
 	return nil
 }
