@@ -29,6 +29,8 @@ func commands() map[string]command {
 		"token":     {"create, list or revoke API tokens", runToken},
 		"user":      {"create a web-client user", runUser},
 		"agreement": {"set or list sharing agreements between agencies", runAgreement},
+		"sectors":   {"generate border sectors or import sector polygons (sectors generate|import)", runSectors},
+		"report":    {"statistics per agency, drug and period as Markdown or CSV", runReport},
 		"audit":     {"verify the audit log's hash chain", runAudit},
 		"solve": {"solve an orienteering (OP/TOP) instance file and print the routes as JSON",
 			func(ctx context.Context, args []string, _ func(string) string, stdout, _ io.Writer) error {
