@@ -349,3 +349,38 @@ func ExampleIndex() {
 	// seizure 12.5 kg at x=124448 m
 	// 2 true 1
 }
+
+// TestIndexConcurrent runs queries while another goroutine writes; run with
+// -race.
+func TestIndexConcurrent(t *testing.T) {
+	var ix Index
+	evs := syntheticEvents(3000, 12)
+	if err := ix.Load(evs[:2000]); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i, e := range evs[2000:] {
+			_ = ix.Upsert(e)
+			if i%4 == 0 {
+				ix.Delete(evs[i].ID)
+			}
+		}
+	}()
+	q := HotspotQuery{CellM: 10000, RadiusM: 20000, Area: corridorArea()}
+	for i := 0; i < 20; i++ {
+		if _, err := HotSpots(&ix, q); err != nil {
+			t.Fatal(err)
+		}
+		_ = ix.Search(orb.Bound{Min: orb.Point{60, 34}, Max: orb.Point{76, 42}}, Filter{}, func(*Event, orb.Point) bool { return true })
+	}
+	<-done
+	res, err := HotSpots(&ix, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Version != ix.Version() {
+		t.Fatal("version mismatch")
+	}
+}
