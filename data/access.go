@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -69,17 +70,48 @@ func PrincipalFrom(ctx context.Context) (Principal, bool) {
 	return p, ok
 }
 
-// prepareRestricted switches a pooled connection to the role bw_app with
-// the agency and role of ctx's principal, in one round trip. Without a
-// principal the agency is empty and nothing is visible.
-func prepareRestricted(ctx context.Context, c *pgx.Conn) (bool, error) {
+// connActs remembers, per pooled connection, the agency and role it was
+// last switched to, so that a connection already acting for the caller's
+// agency and role is handed out without another round trip.
+type connActs struct {
+	mu   sync.Mutex
+	acts map[*pgx.Conn]string
+}
+
+// prepare switches a pooled connection to the role bw_app with the agency
+// and role of ctx's principal, in one round trip when they differ from the
+// connection's current ones. Without a principal the agency is empty and
+// nothing is visible. The settings are session-level and set outside any
+// transaction, so a rollback cannot undo them.
+func (ca *connActs) prepare(ctx context.Context, c *pgx.Conn) (bool, error) {
 	p, _ := PrincipalFrom(ctx)
+	key := p.AgencyID + "\x00" + p.Role
+	ca.mu.Lock()
+	cur, ok := ca.acts[c]
+	ca.mu.Unlock()
+	if ok && cur == key {
+		return true, nil
+	}
 	_, err := c.Exec(ctx, `SELECT set_config('role', 'bw_app', false), set_config('bw.agency', $1, false), set_config('bw.role', $2, false)`,
 		p.AgencyID, p.Role)
+	ca.mu.Lock()
+	if err != nil {
+		delete(ca.acts, c)
+	} else {
+		ca.acts[c] = key
+	}
+	ca.mu.Unlock()
 	if err != nil {
 		return false, err
 	}
 	return true, nil
+}
+
+// forget drops a closed connection.
+func (ca *connActs) forget(c *pgx.Conn) {
+	ca.mu.Lock()
+	delete(ca.acts, c)
+	ca.mu.Unlock()
 }
 
 const tokenPrefix = "bw_"

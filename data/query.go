@@ -135,7 +135,11 @@ func (s *Store) ListEvents(ctx context.Context, q EventQuery) (EventPage, error)
 	var b sqlBuilder
 	eventFilter(&b, &q)
 	page := EventPage{NumberMatched: -1}
-	if q.Count {
+	// A selective query counts its matches in the same scan (a window
+	// count); an unselective one counts separately, so that its page can
+	// still be read in id order from the primary key without a full sort.
+	windowCount := q.Count && q.BBox != nil
+	if q.Count && !windowCount {
 		if err := s.pool.QueryRow(ctx, "SELECT count(*) FROM events e"+b.clause(), b.args...).Scan(&page.NumberMatched); err != nil {
 			return EventPage{}, fmt.Errorf("count events: %w", mapErr(err))
 		}
@@ -143,14 +147,27 @@ func (s *Store) ListEvents(ctx context.Context, q EventQuery) (EventPage, error)
 	if q.After != nil {
 		b.where("e.id > " + b.arg(*q.After))
 	}
-	sql := "SELECT " + eventReadColumns + " FROM events e" + b.clause() + " ORDER BY e.id LIMIT " + b.arg(q.Limit+1)
+	cols := eventReadColumns
+	if windowCount {
+		cols += ", count(*) OVER ()"
+		page.NumberMatched = 0
+	}
+	sql := "SELECT " + cols + " FROM events e" + b.clause() + " ORDER BY e.id LIMIT " + b.arg(q.Limit+1)
 	rows, err := s.pool.Query(ctx, sql, b.args...)
 	if err != nil {
 		return EventPage{}, fmt.Errorf("list events: %w", mapErr(err))
 	}
 	defer rows.Close()
 	for rows.Next() {
-		e, err := scanEvent(rows)
+		var (
+			e   Event
+			err error
+		)
+		if windowCount {
+			e, err = scanEvent(countingRow{rows, &page.NumberMatched})
+		} else {
+			e, err = scanEvent(rows)
+		}
 		if err != nil {
 			return EventPage{}, fmt.Errorf("list events: %w", err)
 		}
@@ -183,3 +200,11 @@ func (s *Store) EventExtent(ctx context.Context) (bbox orb.Bound, start, end *st
 	}
 	return orb.Bound{Min: orb.Point{*minx, *miny}, Max: orb.Point{*maxx, *maxy}}, start, end, true, nil
 }
+
+// countingRow scans a row whose last column is a window count into n.
+type countingRow struct {
+	row interface{ Scan(...any) error }
+	n   *int64
+}
+
+func (c countingRow) Scan(dest ...any) error { return c.row.Scan(append(dest, c.n)...) }

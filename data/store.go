@@ -88,7 +88,9 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect: %w", err)
 	}
-	pcfg.PrepareConn = prepareRestricted
+	acts := &connActs{acts: map[*pgx.Conn]string{}}
+	pcfg.PrepareConn = acts.prepare
+	pcfg.BeforeClose = acts.forget
 	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
 	if err != nil {
 		sys.Close()

@@ -230,3 +230,7 @@ ALTER TABLE idempotency_keys ENABLE ROW LEVEL SECURITY;
 CREATE POLICY idempotency_keys_own ON idempotency_keys TO bw_app
   USING (agency_id = bw_agency()) WITH CHECK (agency_id = bw_agency());
 GRANT SELECT, INSERT, UPDATE ON idempotency_keys TO bw_app;
+
+-- Feature reads filter by bbox and time together: one GiST index on both.
+CREATE EXTENSION IF NOT EXISTS btree_gist;
+CREATE INDEX event_records_geom_time_idx ON event_records USING gist (geom, occurred_at);

@@ -11,6 +11,7 @@ export CI=${CI:-}
 
 step() { printf '\n== %s\n' "$*"; }
 
+OWN_TEST_DB=${TEST_DATABASE_URL:-}
 if [ -z "${TEST_DATABASE_URL:-}" ]; then
   step "database"
   base=$(DATABASE_URL= BORDERWATCH_DB=borderwatch_test scripts/setup-db.sh | tail -1)
@@ -43,6 +44,13 @@ for f in $(grep -l '^func Fuzz' $(git ls-files '*_test.go' 2>/dev/null || find .
     go test -run='^$' -fuzz="^${name}\$" -fuzztime="$FUZZTIME" "$pkg" >/tmp/bw-fuzz.log 2>&1 || { cat /tmp/bw-fuzz.log; exit 1; }
   done
 done
+
+if [ -z "${OWN_TEST_DB:-}" ]; then
+  step "write loss under 50 concurrent writers on two replicas (short)"
+  scripts/write-loss.sh --short
+  step "PostgreSQL restart under load (short)"
+  scripts/restart-test.sh --short
+fi
 
 if [ -x web/e2e/run.sh ]; then
   step "browser end-to-end"
