@@ -1,0 +1,449 @@
+package data
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+)
+
+// Import formats.
+const (
+	FormatCSV     = "csv"
+	FormatGeoJSON = "geojson"
+)
+
+// ImportOptions configures ImportEvents.
+type ImportOptions struct {
+	// Format is FormatCSV, FormatGeoJSON or "" to detect it from the
+	// content: a JSON object is GeoJSON, anything else CSV.
+	Format string
+	// SkipInvalid imports the valid records and writes each invalid one to
+	// Rejects instead of aborting the whole import.
+	SkipInvalid bool
+	// Rejects receives, with SkipInvalid, a CSV file with the columns row,
+	// field, reason and original (the record's text), one line per
+	// offending field.
+	Rejects io.Writer
+	// Progress, when set, is called about every 100 ms and once at the end.
+	Progress func(ImportProgress)
+}
+
+// ImportProgress reports how far an import has got.
+type ImportProgress struct {
+	// Bytes is the number of input bytes read so far.
+	Bytes int64
+	// Rows is the number of records parsed so far.
+	Rows int64
+	// Rejected is the number of records rejected so far.
+	Rejected int64
+	// Done is true in the last report, sent once the data is written.
+	Done bool
+}
+
+// ImportSummary counts the outcome of an import.
+type ImportSummary struct {
+	Format string
+	// Rows is the number of records read.
+	Rows int64
+	// Inserted, Updated and Unchanged count the written records: new ones,
+	// ones that replaced an agency's record with the same source_ref, and
+	// ones identical to the stored record.
+	Inserted, Updated, Unchanged int64
+	// Rejected counts the invalid records skipped with SkipInvalid.
+	Rejected int64
+}
+
+// RowError is an invalid record of an import file. Nothing is written when
+// ImportEvents returns it.
+type RowError struct {
+	// Unit is "row" for CSV (Row is the line number, the header being
+	// row 1) or "feature" for GeoJSON (Row counts from 1).
+	Unit   string
+	Row    int64
+	Fields []FieldError
+}
+
+// Error implements error.
+func (e *RowError) Error() string {
+	parts := make([]string, len(e.Fields))
+	for i, f := range e.Fields {
+		parts[i] = f.Field + ": " + f.Reason
+	}
+	return fmt.Sprintf("%s %d: %s", e.Unit, e.Row, strings.Join(parts, "; "))
+}
+
+// eventParser is a streaming reader of import records.
+type eventParser interface {
+	next() (parsedEvent, error)
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// detectFormat peeks at the first non-blank byte: '{' is GeoJSON.
+func detectFormat(br *bufio.Reader) (string, error) {
+	for i := 1; ; i++ {
+		b, err := br.Peek(i)
+		if len(b) < i {
+			if err == nil || errors.Is(err, io.EOF) || errors.Is(err, bufio.ErrBufferFull) {
+				return FormatCSV, nil
+			}
+			return "", err
+		}
+		c := b[i-1]
+		if i <= 3 && bytes.HasPrefix([]byte("\xef\xbb\xbf"), b) {
+			continue
+		}
+		switch c {
+		case ' ', '\t', '\r', '\n':
+			continue
+		case '{':
+			return FormatGeoJSON, nil
+		}
+		return FormatCSV, nil
+	}
+}
+
+func newEventParser(r io.Reader, format string) (eventParser, string, error) {
+	br := bufio.NewReaderSize(r, 1<<16)
+	if format == "" {
+		var err error
+		if format, err = detectFormat(br); err != nil {
+			return nil, "", fmt.Errorf("detect format: %w", err)
+		}
+	}
+	switch format {
+	case FormatCSV:
+		p, err := newCSVEventReader(br)
+		return p, format, err
+	case FormatGeoJSON:
+		p, err := newGeoJSONEventReader(br)
+		return p, format, err
+	}
+	return nil, "", fmt.Errorf("unknown format %q (want csv or geojson)", format)
+}
+
+// importBatch carries parsed, valid events from the parser to COPY.
+type importBatch struct {
+	events []Event
+	rows   []int64
+	err    error
+}
+
+// importRefs are the ids records may refer to, loaded before parsing so
+// that a dangling reference is reported with its row.
+type importRefs struct {
+	agencies map[string]bool
+	ops      map[uuid.UUID]bool
+}
+
+func (s *Store) loadImportRefs(ctx context.Context, tx pgx.Tx) (*importRefs, error) {
+	refs := &importRefs{agencies: map[string]bool{}, ops: map[uuid.UUID]bool{}}
+	rows, err := tx.Query(ctx, `SELECT id FROM agencies`)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		refs.agencies[id] = true
+	}
+	rows, err = tx.Query(ctx, `SELECT id FROM joint_operations`)
+	if err != nil {
+		return nil, err
+	}
+	ops, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ops {
+		refs.ops[id] = true
+	}
+	return refs, nil
+}
+
+const sqlCreateImportStaging = `CREATE TEMP TABLE bw_import (
+  row bigint NOT NULL, kind text, occurred_at timestamptz, time_precision text, geom bytea, accuracy_m float8,
+  place text, agency_id text, sharing text, source_ref text, source_url text, synthetic boolean,
+  joint_operation_id uuid, items jsonb, category text, severity smallint, persons_detained integer, notes text
+) ON COMMIT DROP`
+
+var importCopyColumns = []string{"row", "kind", "occurred_at", "time_precision", "geom", "accuracy_m", "place",
+	"agency_id", "sharing", "source_ref", "source_url", "synthetic", "joint_operation_id", "items", "category",
+	"severity", "persons_detained", "notes"}
+
+// sqlMergeImport moves the staged records into event_records: new
+// source_refs and records without one are inserted, an agency's existing
+// source_ref is updated when something changed.
+const sqlMergeImport = `WITH up AS (
+  INSERT INTO event_records AS e (kind, occurred_at, time_precision, geom, accuracy_m, place, agency_id, sharing,
+    source_ref, source_url, synthetic, joint_operation_id, items, category, severity, persons_detained, notes)
+  SELECT kind, occurred_at, time_precision, ST_GeomFromEWKB(geom), accuracy_m, place, agency_id, sharing,
+    source_ref, source_url, synthetic, joint_operation_id, items, category, severity, persons_detained, notes
+  FROM bw_import ORDER BY row
+  ON CONFLICT (agency_id, source_ref) DO UPDATE SET ` + eventUpdateSet + `
+  WHERE ` + eventChanged + `
+  RETURNING (xmax = 0) AS inserted
+)
+SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up`
+
+// ImportEvents reads events from r (CSV with lon/lat columns or a GeoJSON
+// FeatureCollection, see csvColumns and geojsonEventReader), validates each
+// record, and writes them in one transaction: COPY into a staging table,
+// then an upsert on (agency, source_ref), so that re-importing the same
+// source_refs updates the records instead of duplicating them; records
+// without a source_ref are always inserted. The input is streamed.
+//
+// By default any invalid record aborts the import with a *RowError and
+// nothing is written. With SkipInvalid the invalid records go to
+// opts.Rejects and the rest is imported.
+func (s *Store) ImportEvents(ctx context.Context, r io.Reader, opts ImportOptions) (ImportSummary, error) {
+	if opts.SkipInvalid && opts.Rejects == nil {
+		return ImportSummary{}, errors.New("import: SkipInvalid needs a Rejects writer")
+	}
+	cr := &countingReader{r: r}
+	parser, format, err := newEventParser(cr, opts.Format)
+	if err != nil {
+		return ImportSummary{}, fmt.Errorf("import: %w", err)
+	}
+	unit := "row"
+	if format == FormatGeoJSON {
+		unit = "feature"
+	}
+	sum := ImportSummary{Format: format}
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
+		refs, err := s.loadImportRefs(ctx, tx)
+		if err != nil {
+			return mapErr(err)
+		}
+		if _, err := tx.Exec(ctx, sqlCreateImportStaging); err != nil {
+			return mapErr(err)
+		}
+		pctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		batches := make(chan importBatch, 4)
+		var rows, rejected int64
+		go func() {
+			defer close(batches)
+			rows, rejected = parseImport(pctx, parser, refs, unit, opts, cr, batches)
+		}()
+		src := &batchSource{ch: batches}
+		copied, err := tx.CopyFrom(ctx, pgx.Identifier{"bw_import"}, importCopyColumns, src)
+		if err != nil {
+			cancel()
+			for range batches { // let the parser finish
+			}
+			if src.err != nil {
+				// pgx reports the source's error only as text.
+				return src.err
+			}
+			return fmt.Errorf("copy: %w", mapErr(err))
+		}
+		for range batches {
+		}
+		sum.Rows, sum.Rejected = rows, rejected
+		if err := tx.QueryRow(ctx, sqlMergeImport).Scan(&sum.Inserted, &sum.Updated); err != nil {
+			return mapErr(err)
+		}
+		sum.Unchanged = copied - sum.Inserted - sum.Updated
+		if opts.Progress != nil {
+			opts.Progress(ImportProgress{Bytes: cr.n, Rows: rows, Rejected: rejected, Done: true})
+		}
+		return s.audit(ctx, tx, "events.import", "events", map[string]any{
+			"format": format, "rows": sum.Rows, "inserted": sum.Inserted, "updated": sum.Updated, "rejected": sum.Rejected})
+	})
+	if err != nil {
+		var re *RowError
+		if errors.As(err, &re) {
+			return ImportSummary{}, re
+		}
+		return ImportSummary{}, fmt.Errorf("import: %w", err)
+	}
+	return sum, nil
+}
+
+// importBatchSize is how many records travel together from the parser to
+// COPY.
+const importBatchSize = 2048
+
+// parseImport reads every record, validates it and sends the valid ones
+// in batches. It returns the number of records read and rejected; a fatal
+// error (or, without SkipInvalid, the first invalid record) is sent as the
+// last batch.
+func parseImport(ctx context.Context, parser eventParser, refs *importRefs, unit string, opts ImportOptions,
+	cr *countingReader, out chan<- importBatch) (rows, rejected int64) {
+	var rejects *csv.Writer
+	if opts.Rejects != nil {
+		rejects = csv.NewWriter(opts.Rejects)
+		_ = rejects.Write([]string{unit, "field", "reason", "original"})
+		defer rejects.Flush()
+	}
+	seen := map[[16]byte]int64{}
+	b := importBatch{}
+	send := func(bt importBatch) bool {
+		select {
+		case out <- bt:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	lastReport := time.Now()
+	for {
+		pe, err := parser.next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			send(importBatch{err: err})
+			return rows, rejected
+		}
+		rows++
+		e := &pe.Event
+		if !(len(pe.Errs) == 1 && pe.Errs[0].Field == "row") {
+			validateParsed(&pe)
+			if len(pe.Errs) == 0 {
+				checkImportRefs(&pe, refs, seen, unit)
+			}
+		}
+		if len(pe.Errs) > 0 {
+			if !opts.SkipInvalid {
+				send(importBatch{err: &RowError{Unit: unit, Row: pe.Row, Fields: pe.Errs}})
+				return rows, rejected
+			}
+			rejected++
+			orig := pe.Original()
+			for _, f := range pe.Errs {
+				_ = rejects.Write([]string{strconv.FormatInt(pe.Row, 10), f.Field, f.Reason, orig})
+			}
+			continue
+		}
+		b.events = append(b.events, *e)
+		b.rows = append(b.rows, pe.Row)
+		if len(b.events) == importBatchSize {
+			if !send(b) {
+				return rows, rejected
+			}
+			b = importBatch{events: make([]Event, 0, importBatchSize), rows: make([]int64, 0, importBatchSize)}
+			if opts.Progress != nil && time.Since(lastReport) > 100*time.Millisecond {
+				opts.Progress(ImportProgress{Bytes: cr.n, Rows: rows, Rejected: rejected})
+				lastReport = time.Now()
+			}
+		}
+	}
+	if len(b.events) > 0 {
+		send(b)
+	}
+	if rejects != nil {
+		rejects.Flush()
+		if err := rejects.Error(); err != nil {
+			send(importBatch{err: fmt.Errorf("write rejects: %w", err)})
+		}
+	}
+	return rows, rejected
+}
+
+// validateParsed normalises and validates a parsed record, adding the
+// validation errors of fields that parsed well.
+func validateParsed(pe *parsedEvent) {
+	pe.Event.Normalize()
+	verr := pe.Event.Validate()
+	var ve *ValidationError
+	if !errors.As(verr, &ve) {
+		return
+	}
+	bad := map[string]bool{}
+	for _, f := range pe.Errs {
+		bad[f.Field] = true
+	}
+	for _, f := range ve.Fields {
+		if !bad[f.Field] && !(f.Field == "geometry" && (bad["lon"] || bad["lat"])) {
+			pe.Errs = append(pe.Errs, f)
+		}
+	}
+}
+
+// checkImportRefs adds errors for an unknown agency or joint operation and
+// for a source_ref the same agency already used earlier in the file.
+func checkImportRefs(pe *parsedEvent, refs *importRefs, seen map[[16]byte]int64, unit string) {
+	e := &pe.Event
+	if !refs.agencies[e.AgencyID] {
+		pe.Errs.add("agency", "unknown agency %q", truncate(e.AgencyID, 40))
+	}
+	if e.JointOperationID != nil && !refs.ops[*e.JointOperationID] {
+		pe.Errs.add("joint_operation", "no joint operation %s", e.JointOperationID)
+	}
+	if e.SourceRef == "" {
+		return
+	}
+	h := fnv.New128a()
+	h.Write([]byte(e.AgencyID))
+	h.Write([]byte{0})
+	h.Write([]byte(e.SourceRef))
+	var k [16]byte
+	h.Sum(k[:0])
+	if first, dup := seen[k]; dup {
+		pe.Errs.add("source_ref", "%q of %s is already used by %s %d of this file", truncate(e.SourceRef, 40), e.AgencyID, unit, first)
+		return
+	}
+	seen[k] = pe.Row
+}
+
+// batchSource feeds COPY from the parser's batches.
+type batchSource struct {
+	ch  <-chan importBatch
+	cur importBatch
+	i   int
+	row []any
+	err error
+}
+
+func (b *batchSource) Next() bool {
+	for b.i >= len(b.cur.events) {
+		bt, ok := <-b.ch
+		if !ok {
+			return false
+		}
+		if bt.err != nil {
+			b.err = bt.err
+			return false
+		}
+		b.cur, b.i = bt, 0
+	}
+	e := &b.cur.events[b.i]
+	row, err := eventCopyRow(e)
+	if err != nil {
+		b.err = err
+		return false
+	}
+	row[0] = b.cur.rows[b.i] // the staging table's row column replaces id
+	b.row = row
+	b.i++
+	return true
+}
+
+func (b *batchSource) Values() ([]any, error) { return b.row, nil }
+
+func (b *batchSource) Err() error { return b.err }
