@@ -26,6 +26,8 @@ func commands() map[string]command {
 		"serve":     {"serve the API and the web client", runServe},
 		"migrate":   {"apply the database migrations", runMigrate},
 		"demo":      {"load the reference data, the reported seizures and a synthetic history", runDemo},
+		"import":    {"import events from CSV or GeoJSON (import events FILE)", runImport},
+		"export":    {"export events as CSV or GeoJSON (export events)", runExport},
 		"token":     {"create, list or revoke API tokens", runToken},
 		"user":      {"create a web-client user", runUser},
 		"agreement": {"set or list sharing agreements between agencies", runAgreement},
