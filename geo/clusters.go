@@ -84,17 +84,22 @@ func Clusters(ix *Index, q ClusterQuery) (ClusterResult, error) {
 	st := &ix.st
 	res.Version = ix.version
 	for slot, a := range st.attr {
-		if a.kind == 0 || !cf.match(st, slot) || !inArea(st.xy[slot], st.ll[slot]) {
+		ok, rule := cf.view(st, slot)
+		if !ok {
+			continue
+		}
+		xy, ll := cf.xy(st, slot, rule), cf.ll(st, slot, rule)
+		if !inArea(xy, ll) {
 			continue
 		}
 		if len(pts) == MaxClusterPoints {
 			ix.mu.RUnlock()
 			return ClusterResult{}, &ParamError{Param: "filter", Reason: fmt.Sprintf("more than %d events to cluster; narrow the filter or area", MaxClusterPoints)}
 		}
-		pts = append(pts, st.xy[slot])
+		pts = append(pts, xy)
 		off := st.itemOff[slot]
-		info = append(info, pointInfo{id: st.ids[slot], at: st.at[slot], off: uint32(len(items)), n: uint32(a.nItems),
-			lon: st.ll[slot][0], lat: st.ll[slot][1]})
+		info = append(info, pointInfo{id: st.ids[slot], at: cf.at(st, slot, rule), off: uint32(len(items)), n: uint32(a.nItems),
+			lon: ll[0], lat: ll[1]})
 		items = append(items, st.items[off:off+uint32(a.nItems)]...)
 	}
 	ix.mu.RUnlock()

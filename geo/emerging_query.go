@@ -195,11 +195,22 @@ func EmergingHotSpots(ix *Index, q EmergingQuery) (EmergingResult, error) {
 	ix.mu.RLock()
 	res.Version = ix.version
 	st := &ix.st
+	coarse := cf.coarsens()
 	for slot, i := range ix.assigned(ag) {
-		if i < 0 || !cf.match(st, slot) {
+		if i < 0 && !coarse {
 			continue
 		}
-		t := q.Step.index(time.Unix(0, st.at[slot])) - first
+		ok, rule := cf.view(st, slot)
+		if !ok {
+			continue
+		}
+		if rule >= 0 {
+			i = st.cellOfXY(ag, cf.xy(st, slot, rule))
+		}
+		if i < 0 {
+			continue
+		}
+		t := q.Step.index(time.Unix(0, cf.at(st, slot, rule))) - first
 		if t < 0 || t >= T {
 			continue
 		}

@@ -245,9 +245,17 @@ type assignCache struct {
 
 // cellOfSlot returns the cell index of slot in ag, or −1.
 func (st *store) cellOfSlot(ag *areaGrid, slot int) int32 {
-	p := st.xy[slot]
+	if st.attr[slot].kind == 0 {
+		return -1
+	}
+	return st.cellOfXY(ag, st.xy[slot])
+}
+
+// cellOfXY returns the index in ag of the cell that contains the projected
+// point p, or −1.
+func (st *store) cellOfXY(ag *areaGrid, p [2]float64) int32 {
 	b := ag.bound
-	if st.attr[slot].kind == 0 || p[0] < b.Min[0] || p[0] > b.Max[0] || p[1] < b.Min[1] || p[1] > b.Max[1] {
+	if p[0] < b.Min[0] || p[0] > b.Max[0] || p[1] < b.Min[1] || p[1] > b.Max[1] {
 		return -1
 	}
 	return ag.index(hexCell(p[0], p[1], 1/ag.grid.CellM, 2/(sqrt3*ag.grid.CellM)))
@@ -323,7 +331,7 @@ func (ix *Index) binEvents(ag *areaGrid, cf *compiledFilter, value ValueKind) (v
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			st.binRange(cells, cf, value, lo, hi, v, c)
+			st.binRange(cells, cf, value, lo, hi, v, c, ag)
 		}()
 	}
 	wg.Wait()
@@ -342,7 +350,7 @@ func (ix *Index) binEvents(ag *areaGrid, cf *compiledFilter, value ValueKind) (v
 	return vals, counts
 }
 
-func (st *store) binRange(cells []int32, cf *compiledFilter, value ValueKind, lo, hi int, vals []float64, counts []int32) {
+func (st *store) binRange(cells []int32, cf *compiledFilter, value ValueKind, lo, hi int, vals []float64, counts []int32, ag *areaGrid) {
 	if cf.all && value == ValueCount {
 		for _, i := range cells[lo:hi] {
 			if i >= 0 {
@@ -351,9 +359,20 @@ func (st *store) binRange(cells []int32, cf *compiledFilter, value ValueKind, lo
 		}
 		return
 	}
+	coarse := cf.coarsens()
 	for slot := lo; slot < hi; slot++ {
 		i := cells[slot]
-		if i < 0 || !cf.match(st, slot) {
+		if i < 0 && !coarse {
+			continue
+		}
+		ok, rule := cf.view(st, slot)
+		if !ok {
+			continue
+		}
+		if rule >= 0 {
+			i = st.cellOfXY(ag, cf.xy(st, slot, rule))
+		}
+		if i < 0 {
 			continue
 		}
 		counts[i]++
@@ -478,6 +497,7 @@ func (st *store) kde(ag *areaGrid, cf *compiledFilter, value ValueKind, bandwidt
 	r2 := bandwidthM * bandwidthM
 	invCell, invRow := 1/g.CellM, 2/(sqrt3*g.CellM)
 	p := max(1, min(runtime.GOMAXPROCS(0), len(st.xy)/65536))
+	coarse := cf.coarsens()
 	parts := make([][]float64, p)
 	var wg sync.WaitGroup
 	for w := 0; w < p; w++ {
@@ -489,7 +509,17 @@ func (st *store) kde(ag *areaGrid, cf *compiledFilter, value ValueKind, bandwidt
 			defer wg.Done()
 			for slot := lo; slot < hi; slot++ {
 				pt := st.xy[slot]
-				if pt[0] < b.Min[0] || pt[0] > b.Max[0] || pt[1] < b.Min[1] || pt[1] > b.Max[1] || !cf.match(st, slot) {
+				if !coarse && (pt[0] < b.Min[0] || pt[0] > b.Max[0] || pt[1] < b.Min[1] || pt[1] > b.Max[1]) {
+					continue
+				}
+				ok, rule := cf.view(st, slot)
+				if !ok {
+					continue
+				}
+				if rule >= 0 {
+					pt = cf.xy(st, slot, rule)
+				}
+				if pt[0] < b.Min[0] || pt[0] > b.Max[0] || pt[1] < b.Min[1] || pt[1] > b.Max[1] {
 					continue
 				}
 				wt := 1.0

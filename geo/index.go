@@ -502,6 +502,11 @@ type Filter struct {
 	Agencies []uint16
 	// MinSeverity keeps events of at least this severity.
 	MinSeverity uint8
+	// Visibility restricts the events to those one agency may see, with
+	// coarsened positions and times where its agreements ask for them; the
+	// other conditions apply to what the viewer sees (e.g. Time to the
+	// coarsened time). Nil means every event, unchanged.
+	Visibility *Visibility
 }
 
 // compiledFilter is a Filter as bit masks and integer bounds.
@@ -512,7 +517,8 @@ type compiledFilter struct {
 	categories uint8 // bit c set when category c is kept; 0xff all
 	minSev     uint8
 	agencies   []uint64 // bitset; nil = all
-	all        bool     // no condition at all
+	vis        *compiledVis
+	all        bool // no condition at all, visibility included
 }
 
 func (f *Filter) compile() (compiledFilter, error) {
@@ -556,34 +562,79 @@ func (f *Filter) compile() (compiledFilter, error) {
 			c.agencies[a/64] |= 1 << (a % 64)
 		}
 	}
+	vis, err := f.Visibility.compile()
+	if err != nil {
+		return c, err
+	}
+	c.vis = vis
 	c.all = c.t0 == math.MinInt64 && c.t1 == math.MaxInt64 && c.kinds == 0xff && c.drugs == 0 &&
-		c.categories == 0xff && c.minSev == 0 && c.agencies == nil
+		c.categories == 0xff && c.minSev == 0 && c.agencies == nil && c.vis == nil
 	return c, nil
 }
 
-// match reports whether the live slot passes the filter.
-func (c *compiledFilter) match(st *store, slot int) bool {
+// view reports whether the live slot is visible and passes the filter, and
+// the index of the visibility rule that coarsens it (−1: seen exactly). The
+// time condition applies to the time as the viewer sees it.
+func (c *compiledFilter) view(st *store, slot int) (bool, int) {
 	a := st.attr[slot]
 	if a.kind == 0 {
-		return false
+		return false, -1
 	}
 	if c.all {
-		return true
+		return true, -1
 	}
-	if t := st.at[slot]; t < c.t0 || t > c.t1 {
-		return false
+	rule := -1
+	t := st.at[slot]
+	if c.vis != nil {
+		var ok bool
+		if ok, rule = c.vis.classify(a.agency, a.sharing); !ok {
+			return false, -1
+		}
+		if rule >= 0 {
+			t = c.vis.coarseAt(st, slot, rule)
+		}
+	}
+	if t < c.t0 || t > c.t1 {
+		return false, -1
 	}
 	if c.kinds&(1<<a.kind) == 0 || c.categories&(1<<a.category) == 0 || a.severity < c.minSev {
-		return false
+		return false, -1
 	}
 	if c.drugs != 0 && a.drugs&c.drugs == 0 {
-		return false
+		return false, -1
 	}
 	if c.agencies != nil && c.agencies[a.agency/64]&(1<<(a.agency%64)) == 0 {
-		return false
+		return false, -1
 	}
-	return true
+	return true, rule
 }
+
+// xy returns slot's projected point as the viewer sees it under rule.
+func (c *compiledFilter) xy(st *store, slot, rule int) [2]float64 {
+	if rule < 0 {
+		return st.xy[slot]
+	}
+	return c.vis.coarseXY(st, slot, rule)
+}
+
+// ll returns slot's lon/lat as the viewer sees it under rule.
+func (c *compiledFilter) ll(st *store, slot, rule int) [2]float64 {
+	if rule < 0 {
+		return st.ll[slot]
+	}
+	return c.vis.coarseLL(st, slot, rule)
+}
+
+// at returns slot's time as the viewer sees it under rule.
+func (c *compiledFilter) at(st *store, slot, rule int) int64 {
+	if rule < 0 {
+		return st.at[slot]
+	}
+	return c.vis.coarseAt(st, slot, rule)
+}
+
+// coarsens reports whether some visible events are seen coarsened.
+func (c *compiledFilter) coarsens() bool { return c.vis != nil && len(c.vis.rules) > 0 }
 
 // kg returns the slot's summed mass of the filter's drugs (all drugs when
 // the filter names none).
@@ -606,7 +657,8 @@ func (c *compiledFilter) kg(st *store, slot int) float64 {
 // projected rectangle b (edges included) and that passes f, until fn returns
 // false. The Event passed to fn is reused between calls and its Items alias
 // the index's storage: copy what you keep. p is the event's point in LAEA
-// metres.
+// metres. Under a Visibility, events are passed as the viewer sees them
+// (coarsened point, lon/lat and time) and b applies to that point.
 func (ix *Index) SearchProjected(b orb.Bound, f Filter, fn func(e *Event, p orb.Point) bool) error {
 	cf, err := f.compile()
 	if err != nil {
@@ -616,14 +668,27 @@ func (ix *Index) SearchProjected(b orb.Bound, f Filter, fn func(e *Event, p orb.
 	defer ix.mu.RUnlock()
 	st := &ix.st
 	var e Event
-	min32 := [2]float32{down32(b.Min[0]), down32(b.Min[1])}
-	max32 := [2]float32{up32(b.Max[0]), up32(b.Max[1])}
+	sb := b
+	if cf.coarsens() {
+		sb = b.Pad(cf.vis.padM)
+	}
+	min32 := [2]float32{down32(sb.Min[0]), down32(sb.Min[1])}
+	max32 := [2]float32{up32(sb.Max[0]), up32(sb.Max[1])}
 	st.tree.Search(min32, max32, func(_, _ [2]float32, slot uint32) bool {
-		p := st.xy[slot]
-		if p[0] < b.Min[0] || p[0] > b.Max[0] || p[1] < b.Min[1] || p[1] > b.Max[1] || !cf.match(st, int(slot)) {
+		ok, rule := cf.view(st, int(slot))
+		if !ok {
+			return true
+		}
+		p := cf.xy(st, int(slot), rule)
+		if p[0] < b.Min[0] || p[0] > b.Max[0] || p[1] < b.Min[1] || p[1] > b.Max[1] {
 			return true
 		}
 		st.event(slot, &e)
+		if rule >= 0 {
+			ll := cf.ll(st, int(slot), rule)
+			e.Lon, e.Lat = ll[0], ll[1]
+			e.At = time.Unix(0, cf.at(st, int(slot), rule)).UTC()
+		}
 		return fn(&e, orb.Point(p))
 	})
 	return nil

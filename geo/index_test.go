@@ -30,7 +30,7 @@ func bruteSearch(evs map[[16]byte]Event, b orb.Bound, f Filter) map[[16]byte]boo
 		var st store
 		st.table = make([]uint32, 16)
 		st.appendSlot(&e, [2]float64{})
-		if cf.match(&st, 0) {
+		if ok, _ := cf.view(&st, 0); ok {
 			out[id] = true
 		}
 	}
