@@ -42,6 +42,13 @@ const (
 // to about half of it.
 const sectionSpacingM = 1000
 
+// segmentizeDeg is the longest lon/lat edge of the border lines and
+// country outlines before they are projected: a long edge is straight in
+// lon/lat, as PostGIS compares events with it, but would become a chord in
+// the LAEA plane. 0.01° is about 1 km; the chords then differ by
+// centimetres.
+const segmentizeDeg = 0.01
+
 // Sector is one border sector: an area on one side of a border section,
 // watched by that side's border agency, or an imported polygon.
 type Sector struct {
@@ -102,7 +109,8 @@ var (
 // one side of a border do not overlap.
 const (
 	sqlSectorParts = `CREATE TEMP TABLE bw_sector_parts ON COMMIT DROP AS
-  SELECT b.id AS border_id, b.country_a, b.country_b, d.path[1] AS part, ST_Transform(d.geom, $1::text) AS g
+  SELECT b.id AS border_id, b.country_a, b.country_b, d.path[1] AS part,
+         ST_Transform(ST_Segmentize(d.geom, $2::float8), $1::text) AS g
   FROM borders b, ST_Dump(b.geom) d`
 	sqlSectorSections = `CREATE TEMP TABLE bw_sector_sections ON COMMIT DROP AS
 WITH cuts AS (
@@ -132,7 +140,7 @@ SELECT c.*, row_number() OVER (PARTITION BY c.border_id ORDER BY c.part, c.k)::i
   GROUP BY s.border_id, s.idx, s.g`
 	sqlSectorClipsIndex = `CREATE INDEX ON bw_sector_clips USING gist (clip)`
 	sqlSectorCountries  = `CREATE TEMP TABLE bw_sector_countries ON COMMIT DROP AS
-  SELECT c.iso3, ST_Subdivide(ST_Transform(c.geom, $1::text), 256) AS g FROM countries c
+  SELECT c.iso3, ST_Subdivide(ST_Transform(ST_Segmentize(c.geom, $2::float8), $1::text), 256) AS g FROM countries c
   WHERE c.iso3 IN (SELECT country_a FROM borders UNION SELECT country_b FROM borders)`
 	sqlSectorCountriesIndex = `CREATE INDEX ON bw_sector_countries USING gist (g)`
 	sqlDeleteSectorSet      = `DELETE FROM sectors WHERE sector_set = $1`
@@ -194,14 +202,14 @@ func (s *Store) GenerateSectors(ctx context.Context, sectorKM, depthKM int) (Sec
 			sql  string
 			args []any
 		}{
-			{sqlSectorParts, []any{geo.LAEAProj4}},
+			{sqlSectorParts, []any{geo.LAEAProj4, segmentizeDeg}},
 			{sqlSectorSections, []any{float64(sectorKM) * 1000}},
 			{sqlSectorSamples, []any{float64(sectionSpacingM)}},
 			{sqlSectorSamplesIndex, nil},
 			{sqlSectorCells, []any{float64(depthKM) * 1000}},
 			{sqlSectorClips, []any{float64(depthKM) * 1000}},
 			{sqlSectorClipsIndex, nil},
-			{sqlSectorCountries, []any{geo.LAEAProj4}},
+			{sqlSectorCountries, []any{geo.LAEAProj4, segmentizeDeg}},
 			{sqlSectorCountriesIndex, nil},
 			{sqlDeleteSectorSet, []any{SetGenerated}},
 			{sqlInsertGeneratedSectors, []any{geo.LAEAProj4, float64(sectorKM), float64(depthKM), SetGenerated}},

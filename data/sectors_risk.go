@@ -232,7 +232,7 @@ type SectorRisk struct {
 }
 
 // Events returns seizures plus incidents.
-func (r *SectorRisk) Events() int { return r.Seizures + r.Incidents }
+func (r SectorRisk) Events() int { return r.Seizures + r.Incidents }
 
 // RiskResult is the risk index of the sectors of one set.
 type RiskResult struct {
