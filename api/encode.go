@@ -12,7 +12,9 @@ import (
 // maxJSONDepth bounds the nesting of request bodies.
 const maxJSONDepth = 32
 
-// encode writes v as JSON with the given status and content type.
+// encode writes v as JSON with the given status and content type. It
+// fails only when v cannot be encoded, before anything is written; a client
+// that went away meanwhile is not an error of the handler.
 func encode[T any](w http.ResponseWriter, status int, contentType string, v T) error {
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -20,8 +22,8 @@ func encode[T any](w http.ResponseWriter, status int, contentType string, v T) e
 	}
 	w.Header().Set("Content-Type", contentType)
 	w.WriteHeader(status)
-	_, err = w.Write(append(b, '\n'))
-	return err
+	_, _ = w.Write(append(b, '\n'))
+	return nil
 }
 
 // decode reads a JSON body of at most maxBytes into a T, rejecting unknown

@@ -119,3 +119,13 @@ func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err
 	w.WriteHeader(p.Status)
 	_ = json.NewEncoder(w).Encode(p)
 }
+
+// serveErrors adapts a handler that returns its error: a non-nil error is
+// written with writeError.
+func serveErrors(logger *slog.Logger, h func(w http.ResponseWriter, r *http.Request) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			writeError(w, r, logger, err)
+		}
+	})
+}

@@ -305,16 +305,14 @@ type eventCollection struct {
 }
 
 func handleListEvents(logger *slog.Logger, store *data.Store) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return serveErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
 		eq, err := parseEventQuery(r)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		page, err := store.ListEvents(r.Context(), eq)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		next := ""
 		if page.Next != nil {
@@ -328,176 +326,160 @@ func handleListEvents(logger *slog.Logger, store *data.Store) http.Handler {
 		for i, e := range page.Events {
 			out.Features[i] = eventToFeature(e)
 		}
-		_ = encode(w, http.StatusOK, mediaGeoJSON, out)
+		return encode(w, http.StatusOK, mediaGeoJSON, out)
 	})
 }
 
 func handleGetEvent(logger *slog.Logger, store *data.Store) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return serveErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
 		id, err := eventID(r)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		e, err := store.GetEvent(r.Context(), id)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		if inm := r.Header.Get("If-None-Match"); inm != "" && inm == etag(e.Version) {
 			w.Header().Set("ETag", etag(e.Version))
 			w.WriteHeader(http.StatusNotModified)
-			return
+			return nil
 		}
 		writeEvent(w, r, http.StatusOK, e)
+		return nil
 	})
 }
 
 func handleCreateEvent(logger *slog.Logger, cfg Config, store *data.Store) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return serveErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
 		f, err := decode[eventFeature](w, r, cfg.MaxBodyBytes)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		e, err := featureToEvent(f, callerAgency(r))
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		if key := r.Header.Get("Idempotency-Key"); key != "" {
 			// The hash covers the decoded request, so a retry that
 			// differs only in whitespace still counts as the same.
-			canon, _ := json.Marshal(e)
+			canon, err := json.Marshal(e)
+			if err != nil {
+				return err
+			}
 			sum := sha256.Sum256(canon)
 			created, replayed, err := store.CreateEventOnce(r.Context(), e, key, sum[:])
 			if err != nil {
-				writeError(w, r, logger, err)
-				return
+				return err
 			}
 			if replayed {
 				w.Header().Set("Idempotent-Replayed", "true")
 			}
 			writeEvent(w, r, http.StatusCreated, created)
-			return
+			return nil
 		}
 		created, err := store.CreateEvent(r.Context(), e)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		writeEvent(w, r, http.StatusCreated, created)
+		return nil
 	})
 }
 
+// changeTarget reads what every change of an event names: the event id
+// from the URL and the version from If-Match.
+func changeTarget(r *http.Request) (uuid.UUID, *int64, error) {
+	id, err := eventID(r)
+	if err != nil {
+		return uuid.UUID{}, nil, err
+	}
+	version, err := ifMatchVersion(r)
+	return id, version, err
+}
+
 func handleReplaceEvent(logger *slog.Logger, cfg Config, store *data.Store) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := eventID(r)
+	return serveErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
+		id, version, err := changeTarget(r)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
-		}
-		version, err := ifMatchVersion(r)
-		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		f, err := decode[eventFeature](w, r, cfg.MaxBodyBytes)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		if f.ID != nil && *f.ID != id.String() {
-			writeError(w, r, logger, newBadRequest("id", "does not match the URL"))
-			return
+			return newBadRequest("id", "does not match the URL")
 		}
 		e, err := featureToEvent(f, callerAgency(r))
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		updated, err := store.ReplaceEvent(r.Context(), id, e, version)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		writeEvent(w, r, http.StatusOK, updated)
+		return nil
 	})
 }
 
 // handlePatchEvent applies a JSON Merge Patch (RFC 7396) to the event's
 // feature representation, then validates and stores the result.
 func handlePatchEvent(logger *slog.Logger, cfg Config, store *data.Store) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := eventID(r)
+	return serveErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
+		id, version, err := changeTarget(r)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
-		}
-		version, err := ifMatchVersion(r)
-		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		body, err := readBody(w, r, cfg.MaxBodyBytes)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		var patch any
 		if err := json.Unmarshal(body, &patch); err != nil {
-			writeError(w, r, logger, jsonError(err))
-			return
+			return jsonError(err)
 		}
 		if _, ok := patch.(map[string]any); !ok {
-			writeError(w, r, logger, newBadRequest("body", "a merge patch must be a JSON object"))
-			return
+			return newBadRequest("body", "a merge patch must be a JSON object")
 		}
 		cur, err := store.GetEvent(r.Context(), id)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		if version != nil && *version != cur.Version {
-			writeError(w, r, logger, data.ErrStale)
-			return
+			return data.ErrStale
 		}
 		curJSON, err := json.Marshal(eventToFeature(cur))
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		var doc any
 		if err := json.Unmarshal(curJSON, &doc); err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		merged, err := json.Marshal(mergePatch(doc, patch))
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		var f eventFeature
 		if err := decodeBytes(merged, &f); err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		if f.ID == nil || *f.ID != id.String() {
-			writeError(w, r, logger, newBadRequest("id", "cannot be changed"))
-			return
+			return newBadRequest("id", "cannot be changed")
 		}
 		e, err := featureToEvent(f, callerAgency(r))
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		v := cur.Version
 		updated, err := store.ReplaceEvent(r.Context(), id, e, &v)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		writeEvent(w, r, http.StatusOK, updated)
+		return nil
 	})
 }
 
@@ -522,21 +504,15 @@ func mergePatch(target, patch any) any {
 }
 
 func handleDeleteEvent(logger *slog.Logger, store *data.Store) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := eventID(r)
+	return serveErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
+		id, version, err := changeTarget(r)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
-		}
-		version, err := ifMatchVersion(r)
-		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		if err := store.DeleteEvent(r.Context(), id, version); err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		w.WriteHeader(http.StatusNoContent)
+		return nil
 	})
 }

@@ -18,12 +18,17 @@ func dbFlag(fs *flag.FlagSet, getenv func(string) string) *string {
 	return fs.String("db", getenv("DATABASE_URL"), "PostgreSQL connection string (env DATABASE_URL)")
 }
 
-// openCLIStore opens an unrestricted store for a command-line tool.
-func openCLIStore(ctx context.Context, dbURL string) (*data.Store, error) {
+// withCLIStore runs fn with an unrestricted store for a command-line tool.
+func withCLIStore(ctx context.Context, dbURL string, fn func(*data.Store) error) error {
 	if dbURL == "" {
-		return nil, errors.New("no database: set -db or DATABASE_URL")
+		return errors.New("no database: set -db or DATABASE_URL")
 	}
-	return openStore(ctx, dbURL, 4, 0, false)
+	store, err := openStore(ctx, dbURL, 4, 0, false)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	return fn(store)
 }
 
 // runToken manages API tokens: create prints the new secret alone on
@@ -44,43 +49,37 @@ func runToken(ctx context.Context, args []string, getenv func(string) string, st
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
 		}
-		store, err := openCLIStore(ctx, *dbURL)
-		if err != nil {
-			return err
-		}
-		defer store.Close()
-		secret, _, err := store.CreateToken(ctx, *agency, *role, *label, *ttl)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintln(stdout, secret)
-		return nil
+		return withCLIStore(ctx, *dbURL, func(store *data.Store) error {
+			secret, _, err := store.CreateToken(ctx, *agency, *role, *label, *ttl)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(stdout, secret)
+			return nil
+		})
 	case "list":
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
 		}
-		store, err := openCLIStore(ctx, *dbURL)
-		if err != nil {
-			return err
-		}
-		defer store.Close()
-		toks, err := store.ListTokens(ctx)
-		if err != nil {
-			return err
-		}
-		tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tAGENCY\tROLE\tLABEL\tCREATED\tSTATE")
-		for _, t := range toks {
-			state := "active"
-			switch {
-			case t.RevokedAt != nil:
-				state = "revoked " + t.RevokedAt.UTC().Format(time.RFC3339)
-			case t.ExpiresAt != nil && t.ExpiresAt.Before(time.Now()):
-				state = "expired"
+		return withCLIStore(ctx, *dbURL, func(store *data.Store) error {
+			toks, err := store.ListTokens(ctx)
+			if err != nil {
+				return err
 			}
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.AgencyID, t.Role, t.Label, t.CreatedAt.UTC().Format(time.RFC3339), state)
-		}
-		return tw.Flush()
+			tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tAGENCY\tROLE\tLABEL\tCREATED\tSTATE")
+			for _, t := range toks {
+				state := "active"
+				switch {
+				case t.RevokedAt != nil:
+					state = "revoked " + t.RevokedAt.UTC().Format(time.RFC3339)
+				case t.ExpiresAt != nil && t.ExpiresAt.Before(time.Now()):
+					state = "expired"
+				}
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.AgencyID, t.Role, t.Label, t.CreatedAt.UTC().Format(time.RFC3339), state)
+			}
+			return tw.Flush()
+		})
 	case "revoke":
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
@@ -92,16 +91,13 @@ func runToken(ctx context.Context, args []string, getenv func(string) string, st
 		if err != nil {
 			return fmt.Errorf("token id %q is not a number", fs.Arg(0))
 		}
-		store, err := openCLIStore(ctx, *dbURL)
-		if err != nil {
-			return err
-		}
-		defer store.Close()
-		if err := store.RevokeToken(ctx, id); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "token %d revoked\n", id)
-		return nil
+		return withCLIStore(ctx, *dbURL, func(store *data.Store) error {
+			if err := store.RevokeToken(ctx, id); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "token %d revoked\n", id)
+			return nil
+		})
 	}
 	return fmt.Errorf("unknown token command %q (create, list, revoke)", args[0])
 }
@@ -121,17 +117,14 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	store, err := openCLIStore(ctx, *dbURL)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	u, err := store.CreateUser(ctx, *username, *agency, *role, *password)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "user %s (%s, %s) ready\n", u.Username, u.AgencyID, u.Role)
-	return nil
+	return withCLIStore(ctx, *dbURL, func(store *data.Store) error {
+		u, err := store.CreateUser(ctx, *username, *agency, *role, *password)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "user %s (%s, %s) ready\n", u.Username, u.AgencyID, u.Role)
+		return nil
+	})
 }
 
 // runAgreement sets or lists sharing agreements between agencies.
@@ -159,43 +152,37 @@ func runAgreement(ctx context.Context, args []string, getenv func(string) string
 		if *coarsenTime != "" {
 			ag.CoarsenTime = coarsenTime
 		}
-		store, err := openCLIStore(ctx, *dbURL)
-		if err != nil {
-			return err
-		}
-		defer store.Close()
-		out, err := store.SetAgreement(ctx, ag)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "agreement %d: %s <-> %s\n", out.ID, out.AgencyA, out.AgencyB)
-		return nil
+		return withCLIStore(ctx, *dbURL, func(store *data.Store) error {
+			out, err := store.SetAgreement(ctx, ag)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "agreement %d: %s <-> %s\n", out.ID, out.AgencyA, out.AgencyB)
+			return nil
+		})
 	case "list":
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
 		}
-		store, err := openCLIStore(ctx, *dbURL)
-		if err != nil {
-			return err
-		}
-		defer store.Close()
-		as, err := store.Agreements(ctx)
-		if err != nil {
-			return err
-		}
-		tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tAGENCY A\tAGENCY B\tCOARSEN M\tCOARSEN TIME")
-		for _, a := range as {
-			m, t := "exact", "exact"
-			if a.CoarsenM != nil {
-				m = strconv.FormatFloat(*a.CoarsenM, 'f', -1, 64)
+		return withCLIStore(ctx, *dbURL, func(store *data.Store) error {
+			as, err := store.Agreements(ctx)
+			if err != nil {
+				return err
 			}
-			if a.CoarsenTime != nil {
-				t = *a.CoarsenTime
+			tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tAGENCY A\tAGENCY B\tCOARSEN M\tCOARSEN TIME")
+			for _, a := range as {
+				m, t := "exact", "exact"
+				if a.CoarsenM != nil {
+					m = strconv.FormatFloat(*a.CoarsenM, 'f', -1, 64)
+				}
+				if a.CoarsenTime != nil {
+					t = *a.CoarsenTime
+				}
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", a.ID, a.AgencyA, a.AgencyB, m, t)
 			}
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", a.ID, a.AgencyA, a.AgencyB, m, t)
-		}
-		return tw.Flush()
+			return tw.Flush()
+		})
 	}
 	return fmt.Errorf("unknown agreement command %q (set, list)", args[0])
 }
@@ -212,21 +199,18 @@ func runAudit(ctx context.Context, args []string, getenv func(string) string, st
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	store, err := openCLIStore(ctx, *dbURL)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	rep, err := store.VerifyAudit(ctx, func(n int64) { fmt.Fprintf(stderr, "\rverified %d entries", n) })
-	if err != nil {
-		return err
-	}
-	if len(rep.Problems) > 0 {
-		for _, p := range rep.Problems {
-			fmt.Fprintln(stdout, "TAMPERED:", p)
+	return withCLIStore(ctx, *dbURL, func(store *data.Store) error {
+		rep, err := store.VerifyAudit(ctx, func(n int64) { fmt.Fprintf(stderr, "\rverified %d entries", n) })
+		if err != nil {
+			return err
 		}
-		return fmt.Errorf("audit log of %d entries fails verification (%d problems)", rep.Entries, len(rep.Problems))
-	}
-	fmt.Fprintf(stdout, "audit log intact: %d entries\n", rep.Entries)
-	return nil
+		if len(rep.Problems) > 0 {
+			for _, p := range rep.Problems {
+				fmt.Fprintln(stdout, "TAMPERED:", p)
+			}
+			return fmt.Errorf("audit log of %d entries fails verification (%d problems)", rep.Entries, len(rep.Problems))
+		}
+		fmt.Fprintf(stdout, "audit log intact: %d entries\n", rep.Entries)
+		return nil
+	})
 }
