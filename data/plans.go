@@ -1,0 +1,266 @@
+package data
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
+
+	"github.com/borderwatch/borderwatch/geo"
+)
+
+// PlanTeam is a Mobile Interdiction Team as the planner needs it.
+type PlanTeam struct {
+	ID         int
+	Name       string
+	AgencyID   string
+	Country    string
+	Base       orb.Point
+	SpeedKPH   float64
+	OffroadKPH float64
+	ShiftH     float64
+	Crew       int
+}
+
+const sqlPlanTeams = `SELECT id, name, agency_id, country, ST_X(geom), ST_Y(geom), speed_kph, offroad_kph, shift_h, crew
+	FROM teams WHERE id = ANY($1) ORDER BY id`
+
+// PlanTeams returns the teams with the given ids in the order asked. On a
+// restricted store only the caller's agency's teams are visible; any other
+// id is reported as an unknown team in a *ValidationError on field
+// "teams", the same way as an id that does not exist.
+func (s *Store) PlanTeams(ctx context.Context, ids []int) ([]PlanTeam, error) {
+	rows, err := s.pool.Query(ctx, sqlPlanTeams, ids)
+	if err != nil {
+		return nil, fmt.Errorf("plan teams: %w", mapErr(err))
+	}
+	byID := map[int]PlanTeam{}
+	for rows.Next() {
+		var t PlanTeam
+		if err := rows.Scan(&t.ID, &t.Name, &t.AgencyID, &t.Country, &t.Base[0], &t.Base[1], &t.SpeedKPH, &t.OffroadKPH, &t.ShiftH, &t.Crew); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("plan teams: %w", err)
+		}
+		byID[t.ID] = t
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("plan teams: %w", mapErr(err))
+	}
+	var fe fieldErrors
+	out := make([]PlanTeam, 0, len(ids))
+	for _, id := range ids {
+		t, ok := byID[id]
+		if !ok {
+			fe.add("teams", "unknown team %d", id)
+			continue
+		}
+		out = append(out, t)
+	}
+	if err := fe.err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// CountryPolygons returns the polygons of the given countries by ISO code.
+func (s *Store) CountryPolygons(ctx context.Context, iso3 []string) (map[string]orb.MultiPolygon, error) {
+	rows, err := s.pool.Query(ctx, `SELECT iso3, ST_AsEWKB(geom) FROM countries WHERE iso3 = ANY($1)`, iso3)
+	if err != nil {
+		return nil, fmt.Errorf("country polygons: %w", mapErr(err))
+	}
+	defer rows.Close()
+	out := map[string]orb.MultiPolygon{}
+	for rows.Next() {
+		var (
+			code string
+			b    []byte
+		)
+		if err := rows.Scan(&code, &b); err != nil {
+			return nil, fmt.Errorf("country polygons: %w", err)
+		}
+		g, err := decodeEWKB(b)
+		if err != nil {
+			return nil, fmt.Errorf("country %s: %w", code, err)
+		}
+		mp, ok := g.(orb.MultiPolygon)
+		if !ok {
+			return nil, fmt.Errorf("country %s: geometry is %T", code, g)
+		}
+		out[code] = mp
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("country polygons: %w", mapErr(err))
+	}
+	return out, nil
+}
+
+// BorderLines returns the border lines of the given countries.
+func (s *Store) BorderLines(ctx context.Context, iso3 []string) ([]orb.LineString, error) {
+	rows, err := s.pool.Query(ctx, `SELECT ST_AsEWKB(geom) FROM borders WHERE country_a = ANY($1) OR country_b = ANY($1) ORDER BY id`, iso3)
+	if err != nil {
+		return nil, fmt.Errorf("border lines: %w", mapErr(err))
+	}
+	defer rows.Close()
+	var out []orb.LineString
+	for rows.Next() {
+		var b []byte
+		if err := rows.Scan(&b); err != nil {
+			return nil, fmt.Errorf("border lines: %w", err)
+		}
+		g, err := decodeEWKB(b)
+		if err != nil {
+			return nil, fmt.Errorf("border lines: %w", err)
+		}
+		if ml, ok := g.(orb.MultiLineString); ok {
+			out = append(out, ml...)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("border lines: %w", mapErr(err))
+	}
+	return out, nil
+}
+
+// PlanCrossing is a border crossing as the planner needs it.
+type PlanCrossing struct {
+	ID                 int
+	Name               string
+	CountryA, CountryB string
+	Point              orb.Point
+}
+
+// Crossings returns the crossings on the borders of the given countries.
+func (s *Store) Crossings(ctx context.Context, iso3 []string) ([]PlanCrossing, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, name, country_a, country_b, ST_X(geom), ST_Y(geom)
+		FROM crossings WHERE country_a = ANY($1) OR country_b = ANY($1) ORDER BY id`, iso3)
+	if err != nil {
+		return nil, fmt.Errorf("crossings: %w", mapErr(err))
+	}
+	defer rows.Close()
+	var out []PlanCrossing
+	for rows.Next() {
+		var c PlanCrossing
+		if err := rows.Scan(&c.ID, &c.Name, &c.CountryA, &c.CountryB, &c.Point[0], &c.Point[1]); err != nil {
+			return nil, fmt.Errorf("crossings: %w", err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("crossings: %w", mapErr(err))
+	}
+	return out, nil
+}
+
+// maxPlanEvents bounds the events one plan reads.
+const maxPlanEvents = 2_000_000
+
+const sqlPlanEvents = `SELECT id, kind, occurred_at, ST_X(geom), ST_Y(geom), items
+	FROM events
+	WHERE occurred_at >= $1 AND occurred_at < $2
+	  AND geom && ST_MakeEnvelope($3, $4, $5, $6, 4326)
+	LIMIT $7`
+
+// PlanEvents returns the events the caller may see (through the events
+// view, coarsened where agreed) that occurred in [from, to) within bound,
+// as records for a geo.Index. Only kind and seized masses are filled in.
+func (s *Store) PlanEvents(ctx context.Context, from, to time.Time, bound orb.Bound) ([]geo.Event, error) {
+	rows, err := s.pool.Query(ctx, sqlPlanEvents, from, to, bound.Min[0], bound.Min[1], bound.Max[0], bound.Max[1], maxPlanEvents+1)
+	if err != nil {
+		return nil, fmt.Errorf("plan events: %w", mapErr(err))
+	}
+	defer rows.Close()
+	var out []geo.Event
+	for rows.Next() {
+		var (
+			id    uuid.UUID
+			kind  string
+			e     geo.Event
+			items []Item
+		)
+		if err := rows.Scan(&id, &kind, &e.At, &e.Lon, &e.Lat, &items); err != nil {
+			return nil, fmt.Errorf("plan events: %w", err)
+		}
+		e.ID = id
+		e.Kind, _ = geo.ParseKind(kind)
+		for _, it := range items {
+			if it.Unit != "kg" {
+				continue
+			}
+			d, ok := geo.ParseDrug(it.Drug)
+			if !ok {
+				d, _ = geo.ParseDrug("other")
+			}
+			e.Items = append(e.Items, geo.Item{Drug: d, KG: float32(it.Quantity)})
+		}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("plan events: %w", mapErr(err))
+	}
+	if len(out) > maxPlanEvents {
+		return nil, &ValidationError{Fields: []FieldError{{Field: "from", Reason: fmt.Sprintf("the window holds more than %d events; narrow it", maxPlanEvents)}}}
+	}
+	return out, nil
+}
+
+// StoredPlan is a patrol plan as stored.
+type StoredPlan struct {
+	ID        uuid.UUID
+	AgencyID  string
+	CreatedBy string
+	CreatedAt time.Time
+	// Request is the request body the plan answered.
+	Request json.RawMessage
+	// Result is the plan as a GeoJSON FeatureCollection.
+	Result json.RawMessage
+}
+
+// SavePlan stores a plan for the caller's agency, made by the caller, and
+// audits it in the same transaction. On a restricted store only planners
+// and admins may store plans.
+func (s *Store) SavePlan(ctx context.Context, id uuid.UUID, request, result json.RawMessage, detail map[string]any) (StoredPlan, error) {
+	p, _ := PrincipalFrom(ctx)
+	actor := p.Actor
+	if actor == "" {
+		actor = "system"
+	}
+	if p.AgencyID == "" {
+		return StoredPlan{}, fmt.Errorf("save plan: %w: no agency", ErrForbidden)
+	}
+	sp := StoredPlan{ID: id, AgencyID: p.AgencyID, CreatedBy: actor, Request: request, Result: result}
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `INSERT INTO plans (id, agency_id, created_by, request, result) VALUES ($1, $2, $3, $4, $5)
+			RETURNING created_at`, id, p.AgencyID, actor, []byte(request), []byte(result)).Scan(&sp.CreatedAt)
+		if err != nil {
+			return mapErr(err)
+		}
+		return s.audit(ctx, tx, "plan.create", id.String(), detail)
+	})
+	if err != nil {
+		return StoredPlan{}, fmt.Errorf("save plan: %w", err)
+	}
+	return sp, nil
+}
+
+// Plan returns a stored plan; plans of other agencies are not found.
+func (s *Store) Plan(ctx context.Context, id uuid.UUID) (StoredPlan, error) {
+	sp := StoredPlan{ID: id}
+	var req, res []byte
+	err := s.pool.QueryRow(ctx, `SELECT agency_id, created_by, created_at, request, result FROM plans WHERE id = $1`, id).
+		Scan(&sp.AgencyID, &sp.CreatedBy, &sp.CreatedAt, &req, &res)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return StoredPlan{}, fmt.Errorf("plan %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return StoredPlan{}, fmt.Errorf("plan %s: %w", id, mapErr(err))
+	}
+	sp.Request, sp.Result = slices.Clip(req), slices.Clip(res)
+	return sp, nil
+}
