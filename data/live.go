@@ -1,0 +1,663 @@
+package data
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
+
+	"github.com/borderwatch/borderwatch/geo"
+)
+
+// Timing of the live index's change feed.
+const (
+	// liveDebounce is how long a notification waits for more before the
+	// changes are pulled, so that a burst of writes costs one pull.
+	liveDebounce = 50 * time.Millisecond
+	// livePoll is how often the feed pulls (and rereads the agreements)
+	// when no notification arrives.
+	livePoll = time.Second
+	// liveBackoffMax bounds the wait between reconnection attempts.
+	liveBackoffMax = 5 * time.Second
+)
+
+// Live is the service's in-memory index of every event, kept in step with
+// the database, and the per-request visibility rules that make what it
+// answers equal to what the events view shows the caller.
+//
+// Load reads every event through the unrestricted pool in one snapshot;
+// Run listens on the bw_events channel on a dedicated connection and, after
+// each burst of notifications (and at least every second), pulls the rows
+// of event_records and event_tombstones whose change_xid is at or above the
+// watermark, then moves the watermark to the xmin of the snapshot it read
+// them in (pg_snapshot_xmin(pg_current_snapshot())): every transaction
+// below it had ended when the rows were read, so nothing is missed and
+// rows of transactions still in flight are read again next time. After a
+// lost connection Run reconnects with backoff and catches up from the
+// watermark. Sharing agreements are reread on every pull.
+//
+// The methods taking a context apply the visibility of the context's
+// Principal: its own events, regional ones, and the bilateral events of its
+// partners, coarsened as their agreement says.
+type Live struct {
+	store  *Store
+	logger *slog.Logger
+	ix     geo.Index
+
+	agMu     sync.RWMutex
+	agencyID map[string]uint16
+	agencies []string
+
+	agreements atomic.Pointer[[]Agreement]
+	borders    atomic.Pointer[[]orb.LineString]
+
+	syncMu    sync.Mutex // one pull at a time; guards watermark
+	watermark uint64     // xid8: rows with change_xid ≥ watermark are pulled
+	loaded    atomic.Bool
+	listening atomic.Bool
+	lastSync  atomic.Int64 // Unix nanoseconds of the last successful pull
+	lagNanos  atomic.Int64 // write-to-index delay of the last change applied
+}
+
+// NewLive returns an empty live index over store; call Load, then Run.
+func NewLive(store *Store, logger *slog.Logger) *Live {
+	return &Live{store: store, logger: logger, agencyID: map[string]uint16{}}
+}
+
+// Index returns the underlying index. Queries on it directly see every
+// event, unrestricted: use the Live methods for callers' requests.
+func (l *Live) Index() *geo.Index { return &l.ix }
+
+// Len returns the number of events in the index.
+func (l *Live) Len() int { return l.ix.Len() }
+
+// Version returns the index's version, which changes with its contents.
+func (l *Live) Version() uint64 { return l.ix.Version() }
+
+// Ready reports whether the index is loaded and its change feed connected.
+func (l *Live) Ready() bool { return l.loaded.Load() && l.listening.Load() }
+
+// LastSync returns when the index last pulled changes successfully.
+func (l *Live) LastSync() time.Time {
+	n := l.lastSync.Load()
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n)
+}
+
+// Lag returns the delay between the commit-side time of the newest change
+// last applied (its updated_at or deleted_at, set when its transaction
+// began) and its arrival in the index.
+func (l *Live) Lag() time.Duration { return time.Duration(l.lagNanos.Load()) }
+
+// BorderLines returns the border lines loaded at start, the default
+// analysis area's axis.
+func (l *Live) BorderLines() []orb.LineString {
+	if b := l.borders.Load(); b != nil {
+		return *b
+	}
+	return nil
+}
+
+// agency returns the index number of an agency slug, registering it.
+func (l *Live) agency(slug string) (uint16, error) {
+	l.agMu.RLock()
+	id, ok := l.agencyID[slug]
+	l.agMu.RUnlock()
+	if ok {
+		return id, nil
+	}
+	l.agMu.Lock()
+	defer l.agMu.Unlock()
+	if id, ok := l.agencyID[slug]; ok {
+		return id, nil
+	}
+	if len(l.agencies) > math.MaxUint16 {
+		return 0, fmt.Errorf("live index: more than %d agencies", math.MaxUint16+1)
+	}
+	id = uint16(len(l.agencies))
+	l.agencies = append(l.agencies, slug)
+	l.agencyID[slug] = id
+	return id, nil
+}
+
+// AgencyIndex returns the index numbers of agency slugs, for
+// geo.Filter.Agencies.
+func (l *Live) AgencyIndex(slugs []string) ([]uint16, error) {
+	out := make([]uint16, 0, len(slugs))
+	for _, s := range slugs {
+		if !validSlug(s) {
+			return nil, &geo.ParamError{Param: "agency", Reason: fmt.Sprintf("%q is not an agency id", truncate(s, 40))}
+		}
+		id, err := l.agency(s)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, nil
+}
+
+// Visibility returns what the context's principal may see, from the
+// sharing agreements of its agency. Without a principal it fails with
+// ErrUnauthenticated.
+func (l *Live) Visibility(ctx context.Context) (*geo.Visibility, error) {
+	p, ok := PrincipalFrom(ctx)
+	if !ok || p.AgencyID == "" {
+		return nil, ErrUnauthenticated
+	}
+	own, err := l.agency(p.AgencyID)
+	if err != nil {
+		return nil, err
+	}
+	v := &geo.Visibility{Agency: own}
+	ags := l.agreements.Load()
+	if ags == nil {
+		return nil, fmt.Errorf("%w: live index not loaded", ErrUnavailable)
+	}
+	for _, a := range *ags {
+		other := ""
+		switch p.AgencyID {
+		case a.AgencyA:
+			other = a.AgencyB
+		case a.AgencyB:
+			other = a.AgencyA
+		default:
+			continue
+		}
+		id, err := l.agency(other)
+		if err != nil {
+			return nil, err
+		}
+		pt := geo.Partner{Agency: id}
+		if a.CoarsenM != nil {
+			pt.CoarsenM = *a.CoarsenM
+		}
+		if a.CoarsenTime != nil {
+			ct, ok := geo.ParseCoarseTime(*a.CoarsenTime)
+			if !ok {
+				return nil, fmt.Errorf("agreement %d: unknown coarsen_time %q", a.ID, *a.CoarsenTime)
+			}
+			pt.CoarsenTime = ct
+		}
+		v.Partners = append(v.Partners, pt)
+	}
+	return v, nil
+}
+
+// HotSpots runs geo.HotSpots on the events the context's principal may see.
+func (l *Live) HotSpots(ctx context.Context, q geo.HotspotQuery) (geo.HotspotResult, error) {
+	v, err := l.Visibility(ctx)
+	if err != nil {
+		return geo.HotspotResult{}, err
+	}
+	q.Filter.Visibility = v
+	return geo.HotSpots(&l.ix, q)
+}
+
+// Clusters runs geo.Clusters on the events the context's principal may see.
+func (l *Live) Clusters(ctx context.Context, q geo.ClusterQuery) (geo.ClusterResult, error) {
+	v, err := l.Visibility(ctx)
+	if err != nil {
+		return geo.ClusterResult{}, err
+	}
+	q.Filter.Visibility = v
+	return geo.Clusters(&l.ix, q)
+}
+
+// EmergingHotSpots runs geo.EmergingHotSpots on the events the context's
+// principal may see.
+func (l *Live) EmergingHotSpots(ctx context.Context, q geo.EmergingQuery) (geo.EmergingResult, error) {
+	v, err := l.Visibility(ctx)
+	if err != nil {
+		return geo.EmergingResult{}, err
+	}
+	q.Filter.Visibility = v
+	return geo.EmergingHotSpots(&l.ix, q)
+}
+
+// SectorPolygon returns the outline of sector id, read as the caller.
+func (l *Live) SectorPolygon(ctx context.Context, id string) (orb.MultiPolygon, error) {
+	var b []byte
+	if err := l.store.pool.QueryRow(ctx, `SELECT ST_AsEWKB(geom) FROM sectors WHERE id = $1`, id).Scan(&b); err != nil {
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil, &geo.ParamError{Param: "sector", Reason: fmt.Sprintf("no sector %q", truncate(id, 100))}
+		}
+		return nil, fmt.Errorf("sector %q: %w", truncate(id, 100), mapErr(err))
+	}
+	g, err := decodeEWKB(b)
+	if err != nil {
+		return nil, fmt.Errorf("sector %q: %w", truncate(id, 100), err)
+	}
+	switch v := g.(type) {
+	case orb.MultiPolygon:
+		return v, nil
+	case orb.Polygon:
+		return orb.MultiPolygon{v}, nil
+	}
+	return nil, fmt.Errorf("sector %q: geometry is a %T", truncate(id, 100), g)
+}
+
+// sqlLiveEvents reads event rows for the index; the enumerations come as
+// positions in the geo package's orders (1-based, 0 for none), the time as
+// Unix microseconds.
+const sqlLiveEvents = `SELECT id, occurred_at, ST_X(geom), ST_Y(geom), agency_id,
+	  array_position(ARRAY['seizure', 'incident'], kind)::int2,
+	  array_position(ARRAY['agency', 'bilateral', 'regional'], sharing)::int2,
+	  coalesce(array_position(ARRAY['trafficking_attempt', 'armed_clash', 'border_violation', 'arrest',
+	    'intelligence_report', 'other'], category), 0)::int2,
+	  coalesce(severity, 0)::int2,
+	  CASE WHEN kind = 'seizure' THEN items::text END,
+	  extract(epoch FROM updated_at)::float8
+	FROM event_records`
+
+const sqlLiveChanged = sqlLiveEvents + ` WHERE change_xid >= $1::text::xid8`
+
+const sqlLiveDeleted = `SELECT t.id, extract(epoch FROM t.deleted_at)::float8 FROM event_tombstones t
+	WHERE t.change_xid >= $1::text::xid8 AND NOT EXISTS (SELECT 1 FROM event_records r WHERE r.id = t.id)`
+
+const sqlLiveAgreements = `SELECT id, agency_a, agency_b, coarsen_m, coarsen_time FROM sharing_agreements ORDER BY id`
+
+const sqlLiveBorders = `SELECT ST_AsEWKB(geom) FROM borders ORDER BY id`
+
+const sqlSnapshotXmin = `SELECT pg_snapshot_xmin(pg_current_snapshot())::text`
+
+// liveItem is an item of the items column.
+type liveItem struct {
+	Drug     string  `json:"drug"`
+	Quantity float64 `json:"quantity"`
+	Unit     string  `json:"unit"`
+}
+
+// scanLiveEvent decodes one row of sqlLiveEvents. updated is the row's
+// updated_at in Unix seconds.
+func (l *Live) scanLiveEvent(rows pgx.Rows, e *geo.Event, items *[]liveItem) (updated float64, err error) {
+	var (
+		id                 [16]byte
+		at                 time.Time
+		agency             string
+		kind, sh, cat, sev int16
+		itemsText          *string
+	)
+	if err := rows.Scan(&id, &at, &e.Lon, &e.Lat, &agency, &kind, &sh, &cat, &sev, &itemsText, &updated); err != nil {
+		return 0, err
+	}
+	ag, err := l.agency(agency)
+	if err != nil {
+		return 0, err
+	}
+	e.ID, e.At, e.Agency = id, at, ag
+	e.Kind, e.Sharing, e.Category, e.Severity = geo.Kind(kind), geo.Sharing(sh), geo.Category(cat), uint8(sev)
+	e.Items = e.Items[:0]
+	if itemsText != nil {
+		*items = (*items)[:0]
+		if err := json.Unmarshal([]byte(*itemsText), items); err != nil {
+			return 0, fmt.Errorf("event %x: items: %w", id, err)
+		}
+		for _, it := range *items {
+			d, ok := geo.ParseDrug(it.Drug)
+			if !ok {
+				d = geo.DrugOther
+			}
+			// Quantities in litres count for drug filters but not for
+			// masses, as total_kg does.
+			var kg float32
+			if it.Unit == "kg" {
+				kg = float32(it.Quantity)
+			}
+			e.Items = append(e.Items, geo.Item{Drug: d, KG: kg})
+		}
+	}
+	return updated, nil
+}
+
+// Load replaces the index's contents with every event in the database and
+// reads the agencies' sharing agreements and the border lines, all in one
+// snapshot, and sets the watermark to that snapshot's xmin.
+func (l *Live) Load(ctx context.Context) error {
+	l.syncMu.Lock()
+	defer l.syncMu.Unlock()
+	tx, err := l.store.sys.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return fmt.Errorf("live index: load: %w", mapErr(err))
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	wm, err := snapshotXmin(ctx, tx)
+	if err != nil {
+		return fmt.Errorf("live index: load: %w", err)
+	}
+	if err := l.loadAgreements(ctx, tx); err != nil {
+		return fmt.Errorf("live index: load: %w", err)
+	}
+	if err := l.loadBorders(ctx, tx); err != nil {
+		return fmt.Errorf("live index: load: %w", err)
+	}
+	var n int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM event_records`).Scan(&n); err != nil {
+		return fmt.Errorf("live index: load: %w", mapErr(err))
+	}
+	rows, err := tx.Query(ctx, sqlLiveEvents)
+	if err != nil {
+		return fmt.Errorf("live index: load: %w", mapErr(err))
+	}
+	events := make([]geo.Event, 0, n+n/16)
+	// The items of all events share a few large arrays (the index copies
+	// them into its own storage).
+	arena := make([]geo.Item, 0, max(n, 1024))
+	var (
+		items []liveItem
+		e     geo.Event
+	)
+	for rows.Next() {
+		if _, err := l.scanLiveEvent(rows, &e, &items); err != nil {
+			rows.Close()
+			return fmt.Errorf("live index: load: %w", err)
+		}
+		ev := e
+		if k := len(e.Items); k > 0 {
+			if cap(arena)-len(arena) < k {
+				arena = make([]geo.Item, 0, max(n/4, 1024, k))
+			}
+			start := len(arena)
+			arena = append(arena, e.Items...)
+			ev.Items = arena[start:len(arena):len(arena)]
+		} else {
+			ev.Items = nil
+		}
+		events = append(events, ev)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("live index: load: %w", mapErr(err))
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("live index: load: %w", mapErr(err))
+	}
+	if err := l.ix.Load(events); err != nil {
+		return fmt.Errorf("live index: load: %w", err)
+	}
+	l.watermark = wm
+	l.loaded.Store(true)
+	l.lastSync.Store(time.Now().UnixNano())
+	return nil
+}
+
+func snapshotXmin(ctx context.Context, tx pgx.Tx) (uint64, error) {
+	var s string
+	if err := tx.QueryRow(ctx, sqlSnapshotXmin).Scan(&s); err != nil {
+		return 0, mapErr(err)
+	}
+	v, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("snapshot xmin %q: %w", s, err)
+	}
+	return v, nil
+}
+
+func (l *Live) loadAgreements(ctx context.Context, tx pgx.Tx) error {
+	rows, err := tx.Query(ctx, sqlLiveAgreements)
+	if err != nil {
+		return fmt.Errorf("agreements: %w", mapErr(err))
+	}
+	ags, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Agreement, error) {
+		var a Agreement
+		err := r.Scan(&a.ID, &a.AgencyA, &a.AgencyB, &a.CoarsenM, &a.CoarsenTime)
+		return a, err
+	})
+	if err != nil {
+		return fmt.Errorf("agreements: %w", mapErr(err))
+	}
+	l.agreements.Store(&ags)
+	return nil
+}
+
+func (l *Live) loadBorders(ctx context.Context, tx pgx.Tx) error {
+	rows, err := tx.Query(ctx, sqlLiveBorders)
+	if err != nil {
+		return fmt.Errorf("borders: %w", mapErr(err))
+	}
+	defer rows.Close()
+	var lines []orb.LineString
+	for rows.Next() {
+		var b []byte
+		if err := rows.Scan(&b); err != nil {
+			return fmt.Errorf("borders: %w", err)
+		}
+		g, err := decodeEWKB(b)
+		if err != nil {
+			return fmt.Errorf("borders: %w", err)
+		}
+		switch v := g.(type) {
+		case orb.MultiLineString:
+			lines = append(lines, v...)
+		case orb.LineString:
+			lines = append(lines, v)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("borders: %w", mapErr(err))
+	}
+	l.borders.Store(&lines)
+	return nil
+}
+
+// Sync pulls into the index every change committed before it was called,
+// and rereads the sharing agreements.
+func (l *Live) Sync(ctx context.Context) error {
+	return l.pull(ctx)
+}
+
+// pull applies the changes at or above the watermark and advances it.
+func (l *Live) pull(ctx context.Context) error {
+	l.syncMu.Lock()
+	defer l.syncMu.Unlock()
+	if !l.loaded.Load() {
+		return errors.New("live index: pull before load")
+	}
+	tx, err := l.store.sys.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return fmt.Errorf("live index: pull: %w", mapErr(err))
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	wm, err := snapshotXmin(ctx, tx)
+	if err != nil {
+		return fmt.Errorf("live index: pull: %w", err)
+	}
+	from := strconv.FormatUint(l.watermark, 10)
+	rows, err := tx.Query(ctx, sqlLiveChanged, from)
+	if err != nil {
+		return fmt.Errorf("live index: pull: %w", mapErr(err))
+	}
+	var (
+		upserts []geo.Event
+		items   []liveItem
+		newest  float64
+	)
+	for rows.Next() {
+		var e geo.Event
+		upd, err := l.scanLiveEvent(rows, &e, &items)
+		if err != nil {
+			rows.Close()
+			return fmt.Errorf("live index: pull: %w", err)
+		}
+		newest = math.Max(newest, upd)
+		upserts = append(upserts, e)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("live index: pull: %w", mapErr(err))
+	}
+	rows, err = tx.Query(ctx, sqlLiveDeleted, from)
+	if err != nil {
+		return fmt.Errorf("live index: pull: %w", mapErr(err))
+	}
+	var deletes [][16]byte
+	for rows.Next() {
+		var (
+			id  [16]byte
+			del float64
+		)
+		if err := rows.Scan(&id, &del); err != nil {
+			rows.Close()
+			return fmt.Errorf("live index: pull: %w", err)
+		}
+		newest = math.Max(newest, del)
+		deletes = append(deletes, id)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("live index: pull: %w", mapErr(err))
+	}
+	if err := l.loadAgreements(ctx, tx); err != nil {
+		return fmt.Errorf("live index: pull: %w", err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("live index: pull: %w", mapErr(err))
+	}
+	changed := false
+	for _, e := range upserts {
+		if old, ok := l.ix.Get(e.ID); ok && sameEvent(&old, &e) {
+			continue // read again because its transaction was in flight
+		}
+		if err := l.ix.Upsert(e); err != nil {
+			return fmt.Errorf("live index: pull: %w", err)
+		}
+		changed = true
+	}
+	for _, id := range deletes {
+		if l.ix.Delete(id) {
+			changed = true
+		}
+	}
+	l.watermark = wm
+	now := time.Now()
+	l.lastSync.Store(now.UnixNano())
+	if changed && newest > 0 {
+		l.lagNanos.Store(int64(float64(now.UnixNano()) - newest*1e9))
+	}
+	return nil
+}
+
+// sameEvent reports whether a and b hold the same values.
+func sameEvent(a, b *geo.Event) bool {
+	if a.ID != b.ID || a.Lon != b.Lon || a.Lat != b.Lat || !a.At.Equal(b.At) || a.Kind != b.Kind ||
+		a.Category != b.Category || a.Severity != b.Severity || a.Agency != b.Agency || a.Sharing != b.Sharing ||
+		len(a.Items) != len(b.Items) {
+		return false
+	}
+	for i := range a.Items {
+		if a.Items[i] != b.Items[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// Run keeps the index in step with the database until ctx ends: it listens
+// for notifications on a dedicated connection, pulls the changes after each
+// burst (debounced by liveDebounce) and at least every livePoll, and after
+// a lost connection reconnects with exponential backoff (up to
+// liveBackoffMax) and catches up from the watermark. It returns nil when
+// ctx ends. Load must have succeeded first.
+func (l *Live) Run(ctx context.Context) error {
+	if !l.loaded.Load() {
+		return errors.New("live index: run before load")
+	}
+	backoff := 100 * time.Millisecond
+	for {
+		start := time.Now()
+		err := l.listen(ctx)
+		l.listening.Store(false)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if time.Since(start) > 10*time.Second {
+			backoff = 100 * time.Millisecond
+		}
+		l.logger.Warn("live index: change feed lost; reconnecting", "error", err.Error(), "retry_in_ms", backoff.Milliseconds())
+		t := time.NewTimer(backoff)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-t.C:
+		}
+		backoff = min(2*backoff, liveBackoffMax)
+	}
+}
+
+// listen runs one connection of the change feed until it fails.
+func (l *Live) listen(ctx context.Context) error {
+	cfg := l.store.sys.Config().ConnConfig.Copy()
+	cfg.RuntimeParams["application_name"] = "borderwatch-live"
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("connect: %w", err)
+	}
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+		defer cancel()
+		_ = conn.Close(cctx)
+	}()
+	if _, err := conn.Exec(ctx, "LISTEN bw_events"); err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	// Catch up on everything since the watermark, notified or not.
+	if err := l.pull(ctx); err != nil {
+		return err
+	}
+	l.listening.Store(true)
+	for {
+		err := wait(ctx, conn, livePoll)
+		switch {
+		case errors.Is(err, errWaitTimeout):
+			// No notification: poll anyway (agreements, missed signals).
+		case err != nil:
+			return err
+		default:
+			// Coalesce the rest of the burst.
+			until := time.Now().Add(liveDebounce)
+			for {
+				d := time.Until(until)
+				if d <= 0 {
+					break
+				}
+				if err := wait(ctx, conn, d); errors.Is(err, errWaitTimeout) {
+					break
+				} else if err != nil {
+					return err
+				}
+			}
+		}
+		if err := l.pull(ctx); err != nil {
+			return err
+		}
+	}
+}
+
+var errWaitTimeout = errors.New("no notification")
+
+// wait waits up to d for a notification on conn; errWaitTimeout when none
+// came (the connection stays usable).
+func wait(ctx context.Context, conn *pgx.Conn, d time.Duration) error {
+	wctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	_, err := conn.WaitForNotification(wctx)
+	if err == nil {
+		return nil
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if wctx.Err() != nil && !conn.IsClosed() {
+		return errWaitTimeout
+	}
+	return fmt.Errorf("wait for notification: %w", err)
+}
