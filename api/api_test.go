@@ -28,6 +28,8 @@ type testEnv struct {
 	// token is an analyst token of tj-dca that do sends unless the
 	// caller passes its own Authorization header.
 	token string
+	// live is the server's hotspot index, loaded and following writes.
+	live *data.Live
 }
 
 // tokenFor creates an API token for agency and role.
@@ -71,9 +73,11 @@ func newEnv(t *testing.T) *testEnv {
 	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	cfg := api.DefaultConfig()
 	cfg.RatePerSec = 0
-	srv := httptest.NewServer(api.NewServer(logger, cfg, store))
+	live := startLive(t, store, logger)
+	cfg.Gauges = api.LiveGauges(live)
+	srv := httptest.NewServer(api.NewServer(logger, cfg, store, live))
 	t.Cleanup(srv.Close)
-	e := &testEnv{srv: srv, store: store, sys: data.NewFromPool(pool), pool: pool}
+	e := &testEnv{srv: srv, store: store, sys: data.NewFromPool(pool), pool: pool, live: live}
 	e.token = e.tokenFor(t, "tj-dca", "analyst")
 	return e
 }

@@ -12,7 +12,7 @@ import (
 // addRoutes lists every route of the service. Only the health checks, the
 // sign-in and the web client's static files are public; everything else
 // needs a bearer token, and writes need a role that allows them.
-func addRoutes(r chi.Router, logger *slog.Logger, cfg Config, store *data.Store, m *metrics) {
+func addRoutes(r chi.Router, logger *slog.Logger, cfg Config, store *data.Store, live *data.Live, m *metrics) {
 	lim := newLimiter(cfg.RatePerSec, cfg.RateBurst)
 	auth := authenticate(logger, store, lim)
 
@@ -39,6 +39,12 @@ func addRoutes(r chi.Router, logger *slog.Logger, cfg Config, store *data.Store,
 		r.Method(http.MethodGet, "/api/sectors/risk", handleSectorRisk(logger, store))
 		r.Method(http.MethodGet, "/api/sectors/sections/{section}", handleSectorSection(logger, store))
 		r.Method(http.MethodGet, "/api/report", handleReport(logger, store))
+
+		// Hotspot analyses from the live index (64 MiB of cached responses).
+		analyses := newResponseCache(64 << 20)
+		r.Method(http.MethodGet, "/api/hotspots", handleHotspots(logger, live, analyses))
+		r.Method(http.MethodGet, "/api/hotspots/emerging", handleEmerging(logger, live, analyses))
+		r.Method(http.MethodGet, "/api/clusters", handleClusters(logger, live, analyses))
 
 		r.Group(func(r chi.Router) {
 			r.Use(requireRole(logger, "write"))

@@ -32,8 +32,9 @@ func DefaultConfig() Config {
 }
 
 // NewServer builds the HTTP handler: middleware (request id, panic
-// recovery, structured logging, timeout) and every route.
-func NewServer(logger *slog.Logger, cfg Config, store *data.Store) http.Handler {
+// recovery, structured logging, timeout) and every route. live is the
+// loaded in-memory event index the hotspot endpoints answer from.
+func NewServer(logger *slog.Logger, cfg Config, store *data.Store, live *data.Live) http.Handler {
 	r := chi.NewRouter()
 	m := newMetrics(store, cfg.Gauges)
 	r.Use(middleware.RequestID)
@@ -41,7 +42,7 @@ func NewServer(logger *slog.Logger, cfg Config, store *data.Store) http.Handler 
 	r.Use(m.instrument)
 	r.Use(recoverer(logger))
 	r.Use(timeout(cfg.RequestTimeout))
-	addRoutes(r, logger, cfg, store, m)
+	addRoutes(r, logger, cfg, store, live, m)
 	return r
 }
 

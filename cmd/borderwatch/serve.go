@@ -109,12 +109,27 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 			return err
 		}
 	}
+	live := data.NewLive(store, logger)
+	loadStart := time.Now()
+	if err := live.Load(ctx); err != nil {
+		return err
+	}
+	logger.Info("live index loaded", "events", live.Len(), "duration_ms", time.Since(loadStart).Milliseconds())
+	liveDone := make(chan struct{})
+	go func() {
+		defer close(liveDone)
+		if err := live.Run(ctx); err != nil {
+			logger.Error("live index stopped", "error", err.Error())
+		}
+	}()
+	defer func() { <-liveDone }()
 	acfg := api.DefaultConfig()
 	acfg.RequestTimeout = cfg.requestTimeout
 	acfg.RatePerSec, acfg.RateBurst, acfg.MaxBodyBytes = cfg.ratePerSec, cfg.rateBurst, cfg.maxBodyBytes
+	acfg.Gauges = append(acfg.Gauges, api.LiveGauges(live)...)
 	srv := &http.Server{
 		Addr:              cfg.addr,
-		Handler:           api.NewServer(logger, acfg, store),
+		Handler:           api.NewServer(logger, acfg, store, live),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      cfg.requestTimeout + 30*time.Second,

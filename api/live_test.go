@@ -1,0 +1,30 @@
+package api_test
+
+import (
+	"context"
+	"log/slog"
+	"testing"
+
+	"github.com/borderwatch/borderwatch/data"
+)
+
+// startLive loads a live index over store and runs its change feed until
+// the test ends.
+func startLive(t *testing.T, store *data.Store, logger *slog.Logger) *data.Live {
+	t.Helper()
+	live := data.NewLive(store, logger)
+	if err := live.Load(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = live.Run(ctx)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+	return live
+}
