@@ -2,6 +2,7 @@ package data
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -248,22 +249,16 @@ func (l *Live) SectorPolygon(ctx context.Context, id string) (orb.MultiPolygon, 
 	return nil, fmt.Errorf("sector %q: geometry is a %T", truncate(id, 100), g)
 }
 
-// sqlLiveEvents reads event rows for the index; the enumerations come as
-// positions in the geo package's orders (1-based, 0 for none), the time as
-// Unix microseconds.
-const sqlLiveEvents = `SELECT id, occurred_at, ST_X(geom), ST_Y(geom), agency_id,
-	  array_position(ARRAY['seizure', 'incident'], kind)::int2,
-	  array_position(ARRAY['agency', 'bilateral', 'regional'], sharing)::int2,
-	  coalesce(array_position(ARRAY['trafficking_attempt', 'armed_clash', 'border_violation', 'arrest',
-	    'intelligence_report', 'other'], category), 0)::int2,
-	  coalesce(severity, 0)::int2,
-	  CASE WHEN kind = 'seizure' THEN items::text END,
-	  extract(epoch FROM updated_at)::float8
+// sqlLiveEvents reads event rows for the index: plain columns, decoded
+// from PostgreSQL's binary format by decodeLiveRow (about twice as fast as
+// converting them in SQL).
+const sqlLiveEvents = `SELECT id, occurred_at, ST_X(geom), ST_Y(geom), agency_id, kind, sharing, category, severity,
+	  CASE WHEN kind = 'seizure' THEN items END, updated_at
 	FROM event_records`
 
 const sqlLiveChanged = sqlLiveEvents + ` WHERE change_xid >= $1::text::xid8`
 
-const sqlLiveDeleted = `SELECT t.id, extract(epoch FROM t.deleted_at)::float8 FROM event_tombstones t
+const sqlLiveDeleted = `SELECT t.id, t.deleted_at FROM event_tombstones t
 	WHERE t.change_xid >= $1::text::xid8 AND NOT EXISTS (SELECT 1 FROM event_records r WHERE r.id = t.id)`
 
 const sqlLiveAgreements = `SELECT id, agency_a, agency_b, coarsen_m, coarsen_time FROM sharing_agreements ORDER BY id`
@@ -279,30 +274,62 @@ type liveItem struct {
 	Unit     string  `json:"unit"`
 }
 
-// scanLiveEvent decodes one row of sqlLiveEvents. updated is the row's
-// updated_at in Unix seconds.
-func (l *Live) scanLiveEvent(rows pgx.Rows, e *geo.Event, items *[]liveItem) (updated float64, err error) {
-	var (
-		id                 [16]byte
-		at                 time.Time
-		agency             string
-		kind, sh, cat, sev int16
-		itemsText          *string
-	)
-	if err := rows.Scan(&id, &at, &e.Lon, &e.Lat, &agency, &kind, &sh, &cat, &sev, &itemsText, &updated); err != nil {
-		return 0, err
+// pgEpochMicros is 2000-01-01 UTC, PostgreSQL's timestamp epoch, in Unix
+// microseconds.
+const pgEpochMicros = 946684800 * 1_000_000
+
+// scanLiveEvent decodes the current row of sqlLiveEvents into e (reusing
+// e.Items) and returns the row's updated_at. Every column must come in
+// binary format (pgx asks for it for these types), but the text
+// columns and the items, which may come as text.
+func (l *Live) scanLiveEvent(rows pgx.Rows, e *geo.Event, items *[]liveItem) (updated time.Time, err error) {
+	fds := rows.FieldDescriptions()
+	raw := rows.RawValues()
+	if len(raw) != 11 || len(fds) != 11 {
+		return time.Time{}, fmt.Errorf("live row: %d columns", len(raw))
 	}
-	ag, err := l.agency(agency)
-	if err != nil {
-		return 0, err
+	for i, fd := range fds {
+		if fd.Format != pgx.BinaryFormatCode && raw[i] != nil && (i < 4 || i == 8 || i == 10) {
+			return time.Time{}, fmt.Errorf("live row: column %s not in binary format", fd.Name)
+		}
 	}
-	e.ID, e.At, e.Agency = id, at, ag
-	e.Kind, e.Sharing, e.Category, e.Severity = geo.Kind(kind), geo.Sharing(sh), geo.Category(cat), uint8(sev)
+	if len(raw[0]) != 16 || len(raw[1]) != 8 || len(raw[2]) != 8 || len(raw[3]) != 8 || len(raw[10]) != 8 {
+		return time.Time{}, errors.New("live row: malformed id, time or point")
+	}
+	copy(e.ID[:], raw[0])
+	e.At = pgTime(raw[1])
+	e.Lon = math.Float64frombits(binary.BigEndian.Uint64(raw[2]))
+	e.Lat = math.Float64frombits(binary.BigEndian.Uint64(raw[3]))
+	if e.Agency, err = l.agency(string(raw[4])); err != nil {
+		return time.Time{}, err
+	}
+	var ok bool
+	if e.Kind, ok = geo.ParseKind(string(raw[5])); !ok {
+		return time.Time{}, fmt.Errorf("event %x: kind %q", e.ID, raw[5])
+	}
+	if e.Sharing, ok = geo.ParseSharing(string(raw[6])); !ok {
+		return time.Time{}, fmt.Errorf("event %x: sharing %q", e.ID, raw[6])
+	}
+	e.Category = 0
+	if raw[7] != nil {
+		if e.Category, ok = geo.ParseCategory(string(raw[7])); !ok {
+			return time.Time{}, fmt.Errorf("event %x: category %q", e.ID, raw[7])
+		}
+	}
+	e.Severity = 0
+	if len(raw[8]) == 2 {
+		e.Severity = uint8(binary.BigEndian.Uint16(raw[8]))
+	}
 	e.Items = e.Items[:0]
-	if itemsText != nil {
-		*items = (*items)[:0]
-		if err := json.Unmarshal([]byte(*itemsText), items); err != nil {
-			return 0, fmt.Errorf("event %x: items: %w", id, err)
+	if j := raw[9]; len(j) > 1 {
+		if fds[9].Format == pgx.BinaryFormatCode {
+			if j[0] != 1 {
+				return time.Time{}, fmt.Errorf("event %x: jsonb version %d", e.ID, j[0])
+			}
+			j = j[1:]
+		}
+		if *items, err = parseItems(j, (*items)[:0]); err != nil {
+			return time.Time{}, fmt.Errorf("event %x: items: %w", e.ID, err)
 		}
 		for _, it := range *items {
 			d, ok := geo.ParseDrug(it.Drug)
@@ -318,7 +345,135 @@ func (l *Live) scanLiveEvent(rows pgx.Rows, e *geo.Event, items *[]liveItem) (up
 			e.Items = append(e.Items, geo.Item{Drug: d, KG: kg})
 		}
 	}
-	return updated, nil
+	return pgTime(raw[10]), nil
+}
+
+// pgTime decodes a binary timestamptz (microseconds since 2000-01-01 UTC).
+func pgTime(b []byte) time.Time {
+	us := int64(binary.BigEndian.Uint64(b)) + pgEpochMicros
+	return time.UnixMicro(us).UTC()
+}
+
+// parseItems reads an items array. PostgreSQL prints jsonb as flat objects
+// of strings and numbers, which a small scanner reads several times faster
+// than encoding/json; anything else goes to encoding/json.
+func parseItems(j []byte, out []liveItem) ([]liveItem, error) {
+	if items, ok := scanItems(j, out); ok {
+		return items, nil
+	}
+	out = out[:0]
+	if err := json.Unmarshal(j, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// scanItems reads `[{"k": "v" or number, ...}, ...]` without escapes in
+// strings; ok is false for anything else.
+func scanItems(j []byte, out []liveItem) (_ []liveItem, ok bool) {
+	i := 0
+	ws := func() {
+		for i < len(j) && (j[i] == ' ' || j[i] == '\n' || j[i] == '\t' || j[i] == '\r') {
+			i++
+		}
+	}
+	str := func() (string, bool) {
+		if i >= len(j) || j[i] != '"' {
+			return "", false
+		}
+		start := i + 1
+		for i = start; i < len(j) && j[i] != '"'; i++ {
+			if j[i] == '\\' {
+				return "", false
+			}
+		}
+		if i >= len(j) {
+			return "", false
+		}
+		s := string(j[start:i])
+		i++
+		return s, true
+	}
+	ws()
+	if i >= len(j) || j[i] != '[' {
+		return out, false
+	}
+	i++
+	ws()
+	if i < len(j) && j[i] == ']' {
+		return out, true
+	}
+	for {
+		ws()
+		if i >= len(j) || j[i] != '{' {
+			return out, false
+		}
+		i++
+		var it liveItem
+		for {
+			ws()
+			key, ok := str()
+			if !ok {
+				return out, false
+			}
+			ws()
+			if i >= len(j) || j[i] != ':' {
+				return out, false
+			}
+			i++
+			ws()
+			if i < len(j) && j[i] == '"' {
+				v, ok := str()
+				if !ok {
+					return out, false
+				}
+				switch key {
+				case "drug":
+					it.Drug = v
+				case "unit":
+					it.Unit = v
+				}
+			} else {
+				start := i
+				for i < len(j) && j[i] != ',' && j[i] != '}' && j[i] != ' ' {
+					i++
+				}
+				v, err := strconv.ParseFloat(string(j[start:i]), 64)
+				if err != nil {
+					return out, false
+				}
+				if key == "quantity" {
+					it.Quantity = v
+				}
+			}
+			ws()
+			if i >= len(j) {
+				return out, false
+			}
+			if j[i] == ',' {
+				i++
+				continue
+			}
+			if j[i] != '}' {
+				return out, false
+			}
+			i++
+			break
+		}
+		out = append(out, it)
+		ws()
+		if i >= len(j) {
+			return out, false
+		}
+		if j[i] == ',' {
+			i++
+			continue
+		}
+		if j[i] != ']' {
+			return out, false
+		}
+		return out, true
+	}
 }
 
 // Load replaces the index's contents with every event in the database and
@@ -480,7 +635,7 @@ func (l *Live) pull(ctx context.Context) error {
 	var (
 		upserts []geo.Event
 		items   []liveItem
-		newest  float64
+		newest  time.Time
 	)
 	for rows.Next() {
 		var e geo.Event
@@ -489,7 +644,9 @@ func (l *Live) pull(ctx context.Context) error {
 			rows.Close()
 			return fmt.Errorf("live index: pull: %w", err)
 		}
-		newest = math.Max(newest, upd)
+		if upd.After(newest) {
+			newest = upd
+		}
 		upserts = append(upserts, e)
 	}
 	if err := rows.Err(); err != nil {
@@ -503,13 +660,15 @@ func (l *Live) pull(ctx context.Context) error {
 	for rows.Next() {
 		var (
 			id  [16]byte
-			del float64
+			del time.Time
 		)
 		if err := rows.Scan(&id, &del); err != nil {
 			rows.Close()
 			return fmt.Errorf("live index: pull: %w", err)
 		}
-		newest = math.Max(newest, del)
+		if del.After(newest) {
+			newest = del
+		}
 		deletes = append(deletes, id)
 	}
 	if err := rows.Err(); err != nil {
@@ -539,8 +698,8 @@ func (l *Live) pull(ctx context.Context) error {
 	l.watermark = wm
 	now := time.Now()
 	l.lastSync.Store(now.UnixNano())
-	if changed && newest > 0 {
-		l.lagNanos.Store(int64(float64(now.UnixNano()) - newest*1e9))
+	if changed && !newest.IsZero() {
+		l.lagNanos.Store(int64(now.Sub(newest)))
 	}
 	return nil
 }

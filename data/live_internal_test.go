@@ -1,0 +1,35 @@
+package data
+
+import (
+	"encoding/json"
+	"reflect"
+	"testing"
+)
+
+func TestParseItemsMatchesEncodingJSON(t *testing.T) {
+	for _, tc := range []struct{ name, in string }{
+		{"jsonb output", `[{"drug": "heroin", "unit": "kg", "quantity": 12.5, "qualifier": "exact"}]`},
+		{"two items", `[{"drug": "opium", "unit": "l", "quantity": 3}, {"drug": "hashish", "unit": "kg", "quantity": 1e2}]`},
+		{"compact", `[{"drug":"other","quantity":0.25,"unit":"kg"}]`},
+		{"empty", `[]`},
+		{"escape", `[{"drug": "her\u006fin", "unit": "kg", "quantity": 1}]`},
+		{"nested", `[{"drug": "heroin", "unit": "kg", "quantity": 1, "extra": {"a": 1}}]`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := parseItems([]byte(tc.in), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want []liveItem
+			if err := json.Unmarshal([]byte(tc.in), &want); err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(want) || (len(want) > 0 && !reflect.DeepEqual(got, want)) {
+				t.Fatalf("parseItems = %+v, encoding/json %+v", got, want)
+			}
+		})
+	}
+	if _, err := parseItems([]byte(`[{"drug": `), nil); err == nil {
+		t.Error("truncated input accepted")
+	}
+}
