@@ -11,8 +11,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
-
-	"github.com/borderwatch/borderwatch/geo"
 )
 
 // PlanTeam is a Mobile Interdiction Team as the planner needs it.
@@ -101,33 +99,6 @@ func (s *Store) CountryPolygons(ctx context.Context, iso3 []string) (map[string]
 	return out, nil
 }
 
-// BorderLines returns the border lines of the given countries.
-func (s *Store) BorderLines(ctx context.Context, iso3 []string) ([]orb.LineString, error) {
-	rows, err := s.pool.Query(ctx, `SELECT ST_AsEWKB(geom) FROM borders WHERE country_a = ANY($1) OR country_b = ANY($1) ORDER BY id`, iso3)
-	if err != nil {
-		return nil, fmt.Errorf("border lines: %w", mapErr(err))
-	}
-	defer rows.Close()
-	var out []orb.LineString
-	for rows.Next() {
-		var b []byte
-		if err := rows.Scan(&b); err != nil {
-			return nil, fmt.Errorf("border lines: %w", err)
-		}
-		g, err := decodeEWKB(b)
-		if err != nil {
-			return nil, fmt.Errorf("border lines: %w", err)
-		}
-		if ml, ok := g.(orb.MultiLineString); ok {
-			out = append(out, ml...)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("border lines: %w", mapErr(err))
-	}
-	return out, nil
-}
-
 // PlanCrossing is a border crossing as the planner needs it.
 type PlanCrossing struct {
 	ID                 int
@@ -154,58 +125,6 @@ func (s *Store) Crossings(ctx context.Context, iso3 []string) ([]PlanCrossing, e
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("crossings: %w", mapErr(err))
-	}
-	return out, nil
-}
-
-// maxPlanEvents bounds the events one plan reads.
-const maxPlanEvents = 2_000_000
-
-const sqlPlanEvents = `SELECT id, kind, occurred_at, ST_X(geom), ST_Y(geom), items
-	FROM events
-	WHERE occurred_at >= $1 AND occurred_at < $2
-	  AND geom && ST_MakeEnvelope($3, $4, $5, $6, 4326)
-	LIMIT $7`
-
-// PlanEvents returns the events the caller may see (through the events
-// view, coarsened where agreed) that occurred in [from, to) within bound,
-// as records for a geo.Index. Only kind and seized masses are filled in.
-func (s *Store) PlanEvents(ctx context.Context, from, to time.Time, bound orb.Bound) ([]geo.Event, error) {
-	rows, err := s.pool.Query(ctx, sqlPlanEvents, from, to, bound.Min[0], bound.Min[1], bound.Max[0], bound.Max[1], maxPlanEvents+1)
-	if err != nil {
-		return nil, fmt.Errorf("plan events: %w", mapErr(err))
-	}
-	defer rows.Close()
-	var out []geo.Event
-	for rows.Next() {
-		var (
-			id    uuid.UUID
-			kind  string
-			e     geo.Event
-			items []Item
-		)
-		if err := rows.Scan(&id, &kind, &e.At, &e.Lon, &e.Lat, &items); err != nil {
-			return nil, fmt.Errorf("plan events: %w", err)
-		}
-		e.ID = id
-		e.Kind, _ = geo.ParseKind(kind)
-		for _, it := range items {
-			if it.Unit != "kg" {
-				continue
-			}
-			d, ok := geo.ParseDrug(it.Drug)
-			if !ok {
-				d, _ = geo.ParseDrug("other")
-			}
-			e.Items = append(e.Items, geo.Item{Drug: d, KG: float32(it.Quantity)})
-		}
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("plan events: %w", mapErr(err))
-	}
-	if len(out) > maxPlanEvents {
-		return nil, &ValidationError{Fields: []FieldError{{Field: "from", Reason: fmt.Sprintf("the window holds more than %d events; narrow it", maxPlanEvents)}}}
 	}
 	return out, nil
 }

@@ -1,0 +1,853 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"math/rand/v2"
+	"net/http"
+	"runtime"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/google/uuid"
+	"github.com/paulmach/orb"
+	orbgeo "github.com/paulmach/orb/geo"
+	"github.com/paulmach/orb/geojson"
+	"github.com/paulmach/orb/planar"
+
+	"github.com/borderwatch/borderwatch/data"
+	"github.com/borderwatch/borderwatch/geo"
+	"github.com/borderwatch/borderwatch/planner"
+)
+
+// Patrol planning settings.
+const (
+	// planMaxTeams bounds the teams of one request.
+	planMaxTeams = 20
+	// planMaxPoints bounds the extra target points of one request.
+	planMaxPoints = 200
+	// planMaxHotspots is the number of hottest reachable cells offered to
+	// the solver.
+	planMaxHotspots = 60
+	// planDefaultDays is the intelligence window when "from" is not given.
+	planDefaultDays = 90
+	// planCellM and planRadiusM are the Gi* grid of the hotspot targets,
+	// the web client's defaults.
+	planCellM   = 5000.0
+	planRadiusM = 12000.0
+	// planCorridorKM is the analysis corridor around the border lines.
+	planCorridorKM = geo.DefaultCorridorKM
+	// planHotspotDwellMin, planCrossingDwellMin and planPointDwellMin are
+	// the default times spent at each kind of target.
+	planHotspotDwellMin  = 20.0
+	planCrossingDwellMin = 30.0
+	planPointDwellMin    = 15.0
+	// planCrossingRadiusM is the radius within which an allowed crossing
+	// lifts the country constraint.
+	planCrossingRadiusM = 3000.0
+	// planCrossingNearM is the distance within which events count for a
+	// crossing's score.
+	planCrossingNearM = 5000.0
+	// planPieceM is the longest stretch of road without a graph node.
+	planPieceM = 1000.0
+	// planSnapM merges road vertices closer than this into one node.
+	planSnapM = 1.0
+	// planSolveLimit bounds the solver's search time.
+	planSolveLimit = 8 * time.Second
+)
+
+// roadGraphs caches the stored roads and the road graphs built from them
+// per set of team countries, keyed by the road network version, so that
+// an import is picked up by the next plan without a restart.
+type roadGraphs struct {
+	mu      sync.Mutex
+	loaded  bool
+	version int64
+	roads   []data.Road
+	graphs  map[string]*planner.Graph
+}
+
+// roadGraphsMax bounds the number of cached graphs.
+const roadGraphsMax = 16
+
+// newRoadGraphs returns an empty cache; the roads are loaded on first use.
+func newRoadGraphs() *roadGraphs { return &roadGraphs{graphs: map[string]*planner.Graph{}} }
+
+// get returns the graph of the current road network for teams of the
+// given countries: the roads tagged with one of them, and the untagged
+// roads (crossing a border, or of unknown country) within their bounds.
+// Roads of other countries never enter it. The roads are reloaded when
+// they changed since they were read.
+func (c *roadGraphs) get(ctx context.Context, store *data.Store, codes []string, polys map[string]orb.MultiPolygon) (*planner.Graph, int64, int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, err := store.RoadsVersion(ctx)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	if !c.loaded || v != c.version {
+		roads, v, err := store.LoadRoads(ctx)
+		if err != nil {
+			return nil, 0, 0, err
+		}
+		c.roads, c.version, c.loaded = roads, v, true
+		clear(c.graphs)
+	}
+	sorted := slices.Sorted(slices.Values(codes))
+	key := strings.Join(sorted, ",")
+	if g, ok := c.graphs[key]; ok {
+		return g, c.version, c.count(key), nil
+	}
+	var bound orb.Bound
+	for i, code := range sorted {
+		if i == 0 {
+			bound = polys[code].Bound()
+		} else {
+			bound = bound.Union(polys[code].Bound())
+		}
+	}
+	var pr []planner.Road
+	for _, r := range c.roads {
+		if r.Country != "" && !slices.Contains(sorted, r.Country) {
+			continue
+		}
+		if r.Country == "" && !bound.Intersects(r.Line.Bound()) {
+			continue
+		}
+		for _, piece := range splitRoad(r.Line, planPieceM) {
+			pr = append(pr, planner.Road{Line: piece, SpeedKPH: r.SpeedKPH, Oneway: r.Oneway, Country: r.Country})
+		}
+	}
+	g, err := planner.NewGraph(pr, planSnapM)
+	if err != nil {
+		return nil, 0, 0, fmt.Errorf("road graph: %w", err)
+	}
+	if len(c.graphs) >= roadGraphsMax {
+		clear(c.graphs)
+	}
+	c.graphs[key] = g
+	return g, c.version, c.count(key), nil
+}
+
+// count returns the number of stored roads of the countries in key.
+func (c *roadGraphs) count(key string) int {
+	n := 0
+	for _, r := range c.roads {
+		if r.Country == "" || strings.Contains(key, r.Country) {
+			n++
+		}
+	}
+	return n
+}
+
+// splitRoad cuts line into pieces of about maxM metres, adding vertices
+// on longer straight segments, so that the graph has a node at least every
+// maxM metres: points off the network are linked to nearby nodes, and a
+// long road without junctions would otherwise have none along its length.
+func splitRoad(line orb.LineString, maxM float64) []orb.LineString {
+	var (
+		out   []orb.LineString
+		cur   = orb.LineString{line[0]}
+		accum float64
+	)
+	for k := 1; k < len(line); k++ {
+		a, b := line[k-1], line[k]
+		d := orbgeo.Distance(a, b)
+		steps := int(math.Ceil(d / maxM))
+		for s := 1; s <= steps; s++ {
+			f := float64(s) / float64(steps)
+			p := orb.Point{a[0] + f*(b[0]-a[0]), a[1] + f*(b[1]-a[1])}
+			if s == steps {
+				p = b
+			}
+			cur = append(cur, p)
+			accum += d / float64(steps)
+			if accum >= maxM-1e-6 && !(k == len(line)-1 && s == steps) {
+				out = append(out, cur)
+				cur, accum = orb.LineString{p}, 0
+			}
+		}
+	}
+	if len(cur) >= 2 {
+		out = append(out, cur)
+	}
+	return out
+}
+
+// planRequest is the body of POST /api/patrols/plan.
+type planRequest struct {
+	Teams          []int       `json:"teams"`
+	BudgetH        *float64    `json:"budget_h,omitempty"`
+	From           string      `json:"from,omitempty"`
+	To             string      `json:"to,omitempty"`
+	AllowCrossings []int       `json:"allow_crossings,omitempty"`
+	Variety        int64       `json:"variety,omitempty"`
+	Targets        []planPoint `json:"targets,omitempty"`
+}
+
+// planPoint is an extra target of a plan request.
+type planPoint struct {
+	Lon      *float64 `json:"lon"`
+	Lat      *float64 `json:"lat"`
+	Score    *float64 `json:"score,omitempty"`
+	DwellMin *float64 `json:"dwell_min,omitempty"`
+	Name     string   `json:"name,omitempty"`
+}
+
+// planInput is a validated plan request.
+type planInput struct {
+	req      planRequest
+	from, to time.Time
+	budgetH  float64 // 0: each team's shift
+}
+
+// parsePlanTime reads an RFC 3339 time or a date (midnight UTC).
+func parsePlanTime(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	return time.Parse(time.DateOnly, s)
+}
+
+// validatePlanRequest checks a request and names every offending field.
+func validatePlanRequest(req planRequest, now time.Time) (planInput, error) {
+	in := planInput{req: req}
+	var bad []invalidParam
+	add := func(name, format string, args ...any) {
+		bad = append(bad, invalidParam{Name: name, Reason: fmt.Sprintf(format, args...)})
+	}
+	switch {
+	case len(req.Teams) == 0:
+		add("teams", "list at least one team id")
+	case len(req.Teams) > planMaxTeams:
+		add("teams", "at most %d teams per plan", planMaxTeams)
+	}
+	seen := map[int]bool{}
+	for _, id := range req.Teams {
+		if seen[id] {
+			add("teams", "team %d is listed twice", id)
+		}
+		seen[id] = true
+	}
+	if req.BudgetH != nil {
+		b := *req.BudgetH
+		if !(b > 0) || b > 24 {
+			add("budget_h", "must be a number of hours in (0, 24]")
+		} else {
+			in.budgetH = b
+		}
+	}
+	in.to = now
+	if req.To != "" {
+		t, err := parsePlanTime(req.To)
+		if err != nil {
+			add("to", "must be an RFC 3339 time or a date YYYY-MM-DD")
+		}
+		in.to = t
+	}
+	in.from = in.to.AddDate(0, 0, -planDefaultDays)
+	if req.From != "" {
+		t, err := parsePlanTime(req.From)
+		if err != nil {
+			add("from", "must be an RFC 3339 time or a date YYYY-MM-DD")
+		}
+		in.from = t
+	}
+	if !in.from.Before(in.to) {
+		add("from", "must be before to")
+	}
+	if len(req.Targets) > planMaxPoints {
+		add("targets", "at most %d points", planMaxPoints)
+	}
+	for i, p := range req.Targets {
+		name := fmt.Sprintf("targets[%d]", i)
+		if p.Lon == nil || p.Lat == nil || !geo.ValidLonLat(orb.Point{*p.Lon, *p.Lat}) {
+			add(name, "lon and lat must be a valid WGS84 position")
+		}
+		if p.Score != nil && (!(*p.Score >= 0) || *p.Score > 1e6) {
+			add(name+".score", "must be a number in [0, 1000000]")
+		}
+		if p.DwellMin != nil && (!(*p.DwellMin >= 0) || *p.DwellMin > 600) {
+			add(name+".dwell_min", "must be a number of minutes in [0, 600]")
+		}
+		if len(p.Name) > 200 {
+			add(name+".name", "at most 200 characters")
+		}
+	}
+	if len(bad) > 0 {
+		return in, &badRequest{status: http.StatusBadRequest, title: "Invalid request", params: bad}
+	}
+	return in, nil
+}
+
+// unprocessable is a 422 problem naming a field.
+func unprocessable(name, reason string) error {
+	return &badRequest{status: http.StatusUnprocessableEntity, title: "Cannot plan", params: []invalidParam{{Name: name, Reason: reason}}}
+}
+
+// handlePlanPatrols plans routes for the caller's teams, stores the plan
+// and answers 201 with its Location and the plan as GeoJSON.
+func handlePlanPatrols(logger *slog.Logger, cfg Config, store *data.Store, live *data.Live, graphs *roadGraphs) http.Handler {
+	sem := make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		req, err := decode[planRequest](w, r, cfg.MaxBodyBytes)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		raw, err := json.Marshal(req)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		in, err := validatePlanRequest(req, time.Now().UTC())
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		select {
+		case sem <- struct{}{}:
+			defer func() { <-sem }()
+		case <-r.Context().Done():
+			writeError(w, r, logger, r.Context().Err())
+			return
+		}
+		start := time.Now()
+		id := uuid.New()
+		fc, detail, err := planPatrols(r.Context(), store, live, graphs, in, id)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		body, err := json.Marshal(fc)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		detail["duration_ms"] = time.Since(start).Milliseconds()
+		if _, err := store.SavePlan(r.Context(), id, raw, body, detail); err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		w.Header().Set("Location", "/api/plans/"+id.String())
+		w.Header().Set("Content-Type", "application/geo+json")
+		w.WriteHeader(http.StatusCreated)
+		_, _ = w.Write(append(body, '\n'))
+	})
+}
+
+// planTarget is a candidate target with what the plan shows about it.
+type planTarget struct {
+	planner.Target
+	kind string // "hotspot", "crossing", "point"
+	name string
+}
+
+// planPatrols gathers teams, roads and targets, runs the planner and
+// returns the plan as a FeatureCollection with the id at the top level,
+// and the details for the audit log.
+func planPatrols(ctx context.Context, store *data.Store, live *data.Live, graphs *roadGraphs, in planInput, id uuid.UUID) (*geojson.FeatureCollection, map[string]any, error) {
+	teams, err := store.PlanTeams(ctx, in.req.Teams)
+	if err != nil {
+		return nil, nil, err
+	}
+	var codes []string
+	for _, t := range teams {
+		if !slices.Contains(codes, t.Country) {
+			codes = append(codes, t.Country)
+		}
+	}
+	polys, err := store.CountryPolygons(ctx, codes)
+	if err != nil {
+		return nil, nil, err
+	}
+	crossings, err := store.Crossings(ctx, codes)
+	if err != nil {
+		return nil, nil, err
+	}
+	allowed := map[int]bool{}
+	for _, cid := range in.req.AllowCrossings {
+		ok := false
+		for _, c := range crossings {
+			ok = ok || c.ID == cid
+		}
+		if !ok {
+			return nil, nil, newBadRequest("allow_crossings", fmt.Sprintf("unknown crossing %d on the teams' borders", cid))
+		}
+		allowed[cid] = true
+	}
+	g, roadsVersion, nRoads, err := graphs.get(ctx, store, codes, polys)
+	if err != nil {
+		return nil, nil, err
+	}
+
+	preq := planner.PatrolRequest{Now: time.Now().UTC().Truncate(time.Minute)}
+	for _, t := range teams {
+		budget := t.ShiftH
+		if in.budgetH > 0 {
+			budget = in.budgetH
+		}
+		preq.Teams = append(preq.Teams, planner.PatrolTeam{
+			ID: strconv.Itoa(t.ID), Base: t.Base, Country: polys[t.Country], CountryCode: t.Country,
+			SpeedKPH: t.SpeedKPH, OffroadKPH: t.OffroadKPH, ShiftH: budget, DwellMin: planHotspotDwellMin,
+		})
+	}
+	for _, c := range crossings {
+		if allowed[c.ID] {
+			preq.Crossings = append(preq.Crossings, planner.Crossing{Point: c.Point, RadiusM: planCrossingRadiusM})
+		}
+	}
+
+	filter := geo.Filter{Time: geo.Interval{Start: in.from, End: in.to}}
+	if filter.Visibility, err = live.Visibility(ctx); err != nil {
+		return nil, nil, err
+	}
+	days := in.to.Sub(in.from).Hours() / 24
+	var targets []planTarget
+	hot, nEvents, err := hotspotTargets(ctx, live, filter, polys, preq.Teams, days)
+	if err != nil {
+		return nil, nil, err
+	}
+	targets = append(targets, hot...)
+	cross, err := crossingTargets(live, filter, crossings, allowed, codes, polys, days)
+	if err != nil {
+		return nil, nil, err
+	}
+	targets = append(targets, cross...)
+	for i, p := range in.req.Targets {
+		t := planTarget{kind: "point", name: p.Name}
+		if t.name == "" {
+			t.name = fmt.Sprintf("point %d", i+1)
+		}
+		t.ID = fmt.Sprintf("point:%d", i)
+		t.Point = orb.Point{*p.Lon, *p.Lat}
+		t.Score = 1
+		if p.Score != nil {
+			t.Score = *p.Score
+		}
+		t.DwellMin = planPointDwellMin
+		if p.DwellMin != nil {
+			t.DwellMin = *p.DwellMin
+		}
+		t.Reason = "requested: " + t.name
+		targets = append(targets, t)
+	}
+	if len(targets) == 0 {
+		return nil, nil, unprocessable("targets", "there is nothing to visit: no hot spot, crossing or requested point near the teams; widen from/to or add targets")
+	}
+	byID := map[string]*planTarget{}
+	for i := range targets {
+		preq.Targets = append(preq.Targets, targets[i].Target)
+		byID[targets[i].ID] = &targets[i]
+	}
+	limit := planSolveLimit
+	if dl, ok := ctx.Deadline(); ok {
+		limit = min(limit, time.Until(dl)/2)
+	}
+	preq.Solver = planner.Options{TimeLimit: limit}
+	seed := uint64(in.req.Variety)
+	if in.req.Variety != 0 {
+		preq.Solver.Variety = 0.05
+	}
+	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	plan, err := planner.PlanPatrols(ctx, g, preq, rng)
+	if err != nil {
+		return nil, nil, planError(err, in)
+	}
+	if plan.Score <= 0 {
+		return nil, nil, unprocessable("teams", "no team can reach a target and be back at its base within the budget; raise budget_h or add targets")
+	}
+	fc := planFeatures(plan, preq, teams, byID)
+	fc.ExtraMembers = geojson.Properties{
+		"id":           id.String(),
+		"created_at":   time.Now().UTC().Format(time.RFC3339),
+		"departure":    preq.Now.Format(time.RFC3339),
+		"from":         in.from.UTC().Format(time.RFC3339),
+		"to":           in.to.UTC().Format(time.RFC3339),
+		"score":        round2(plan.Score),
+		"targets":      len(targets),
+		"unreachable":  orEmpty(plan.Unreachable),
+		"events":       nEvents,
+		"roads":        nRoads,
+		"road_version": roadsVersion,
+	}
+	detail := map[string]any{"teams": in.req.Teams, "score": round2(plan.Score), "targets": len(targets),
+		"from": in.from.UTC().Format(time.RFC3339), "to": in.to.UTC().Format(time.RFC3339)}
+	return fc, detail, nil
+}
+
+func orEmpty(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// planError maps the planner's typed errors to problems naming a field.
+func planError(err error, in planInput) error {
+	var te *planner.TeamError
+	switch {
+	case errors.As(err, &te) && errors.Is(err, planner.ErrBaseOutsideCountry):
+		return unprocessable("teams", fmt.Sprintf("team %s: its base lies outside its own country", te.TeamID))
+	case errors.As(err, &te) && errors.Is(err, planner.ErrBadTeam):
+		field := "teams"
+		if in.budgetH > 0 {
+			field = "budget_h"
+		}
+		return unprocessable(field, fmt.Sprintf("team %s: %s", te.TeamID, te.Detail))
+	case errors.Is(err, planner.ErrNoReachableTarget):
+		return unprocessable("teams", "no target can be reached and the team be back at its base within the budget; raise budget_h, widen from/to or add targets")
+	case errors.Is(err, planner.ErrBadTarget):
+		var tge *planner.TargetError
+		if errors.As(err, &tge) && strings.HasPrefix(tge.TargetID, "point:") {
+			return newBadRequest("targets["+strings.TrimPrefix(tge.TargetID, "point:")+"]", tge.Detail)
+		}
+		return unprocessable("targets", err.Error())
+	}
+	return err
+}
+
+// hotspotTargets runs Gi* on the live index, over the events the caller
+// may see in the window, in the hotspot view's default area (the corridor
+// around the border lines, or the teams' countries when no border lines
+// are loaded), and returns the significant hot cells that lie in a team's
+// country within its reach, hottest first, each with the reason ("99 %
+// hot spot: 14 seizures, 230 kg in 90 days"). It also returns the number
+// of events in the analysis area.
+func hotspotTargets(ctx context.Context, live *data.Live, filter geo.Filter, polys map[string]orb.MultiPolygon, teams []planner.PatrolTeam, days float64) ([]planTarget, int, error) {
+	q := geo.HotspotQuery{Method: geo.MethodGiStar, Value: geo.ValueCount, CellM: planCellM, RadiusM: planRadiusM, MinBin: 1, Filter: filter}
+	if lines := live.BorderLines(); len(lines) > 0 {
+		q.Area = geo.Area{Lines: lines, CorridorKM: planCorridorKM}
+	} else {
+		var b orb.Bound
+		first := true
+		for _, mp := range polys {
+			if first {
+				b, first = mp.Bound(), false
+			} else {
+				b = b.Union(mp.Bound())
+			}
+		}
+		b = b.Pad(0.5)
+		b.Min[0], b.Min[1] = max(b.Min[0], -180), max(b.Min[1], -90)
+		b.Max[0], b.Max[1] = min(b.Max[0], 180), min(b.Max[1], 90)
+		q.Area = geo.Area{BBox: &b}
+	}
+	res, err := live.HotSpots(ctx, q)
+	if err != nil {
+		return nil, 0, fmt.Errorf("hotspots: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, 0, err
+	}
+	grid, err := geo.NewHexGrid(planCellM)
+	if err != nil {
+		return nil, 0, err
+	}
+	var cand []geo.HotspotCell
+	for _, c := range res.Cells {
+		if c.GiBin < 1 || c.Count == 0 {
+			continue
+		}
+		p := orb.Point{c.Lon, c.Lat}
+		reach := false
+		for _, t := range teams {
+			if !planar.MultiPolygonContains(t.Country, p) {
+				continue
+			}
+			speed := t.SpeedKPH
+			if speed <= 0 || speed > 80 {
+				speed = 80
+			}
+			reach = reach || orbgeo.Distance(t.Base, p) <= speed*1000*t.ShiftH/2
+		}
+		if reach {
+			cand = append(cand, c)
+		}
+	}
+	score := func(c geo.HotspotCell) float64 { return float64(c.GiBin) * math.Log2(2+c.Value) }
+	sort.SliceStable(cand, func(i, j int) bool { return score(cand[i]) > score(cand[j]) })
+	if len(cand) > planMaxHotspots {
+		cand = cand[:planMaxHotspots]
+	}
+	out := make([]planTarget, 0, len(cand))
+	for _, c := range cand {
+		// What the cell holds, as the caller sees it.
+		var seizures, incidents int
+		var kg float64
+		err := live.Index().Search(c.Ring.Bound(), filter, func(e *geo.Event, p orb.Point) bool {
+			if grid.Cell(p[0], p[1]) != c.Hex {
+				return true
+			}
+			if e.Kind.String() == data.KindSeizure {
+				seizures++
+				kg += e.KG()
+			} else {
+				incidents++
+			}
+			return true
+		})
+		if err != nil {
+			return nil, 0, fmt.Errorf("hot spot %v: %w", c.Hex, err)
+		}
+		conf := map[int8]string{1: "90 %", 2: "95 %", 3: "99 %"}[c.GiBin]
+		var parts []string
+		if seizures > 0 {
+			parts = append(parts, plural(seizures, "seizure"))
+			if kg > 0 {
+				parts = append(parts, fmt.Sprintf("%.0f kg", kg))
+			}
+		}
+		if incidents > 0 {
+			parts = append(parts, plural(incidents, "incident"))
+		}
+		t := planTarget{kind: "hotspot", name: fmt.Sprintf("hot spot %d,%d", c.Hex.Q, c.Hex.R)}
+		t.ID = fmt.Sprintf("hotspot:%d,%d", c.Hex.Q, c.Hex.R)
+		t.Point = orb.Point{c.Lon, c.Lat}
+		t.Score = round2(score(c))
+		t.Reason = fmt.Sprintf("%s hot spot: %s in %.0f days", conf, strings.Join(parts, ", "), days)
+		out = append(out, t)
+	}
+	return out, res.Events, nil
+}
+
+// crossingTargets returns a target per crossing and team country: the
+// crossing itself when it is allowed or lies inside the country, else the
+// nearest point a little inside the country, scored by the events the
+// caller sees near it.
+func crossingTargets(live *data.Live, filter geo.Filter, crossings []data.PlanCrossing, allowed map[int]bool, codes []string, polys map[string]orb.MultiPolygon, days float64) ([]planTarget, error) {
+	var out []planTarget
+	for _, c := range crossings {
+		near := 0
+		box := orb.Bound{Min: c.Point, Max: c.Point}.Pad(planCrossingNearM / 111000 * 2)
+		err := live.Index().Search(box, filter, func(e *geo.Event, _ orb.Point) bool {
+			if orbgeo.Distance(c.Point, orb.Point{e.Lon, e.Lat}) <= planCrossingNearM {
+				near++
+			}
+			return true
+		})
+		if err != nil {
+			return nil, fmt.Errorf("crossing %d: %w", c.ID, err)
+		}
+		for _, code := range codes {
+			if code != c.CountryA && code != c.CountryB {
+				continue
+			}
+			mp := polys[code]
+			p, ok := c.Point, true
+			if !allowed[c.ID] {
+				p, ok = ownSide(mp, c.Point)
+			}
+			if !ok {
+				continue
+			}
+			other := c.CountryB
+			if other == code {
+				other = c.CountryA
+			}
+			t := planTarget{kind: "crossing", name: c.Name}
+			t.ID = fmt.Sprintf("crossing:%d:%s", c.ID, code)
+			t.Point = p
+			t.Score = round2(1 + math.Log2(1+float64(near)))
+			t.DwellMin = planCrossingDwellMin
+			t.Reason = fmt.Sprintf("border crossing %s (%s–%s): %s within %.0f km in %.0f days",
+				c.Name, code, other, plural(near, "event"), planCrossingNearM/1000, days)
+			if !allowed[c.ID] && p != c.Point {
+				t.Reason += fmt.Sprintf(", checked %.1f km inside %s", orbgeo.Distance(p, c.Point)/1000, code)
+			}
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+// ownSide returns p if it lies clearly inside mp, else the nearest of a
+// few points around p within 5 km that does.
+func ownSide(mp orb.MultiPolygon, p orb.Point) (orb.Point, bool) {
+	clear := func(q orb.Point) bool {
+		const d = 0.002 // about 200 m
+		for _, o := range []orb.Point{{0, 0}, {d, 0}, {-d, 0}, {0, d}, {0, -d}} {
+			if !planar.MultiPolygonContains(mp, orb.Point{q[0] + o[0], q[1] + o[1]}) {
+				return false
+			}
+		}
+		return true
+	}
+	if clear(p) {
+		return p, true
+	}
+	for _, rM := range []float64{500, 1000, 2000, 3000, 5000} {
+		for k := range 16 {
+			q := orbgeo.PointAtBearingAndDistance(p, float64(k)*22.5, rM)
+			if clear(q) {
+				return q, true
+			}
+		}
+	}
+	return orb.Point{}, false
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return strconv.Itoa(n) + " " + word + "s"
+}
+
+func round2(v float64) float64 { return math.Round(v*100) / 100 }
+
+// planFeatures turns a plan into GeoJSON: per team a LineString of the
+// route along the roads and a Point per stop, in order.
+func planFeatures(plan *planner.Plan, req planner.PatrolRequest, teams []data.PlanTeam, targets map[string]*planTarget) *geojson.FeatureCollection {
+	fc := geojson.NewFeatureCollection()
+	for i, tp := range plan.Teams {
+		tm := teams[i]
+		route := geojson.NewFeature(tp.Geometry)
+		route.Properties = geojson.Properties{
+			"kind": "route", "team": tm.ID, "team_name": tm.Name, "country": tm.Country,
+			"length_km": round2(tp.LengthKM), "offroad_km": round2(tp.OffroadKM), "duration_h": round2(tp.DurationH),
+			"budget_h": req.Teams[i].ShiftH, "score": round2(tp.Score), "stops": len(tp.Stops),
+			"depart": req.Now.Format(time.RFC3339), "return": tp.Return.UTC().Format(time.RFC3339),
+			"base": []float64{tm.Base[0], tm.Base[1]},
+		}
+		fc.Append(route)
+		for _, st := range tp.Stops {
+			f := geojson.NewFeature(st.Point)
+			t := targets[st.TargetID]
+			f.Properties = geojson.Properties{
+				"kind": "stop", "team": tm.ID, "team_name": tm.Name, "seq": st.Seq,
+				"eta": st.ETA.UTC().Format(time.RFC3339), "depart": st.Depart.UTC().Format(time.RFC3339),
+				"dwell_min": round2(st.DwellMin), "score": round2(st.Score), "reason": st.Reason,
+				"target": st.TargetID, "target_kind": t.kind, "name": t.name,
+			}
+			fc.Append(f)
+		}
+	}
+	return fc
+}
+
+// planFormats are the values of GET /api/plans/{id}?f=.
+var planFormats = []string{"geojson", "json", "gpx", "kml"}
+
+// handleGetPlan returns a stored plan of the caller's agency as GeoJSON,
+// GPX 1.1 (?f=gpx) or KML (?f=kml); other agencies' plans are not found.
+// Every read is audited as an export.
+func handleGetPlan(logger *slog.Logger, store *data.Store) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := checkParams(r.URL.Query(), "f"); err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		f := r.URL.Query().Get("f")
+		if f == "" {
+			f = "geojson"
+		}
+		if !slices.Contains(planFormats, f) {
+			writeError(w, r, logger, newBadRequest("f", "must be geojson, gpx or kml"))
+			return
+		}
+		id, err := uuid.Parse(chi.URLParam(r, "id"))
+		if err != nil {
+			writeError(w, r, logger, data.ErrNotFound)
+			return
+		}
+		sp, err := store.Plan(r.Context(), id)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		fc, err := geojson.UnmarshalFeatureCollection(sp.Result)
+		if err != nil {
+			writeError(w, r, logger, fmt.Errorf("stored plan %s: %w", id, err))
+			return
+		}
+		if err := store.Audit(r.Context(), "plan.export", id.String(), map[string]any{"format": f}); err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		name := "plan-" + id.String()
+		switch f {
+		case "gpx":
+			w.Header().Set("Content-Type", "application/gpx+xml")
+			w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.gpx"`)
+			err = writeGPX(w, name, fc)
+		case "kml":
+			w.Header().Set("Content-Type", "application/vnd.google-earth.kml+xml")
+			w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.kml"`)
+			err = writeKML(w, name, fc)
+		default:
+			w.Header().Set("Content-Type", "application/geo+json")
+			_, err = w.Write(append(sp.Result, '\n'))
+		}
+		if err != nil {
+			logger.WarnContext(r.Context(), "write plan", "plan_id", id.String(), "error", err.Error())
+		}
+	})
+}
+
+// planTeamRoutes groups a stored plan's features by team, in the plan's
+// order: the route line and the stops sorted by seq.
+type planTeamRoute struct {
+	team  any
+	name  string
+	route *geojson.Feature
+	stops []*geojson.Feature
+}
+
+func planRoutes(fc *geojson.FeatureCollection) []*planTeamRoute {
+	var out []*planTeamRoute
+	byTeam := map[string]*planTeamRoute{}
+	get := func(f *geojson.Feature) *planTeamRoute {
+		key := fmt.Sprint(f.Properties["team"])
+		tr := byTeam[key]
+		if tr == nil {
+			tr = &planTeamRoute{team: f.Properties["team"], name: f.Properties.MustString("team_name", key)}
+			byTeam[key] = tr
+			out = append(out, tr)
+		}
+		return tr
+	}
+	for _, f := range fc.Features {
+		switch f.Properties.MustString("kind", "") {
+		case "route":
+			get(f).route = f
+		case "stop":
+			tr := get(f)
+			tr.stops = append(tr.stops, f)
+		}
+	}
+	for _, tr := range out {
+		sort.SliceStable(tr.stops, func(i, j int) bool {
+			return tr.stops[i].Properties.MustFloat64("seq", 0) < tr.stops[j].Properties.MustFloat64("seq", 0)
+		})
+	}
+	return out
+}
+
+// baseOf returns the base point stored in a route's properties, or the
+// route's first point.
+func baseOf(route *geojson.Feature) (orb.Point, bool) {
+	if route == nil {
+		return orb.Point{}, false
+	}
+	if b, ok := route.Properties["base"].([]any); ok && len(b) == 2 {
+		x, ok1 := b[0].(float64)
+		y, ok2 := b[1].(float64)
+		if ok1 && ok2 {
+			return orb.Point{x, y}, true
+		}
+	}
+	if ls, ok := route.Geometry.(orb.LineString); ok && len(ls) > 0 {
+		return ls[0], true
+	}
+	return orb.Point{}, false
+}
