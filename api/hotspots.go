@@ -193,6 +193,7 @@ func writeAnalysis(w http.ResponseWriter, e *cachedResponse) {
 // over the hexagonal cells of the area, from the live index, of the events
 // the caller may see. See writeHotspots for the response.
 func handleHotspots(logger *slog.Logger, live *data.Live, cache *responseCache) http.Handler {
+	rings := newRingCache(1 << 20)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		v := r.URL.Query()
 		if err := checkParams(v, hotspotParams...); err != nil {
@@ -212,7 +213,7 @@ func handleHotspots(logger *slog.Logger, live *data.Live, cache *responseCache) 
 			if err != nil {
 				return nil, 0, err
 			}
-			return appendHotspots(make([]byte, 0, 512+len(res.Cells)*400), res, c), res.Version, nil
+			return appendHotspots(make([]byte, 0, 512+len(res.Cells)*400), res, c, rings), res.Version, nil
 		})
 	})
 }
@@ -292,7 +293,7 @@ func appendCommon(b []byte, c geo.CommonParams, f geo.Filter) []byte {
 // Gi* = (Σⱼ wᵢⱼxⱼ − X̄·Wᵢ) / (S·√((n·Wᵢ − Wᵢ²)/(n−1))) with Wᵢ = neighbors.
 // Encoding is by hand: responses of 10⁵ cells are common and this is
 // several times faster than encoding/json over orb/geojson values.
-func appendHotspots(b []byte, res geo.HotspotResult, c geo.CommonParams) []byte {
+func appendHotspots(b []byte, res geo.HotspotResult, c geo.CommonParams, rings *ringCache) []byte {
 	q := res.Query
 	b = append(b, `{"type":"FeatureCollection","method":"`...)
 	b = append(b, q.Method.String()...)
@@ -341,7 +342,7 @@ func appendHotspots(b []byte, res geo.HotspotResult, c geo.CommonParams) []byte 
 		b = append(b, ',')
 		b = strconv.AppendInt(b, int64(cell.Hex.R), 10)
 		b = append(b, `","geometry":`...)
-		b = appendPolygon(b, cell.Ring)
+		b = rings.appendRing(b, q.CellM, cell.Hex, cell.Ring)
 		b = append(b, `,"properties":{"q":`...)
 		b = strconv.AppendInt(b, int64(cell.Hex.Q), 10)
 		b = append(b, `,"r":`...)
@@ -370,6 +371,46 @@ func appendHotspots(b []byte, res geo.HotspotResult, c geo.CommonParams) []byte 
 		b = append(b, `}}`...)
 	}
 	return append(b, "]}\n"...)
+}
+
+// ringCache keeps the encoded GeoJSON Polygon of hexagons by cell size and
+// cell: outlines are the bulk of a hotspot response and never change. It
+// holds at most max entries and starts afresh when full.
+type ringCache struct {
+	mu      sync.RWMutex
+	entries map[ringKey][]byte
+	max     int
+}
+
+type ringKey struct {
+	cellM float64
+	h     geo.Hex
+}
+
+func newRingCache(maxEntries int) *ringCache {
+	return &ringCache{entries: map[ringKey][]byte{}, max: maxEntries}
+}
+
+// appendRing appends the Polygon of cell h of the grid of cellM, whose
+// lon/lat outline is ring.
+func (rc *ringCache) appendRing(b []byte, cellM float64, h geo.Hex, ring orb.Ring) []byte {
+	k := ringKey{cellM, h}
+	rc.mu.RLock()
+	enc, ok := rc.entries[k]
+	rc.mu.RUnlock()
+	if ok {
+		return append(b, enc...)
+	}
+	start := len(b)
+	b = appendPolygon(b, ring)
+	enc = append([]byte(nil), b[start:]...)
+	rc.mu.Lock()
+	if len(rc.entries) >= rc.max {
+		rc.entries = map[ringKey][]byte{}
+	}
+	rc.entries[k] = enc
+	rc.mu.Unlock()
+	return b
 }
 
 // appendFloat writes v as a JSON number, exactly (shortest round-trip
