@@ -84,6 +84,9 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 		return fmt.Errorf("demo: %w", err)
 	}
 	printSectorSummary(stdout, "generated", sectors)
+	if err := loadDemoRoads(ctx, store, stdout); err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "done in %s\n", time.Since(start).Round(time.Millisecond))
 	return nil
 }
