@@ -13,6 +13,9 @@ export DATABASE_URL
 echo "[quickstart] building" >&2
 go build -o bin/borderwatch ./cmd/borderwatch
 bin/borderwatch migrate
-bin/borderwatch demo --events "${DEMO_EVENTS:-20000}" --seed "${DEMO_SEED:-1}"
-echo "[quickstart] serving on ${ADDR:-:8080} — open http://127.0.0.1:${ADDR##*:}/ (Ctrl-C stops)" >&2
+bin/borderwatch demo --events "${DEMO_EVENTS:-20000}" --seed "${DEMO_SEED:-1}" | tee bin/demo.txt
+PORT=${ADDR:-:8080}; PORT=${PORT##*:}
+echo >&2
+echo "[quickstart] serving on http://127.0.0.1:$PORT/ (Ctrl-C stops). Sign in with one of:" >&2
+grep 'sign in:' bin/demo.txt >&2 || true
 exec bin/borderwatch serve

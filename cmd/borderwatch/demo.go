@@ -87,6 +87,9 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	if err := loadDemoRoads(ctx, store, stdout); err != nil {
 		return err
 	}
+	if err := seedDemoAccess(ctx, store, stdout); err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "done in %s\n", time.Since(start).Round(time.Millisecond))
 	return nil
 }
