@@ -192,9 +192,23 @@ func TestAuthRequiredAndRoles(t *testing.T) {
 	if err := e.sys.RevokeToken(context.Background(), toks[len(toks)-1].ID); err != nil {
 		t.Fatal(err)
 	}
+	// Revoked elsewhere (here: another Store, as the command line does),
+	// the token never writes again, and stops reading within the
+	// service's token cache time.
 	resp, _ = e.do(t, "POST", "/collections/events/items", strings.Replace(validSeizure, "TJ-2024-001", "R1", 1), "Authorization", "Bearer "+tok)
 	if resp.StatusCode != 401 {
-		t.Errorf("revoked token: %d", resp.StatusCode)
+		t.Errorf("revoked token writes: %d", resp.StatusCode)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		resp, _ = e.do(t, "GET", "/api/me", "", "Authorization", "Bearer "+tok)
+		if resp.StatusCode != 200 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if resp.StatusCode != 401 {
+		t.Errorf("revoked token still reads after 5 s: %d", resp.StatusCode)
 	}
 	if n := e.countEvents(t); n != before {
 		t.Errorf("refused requests wrote %d events", n-before)

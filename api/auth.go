@@ -92,7 +92,8 @@ func authenticate(logger *slog.Logger, store *data.Store, lim *limiter) func(htt
 				writeError(w, r, logger, errNoToken)
 				return
 			}
-			p, err := store.Authenticate(r.Context(), tok)
+			write := r.Method != http.MethodGet && r.Method != http.MethodHead
+			p, err := store.Authenticate(r.Context(), tok, write)
 			if err != nil {
 				writeError(w, r, logger, err)
 				return

@@ -127,13 +127,71 @@ func newSecret() (string, []byte, error) {
 	return s, h[:], nil
 }
 
+// tokenCacheTTL is how long a resolved token is trusted without asking the
+// database again: a token revoked elsewhere (another replica, the command
+// line) stops working within this time; one revoked through this Store at
+// once.
+const tokenCacheTTL = 2 * time.Second
+
+// tokenCache remembers resolved tokens by hash for tokenCacheTTL, so that
+// requests served from memory (hotspots) do not touch the database.
+type tokenCache struct {
+	mu      sync.Mutex
+	entries map[[32]byte]tokenEntry
+}
+
+type tokenEntry struct {
+	p       Principal
+	expires time.Time
+}
+
+func (c *tokenCache) get(h [32]byte, now time.Time) (Principal, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[h]
+	if !ok || now.After(e.expires) {
+		return Principal{}, false
+	}
+	return e.p, true
+}
+
+func (c *tokenCache) put(h [32]byte, p Principal, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries == nil || len(c.entries) > 10000 {
+		c.entries = map[[32]byte]tokenEntry{}
+	}
+	c.entries[h] = tokenEntry{p: p, expires: now.Add(tokenCacheTTL)}
+}
+
+func (c *tokenCache) clear() {
+	c.mu.Lock()
+	c.entries = nil
+	c.mu.Unlock()
+}
+
 // Authenticate resolves a bearer token to its principal, or returns
-// ErrUnauthenticated.
-func (s *Store) Authenticate(ctx context.Context, token string) (Principal, error) {
+// ErrUnauthenticated. With fresh (every write) the database is asked
+// every time, so a revoked token never writes again; reads may use a
+// resolution up to tokenCacheTTL old.
+func (s *Store) Authenticate(ctx context.Context, token string, fresh bool) (Principal, error) {
 	if !strings.HasPrefix(token, tokenPrefix) || len(token) > 200 {
 		return Principal{}, ErrUnauthenticated
 	}
 	h := sha256.Sum256([]byte(token))
+	now := time.Now()
+	if p, ok := s.tokens.get(h, now); ok && !fresh {
+		return p, nil
+	}
+	p, err := s.authenticate(ctx, h)
+	if err != nil {
+		return Principal{}, err
+	}
+	s.tokens.put(h, p, now)
+	return p, nil
+}
+
+func (s *Store) authenticate(ctx context.Context, h [32]byte) (Principal, error) {
 	var p Principal
 	var uid *int32
 	err := s.sys.QueryRow(ctx, `SELECT token_id, agency_id, role, user_id FROM bw_authenticate($1)`, h[:]).
@@ -244,6 +302,7 @@ func (s *Store) RevokeToken(ctx context.Context, id int) error {
 		}
 		return s.audit(ctx, tx, "token.revoke", fmt.Sprintf("token:%d", id), nil)
 	})
+	s.tokens.clear()
 	if err != nil {
 		return fmt.Errorf("revoke token %d: %w", id, err)
 	}

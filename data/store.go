@@ -42,8 +42,9 @@ const versionTable = "schema_version"
 // and the replica's change feed. An unrestricted store (command-line tools,
 // tests) uses one pool for both.
 type Store struct {
-	pool *pgxpool.Pool
-	sys  *pgxpool.Pool
+	pool   *pgxpool.Pool
+	sys    *pgxpool.Pool
+	tokens *tokenCache
 }
 
 // Config holds connection settings for Open.
@@ -80,7 +81,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		if err != nil {
 			return nil, fmt.Errorf("connect: %w", err)
 		}
-		return &Store{pool: pool, sys: pool}, nil
+		return &Store{pool: pool, sys: pool, tokens: &tokenCache{}}, nil
 	}
 	scfg := pcfg.Copy()
 	scfg.MaxConns = 4
@@ -96,11 +97,13 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		sys.Close()
 		return nil, fmt.Errorf("connect: %w", err)
 	}
-	return &Store{pool: pool, sys: sys}, nil
+	return &Store{pool: pool, sys: sys, tokens: &tokenCache{}}, nil
 }
 
 // NewFromPool wraps an existing pool as an unrestricted store, as tests do.
-func NewFromPool(pool *pgxpool.Pool) *Store { return &Store{pool: pool, sys: pool} }
+func NewFromPool(pool *pgxpool.Pool) *Store {
+	return &Store{pool: pool, sys: pool, tokens: &tokenCache{}}
+}
 
 // Close closes the pools.
 func (s *Store) Close() {
