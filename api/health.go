@@ -16,9 +16,10 @@ func handleHealthz() http.Handler {
 	})
 }
 
-// handleReadyz answers 200 when the database is reachable and every
-// migration is applied, 503 otherwise.
-func handleReadyz(logger *slog.Logger, store *data.Store) http.Handler {
+// handleReadyz answers 200 when the database is reachable, every migration
+// is applied and the live index is loaded and listening for changes; 503
+// otherwise.
+func handleReadyz(logger *slog.Logger, store *data.Store, live *data.Live) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
@@ -30,6 +31,10 @@ func handleReadyz(logger *slog.Logger, store *data.Store) http.Handler {
 		}
 		if applied < latest {
 			_ = encode(w, http.StatusServiceUnavailable, mediaJSON, map[string]any{"status": "migrations pending", "applied": applied, "latest": latest})
+			return
+		}
+		if live != nil && !live.Ready() {
+			_ = encode(w, http.StatusServiceUnavailable, mediaJSON, map[string]any{"status": "live index not in step with the database"})
 			return
 		}
 		_ = encode(w, http.StatusOK, mediaJSON, map[string]any{"status": "ready", "migration": applied})

@@ -83,6 +83,10 @@ func handleReport(logger *slog.Logger, store *data.Store) http.Handler {
 			return
 		}
 		if q.Get("f") == "csv" {
+			if err := store.Audit(r.Context(), "report.export", "report", map[string]any{"query": r.URL.RawQuery, "format": "csv"}); err != nil {
+				writeError(w, r, logger, err)
+				return
+			}
 			w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 			w.Header().Set("Content-Disposition", `attachment; filename="report.csv"`)
 			cw := csv.NewWriter(w)

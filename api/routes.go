@@ -17,7 +17,7 @@ func addRoutes(r chi.Router, logger *slog.Logger, cfg Config, store *data.Store,
 	auth := authenticate(logger, store, lim)
 
 	r.Method(http.MethodGet, "/healthz", handleHealthz())
-	r.Method(http.MethodGet, "/readyz", handleReadyz(logger, store))
+	r.Method(http.MethodGet, "/readyz", handleReadyz(logger, store, live))
 	r.Method(http.MethodPost, "/api/login", handleLogin(logger, cfg, store, lim))
 	r.Method(http.MethodGet, "/", handleLanding(webHandler(), auth))
 	r.Handle("/app/*", webHandler())
@@ -36,12 +36,12 @@ func addRoutes(r chi.Router, logger *slog.Logger, cfg Config, store *data.Store,
 		r.Method(http.MethodGet, "/collections/{collectionId}", handleCollection(logger, store))
 		r.Method(http.MethodGet, "/collections/{collectionId}/items", handleListFeatures(logger, store))
 		r.Method(http.MethodGet, "/collections/{collectionId}/items/{featureId}", handleGetFeature(logger, store))
-		r.Method(http.MethodGet, "/api/sectors/risk", handleSectorRisk(logger, store))
+		// Analyses: hotspots from the live index, sector risk from PostGIS;
+		// encoded responses are cached (64 MiB) until the events change.
+		analyses := newResponseCache(64 << 20)
+		r.Method(http.MethodGet, "/api/sectors/risk", handleSectorRisk(logger, store, live, analyses))
 		r.Method(http.MethodGet, "/api/sectors/sections/{section}", handleSectorSection(logger, store))
 		r.Method(http.MethodGet, "/api/report", handleReport(logger, store))
-
-		// Hotspot analyses from the live index (64 MiB of cached responses).
-		analyses := newResponseCache(64 << 20)
 		r.Method(http.MethodGet, "/api/hotspots", handleHotspots(logger, live, analyses))
 		r.Method(http.MethodGet, "/api/hotspots/emerging", handleEmerging(logger, live, analyses))
 		r.Method(http.MethodGet, "/api/clusters", handleClusters(logger, live, analyses))

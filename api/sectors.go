@@ -1,7 +1,9 @@
 package api
 
 import (
+	"context"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -218,23 +220,37 @@ func writeRiskCSV(w http.ResponseWriter, res *data.RiskResult, filename string) 
 // sector of a set for a period, compared with another period, as GeoJSON
 // (sector polygons with their metrics, score, ranks and changes; the
 // collection carries the score formula and weights) or, with f=csv, as CSV.
-func handleSectorRisk(logger *slog.Logger, store *data.Store) http.Handler {
+func handleSectorRisk(logger *slog.Logger, store *data.Store, live *data.Live, cache *responseCache) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rq, err := parseRiskQuery(r.URL.Query())
 		if err != nil {
 			writeError(w, r, logger, err)
 			return
 		}
-		res, err := store.SectorRisk(r.Context(), rq)
-		if err != nil {
-			writeError(w, r, logger, err)
-			return
-		}
 		if r.URL.Query().Get("f") == "csv" {
+			res, err := store.SectorRisk(r.Context(), rq)
+			if err != nil {
+				writeError(w, r, logger, err)
+				return
+			}
+			if err := store.Audit(r.Context(), "sectors.export", "sectors/risk", map[string]any{"query": r.URL.RawQuery, "format": "csv"}); err != nil {
+				writeError(w, r, logger, err)
+				return
+			}
 			writeRiskCSV(w, &res, "sector-risk.csv")
 			return
 		}
-		_ = encode(w, http.StatusOK, mediaGeoJSON, riskFeatures(&res))
+		// The risk of every sector is recomputed only when the events the
+		// caller may see have changed (the live index's version).
+		serveAnalysis(w, r, logger, live, cache, "sectors/risk", func(ctx context.Context) ([]byte, uint64, error) {
+			version := live.Version()
+			res, err := store.SectorRisk(ctx, rq)
+			if err != nil {
+				return nil, 0, err
+			}
+			b, err := json.Marshal(riskFeatures(&res))
+			return b, version, err
+		})
 	})
 }
 

@@ -269,3 +269,8 @@ END $$;
 
 -- The location-and-time index serves location-only searches too.
 DROP INDEX events_geom_idx;
+
+-- A changed agreement changes what partners see: replicas re-read the
+-- agreements with the events on this notification.
+CREATE TRIGGER sharing_agreements_notify AFTER INSERT OR UPDATE OR DELETE ON sharing_agreements
+  FOR EACH STATEMENT EXECUTE FUNCTION bw_events_notify();
