@@ -66,5 +66,5 @@ func runExport(ctx context.Context, args []string, getenv func(string) string, s
 		}
 		fmt.Fprintf(stderr, "exported %d events to %s\n", n, *out)
 	}
-	return nil
+	return store.Audit(ctx, "events.export", "events", map[string]any{"format": *format, "events": n, "file": *out})
 }
