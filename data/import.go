@@ -187,27 +187,61 @@ func (s *Store) loadImportRefs(ctx context.Context, tx pgx.Tx) (*importRefs, err
 const sqlCreateImportStaging = `CREATE TEMP TABLE bw_import (
   row bigint NOT NULL, kind text, occurred_at timestamptz, time_precision text, geom bytea, accuracy_m float8,
   place text, agency_id text, sharing text, source_ref text, source_url text, synthetic boolean,
-  joint_operation_id uuid, items jsonb, category text, severity smallint, persons_detained integer, notes text
+  joint_operation_id uuid, items jsonb, category text, severity smallint, persons_detained integer, notes text,
+  id uuid NOT NULL
 ) ON COMMIT DROP`
 
 var importCopyColumns = []string{"row", "kind", "occurred_at", "time_precision", "geom", "accuracy_m", "place",
 	"agency_id", "sharing", "source_ref", "source_url", "synthetic", "joint_operation_id", "items", "category",
-	"severity", "persons_detained", "notes"}
+	"severity", "persons_detained", "notes", "id"}
 
-// sqlMergeImport moves the staged records into event_records: new
-// source_refs and records without one are inserted, an agency's existing
-// source_ref is updated when something changed.
-const sqlMergeImport = `WITH up AS (
-  INSERT INTO event_records AS e (kind, occurred_at, time_precision, geom, accuracy_m, place, agency_id, sharing,
-    source_ref, source_url, synthetic, joint_operation_id, items, category, severity, persons_detained, notes)
-  SELECT kind, occurred_at, time_precision, ST_GeomFromEWKB(geom), accuracy_m, place, agency_id, sharing,
-    source_ref, source_url, synthetic, joint_operation_id, items, category, severity, persons_detained, notes
-  FROM bw_import ORDER BY row
+// sqlImportStaged is the staged chunk as event_records values. The merge
+// statements call it EXCLUDED so that they share eventUpdateSet and
+// eventChanged with the upserts.
+const sqlImportStaged = `(SELECT id, kind, occurred_at, time_precision, ST_GeomFromEWKB(geom) AS geom, accuracy_m, place,
+    agency_id, sharing, source_ref, source_url, synthetic, joint_operation_id, items, category, severity,
+    persons_detained, notes
+  FROM bw_import) AS excluded`
+
+// sqlImportUpdate updates the agency's existing records of the staged
+// source_refs where something changed. Unchanged records are neither
+// written nor locked.
+const sqlImportUpdate = `WITH up AS (
+  UPDATE event_records AS e SET ` + eventUpdateSet + `
+  FROM ` + sqlImportStaged + `
+  WHERE e.agency_id = excluded.agency_id AND e.source_ref = excluded.source_ref AND ` + eventChanged + `
+  RETURNING 1
+)
+SELECT count(*) FROM up`
+
+// sqlImportInsert inserts the staged records whose source_ref the agency
+// does not have yet (and those without one) in file order; their ids are
+// time-ordered, so the primary key grows at its end. A record another
+// transaction inserted meanwhile is updated as by sqlImportUpdate.
+const sqlImportInsert = `WITH ins AS (
+  INSERT INTO event_records AS e (id, kind, occurred_at, time_precision, geom, accuracy_m, place, agency_id,
+    sharing, source_ref, source_url, synthetic, joint_operation_id, items, category, severity, persons_detained,
+    notes)
+  SELECT * FROM ` + sqlImportStaged + `
+  WHERE NOT EXISTS (SELECT 1 FROM event_records r
+    WHERE r.agency_id = excluded.agency_id AND r.source_ref = excluded.source_ref)
   ON CONFLICT (agency_id, source_ref) DO UPDATE SET ` + eventUpdateSet + `
   WHERE ` + eventChanged + `
   RETURNING (xmax = 0) AS inserted
 )
-SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up`
+SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM ins`
+
+// sqlImportSettings tunes the merge statements: each chunk's records are
+// looked up by (agency_id, source_ref) through the unique index, never by
+// hashing all of event_records (which the planner picks when the table's
+// statistics are missing or stale), and a chunk is too small to repay JIT
+// compilation.
+const sqlImportSettings = `SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off; SET LOCAL jit = off`
+
+// importChunkRows is how many records are staged and merged at a time.
+// While PostgreSQL merges a chunk the parser reads the next one, and a
+// chunk stays within the default temp_buffers.
+const importChunkRows = 16 * importBatchSize
 
 // ImportEvents reads events from r (CSV with lon/lat columns or a GeoJSON
 // FeatureCollection, see csvColumns and geojsonEventReader), validates each
@@ -241,32 +275,53 @@ func (s *Store) ImportEvents(ctx context.Context, r io.Reader, opts ImportOption
 		if _, err := tx.Exec(ctx, sqlCreateImportStaging); err != nil {
 			return mapErr(err)
 		}
+		if _, err := tx.Exec(ctx, sqlImportSettings); err != nil {
+			return mapErr(err)
+		}
 		pctx, cancel := context.WithCancel(ctx)
 		defer cancel()
-		batches := make(chan importBatch, 4)
+		// The parser may run a chunk ahead of the merge.
+		batches := make(chan importBatch, importChunkRows/importBatchSize+2)
 		var rows, rejected int64
 		go func() {
 			defer close(batches)
 			rows, rejected = parseImport(pctx, parser, refs, unit, opts, cr, batches)
 		}()
 		src := &batchSource{ch: batches}
-		copied, err := tx.CopyFrom(ctx, pgx.Identifier{"bw_import"}, importCopyColumns, src)
-		if err != nil {
-			cancel()
-			for range batches { // let the parser finish
+		var copied int64
+		for !src.done {
+			src.left = importChunkRows
+			n, err := tx.CopyFrom(ctx, pgx.Identifier{"bw_import"}, importCopyColumns, src)
+			if err != nil || src.err != nil {
+				cancel()
+				for range batches { // let the parser finish
+				}
+				if src.err != nil {
+					// pgx reports the source's error only as text.
+					return src.err
+				}
+				return fmt.Errorf("copy: %w", mapErr(err))
 			}
-			if src.err != nil {
-				// pgx reports the source's error only as text.
-				return src.err
+			if n == 0 {
+				break
 			}
-			return fmt.Errorf("copy: %w", mapErr(err))
+			copied += n
+			var updated, inserted, raced int64
+			if err := tx.QueryRow(ctx, sqlImportUpdate).Scan(&updated); err != nil {
+				return mapErr(err)
+			}
+			if err := tx.QueryRow(ctx, sqlImportInsert).Scan(&inserted, &raced); err != nil {
+				return mapErr(err)
+			}
+			sum.Inserted += inserted
+			sum.Updated += updated + raced
+			if _, err := tx.Exec(ctx, `TRUNCATE bw_import`); err != nil {
+				return mapErr(err)
+			}
 		}
 		for range batches {
 		}
 		sum.Rows, sum.Rejected = rows, rejected
-		if err := tx.QueryRow(ctx, sqlMergeImport).Scan(&sum.Inserted, &sum.Updated); err != nil {
-			return mapErr(err)
-		}
 		sum.Unchanged = copied - sum.Inserted - sum.Updated
 		if opts.Progress != nil {
 			opts.Progress(ImportProgress{Bytes: cr.n, Rows: rows, Rejected: rejected, Done: true})
@@ -411,19 +466,26 @@ func checkImportRefs(pe *parsedEvent, refs *importRefs, seen map[[16]byte]int64,
 	seen[k] = pe.Row
 }
 
-// batchSource feeds COPY from the parser's batches.
+// batchSource feeds COPY from the parser's batches, at most left rows per
+// COPY; done is set once the parser has sent everything.
 type batchSource struct {
-	ch  <-chan importBatch
-	cur importBatch
-	i   int
-	row []any
-	err error
+	ch   <-chan importBatch
+	cur  importBatch
+	i    int
+	left int
+	done bool
+	row  []any
+	err  error
 }
 
 func (b *batchSource) Next() bool {
+	if b.left <= 0 {
+		return false
+	}
 	for b.i >= len(b.cur.events) {
 		bt, ok := <-b.ch
 		if !ok {
+			b.done = true
 			return false
 		}
 		if bt.err != nil {
@@ -438,9 +500,15 @@ func (b *batchSource) Next() bool {
 		b.err = err
 		return false
 	}
+	id, err := uuid.NewV7()
+	if err != nil {
+		b.err = err
+		return false
+	}
 	row[0] = b.cur.rows[b.i] // the staging table's row column replaces id
-	b.row = row
+	b.row = append(row, id)
 	b.i++
+	b.left--
 	return true
 }
 
