@@ -20,13 +20,13 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 command -v psql >/dev/null || { log "psql is required (postgresql-client)"; exit 1; }
 
-log "npm ci (playwright-core)"
-npm ci --no-audit --no-fund --loglevel=error >/dev/null
-
 WORK=$(mktemp -d)
 BIN="$WORK/borderwatch"
-log "building the binary"
+log "npm ci (playwright-core) and building the binary"
+npm ci --no-audit --no-fund --loglevel=error >/dev/null &
+NPM_PID=$!
 (cd "$ROOT" && go build -o "$BIN" ./cmd/borderwatch)
+wait "$NPM_PID"
 
 BASE_DB=${TEST_DATABASE_URL:-}
 if [ -z "$BASE_DB" ]; then
@@ -57,9 +57,14 @@ psql "$ADMIN_URL" -Xq -v ON_ERROR_STOP=1 -c "CREATE DATABASE \"$DB_NAME\"" >/dev
 log "loading the demo data (5000 events, seed 1)"
 DATABASE_URL="$DB_URL" "$BIN" demo --events 5000 --seed 1 >"$ART/demo.log" 2>&1 || { cat "$ART/demo.log" >&2; log "borderwatch demo failed"; exit 1; }
 
-E2E_USER=e2e-analyst
+# The demo gives uz-border three MOBIT teams (Denow, Termiz, Olmaliq) whose
+# plans visit several hot spots; teams and plans are visible only to their
+# agency, and planning needs the planner or admin role (admin also writes
+# events, which the data entry test needs).
+E2E_USER=e2e-admin
+E2E_AGENCY=uz-border
 E2E_PASSWORD="e2e-$(date +%s%N)-pw"
-DATABASE_URL="$DB_URL" BORDERWATCH_PASSWORD="$E2E_PASSWORD" "$BIN" user create -username "$E2E_USER" -agency tj-border -role admin >&2
+DATABASE_URL="$DB_URL" BORDERWATCH_PASSWORD="$E2E_PASSWORD" "$BIN" user create -username "$E2E_USER" -agency "$E2E_AGENCY" -role admin >&2
 export E2E_USER E2E_PASSWORD
 
 PORT=$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')
