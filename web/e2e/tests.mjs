@@ -125,6 +125,39 @@ describe('web client', () => {
     await page.selectOption('#f-drug', '');
   });
 
+  test('kernel density, DBSCAN clusters and emerging hot spots draw with their legends', async () => {
+    const cellsReq = (method) => page.waitForResponse((r) => r.url().includes('/api/hotspots?') && r.url().includes(`method=${method}`), { timeout: 30000 });
+    const kde = cellsReq('kde');
+    await page.selectOption('#h-method', 'kde');
+    assert.equal((await kde).status(), 200, 'kernel density');
+    await page.waitForSelector('[data-testid=kde-legend] .legend-row', { timeout: 30000 });
+    // A cell size the API refuses: its reason appears under the cell size field.
+    const refused = page.waitForResponse((r) => r.url().includes('/api/hotspots?') && r.url().includes('cell_m=10&'), { timeout: 30000 });
+    await page.fill('#h-cell', '10');
+    await page.locator('#h-cell').dispatchEvent('change');
+    assert.equal((await refused).status(), 400);
+    await page.waitForSelector('#h-cell[aria-invalid=true] + [data-slot] [data-field-error=cell_m]', { timeout: 10000 });
+    await page.fill('#h-cell', '5000');
+    await page.locator('#h-cell').dispatchEvent('change');
+    await page.waitForSelector('[data-testid=kde-legend] .legend-row', { timeout: 30000 });
+    const clusters = page.waitForResponse((r) => r.url().includes('/api/clusters?'), { timeout: 30000 });
+    await page.check('#show-clusters');
+    assert.equal((await clusters).status(), 200, 'clusters');
+    const emerging = page.waitForResponse((r) => r.url().includes('/api/hotspots/emerging?'), { timeout: 30000 });
+    await page.check('#show-emerging');
+    assert.equal((await emerging).status(), 200, 'emerging hot spots');
+    await page.waitForSelector('[data-testid=emerging-legend] .legend-row', { timeout: 30000 });
+    await page.waitForSelector('[data-testid=clusters-summary]', { timeout: 30000 });
+    assert.equal(await page.locator('[data-testid$=-error]').count(), 0, 'an analysis failed');
+    await page.waitForFunction(() => document.getElementById('map')?.dataset.idle === 'true', null, { timeout: 10000 });
+    await shot('hotspots-kde-clusters-emerging');
+    const gistar = cellsReq('gistar');
+    await page.selectOption('#h-method', 'gistar');
+    await gistar;
+    await page.uncheck('#show-clusters');
+    await page.uncheck('#show-emerging');
+  });
+
   test('a patrol plan draws routes and its GPX download is valid', async () => {
     await openView('patrols');
     await shot('patrols-form');
@@ -152,6 +185,14 @@ describe('web client', () => {
     assert.equal(check.root, 'gpx');
     assert.ok(check.rte > 0 && check.rtept > 0, 'GPX has no route with points');
     assert.ok(check.trk > 0 && check.trkpt > 0, 'GPX has no track with points');
+    // One team's route close up: the numbered stops and the base apart.
+    await page.locator('[data-testid=itinerary] .team-zoom').first().click();
+    await page.waitForTimeout(300);
+    await page.waitForFunction(() => document.getElementById('map')?.dataset.idle === 'true', null, { timeout: 10000 });
+    await shot('patrols-team');
+    const kml = page.waitForEvent('download', { timeout: 30000 });
+    await page.click('#dl-kml');
+    assert.match(readFileSync(await (await kml).path(), 'utf8'), /<kml[\s>][\s\S]*<Placemark/, 'KML has no placemark');
   });
 
   test('the sector view shows the risk index of the demo data', async () => {
@@ -164,8 +205,13 @@ describe('web client', () => {
     assert.ok(await page.locator('[data-testid=sector-table] tbody tr').count() > 0, 'no sector rows');
     await waitForMapCount('sectors', 1);
     await page.locator('[data-testid=sector-table] tbody tr').first().click();
-    await page.waitForSelector('[data-testid=side-by-side]');
+    await page.waitForSelector('[data-testid=side-by-side] [data-testid=sides-test]', { timeout: 30000 });
     await shot('sectors-side-by-side');
+    const csv = page.waitForEvent('download', { timeout: 30000 });
+    await page.click('#s-csv');
+    const lines = readFileSync(await (await csv).path(), 'utf8').trim().split('\n');
+    assert.match(lines[0], /^id,name,border,section,side,/, 'CSV header');
+    assert.ok(lines.length > 1, 'CSV has no rows');
   });
 
   test('data entry shows the API validation error next to its field, then saves', async () => {

@@ -61,10 +61,13 @@ export function token(): string {
   return localStorage.getItem('bw.token') ?? '';
 }
 
-/** setToken stores (or, empty, forgets) the API token. */
-export function setToken(tok: string): void {
+/** setToken stores (or, empty, forgets) the API token, and the name of the
+ * user it was issued to when it came from a sign-in. */
+export function setToken(tok: string, username = ''): void {
   if (tok) localStorage.setItem('bw.token', tok);
   else localStorage.removeItem('bw.token');
+  if (tok && username) localStorage.setItem('bw.username', username);
+  else localStorage.removeItem('bw.username');
 }
 
 /** Me is who the token acts as. */
@@ -77,13 +80,15 @@ export interface Me {
 /** login exchanges a username and password for a session token and stores it. */
 export async function login(username: string, password: string): Promise<Me> {
   const r = await send<{ token: string; user: { username: string; agency: string; role: string } }>('POST', '/api/login', { body: { username, password } });
-  setToken(r.data.token);
+  setToken(r.data.token, r.data.user.username);
   return { agency: r.data.user.agency, role: r.data.user.role, actor: r.data.user.username };
 }
 
 /** me asks the server who the stored token acts as. */
 export async function me(): Promise<Me> {
-  return (await send<Me>('GET', '/api/me')).data;
+  const m = (await send<Me>('GET', '/api/me')).data;
+  // /api/me names the principal ("user:7"); show the name signed in with.
+  return { ...m, actor: localStorage.getItem('bw.username') || m.actor };
 }
 
 interface Sent<T> {
@@ -275,9 +280,43 @@ export interface RiskParams {
   agency?: string;
 }
 
+/** RiskCollection is the answer of /api/sectors/risk: the sectors with their
+ * metrics (score, rank, seizures, incidents, total_kg, kg_<drug>,
+ * events_rate_ratio, events_p, events_change, …) and the method. */
+export interface RiskCollection extends FeatureCollection<Geometry, Record<string, unknown>> {
+  period?: { start: string; end: string };
+  compare_period?: { start: string; end: string };
+  months?: string[];
+  score?: { formula: string; weights: Record<string, number>; maxima: Record<string, number> };
+  change_test?: string;
+  trend_test?: string;
+  numberReturned?: number;
+}
+
+/** SidesTest compares the event rates of the two sides of a section. */
+export interface SidesTest {
+  test: string;
+  first: string;
+  second: string;
+  rate_ratio: number | null;
+  p: number;
+  different: boolean;
+}
+
+/** SectionCollection is the answer of /api/sectors/sections/{section}. */
+export interface SectionCollection extends RiskCollection {
+  section?: { id: string; border: string; sides: string[]; sides_test?: SidesTest };
+}
+
 /** sectorRisk computes the risk index of every sector. */
-export async function sectorRisk(p: RiskParams, signal?: AbortSignal): Promise<AnalysisCollection> {
-  return (await send<AnalysisCollection>('GET', '/api/sectors/risk', { query: { ...p }, signal })).data;
+export async function sectorRisk(p: RiskParams, signal?: AbortSignal): Promise<RiskCollection> {
+  return (await send<RiskCollection>('GET', '/api/sectors/risk', { query: { ...p }, signal })).data;
+}
+
+/** sectorSection compares the two sides of one border section over the same periods. */
+export async function sectorSection(section: string, p: RiskParams, signal?: AbortSignal): Promise<SectionCollection> {
+  const { pair: _pair, agency: _agency, ...q } = p;
+  return (await send<SectionCollection>('GET', `/api/sectors/sections/${encodeURIComponent(section)}`, { query: { ...q }, signal })).data;
 }
 
 /** sectorRiskCSV fetches the same table as CSV for spreadsheets. */
@@ -297,8 +336,17 @@ export interface PlanRequest {
 
 /** Plan is a stored patrol plan. */
 export interface Plan extends FeatureCollection {
-  id: string | number;
-  [extra: string]: unknown;
+  id: string;
+  created_at?: string;
+  departure?: string;
+  from?: string;
+  to?: string;
+  score?: number;
+  /** targets is the number of candidate targets; unreachable lists those no team could reach. */
+  targets?: number;
+  unreachable?: string[];
+  events?: number;
+  roads?: number;
 }
 
 /** planPatrols plans routes for the chosen teams and stores the plan. */

@@ -16,6 +16,8 @@ export interface Ctx {
   agencies: string[];
   /** me is the signed-in user (or token): agency and role. */
   me: { agency: string; role: string; actor: string };
+  /** legend is the box over the map where the active view explains its colours. */
+  legend: HTMLElement;
   toast(message: string, kind?: 'info' | 'error' | 'ok'): void;
 }
 
@@ -44,6 +46,37 @@ export function errorText(e: unknown): string {
     return `${e.title}${e.detail && !params ? ': ' + e.detail : ''}${params ? ' — ' + params : ''} (HTTP ${e.status})`;
   }
   return (e as Error)?.message ?? String(e);
+}
+
+/** slot is a place next to a form field for the API's errors about the
+ * request parameters it names (problem+json invalid_params). */
+export function slot(...names: string[]): HTMLElement {
+  return h('div', { class: 'field-errors', 'data-slot': names.join(',') });
+}
+
+/** fillSlots shows each of e's invalid_params in the slot under root that
+ * names it, and marks the inputs with a data-param of that name invalid. It
+ * returns the parameters that have no slot. */
+export function fillSlots(root: ParentNode, e: unknown): { name: string; reason: string }[] {
+  const params = e instanceof ApiError ? e.params : [];
+  const placed = new Set<string>();
+  for (const el of root.querySelectorAll<HTMLElement>('[data-slot]')) {
+    const names = (el.dataset.slot ?? '').split(',');
+    const mine = params.filter((p) => names.includes(p.name));
+    mine.forEach((p) => placed.add(p.name));
+    el.replaceChildren(...mine.map((p) => h('div', { class: 'field-error', 'data-field-error': p.name, role: 'alert' }, p.reason)));
+  }
+  for (const el of root.querySelectorAll<HTMLElement>('[data-param]')) {
+    if (placed.has(el.dataset.param ?? '')) el.setAttribute('aria-invalid', 'true');
+    else el.removeAttribute('aria-invalid');
+  }
+  return params.filter((p) => !placed.has(p.name));
+}
+
+/** problemText explains a failed request whose field errors are shown next to their fields. */
+export function problemText(e: unknown, unplaced: { name: string; reason: string }[]): string {
+  if (e instanceof ApiError && e.params.length > 0 && unplaced.length === 0) return `${e.title} (HTTP ${e.status}): ${t('error.see_fields')}`;
+  return errorText(e);
 }
 
 /** notice builds a message box; kind error is also announced to screen readers. */

@@ -4,15 +4,17 @@
 // kind, drug and agency filters.
 import type { GeoJSONSource, MapGeoJSONFeature, MapMouseEvent } from 'maplibre-gl';
 import * as api from './api';
-import { CATEGORIES, Ctx, DRUGS, KINDS, View, errorText, isAbort, monthEnd, monthIndex, monthStart, notice } from './app';
+import { CATEGORIES, Ctx, DRUGS, KINDS, View, errorText, fillSlots, isAbort, monthEnd, monthIndex, monthStart, notice, problemText, slot } from './app';
 import { debounce, h, option, replace } from './dom';
-import { date, kg, label, month, num, t } from './i18n';
+import { date, kg, label, month, num, sig, t } from './i18n';
 import {
   BELOW_BORDERS, BELOW_LABELS, EMERGING_COLORS, FONT, GI_COLORS, SEQ, addSource, normalizeCategory, pointerOn, popup,
   quantileBreaks, setData, setVisible, stepColor, viewBBox,
 } from './map';
 
 const EVENT_LIMIT = 3000;
+/** KDE_FLOOR is the share of the peak density below which kernel density cells are not drawn. */
+const KDE_FLOOR = 0.005;
 
 const LAYERS = {
   cells: ['hs-cells-fill', 'hs-cells-line', 'hs-cells-point'],
@@ -61,7 +63,6 @@ export function hotspotsView(ctx: Ctx): View {
   let busy = 0;
   let active = false;
   let panelEl: HTMLElement | null = null;
-  let ctrlCells: AbortController | null = null;
   let ctrlEv: AbortController | null = null;
 
   const filter = (): api.EventFilter => ({
@@ -76,10 +77,10 @@ export function hotspotsView(ctx: Ctx): View {
   addSource(map, 'hs-events', { cluster: true, clusterRadius: 42, clusterMaxZoom: 10, clusterProperties: { kg: ['+', ['to-number', ['get', 'total_kg'], 0]] } });
   const polys: ['==', ['geometry-type'], string] = ['==', ['geometry-type'], 'Polygon'];
   map.addLayer({ id: 'hs-cells-fill', type: 'fill', source: 'hs-cells', filter: polys, paint: { 'fill-color': 'transparent', 'fill-opacity': 0.78 } }, BELOW_BORDERS);
-  map.addLayer({ id: 'hs-cells-line', type: 'line', source: 'hs-cells', filter: polys, minzoom: 7, paint: { 'line-color': 'rgba(60,60,60,0.25)', 'line-width': 0.5 } }, BELOW_BORDERS);
+  map.addLayer({ id: 'hs-cells-line', type: 'line', source: 'hs-cells', filter: polys, paint: { 'line-color': 'transparent', 'line-width': ['interpolate', ['linear'], ['zoom'], 4, 1.6, 7, 0.8, 9, 0.5] } }, BELOW_BORDERS);
   map.addLayer({ id: 'hs-cells-point', type: 'circle', source: 'hs-cells', filter: ['==', ['geometry-type'], 'Point'], paint: { 'circle-radius': 5, 'circle-color': 'transparent' } }, BELOW_BORDERS);
   map.addLayer({ id: 'hs-emerging-fill', type: 'fill', source: 'hs-emerging', paint: { 'fill-color': ['coalesce', ['get', '_color'], '#eee'], 'fill-opacity': 0.8 } }, BELOW_BORDERS);
-  map.addLayer({ id: 'hs-emerging-line', type: 'line', source: 'hs-emerging', minzoom: 7, paint: { 'line-color': 'rgba(60,60,60,0.25)', 'line-width': 0.5 } }, BELOW_BORDERS);
+  map.addLayer({ id: 'hs-emerging-line', type: 'line', source: 'hs-emerging', paint: { 'line-color': ['coalesce', ['get', '_color'], '#eee'], 'line-width': ['interpolate', ['linear'], ['zoom'], 4, 1.6, 7, 0.8, 9, 0.5] } }, BELOW_BORDERS);
   map.addLayer({ id: 'hs-clusters-fill', type: 'fill', source: 'hs-clusters', paint: { 'fill-color': '#6a3d9a', 'fill-opacity': 0.12 } }, BELOW_LABELS);
   map.addLayer({ id: 'hs-clusters-line', type: 'line', source: 'hs-clusters', paint: { 'line-color': '#6a3d9a', 'line-width': 2, 'line-dasharray': [2, 1] } }, BELOW_LABELS);
   map.addLayer({
@@ -90,8 +91,8 @@ export function hotspotsView(ctx: Ctx): View {
   map.addLayer({
     id: 'hs-ev-clusters', type: 'circle', source: 'hs-events', filter: ['has', 'point_count'],
     paint: {
-      'circle-color': '#37474f', 'circle-opacity': 0.78, 'circle-stroke-color': '#fff', 'circle-stroke-width': 1.5,
-      'circle-radius': ['step', ['get', 'point_count'], 11, 10, 14, 50, 18, 200, 23, 1000, 28],
+      'circle-color': '#37474f', 'circle-opacity': 0.62, 'circle-stroke-color': '#fff', 'circle-stroke-width': 1.2,
+      'circle-radius': ['step', ['get', 'point_count'], 10, 10, 12, 50, 15, 200, 18, 1000, 22],
     },
   });
   map.addLayer({
@@ -120,38 +121,66 @@ export function hotspotsView(ctx: Ctx): View {
     if (panelEl && active) fillStatus();
   };
 
-  const loadCells = async (): Promise<void> => {
-    ctrlCells?.abort();
-    const ctrl = (ctrlCells = new AbortController());
+  // Each analysis layer is fetched on its own, and only when its parameters
+  // changed: switching one layer on does not recompute (or redraw) the others.
+  type Analysis = 'cells' | 'emerging' | 'clusters';
+  const ctrls: Partial<Record<Analysis, AbortController>> = {};
+  const loadedKey: Partial<Record<Analysis, string>> = {};
+  const layerKey = (layer: Analysis): string => JSON.stringify([filter(), layer === 'cells' ? [s.method, s.cellM, s.radiusM, s.bandwidthM]
+    : layer === 'emerging' ? [s.step, s.cellM, s.radiusM] : [s.epsM, s.minPoints]]);
+
+  const loadLayer = async (layer: Analysis): Promise<void> => {
+    if (!s.show[layer]) return;
+    const key = layerKey(layer);
+    if (key === loadedKey[layer]) return;
+    ctrls[layer]?.abort();
+    const ctrl = (ctrls[layer] = new AbortController());
     const f = filter();
     busy++;
     rerender();
-    const jobs: Promise<void>[] = [];
-    if (s.show.cells) {
-      const p: api.HotspotParams = s.method === 'gistar'
-        ? { method: 'gistar', cell_m: s.cellM, radius_m: s.radiusM, min_bin: 1 }
-        : { method: 'kde', cell_m: s.cellM, bandwidth_m: s.bandwidthM };
-      jobs.push(api.hotspots(p, f, ctrl.signal).then((fc) => { cells = fc; cellsErr = null; drawCells(); }, (e) => { if (!isAbort(e)) { cells = null; cellsErr = e; drawCells(); } }));
+    try {
+      if (layer === 'cells') {
+        const p: api.HotspotParams = s.method === 'gistar'
+          ? { method: 'gistar', cell_m: s.cellM, radius_m: s.radiusM, min_bin: 1 }
+          : { method: 'kde', cell_m: s.cellM, bandwidth_m: s.bandwidthM };
+        cells = await api.hotspots(p, f, ctrl.signal);
+        cellsErr = null;
+        drawCells();
+      } else if (layer === 'emerging') {
+        emergingFC = await api.emerging({ step: s.step, cell_m: s.cellM, radius_m: s.radiusM }, f, ctrl.signal);
+        emergingErr = null;
+        drawEmerging();
+      } else {
+        clustersFC = await api.clusters({ eps_m: s.epsM, min_points: s.minPoints }, f, ctrl.signal);
+        clustersErr = null;
+        setData(map, 'hs-clusters', clustersFC);
+      }
+      loadedKey[layer] = key;
+    } catch (e) {
+      if (!isAbort(e)) {
+        delete loadedKey[layer];
+        if (layer === 'cells') { cells = null; cellsErr = e; drawCells(); }
+        else if (layer === 'emerging') { emergingFC = null; emergingErr = e; drawEmerging(); }
+        else { clustersFC = null; clustersErr = e; setData(map, 'hs-clusters', []); }
+      }
+    } finally {
+      busy--;
+      rerender();
     }
-    if (s.show.emerging) {
-      jobs.push(api.emerging({ step: s.step, cell_m: s.cellM, radius_m: s.radiusM }, f, ctrl.signal).then((fc) => { emergingFC = fc; emergingErr = null; drawEmerging(); }, (e) => { if (!isAbort(e)) { emergingFC = null; emergingErr = e; drawEmerging(); } }));
-    }
-    if (s.show.clusters) {
-      jobs.push(api.clusters({ eps_m: s.epsM, min_points: s.minPoints }, f, ctrl.signal).then((fc) => { clustersFC = fc; clustersErr = null; setData(map, 'hs-clusters', fc); }, (e) => { if (!isAbort(e)) { clustersFC = null; clustersErr = e; setData(map, 'hs-clusters', []); } }));
-    }
-    await Promise.all(jobs);
-    busy--;
-    rerender();
+  };
+  const loadCells = async (): Promise<void> => {
+    await Promise.all((['cells', 'emerging', 'clusters'] as Analysis[]).map((l) => loadLayer(l)));
   };
 
   const loadEvents = async (): Promise<void> => {
     if (!active || !s.show.events) return;
+    const bbox = viewBBox(map);
     ctrlEv?.abort();
     const ctrl = (ctrlEv = new AbortController());
     busy++;
     rerender();
     try {
-      const fc = await api.events(filter(), viewBBox(map), EVENT_LIMIT, ctrl.signal);
+      const fc = await api.events(filter(), bbox, EVENT_LIMIT, ctrl.signal);
       evInfo = { returned: fc.numberReturned, matched: fc.numberMatched ?? fc.numberReturned };
       evErr = null;
       setData(map, 'hs-events', fc);
@@ -165,33 +194,42 @@ export function hotspotsView(ctx: Ctx): View {
 
   const reload = debounce(() => { void loadCells(); void loadEvents(); }, 250);
   const reloadEvents = debounce(() => void loadEvents(), 300);
+  const reloadAnalyses = debounce(() => void loadCells(), 250);
   map.on('moveend', () => { if (active) reloadEvents(); });
 
   // ---- drawing ----------------------------------------------------------
   let kdeBreaks: number[] = [];
-  let kdeProp = 'value';
+  let kdeProp = 'density_km2';
   const drawCells = (): void => {
-    if (!cells) { setData(map, 'hs-cells', []); return; }
+    if (!cells) { kdeBreaks = []; setData(map, 'hs-cells', []); return; }
     if (s.method === 'gistar') {
       const color = ['match', ['to-string', ['get', 'gi_bin']], ...Object.entries(GI_COLORS).flat(), 'transparent'];
       const opacity = ['case', ['==', ['to-number', ['get', 'gi_bin'], 0], 0], 0.0, 0.78];
       map.setPaintProperty('hs-cells-fill', 'fill-color', color as never);
       map.setPaintProperty('hs-cells-fill', 'fill-opacity', opacity as never);
+      map.setPaintProperty('hs-cells-line', 'line-color', color as never);
       map.setPaintProperty('hs-cells-point', 'circle-color', color as never);
     } else {
-      kdeProp = cells.features.some((f) => f.properties?.density !== undefined) ? 'density' : 'value';
-      kdeBreaks = quantileBreaks(cells.features.map((f) => Number(f.properties?.[kdeProp] ?? 0)), SEQ.length);
+      kdeProp = 'density_km2';
+      // The surface has a value in every cell of the area, mostly zero or
+      // next to it: only cells above KDE_FLOOR of the peak are drawn.
+      const peak = Math.max(0, ...cells.features.map((f) => Number(f.properties?.[kdeProp] ?? 0)));
+      const shown = cells.features.filter((f) => Number(f.properties?.[kdeProp] ?? 0) >= peak * KDE_FLOOR && peak > 0);
+      kdeBreaks = quantileBreaks(shown.map((f) => Number(f.properties?.[kdeProp] ?? 0)), SEQ.length);
       const color = stepColor(kdeProp, kdeBreaks, SEQ);
       map.setPaintProperty('hs-cells-fill', 'fill-color', color);
       map.setPaintProperty('hs-cells-fill', 'fill-opacity', 0.72);
+      map.setPaintProperty('hs-cells-line', 'line-color', color);
       map.setPaintProperty('hs-cells-point', 'circle-color', color);
+      setData(map, 'hs-cells', shown);
+      return;
     }
     setData(map, 'hs-cells', cells);
   };
   const drawEmerging = (): void => {
     if (!emergingFC) { setData(map, 'hs-emerging', []); return; }
     for (const f of emergingFC.features) {
-      const c = normalizeCategory(f.properties?.category);
+      const c = normalizeCategory(f.properties?.pattern);
       f.properties = { ...f.properties, _cat: c, _color: EMERGING_COLORS[c] ?? '#eeeeee' };
     }
     const shown = emergingFC.features.filter((f) => f.properties?._cat !== 'no_pattern');
@@ -247,21 +285,36 @@ export function hotspotsView(ctx: Ctx): View {
   map.on('click', 'hs-emerging-fill', (e: MapMouseEvent & { features?: MapGeoJSONFeature[] }) => {
     const f = e.features?.[0];
     if (!f || map.queryRenderedFeatures(e.point, { layers: ['hs-ev-points', 'hs-ev-clusters'] }).length) return;
-    popup(map, e.lngLat, h('div', { class: 'pop' }, h('div', { class: 'pop-title' }, label('emerging', String(f.properties?._cat)))));
+    const p = f.properties as Record<string, unknown>;
+    popup(map, e.lngLat, h('div', { class: 'pop', 'data-testid': 'emerging-popup' }, h('div', { class: 'pop-title' }, label('emerging', String(p._cat))),
+      h('table', { class: 'kv' },
+        row(t('cell.total'), num(Number(p.total ?? 0), 1)),
+        row(t('cell.trend'), `z = ${num(Number(p.trend_z ?? 0), 2)}, p = ${num(Number(p.trend_p ?? 1), 3)}`))));
   });
   map.on('click', 'hs-clusters-fill', (e: MapMouseEvent & { features?: MapGeoJSONFeature[] }) => {
     const f = e.features?.[0];
     if (!f || map.queryRenderedFeatures(e.point, { layers: ['hs-ev-points', 'hs-ev-clusters'] }).length) return;
     const p = f.properties as Record<string, unknown>;
-    popup(map, e.lngLat, h('div', { class: 'pop' }, h('div', { class: 'pop-title' }, t('hot.cluster')),
-      h('table', { class: 'kv' }, Object.entries(p).filter(([k]) => !k.startsWith('_')).map(([k, v]) => row(k, typeof v === 'number' ? num(v, 2) : String(v))))));
+    let byDrug: Record<string, number> = {};
+    try { byDrug = typeof p.kg_by_drug === 'string' ? JSON.parse(p.kg_by_drug) : (p.kg_by_drug as Record<string, number>) ?? {}; } catch { /* shown without */ }
+    const drugs = Object.entries(byDrug).filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]);
+    popup(map, e.lngLat, h('div', { class: 'pop', 'data-testid': 'cluster-popup' }, h('div', { class: 'pop-title' }, t('hot.cluster'), ' ', num(Number(p.cluster_id))),
+      h('table', { class: 'kv' },
+        row(t('cluster.count'), num(Number(p.count ?? 0))),
+        row(t('cluster.core'), num(Number(p.core ?? 0))),
+        row(t('event.total_kg'), kg(Number(p.kg ?? 0))),
+        drugs.length ? row(t('event.drugs'), drugs.map(([d, v]) => `${label('drug', d)} ${kg(v)}`).join(', ')) : null,
+        row(t('cluster.span'), `${date(String(p.start))} – ${date(String(p.end))}`))));
   });
 
   // ---- panel ------------------------------------------------------------
   let statusEl: HTMLElement;
-  let legendEl: HTMLElement;
 
   const fillStatus = (): void => {
+    // The analyses' parameter errors go next to their inputs.
+    const failed = [s.show.cells && cellsErr, s.show.emerging && emergingErr, s.show.clusters && clustersErr].filter((e) => e instanceof api.ApiError) as api.ApiError[];
+    const unplaced = panelEl ? fillSlots(panelEl, new api.ApiError(400, '', '', failed.flatMap((e) => e.params), false, '')) : [];
+    const unplacedOf = (e: unknown): api.InvalidParam[] => (e instanceof api.ApiError ? e.params.filter((p) => unplaced.some((u) => u.name === p.name)) : []);
     const parts: (HTMLElement | null)[] = [];
     if (busy > 0) parts.push(h('div', { class: 'busy' }, t('common.loading')));
     if (s.show.events) {
@@ -273,7 +326,7 @@ export function hotspotsView(ctx: Ctx): View {
       }
     }
     if (s.show.cells) {
-      if (cellsErr) parts.push(notice('error', errorText(cellsErr), 'cells-error'));
+      if (cellsErr) parts.push(notice('error', problemText(cellsErr, unplacedOf(cellsErr)), 'cells-error'));
       else if (cells) {
         const c = cells as Record<string, unknown>;
         const sig = cells.features.filter((f) => Number(f.properties?.gi_bin ?? 0) > 0).length;
@@ -285,10 +338,21 @@ export function hotspotsView(ctx: Ctx): View {
       }
     }
     if (s.show.clusters) {
-      if (clustersErr) parts.push(notice('error', errorText(clustersErr), 'clusters-error'));
-      else if (clustersFC) parts.push(h('div', { class: 'stat' }, t('hot.clusters_summary', { n: num(clustersFC.features.length) })));
+      if (clustersErr) parts.push(notice('error', problemText(clustersErr, unplacedOf(clustersErr)), 'clusters-error'));
+      else if (clustersFC) {
+        const c = clustersFC as Record<string, unknown>;
+        parts.push(h('div', { class: 'stat', 'data-testid': 'clusters-summary' }, t('hot.clusters_summary', {
+          n: num(clustersFC.features.length), clustered: num(Number(c.n_clustered ?? 0)), noise: num(Number(c.n_noise ?? 0)),
+        })));
+      }
     }
-    if (s.show.emerging && emergingErr) parts.push(notice('error', errorText(emergingErr), 'emerging-error'));
+    if (s.show.emerging && emergingErr) parts.push(notice('error', problemText(emergingErr, unplacedOf(emergingErr)), 'emerging-error'));
+    else if (s.show.emerging && emergingFC) {
+      const shown = emergingFC.features.filter((f) => f.properties?._cat !== 'no_pattern').length;
+      parts.push(h('div', { class: 'stat', 'data-testid': 'emerging-summary' }, t('hot.emerging_summary', {
+        n: num(shown), cells: num(emergingFC.features.length), steps: num(Array.isArray(emergingFC.steps) ? emergingFC.steps.length : 0),
+      })));
+    }
     replace(statusEl, parts);
     fillLegend();
   };
@@ -301,14 +365,17 @@ export function hotspotsView(ctx: Ctx): View {
     if (s.show.cells && s.method === 'gistar') {
       const counts: Record<string, number> = {};
       for (const f of cells?.features ?? []) counts[String(f.properties?.gi_bin ?? 0)] = (counts[String(f.properties?.gi_bin ?? 0)] ?? 0) + 1;
+      // With min_bin=1 the server leaves the insignificant cells out; n_cells counts them all.
+      if (cells && typeof cells.n_cells === 'number') counts['0'] = (counts['0'] ?? 0) + Math.max(0, cells.n_cells - cells.features.length);
       parts.push(h('div', { class: 'legend', 'data-testid': 'gi-legend' }, h('div', { class: 'legend-title' }, t('hot.legend_gi')),
         ['3', '2', '1', '0', '-1', '-2', '-3'].map((b) => swatch(GI_COLORS[b], t(`gi.bin.${b}`), counts[b] ?? 0)),
         h('div', { class: 'muted small' }, t('hot.legend_gi_note'))));
     }
     if (s.show.cells && s.method === 'kde' && kdeBreaks.length) {
       const k = SEQ.length / kdeBreaks.length;
-      parts.push(h('div', { class: 'legend' }, h('div', { class: 'legend-title' }, t('hot.legend_kde')),
-        kdeBreaks.map((b, i) => swatch(SEQ[Math.min(SEQ.length - 1, Math.floor(i * k))], `${i === 0 ? '> 0' : '≥ ' + num(kdeBreaks[i - 1], 3)} … ${num(b, 3)}`))));
+      parts.push(h('div', { class: 'legend', 'data-testid': 'kde-legend' }, h('div', { class: 'legend-title' }, t('hot.legend_kde')),
+        kdeBreaks.map((b, i) => swatch(SEQ[Math.min(SEQ.length - 1, Math.floor(i * k))], `${i === 0 ? '≥ ' + sig(kdeBreaks[kdeBreaks.length - 1] * KDE_FLOOR) : '> ' + sig(kdeBreaks[i - 1])} … ${sig(b)}`)),
+        h('div', { class: 'muted small' }, t('hot.legend_kde_note', { pct: num(KDE_FLOOR * 100, 1) }))));
     }
     if (s.show.emerging && emergingFC) {
       const counts: Record<string, number> = {};
@@ -321,15 +388,28 @@ export function hotspotsView(ctx: Ctx): View {
       parts.push(h('div', { class: 'legend' }, h('div', { class: 'legend-title' }, t('hot.legend_events')),
         swatch('#7b1fa2', label('kind', 'seizure')), swatch('#ef6c00', label('kind', 'incident')), swatch('#37474f', t('hot.legend_group'))));
     }
-    replace(legendEl, parts);
+    if (active) replace(ctx.legend, parts);
   };
 
   const numInput = (id: string, value: number, min: number, step: number, on: (v: number) => void): HTMLInputElement =>
-    h('input', { type: 'number', id, value, min, step, onchange: (e: Event) => { const v = Number((e.target as HTMLInputElement).value); if (v > 0) { on(v); reload(); } } });
-  const select = (id: string, value: string, opts: [string, string][], on: (v: string) => void): HTMLSelectElement =>
-    h('select', { id, onchange: (e: Event) => { on((e.target as HTMLSelectElement).value); reload(); } }, opts.map(([v, l]) => option(v, l, v === value)));
+    h('input', { type: 'number', id, value, min, step, onchange: (e: Event) => { const v = Number((e.target as HTMLInputElement).value); if (v > 0) { on(v); reloadAnalyses(); } } });
+  /** select is a drop-down; a filter reloads the events too, an analysis parameter only the analyses. */
+  const select = (id: string, value: string, opts: [string, string][], on: (v: string) => void, analysis = false): HTMLSelectElement =>
+    h('select', { id, onchange: (e: Event) => { on((e.target as HTMLSelectElement).value); if (analysis) reloadAnalyses(); else reload(); } }, opts.map(([v, l]) => option(v, l, v === value)));
+  /** field puts a parameter's input above the place for the API's errors about it. */
+  const field = (input: HTMLInputElement | HTMLSelectElement, param: string): HTMLElement => {
+    input.dataset.param = param;
+    return h('div', {}, input, slot(param));
+  };
   const check = (key: keyof State['show']): HTMLLabelElement =>
-    h('label', { class: 'check' }, h('input', { type: 'checkbox', id: `show-${key}`, checked: s.show[key], onchange: (e: Event) => { s.show[key] = (e.target as HTMLInputElement).checked; showLayers(); reload(); } }), t(`hot.show_${key}`));
+    h('label', { class: 'check' }, h('input', {
+      type: 'checkbox', id: `show-${key}`, checked: s.show[key], onchange: (e: Event) => {
+        s.show[key] = (e.target as HTMLInputElement).checked;
+        showLayers();
+        if (key === 'events') reloadEvents(); else void loadLayer(key);
+        rerender();
+      },
+    }), t(`hot.show_${key}`));
 
   const render = (panel: HTMLElement): void => {
     panelEl = panel;
@@ -347,7 +427,6 @@ export function hotspotsView(ctx: Ctx): View {
     fromIn.addEventListener('input', onRange);
     toIn.addEventListener('input', onRange);
     statusEl = h('div', { class: 'status', id: 'hot-status' });
-    legendEl = h('div', { id: 'hot-legend' });
     const any = (prefix: string, codes: string[]): [string, string][] => [['', t('filter.all')], ...codes.map((c): [string, string] => [c, label(prefix, c)])];
 
     replace(panel,
@@ -365,20 +444,20 @@ export function hotspotsView(ctx: Ctx): View {
         h('h2', {}, t('hot.layers')),
         check('cells'),
         h('div', { class: 'grid2 indent' },
-          h('label', { for: 'h-method' }, t('hot.method')), select('h-method', s.method, [['gistar', t('hot.gistar')], ['kde', t('hot.kde')]], (v) => (s.method = v as State['method'])),
-          h('label', { for: 'h-cell' }, t('hot.cell_m')), numInput('h-cell', s.cellM, 500, 500, (v) => (s.cellM = v)),
+          h('label', { for: 'h-method' }, t('hot.method')), select('h-method', s.method, [['gistar', t('hot.gistar')], ['kde', t('hot.kde')]], (v) => (s.method = v as State['method']), true),
+          h('label', { for: 'h-cell' }, t('hot.cell_m')), field(numInput('h-cell', s.cellM, 500, 500, (v) => (s.cellM = v)), 'cell_m'),
           s.method === 'gistar'
-            ? [h('label', { for: 'h-radius' }, t('hot.radius_m')), numInput('h-radius', s.radiusM, 500, 500, (v) => (s.radiusM = v))]
-            : [h('label', { for: 'h-bw' }, t('hot.bandwidth_m')), numInput('h-bw', s.bandwidthM, 500, 500, (v) => (s.bandwidthM = v))]),
+            ? [h('label', { for: 'h-radius' }, t('hot.radius_m')), field(numInput('h-radius', s.radiusM, 500, 500, (v) => (s.radiusM = v)), 'radius_m')]
+            : [h('label', { for: 'h-bw' }, t('hot.bandwidth_m')), field(numInput('h-bw', s.bandwidthM, 500, 500, (v) => (s.bandwidthM = v)), 'bandwidth_m')]),
         check('emerging'),
         h('div', { class: 'grid2 indent' },
-          h('label', { for: 'h-step' }, t('hot.step')), select('h-step', s.step, ['week', 'month', 'quarter'].map((x): [string, string] => [x, t(`step.${x}`)]), (v) => (s.step = v))),
+          h('label', { for: 'h-step' }, t('hot.step')), field(select('h-step', s.step, ['week', 'month', 'quarter'].map((x): [string, string] => [x, t(`step.${x}`)]), (v) => (s.step = v), true), 'step')),
         check('clusters'),
         h('div', { class: 'grid2 indent' },
-          h('label', { for: 'h-eps' }, t('hot.eps_m')), numInput('h-eps', s.epsM, 100, 500, (v) => (s.epsM = v)),
-          h('label', { for: 'h-minpts' }, t('hot.min_points')), numInput('h-minpts', s.minPoints, 2, 1, (v) => (s.minPoints = Math.round(v)))),
+          h('label', { for: 'h-eps' }, t('hot.eps_m')), field(numInput('h-eps', s.epsM, 100, 500, (v) => (s.epsM = v)), 'eps_m'),
+          h('label', { for: 'h-minpts' }, t('hot.min_points')), field(numInput('h-minpts', s.minPoints, 2, 1, (v) => (s.minPoints = Math.round(v))), 'min_points')),
         check('events')),
-      h('section', { class: 'group' }, h('h2', {}, t('hot.results')), statusEl, legendEl));
+      h('section', { class: 'group' }, h('h2', {}, t('hot.results')), statusEl));
     // The method select re-renders to swap radius and bandwidth.
     panel.querySelector('#h-method')?.addEventListener('change', () => render(panel));
     fillStatus();
@@ -396,7 +475,7 @@ export function hotspotsView(ctx: Ctx): View {
     },
     deactivate() {
       active = false;
-      ctrlCells?.abort();
+      for (const c of Object.values(ctrls)) c?.abort();
       ctrlEv?.abort();
       showLayers();
     },

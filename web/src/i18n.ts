@@ -43,6 +43,13 @@ export function t(key: string, params: Record<string, string | number> = {}): st
   return s.replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? String(params[name]) : m));
 }
 
+/** tn is t for a text with a count n: it picks key.one, key.few, key.many or
+ * key.other by the language's plural rules (falling back to key), and fills {n}. */
+export function tn(key: string, n: number, params: Record<string, string | number> = {}): string {
+  const form = `${key}.${new Intl.PluralRules(lang).select(n)}`;
+  return t(form in dicts[lang] || form in dicts.en ? form : key, { n: num(n), ...params });
+}
+
 /** has reports whether key has a text. */
 export function has(key: string): boolean {
   return key in dicts.en;
@@ -61,16 +68,22 @@ export function num(n: number | null | undefined, digits = 0): string {
   return new Intl.NumberFormat(lang, { maximumFractionDigits: digits, minimumFractionDigits: 0 }).format(n);
 }
 
+/** sig formats n to two significant digits (densities, small rates). */
+export function sig(n: number | null | undefined): string {
+  if (n === null || n === undefined || Number.isNaN(n)) return '–';
+  return new Intl.NumberFormat(lang, { maximumSignificantDigits: 2 }).format(n);
+}
+
 /** kg formats a mass in kilograms. */
 export function kg(n: number | null | undefined): string {
   if (n === null || n === undefined) return '–';
   return new Intl.NumberFormat(lang, { style: 'unit', unit: 'kilogram', maximumFractionDigits: n < 10 ? 1 : 0 }).format(n);
 }
 
-/** pct formats a fraction (0.25) as a percentage. */
-export function pct(f: number | null | undefined, digits = 0): string {
+/** pct formats a fraction (0.25) as a percentage; signed, as a change, unless share is true. */
+export function pct(f: number | null | undefined, digits = 0, share = false): string {
   if (f === null || f === undefined || Number.isNaN(f)) return '–';
-  return new Intl.NumberFormat(lang, { style: 'percent', maximumFractionDigits: digits, signDisplay: 'exceptZero' }).format(f);
+  return new Intl.NumberFormat(lang, { style: 'percent', maximumFractionDigits: digits, signDisplay: share ? 'auto' : 'exceptZero' }).format(f);
 }
 
 /** date formats an ISO date or date-time as a date. */
@@ -94,7 +107,7 @@ export function time(iso: string | null | undefined): string {
   if (!iso) return '–';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
-  return new Intl.DateTimeFormat(lang, { hour: '2-digit', minute: '2-digit' }).format(d);
+  return new Intl.DateTimeFormat(lang, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(d);
 }
 
 /** month formats a month index (months since 1970-01) as "Mar 2021". */

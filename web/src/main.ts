@@ -16,6 +16,7 @@ const tabs = document.getElementById('tabs')!;
 const right = document.getElementById('topbar-right')!;
 const panel = document.getElementById('panel')!;
 const overlay = document.getElementById('map-overlay')!;
+const legend = document.getElementById('map-legend')!;
 
 function toast(message: string, kind: 'info' | 'error' | 'ok' = 'info'): void {
   const el = h('div', { class: `toast toast-${kind}`, role: kind === 'error' ? 'alert' : 'status' }, message);
@@ -42,7 +43,7 @@ function settingsDialog(ctx: Ctx): HTMLDialogElement {
         h('button', {
           value: 'ok', class: 'btn primary', onclick: () => {
             applyTileSettings(ctx.map, { enabled: enabled.checked, url: urlIn.value.trim(), attribution: attr.value.trim() });
-            if (token.value.trim()) localStorage.setItem('bw.token', token.value.trim()); else localStorage.removeItem('bw.token');
+            if (token.value.trim() !== api.token()) api.setToken(token.value.trim());
           },
         }, t('common.save')))));
   dlg.addEventListener('close', () => dlg.remove());
@@ -131,7 +132,7 @@ async function main(): Promise<void> {
   const agencies = new Set<string>();
   for (const fc of [base.offices, base.teams]) for (const f of fc.features) if (f.properties?.agency) agencies.add(String(f.properties.agency));
   agencies.add(me.agency);
-  const ctx: Ctx = { map, base, eventRange, agencies: [...agencies].sort(), me, toast };
+  const ctx: Ctx = { map, base, eventRange, agencies: [...agencies].sort(), me, legend, toast };
 
   const views: View[] = [hotspotsView(ctx), sectorsView(ctx), patrolsView(ctx), entryView(ctx)];
   let active: View | null = null;
@@ -156,9 +157,11 @@ async function main(): Promise<void> {
     const next = views.find((v) => v.id === id) ?? views[0];
     if (next !== active) {
       active?.deactivate();
+      replace(legend);
       active = next;
       renderShell();
       panel.dataset.view = next.id;
+      panel.scrollTop = 0;
       next.render(panel);
       next.activate();
     }
@@ -166,6 +169,8 @@ async function main(): Promise<void> {
   };
   onLangChange(() => {
     document.title = t('app.title');
+    // Messages shown in the previous language go.
+    for (const el of overlay.querySelectorAll('.toast')) el.remove();
     renderShell();
     active?.render(panel);
   });
@@ -176,7 +181,9 @@ async function main(): Promise<void> {
     const have = ids.filter((id) => map.getLayer(id));
     return have.length ? map.queryRenderedFeatures({ layers: have }).length : 0;
   };
+  map.on('render', () => { mapEl.dataset.idle = 'false'; });
   map.on('idle', () => {
+    mapEl.dataset.idle = 'true';
     mapEl.dataset.renderedCells = String(rendered(['hs-cells-fill', 'hs-cells-point', 'hs-emerging-fill']));
     mapEl.dataset.renderedEvents = String(rendered(['hs-ev-points', 'hs-ev-clusters', 'en-ev-points']));
     mapEl.dataset.renderedSectors = String(rendered(['sec-fill']));

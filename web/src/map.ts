@@ -311,7 +311,13 @@ export function fitTo(map: MLMap, features: Feature[], maxZoom = 9): void {
     } else if (Array.isArray(c)) c.forEach(visit);
   };
   for (const f of features) if (f.geometry && 'coordinates' in f.geometry) visit(f.geometry.coordinates);
-  if (w < e || s < n) map.fitBounds([[w, s], [e, n]], { padding: 60, maxZoom, duration: 600 });
+  // Keep the features clear of the legend box in the map's top left corner.
+  const legend = document.getElementById('map-legend');
+  const left = legend && legend.offsetWidth ? legend.offsetWidth + 24 : 0;
+  const pad = { top: 50, bottom: 50, right: 60, left: 60 };
+  const c = map.getContainer();
+  if (left && c.clientWidth - left - pad.right > 300) pad.left = left + 12;
+  if (w < e || s < n) map.fitBounds([[w, s], [e, n]], { padding: pad, maxZoom, duration: 600 });
 }
 
 /** legendTitle is a helper for legends: a heading element text. */

@@ -6,19 +6,22 @@ import type { Feature } from 'geojson';
 import * as api from './api';
 import { Ctx, View, addDays, errorText, notice } from './app';
 import { download, h, replace } from './dom';
-import { label, num, t, time } from './i18n';
-import { FONT, TEAM_COLORS, addSource, fitTo, pointerOn, popup, setData, setVisible } from './map';
+import { date, label, num, t, time, tn } from './i18n';
+import { FONT, FONT_BOLD, TEAM_COLORS, addSource, fitTo, pointerOn, popup, setData, setVisible } from './map';
 
-const LAYERS = ['pl-route-casing', 'pl-route', 'pl-stop', 'pl-stop-label'];
+const LAYERS = ['pl-route-casing', 'pl-route', 'pl-base', 'pl-base-label', 'pl-stop', 'pl-stop-label'];
 type Props = Record<string, unknown>;
 const str = (v: unknown): string => (v === null || v === undefined ? '' : String(v));
 
 /** patrolsView builds the patrol planning view. */
 export function patrolsView(ctx: Ctx): View {
   const { map } = ctx;
-  const teams = ctx.base.teams.features;
+  // Teams and plans are visible to their own agency only; an administrator
+  // of the service may see more, so the own agency's teams come first.
+  const own = (f: Feature): boolean => str(f.properties?.agency) === ctx.me.agency;
+  const teams = [...ctx.base.teams.features].sort((a, b) => Number(own(b)) - Number(own(a)) || str(a.properties?.name).localeCompare(str(b.properties?.name)));
   const s = {
-    teams: new Set<string>(teams.slice(0, 2).map((f) => str(f.id))),
+    teams: new Set<string>((teams.some(own) ? teams.filter(own) : teams).slice(0, 6).map((f) => str(f.id))),
     budgetH: '' as string,
     from: addDays(ctx.eventRange.to, -89), to: ctx.eventRange.to,
     crossings: new Set<string>(), variety: '',
@@ -34,10 +37,19 @@ export function patrolsView(ctx: Ctx): View {
   addSource(map, 'plan');
   map.addLayer({ id: 'pl-route-casing', type: 'line', source: 'plan', filter: ['==', ['geometry-type'], 'LineString'], layout: { 'line-join': 'round', 'line-cap': 'round' }, paint: { 'line-color': '#fff', 'line-width': 7 } });
   map.addLayer({ id: 'pl-route', type: 'line', source: 'plan', filter: ['==', ['geometry-type'], 'LineString'], layout: { 'line-join': 'round', 'line-cap': 'round' }, paint: { 'line-color': ['coalesce', ['get', '_color'], '#1f77b4'], 'line-width': 4 } });
-  map.addLayer({ id: 'pl-stop', type: 'circle', source: 'plan', filter: ['==', ['geometry-type'], 'Point'], paint: { 'circle-radius': 10, 'circle-color': ['coalesce', ['get', '_color'], '#1f77b4'], 'circle-stroke-color': '#fff', 'circle-stroke-width': 2 } });
   map.addLayer({
-    id: 'pl-stop-label', type: 'symbol', source: 'plan', filter: ['==', ['geometry-type'], 'Point'],
-    layout: { 'text-field': ['to-string', ['coalesce', ['get', 'seq'], '']], 'text-font': FONT, 'text-size': 11, 'text-allow-overlap': true, 'text-ignore-placement': true },
+    id: 'pl-base', type: 'circle', source: 'plan', filter: ['==', ['get', 'kind'], 'base'],
+    paint: { 'circle-radius': 7, 'circle-color': '#fff', 'circle-stroke-color': ['coalesce', ['get', '_color'], '#1f77b4'], 'circle-stroke-width': 4 },
+  });
+  map.addLayer({
+    id: 'pl-base-label', type: 'symbol', source: 'plan', filter: ['==', ['get', 'kind'], 'base'],
+    layout: { 'text-field': ['get', '_label'], 'text-font': FONT, 'text-size': 12, 'text-offset': [0, 1.1], 'text-anchor': 'top', 'text-max-width': 14 },
+    paint: { 'text-color': '#1d2a36', 'text-halo-color': '#fff', 'text-halo-width': 1.6 },
+  });
+  map.addLayer({ id: 'pl-stop', type: 'circle', source: 'plan', filter: ['==', ['get', 'kind'], 'stop'], paint: { 'circle-radius': 10, 'circle-color': ['coalesce', ['get', '_color'], '#1f77b4'], 'circle-stroke-color': '#fff', 'circle-stroke-width': 2 } });
+  map.addLayer({
+    id: 'pl-stop-label', type: 'symbol', source: 'plan', filter: ['==', ['get', 'kind'], 'stop'],
+    layout: { 'text-field': ['to-string', ['coalesce', ['get', 'seq'], '']], 'text-font': FONT_BOLD, 'text-size': 12, 'text-allow-overlap': true },
     paint: { 'text-color': '#fff' },
   });
   setVisible(map, LAYERS, false);
@@ -45,10 +57,12 @@ export function patrolsView(ctx: Ctx): View {
 
   const teamKey = (p: Props): string => str(p.team ?? p.team_id);
   const teamName = (key: string): string => {
-    const f = teams.find((x) => str(x.id) === key || str(x.properties?.name) === key);
+    const inPlan = plan?.features.find((x) => teamKey(x.properties ?? {}) === key)?.properties?.team_name;
+    if (inPlan) return str(inPlan);
+    const f = teams.find((x) => str(x.id) === key);
     return f ? str(f.properties?.name) : key;
   };
-  const reasonOf = (p: Props): string => str(p.reason ?? p.why ?? p.name ?? '');
+  const reasonOf = (p: Props): string => str(p.reason ?? p.name ?? '');
 
   const stopPopup = (p: Props): HTMLElement => h('div', { class: 'pop', 'data-testid': 'stop-popup' },
     h('div', { class: 'pop-title' }, `${teamName(teamKey(p))} · ${t('pat.stop')} ${str(p.seq)}`),
@@ -61,23 +75,60 @@ export function patrolsView(ctx: Ctx): View {
     if (f) popup(map, (f.geometry as GeoJSON.Point).coordinates as [number, number], stopPopup(f.properties as Props));
   });
 
+  /** colorOf gives each team of the plan its colour, in the plan's order. */
+  const colorOf = (key: string): string => {
+    const order = [...new Set((plan?.features ?? []).map((f) => teamKey(f.properties ?? {})))];
+    return TEAM_COLORS[Math.max(0, order.indexOf(key)) % TEAM_COLORS.length];
+  };
+  const routeOf = (key: string): Feature | undefined =>
+    plan?.features.find((f) => f.properties?.kind === 'route' && teamKey(f.properties ?? {}) === key);
+  const stopsOf = (key: string): Feature[] => (plan?.features ?? [])
+    .filter((f) => f.properties?.kind === 'stop' && teamKey(f.properties ?? {}) === key)
+    .sort((a, b) => Number(a.properties?.seq) - Number(b.properties?.seq));
+
   const draw = (): void => {
-    if (!plan) { setData(map, 'plan', []); return; }
-    const order: string[] = [];
+    if (!plan) { setData(map, 'plan', []); drawLegend(); return; }
+    const shown: Feature[] = [];
     for (const f of plan.features) {
-      const k = teamKey(f.properties ?? {});
-      if (!order.includes(k)) order.push(k);
-      f.properties = { ...f.properties, _color: TEAM_COLORS[order.indexOf(k) % TEAM_COLORS.length] };
+      const p = (f.properties ?? {}) as Props;
+      const k = teamKey(p);
+      f.properties = { ...p, _color: colorOf(k) };
+      // A team that reaches nothing stays at its base: no line to draw.
+      if (p.kind === 'route' && Number(p.stops ?? 0) === 0) continue;
+      shown.push(f);
+      if (p.kind === 'route' && Array.isArray(p.base)) {
+        shown.push({ type: 'Feature', geometry: { type: 'Point', coordinates: p.base as number[] },
+          properties: { kind: 'base', team: p.team, team_name: p.team_name, _color: colorOf(k), _label: t('pat.base_of', { team: str(p.team_name) }) } });
+      }
     }
-    setData(map, 'plan', plan);
-    fitTo(map, plan.features, 10);
+    setData(map, 'plan', shown);
+    if (shown.length) fitTo(map, shown, 11);
+    drawLegend();
+  };
+
+  /** zoomTo shows one team's route, base and stops. */
+  const zoomTo = (key: string): void => {
+    const route = routeOf(key);
+    fitTo(map, [...(route ? [route] : []), ...stopsOf(key)], 13);
+  };
+
+  const drawLegend = (): void => {
+    if (!active) return;
+    if (!plan) { replace(ctx.legend); return; }
+    const keys = [...new Set(plan.features.map((f) => teamKey(f.properties ?? {})))];
+    replace(ctx.legend, h('div', { class: 'legend', 'data-testid': 'plan-legend' }, h('div', { class: 'legend-title' }, t('pat.legend')),
+      keys.map((k) => h('div', { class: 'legend-row' }, h('span', { class: 'swatch', style: `background:${colorOf(k)}` }), h('span', {}, teamName(k)),
+        h('span', { class: 'legend-n' }, tn('pat.n_stops', stopsOf(k).length)))),
+      h('div', { class: 'legend-row' }, h('span', { class: 'seq', style: 'background:#555' }, '1'), h('span', {}, t('pat.legend_stop'))),
+      h('div', { class: 'legend-row' }, h('span', { class: 'base-dot' }), h('span', {}, t('pat.legend_base')))));
   };
 
   const submit = async (): Promise<void> => {
     fieldErrs.clear();
     const req: api.PlanRequest = {
       teams: [...s.teams].map((x) => (/^\d+$/.test(x) ? Number(x) : x)),
-      from: s.from || undefined, to: s.to || undefined,
+      // The API reads a bare date as its midnight: send the end of the last day.
+      from: s.from || undefined, to: s.to ? `${s.to}T23:59:59Z` : undefined,
     };
     if (s.budgetH !== '') req.budget_h = Number(s.budgetH);
     if (s.crossings.size) req.allow_crossings = [...s.crossings].map((x) => (/^\d+$/.test(x) ? Number(x) : x));
@@ -109,32 +160,42 @@ export function patrolsView(ctx: Ctx): View {
 
   const itinerary = (): HTMLElement | null => {
     if (!plan) return null;
-    const lines = plan.features.filter((f) => f.geometry?.type === 'LineString' || f.geometry?.type === 'MultiLineString');
-    const stops = plan.features.filter((f) => f.geometry?.type === 'Point');
-    const keys = [...new Set([...lines, ...stops].map((f) => teamKey(f.properties ?? {})))];
+    const keys = [...new Set(plan.features.map((f) => teamKey(f.properties ?? {})))];
+    const unreachable = Array.isArray(plan.unreachable) ? plan.unreachable.length : 0;
     return h('div', { 'data-testid': 'itinerary' },
+      h('p', { class: 'muted small' }, t('pat.plan_summary', {
+        targets: num(Number(plan.targets ?? 0)), unreachable: num(unreachable), events: num(Number(plan.events ?? 0)),
+        from: date(str(plan.from)), to: date(str(plan.to)),
+      })),
       h('div', { class: 'row' },
-        h('button', { class: 'btn', id: 'dl-geojson', onclick: () => void fetchFile('geojson') }, 'GeoJSON'),
-        h('button', { class: 'btn', id: 'dl-gpx', onclick: () => void fetchFile('gpx') }, 'GPX'),
-        h('button', { class: 'btn', id: 'dl-kml', onclick: () => void fetchFile('kml') }, 'KML')),
+        h('span', { class: 'small' }, t('pat.download')),
+        h('button', { class: 'btn small', id: 'dl-geojson', onclick: () => void fetchFile('geojson') }, 'GeoJSON'),
+        h('button', { class: 'btn small', id: 'dl-gpx', onclick: () => void fetchFile('gpx') }, 'GPX'),
+        h('button', { class: 'btn small', id: 'dl-kml', onclick: () => void fetchFile('kml') }, 'KML')),
       keys.map((k) => {
-        const line = lines.find((f) => teamKey(f.properties ?? {}) === k);
-        const lp = (line?.properties ?? {}) as Props;
-        const own = stops.filter((f) => teamKey(f.properties ?? {}) === k).sort((a, b) => Number(a.properties?.seq) - Number(b.properties?.seq));
-        const color = str(own[0]?.properties?._color ?? lp._color);
-        return h('section', { class: 'team-plan' },
-          h('h3', {}, h('span', { class: 'swatch', style: `background:${color}` }), teamName(k)),
-          h('div', { class: 'muted small' }, t('pat.summary', { km: num(Number(lp.length_km ?? 0), 1), h: num(Number(lp.duration_h ?? 0), 1), score: num(Number(lp.score ?? 0), 1) })),
-          h('ol', { class: 'stops' }, own.map((f: Feature) => {
+        const lp = (routeOf(k)?.properties ?? {}) as Props;
+        const own = stopsOf(k);
+        const color = colorOf(k);
+        return h('section', { class: 'team-plan', 'data-team': k },
+          h('h3', {},
+            h('span', { class: 'swatch', style: `background:${color}` }),
+            own.length ? h('a', { href: '#', class: 'team-zoom', title: t('pat.zoom_team'), onclick: (e: Event) => { e.preventDefault(); zoomTo(k); } }, teamName(k)) : teamName(k)),
+          own.length
+            ? h('div', { class: 'muted small' }, t('pat.summary', {
+              km: num(Number(lp.length_km ?? 0), 1), offroad: num(Number(lp.offroad_km ?? 0), 1), h: num(Number(lp.duration_h ?? 0), 1),
+              budget: num(Number(lp.budget_h ?? 0), 1), back: time(str(lp.return)), score: num(Number(lp.score ?? 0), 1),
+            }))
+            : notice('warn', t('pat.no_stops', { h: num(Number(lp.budget_h ?? 0), 1) }), 'no-stops'),
+          own.length ? h('ol', { class: 'stops' }, own.map((f: Feature) => {
             const p = (f.properties ?? {}) as Props;
             return h('li', {
-              onclick: () => { const c = (f.geometry as GeoJSON.Point).coordinates as [number, number]; map.easeTo({ center: c, zoom: Math.max(map.getZoom(), 9) }); popup(map, c, stopPopup(p)); },
+              onclick: () => { const c = (f.geometry as GeoJSON.Point).coordinates as [number, number]; map.easeTo({ center: c, zoom: Math.max(map.getZoom(), 11) }); popup(map, c, stopPopup(p)); },
             },
               h('span', { class: 'seq', style: `background:${color}` }, str(p.seq)),
               h('span', { class: 'eta' }, time(str(p.eta))),
               h('span', { class: 'reason' }, reasonOf(p) || '—'),
               Number(p.dwell_min) ? h('span', { class: 'muted small' }, t('pat.minutes', { n: num(Number(p.dwell_min)) })) : null);
-          })));
+          })) : null);
       }));
   };
 
@@ -194,7 +255,7 @@ export function patrolsView(ctx: Ctx): View {
     id: 'patrols',
     titleKey: 'tab.patrols',
     render,
-    activate() { active = true; setVisible(map, LAYERS, true); },
-    deactivate() { active = false; setVisible(map, LAYERS, false); void active; },
+    activate() { active = true; setVisible(map, LAYERS, true); drawLegend(); },
+    deactivate() { active = false; setVisible(map, LAYERS, false); },
   };
 }

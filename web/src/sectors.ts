@@ -4,64 +4,57 @@
 import type { MapGeoJSONFeature, MapMouseEvent } from 'maplibre-gl';
 import type { Feature } from 'geojson';
 import * as api from './api';
-import { Ctx, View, addDays, errorText, isAbort, notice } from './app';
+import { Ctx, View, addDays, errorText, fillSlots, isAbort, notice, problemText, slot } from './app';
 import { download, h, option, replace } from './dom';
-import { kg, label, num, pct, t } from './i18n';
+import { date, kg, label, num, pct, t } from './i18n';
 import { BELOW_BORDERS, SEQ, addSource, fitTo, pointerOn, quantileBreaks, setData, setVisible, stepColor } from './map';
 
 const LAYERS = ['sec-fill', 'sec-line', 'sec-selected'];
 type Metric = 'score' | 'seizures' | 'incidents' | 'kg';
 type Props = Record<string, unknown>;
 
-/** kgByDrug reads a sector's kilograms per drug, whichever shape the API uses. */
+/** kgByDrug reads a sector's kilograms per drug from its kg_<drug> properties. */
 function kgByDrug(p: Props): Record<string, number> {
-  for (const key of ['kg', 'kg_by_drug', 'kg_per_drug']) {
-    const v = p[key];
-    if (v && typeof v === 'object') return v as Record<string, number>;
-    if (typeof v === 'string' && v.startsWith('{')) {
-      try { return JSON.parse(v); } catch { /* not JSON */ }
-    }
-  }
   const out: Record<string, number> = {};
   for (const [k, v] of Object.entries(p)) {
     const m = /^kg_(.+)$/.exec(k);
-    if (m && typeof v === 'number' && m[1] !== 'total') out[m[1]] = v;
+    if (m && typeof v === 'number') out[m[1]] = v;
   }
   return out;
 }
 
-function totalKG(p: Props): number {
-  for (const key of ['kg_total', 'total_kg']) if (typeof p[key] === 'number') return p[key] as number;
-  return Object.values(kgByDrug(p)).reduce((a, b) => a + (Number(b) || 0), 0);
+const totalKG = (p: Props): number => Number(p.total_kg ?? 0);
+
+/** Change is a sector's change of events against the comparison period
+ * (events_rate_ratio, events_p, events_change of /api/sectors/risk). */
+interface Change {
+  /** rel is the relative change of the daily event rate (rate ratio − 1); null when there were none before. */
+  rel: number | null;
+  p: number | null;
+  before: number;
+  direction: string;
 }
 
-function parsed(v: unknown): unknown {
-  if (typeof v === 'string' && (v.startsWith('{') || v.startsWith('['))) {
-    try { return JSON.parse(v); } catch { return v; }
-  }
-  return v;
-}
-
-/** changeOf reads a sector's change against the comparison period as a relative change and its significance. */
-function changeOf(p: Props): { rel: number | null; p: number | null; sig: boolean } {
-  const c = parsed(p.change);
-  if (typeof c === 'number') return { rel: c, p: null, sig: false };
-  if (c && typeof c === 'object') {
-    const o = c as Record<string, unknown>;
-    const pick = (...ks: string[]): number | null => { for (const k of ks) if (typeof o[k] === 'number') return o[k] as number; return null; };
-    const nested = (o.events ?? o.total ?? o.seizures) as Record<string, unknown> | undefined;
-    const rel = pick('rel', 'relative', 'pct_change', 'ratio_change') ?? (nested && typeof nested.rel === 'number' ? nested.rel as number : null)
-      ?? (pick('ratio') !== null ? (pick('ratio') as number) - 1 : null);
-    const pv = pick('p', 'p_value') ?? (nested && typeof nested.p === 'number' ? nested.p as number : null);
-    return { rel, p: pv, sig: Boolean(o.significant ?? (pv !== null && pv <= 0.05)) };
-  }
-  return { rel: null, p: null, sig: false };
+function changeOf(p: Props, what = 'events'): Change {
+  const rr = p[`${what}_rate_ratio`];
+  const pv = p[`${what}_p`];
+  return {
+    rel: typeof rr === 'number' ? rr - 1 : null,
+    p: typeof pv === 'number' ? pv : null,
+    before: Number(p[`${what}_before`] ?? 0),
+    direction: String(p[`${what}_change`] ?? 'none'),
+  };
 }
 
 const str = (v: unknown): string => (v === null || v === undefined ? '' : String(v));
-const sectorName = (p: Props): string => str(p.name ?? p.label ?? p.sector_id ?? p.id);
-const sectionOf = (p: Props): string => str(p.section ?? p.section_id ?? p.section_no ?? '');
-const sideOf = (p: Props): string => str(p.country ?? p.side ?? '');
+/** sectionNo is the number of a sector's section within its border (from its name, "AFG-TJK section 5, TJK side"). */
+const sectionNo = (p: Props): string => /section (\d+)/.exec(str(p.name))?.[1] ?? '';
+/** sectorName names a sector in the interface language. */
+const sectorName = (p: Props): string => (sectionNo(p) && p.side
+  ? t('sec.name', { border: str(p.border), n: sectionNo(p), side: str(p.side) })
+  : str(p.name ?? p.id));
+const sectionOf = (p: Props): string => str(p.section);
+const sideOf = (p: Props): string => str(p.side);
 
 /** sectorsView builds the sector view. */
 export function sectorsView(ctx: Ctx): View {
@@ -71,7 +64,7 @@ export function sectorsView(ctx: Ctx): View {
     from: addDays(end, -364), to: end, compareFrom: addDays(end, -729), compareTo: addDays(end, -365),
     compare: true, pair: '', agency: '', metric: 'score' as Metric, sortKey: 'rank', sortDir: 1,
   };
-  let fc: api.AnalysisCollection | null = null;
+  let fc: api.RiskCollection | null = null;
   let err: unknown = null;
   let loading = false;
   let selected: Feature | null = null;
@@ -111,7 +104,9 @@ export function sectorsView(ctx: Ctx): View {
       fc = await api.sectorRisk(params(), c.signal);
       err = null;
       selected = null;
+      section = null;
       setData(map, 'sectors-selected', []);
+      if (!fitted && fc.features.length) { fitted = true; fitTo(map, fc.features, 7); }
     } catch (e) {
       if (isAbort(e)) return;
       fc = null;
@@ -122,13 +117,27 @@ export function sectorsView(ctx: Ctx): View {
     renderBody();
   };
 
+  // The selected section as /api/sectors/sections/{section} returns it:
+  // both sides with the same metrics and the test of equal rates.
+  let section: api.SectionCollection | null = null;
+  let sectionErr: unknown = null;
+  let ctrlSection: AbortController | null = null;
+  let fitted = false;
+
   const select = (f: Feature | null, fly = false): void => {
     selected = f;
+    section = null;
+    sectionErr = null;
+    ctrlSection?.abort();
     const sec = f ? sectionOf(f.properties ?? {}) : '';
     const pairF = f && sec && fc ? fc.features.filter((g) => sectionOf(g.properties ?? {}) === sec) : f ? [f] : [];
     setData(map, 'sectors-selected', pairF);
     if (fly && pairF.length) fitTo(map, pairF, 10);
     renderBody();
+    if (!sec) return;
+    const c = (ctrlSection = new AbortController());
+    api.sectorSection(sec, params(), c.signal).then((res) => { section = res; renderBody(); },
+      (e) => { if (!isAbort(e)) { sectionErr = e; renderBody(); } });
   };
 
   map.on('click', 'sec-fill', (e: MapMouseEvent & { features?: MapGeoJSONFeature[] }) => {
@@ -140,18 +149,26 @@ export function sectorsView(ctx: Ctx): View {
   // ---- panel ------------------------------------------------------------
   let bodyEl: HTMLElement;
 
-  const columns: { key: string; label: string; value: (p: Props) => number | string; fmt: (p: Props) => string | Node }[] = [
+  const changeCell = (p: Props): HTMLElement => {
+    const c = changeOf(p);
+    const sig = c.direction === 'increase' || c.direction === 'decrease';
+    const title = c.p !== null ? t('sec.change_title', { before: num(c.before), p: num(c.p, 3) }) : '';
+    if (c.rel === null) return h('span', { class: 'muted', title }, Number(p.events ?? 0) > 0 ? t('sec.new') : '–');
+    return h('span', { class: sig ? (c.direction === 'increase' ? 'up sig' : 'down sig') : '', title }, pct(c.rel), sig ? ' *' : '');
+  };
+
+  const columns: { key: string; label: string; value: (p: Props) => number | string; fmt: (p: Props) => string | Node; text?: boolean }[] = [
     { key: 'rank', label: 'sec.rank', value: (p) => Number(p.rank ?? Infinity), fmt: (p) => num(Number(p.rank)) },
-    { key: 'name', label: 'sec.sector', value: (p) => sectorName(p), fmt: (p) => sectorName(p) },
-    { key: 'side', label: 'sec.side', value: (p) => sideOf(p), fmt: (p) => sideOf(p) },
+    {
+      key: 'name', label: 'sec.sector', value: (p) => sectorName(p), text: true,
+      fmt: (p) => h('span', { title: `${sectorName(p)} (${str(p.id)})` }, sectionNo(p) ? t('sec.short', { border: str(p.border), n: sectionNo(p) }) : sectorName(p),
+        h('div', { class: 'muted small' }, sectionNo(p) ? t('sec.side_agency', { side: str(p.side), agency: str(p.agency) }) : str(p.agency))),
+    },
     { key: 'seizures', label: 'sec.seizures', value: (p) => Number(p.seizures ?? 0), fmt: (p) => num(Number(p.seizures ?? 0)) },
     { key: 'incidents', label: 'sec.incidents', value: (p) => Number(p.incidents ?? 0), fmt: (p) => num(Number(p.incidents ?? 0)) },
     { key: 'kg', label: 'sec.kg', value: (p) => totalKG(p), fmt: (p) => kg(totalKG(p)) },
-    { key: 'score', label: 'sec.score', value: (p) => Number(p.score ?? 0), fmt: (p) => num(Number(p.score ?? 0), 2) },
-    {
-      key: 'change', label: 'sec.change', value: (p) => changeOf(p).rel ?? -Infinity,
-      fmt: (p) => { const c = changeOf(p); return h('span', { class: c.sig ? (Number(c.rel) > 0 ? 'up sig' : 'down sig') : '' , title: c.p !== null ? `p = ${num(c.p, 3)}` : '' }, pct(c.rel), c.sig ? ' *' : ''); },
-    },
+    { key: 'score', label: 'sec.score', value: (p) => Number(p.score ?? 0), fmt: (p) => num(Number(p.score ?? 0), 1) },
+    { key: 'change', label: 'sec.change', value: (p) => changeOf(p).rel ?? -Infinity, fmt: changeCell },
   ];
 
   const table = (): HTMLElement => {
@@ -161,62 +178,87 @@ export function sectorsView(ctx: Ctx): View {
       const x = col.value(a.properties ?? {}), y = col.value(b.properties ?? {});
       return (typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y))) * s.sortDir;
     });
+    const sortBy = (key: string): void => {
+      if (s.sortKey === key) s.sortDir = -s.sortDir;
+      else { s.sortKey = key; s.sortDir = ['rank', 'name'].includes(key) ? 1 : -1; }
+      renderBody();
+    };
     return h('table', { class: 'data', 'data-testid': 'sector-table' },
       h('thead', {}, h('tr', {}, columns.map((c) => h('th', {
-        class: c.key === s.sortKey ? (s.sortDir > 0 ? 'sorted asc' : 'sorted desc') : 'sortable', tabindex: 0, 'aria-sort': c.key === s.sortKey ? (s.sortDir > 0 ? 'ascending' : 'descending') : 'none',
-        onclick: () => { if (s.sortKey === c.key) s.sortDir = -s.sortDir; else { s.sortKey = c.key; s.sortDir = ['rank', 'name', 'side'].includes(c.key) ? 1 : -1; } renderBody(); },
+        class: `${c.text ? '' : 'num '}${c.key === s.sortKey ? (s.sortDir > 0 ? 'sorted asc' : 'sorted desc') : 'sortable'}`, tabindex: 0,
+        'aria-sort': c.key === s.sortKey ? (s.sortDir > 0 ? 'ascending' : 'descending') : 'none',
+        onclick: () => sortBy(c.key), onkeydown: (e: Event) => { if ((e as KeyboardEvent).key === 'Enter') sortBy(c.key); },
       }, t(c.label))))),
       h('tbody', {}, rows.map((f) => h('tr', {
         class: f === selected ? 'selected' : '', onclick: () => select(f, true),
-      }, columns.map((c) => h('td', { class: ['name', 'side'].includes(c.key) ? '' : 'num' }, c.fmt(f.properties ?? {})))))));
+      }, columns.map((c) => h('td', { class: c.text ? 'name' : 'num' }, c.fmt(f.properties ?? {})))))));
   };
 
   const sideBySide = (): HTMLElement | null => {
     if (!selected || !fc) return null;
     const sec = sectionOf(selected.properties ?? {});
-    const sides = sec ? fc.features.filter((g) => sectionOf(g.properties ?? {}) === sec) : [selected];
-    const drugs = [...new Set(sides.flatMap((g) => Object.keys(kgByDrug(g.properties ?? {}))))].sort();
+    // Until the section endpoint answers, show the sides from the risk table.
+    const sides = section?.features ?? (sec ? fc.features.filter((g) => sectionOf(g.properties ?? {}) === sec) : [selected]);
+    const drugs = [...new Set(sides.flatMap((g) => Object.entries(kgByDrug(g.properties ?? {})).filter(([, v]) => v > 0).map(([d]) => d)))].sort();
     const cell = (g: Feature, fn: (p: Props) => string | Node): HTMLElement => h('td', { class: 'num' }, fn(g.properties ?? {}));
-    const line = (title: string, fn: (p: Props) => string | Node): HTMLElement => h('tr', {}, h('th', {}, title), sides.map((g) => cell(g, fn)));
+    const line = (title: string, fn: (p: Props) => string | Node, cls = ''): HTMLElement => h('tr', { class: cls }, h('th', {}, title), sides.map((g) => cell(g, fn)));
+    const test = section?.section?.sides_test;
+    const sel = selected.properties ?? {};
     return h('section', { class: 'group', 'data-testid': 'side-by-side' },
-      h('h2', {}, t('sec.side_by_side'), sec ? ` · ${t('sec.section')} ${sec}` : ''),
+      h('h2', {}, t('sec.side_by_side')),
+      h('p', { class: 'small' }, t('sec.section_of', { border: str(sel.border), n: sectionNo(sel) || sec }),
+        h('span', { class: 'muted' }, ` (${sec})`)),
       sides.length < 2 ? h('p', { class: 'muted small' }, t('sec.no_other_side')) : null,
       h('table', { class: 'data compare' },
-        h('thead', {}, h('tr', {}, h('th', {}), sides.map((g) => h('th', { class: 'num' }, sideOf(g.properties ?? {}) || sectorName(g.properties ?? {}), h('div', { class: 'muted small' }, str(g.properties?.agency)))))),
+        h('thead', {}, h('tr', {}, h('th', {}), sides.map((g) => h('th', { class: 'num' }, sideOf(g.properties ?? {}), h('div', { class: 'muted small' }, str(g.properties?.agency)))))),
         h('tbody', {},
+          line(t('sec.score'), (p) => num(Number(p.score ?? 0), 1)),
+          line(t('sec.rank'), (p) => num(Number(p.rank))),
           line(t('sec.seizures'), (p) => num(Number(p.seizures ?? 0))),
           line(t('sec.incidents'), (p) => num(Number(p.incidents ?? 0))),
           line(t('sec.kg'), (p) => kg(totalKG(p))),
-          drugs.map((d) => line(`  ${label('drug', d)}`, (p) => kg(Number(kgByDrug(p)[d] ?? 0)))),
-          line(t('sec.score'), (p) => num(Number(p.score ?? 0), 2)),
-          line(t('sec.rank'), (p) => num(Number(p.rank))),
-          line(t('sec.change'), (p) => pct(changeOf(p).rel)))));
+          drugs.map((d) => line(label('drug', d), (p) => kg(Number(kgByDrug(p)[d] ?? 0)), 'sub')),
+          line(t('sec.hot_share'), (p) => pct(Number(p.hot_share ?? 0), 0, true)),
+          line(t('sec.events_per_100km'), (p) => num(Number(p.events_per_100km ?? 0), 1)),
+          line(t('sec.change'), changeCell))),
+      test ? h('p', { class: 'small', 'data-testid': 'sides-test' }, test.different
+        ? t('sec.sides_differ', { first: test.first, second: test.second, ratio: num(test.rate_ratio, 2), p: num(test.p, 3) })
+        : t('sec.sides_same', { p: num(test.p, 3) })) : null,
+      sectionErr ? notice('error', errorText(sectionErr), 'section-error') : null);
   };
 
   const legend = (): HTMLElement | null => {
-    if (!breaks.length) return null;
+    if (!fc) return null;
     const pal = SEQ.slice(1);
-    const k = pal.length / breaks.length;
+    const k = pal.length / Math.max(breaks.length, 1);
+    const fmt = (v: number): string => (s.metric === 'kg' ? kg(v) : num(v, s.metric === 'score' ? 1 : 0));
     return h('div', { class: 'legend', 'data-testid': 'sector-legend' }, h('div', { class: 'legend-title' }, t(`sec.metric_${s.metric}`)),
+      h('div', { class: 'legend-row' }, h('span', { class: 'swatch', style: 'background:#f4f4f4' }), h('span', {}, t('sec.legend_zero'))),
       breaks.map((b, i) => h('div', { class: 'legend-row' }, h('span', { class: 'swatch', style: `background:${pal[Math.min(pal.length - 1, Math.floor(i * k))]}` }),
-        h('span', {}, `${i === 0 ? '> 0' : '> ' + num(breaks[i - 1], 2)} … ${num(b, 2)}`))));
+        h('span', {}, `${i === 0 ? '> 0' : '> ' + fmt(breaks[i - 1])} … ${fmt(b)}`))),
+      h('div', { class: 'legend-row' }, h('span', { class: 'swatch', style: 'background:transparent;border:2px solid #0b57d0' }), h('span', {}, t('sec.legend_selected'))));
   };
 
   const renderBody = (): void => {
     if (!panelEl || !active) return;
-    const formula = fc && (fc as Props).formula ? h('details', { class: 'small' }, h('summary', {}, t('sec.formula')), h('pre', {}, str((fc as Props).formula))) : null;
+    const formula = fc?.score?.formula ? h('details', { class: 'small' }, h('summary', {}, t('sec.formula')), h('pre', { class: 'formula' }, fc.score.formula)) : null;
+    const unplaced = fillSlots(panelEl, err);
     replace(bodyEl,
       loading ? h('div', { class: 'busy' }, t('common.loading')) : null,
-      err ? notice('error', errorText(err), 'sectors-error') : null,
-      fc ? h('div', { class: 'stat', 'data-testid': 'sector-count' }, t('sec.count', { n: num(fc.features.length) })) : null,
-      legend(), formula, sideBySide(),
+      err ? notice('error', problemText(err, unplaced), 'sectors-error') : null,
+      fc ? h('div', { class: 'stat', 'data-testid': 'sector-count' }, t('sec.count', { n: num(fc.features.length) }),
+        fc.period ? h('span', { class: 'muted' }, ` · ${date(fc.period.start)} – ${date(addDays(fc.period.end.slice(0, 10), -1))}`) : null) : null,
+      formula, sideBySide(),
       fc && fc.features.length ? h('div', { class: 'table-wrap' }, table()) : null);
+    const lg = legend();
+    replace(ctx.legend, lg);
   };
 
   const render = (panel: HTMLElement): void => {
     panelEl = panel;
+    const param = { from: 'from', to: 'to', compareFrom: 'compare_from', compareTo: 'compare_to' } as const;
     const dateIn = (id: string, key: 'from' | 'to' | 'compareFrom' | 'compareTo'): HTMLInputElement =>
-      h('input', { type: 'date', id, value: s[key], onchange: (e: Event) => { s[key] = (e.target as HTMLInputElement).value; } });
+      h('input', { type: 'date', id, value: s[key], 'data-param': param[key], onchange: (e: Event) => { s[key] = (e.target as HTMLInputElement).value; } });
     const pairs = ctx.base.borders.features.map((f) => `${str(f.properties?.country_a)}-${str(f.properties?.country_b)}`);
     bodyEl = h('div', { id: 'sec-body' });
     replace(panel,
@@ -224,13 +266,13 @@ export function sectorsView(ctx: Ctx): View {
       h('p', { class: 'muted' }, t('sec.intro')),
       h('section', { class: 'group' },
         h('div', { class: 'grid2' },
-          h('label', { for: 's-from' }, t('sec.period')), h('div', { class: 'row' }, dateIn('s-from', 'from'), '—', dateIn('s-to', 'to')),
+          h('label', { for: 's-from' }, t('sec.period')), h('div', {}, h('div', { class: 'row' }, dateIn('s-from', 'from'), '—', dateIn('s-to', 'to')), slot('from', 'to', 'period')),
           h('label', { class: 'check' }, h('input', { type: 'checkbox', id: 's-compare', checked: s.compare, onchange: (e: Event) => { s.compare = (e.target as HTMLInputElement).checked; } }), t('sec.compare')),
-          h('div', { class: 'row' }, dateIn('s-cfrom', 'compareFrom'), '—', dateIn('s-cto', 'compareTo')),
+          h('div', {}, h('div', { class: 'row' }, dateIn('s-cfrom', 'compareFrom'), '—', dateIn('s-cto', 'compareTo')), slot('compare_from', 'compare_to')),
           h('label', { for: 's-pair' }, t('sec.pair')),
-          h('select', { id: 's-pair', onchange: (e: Event) => { s.pair = (e.target as HTMLSelectElement).value; } }, option('', t('filter.all'), !s.pair), pairs.map((p) => option(p, p, p === s.pair))),
+          h('select', { id: 's-pair', 'data-param': 'pair', onchange: (e: Event) => { s.pair = (e.target as HTMLSelectElement).value; } }, option('', t('filter.all'), !s.pair), pairs.map((p) => option(p, p, p === s.pair))),
           h('label', { for: 's-agency' }, t('filter.agency')),
-          h('select', { id: 's-agency', onchange: (e: Event) => { s.agency = (e.target as HTMLSelectElement).value; } }, option('', t('filter.all'), !s.agency), ctx.agencies.map((a) => option(a, a, a === s.agency))),
+          h('select', { id: 's-agency', 'data-param': 'agency', onchange: (e: Event) => { s.agency = (e.target as HTMLSelectElement).value; } }, option('', t('filter.all'), !s.agency), ctx.agencies.map((a) => option(a, a, a === s.agency))),
           h('label', { for: 's-metric' }, t('sec.metric')),
           h('select', { id: 's-metric', onchange: (e: Event) => { s.metric = (e.target as HTMLSelectElement).value as Metric; draw(); renderBody(); } },
             (['score', 'seizures', 'incidents', 'kg'] as Metric[]).map((m) => option(m, t(`sec.metric_${m}`), m === s.metric)))),
