@@ -143,11 +143,12 @@ func newEventParser(r io.Reader, format string) (eventParser, string, error) {
 	return nil, "", fmt.Errorf("unknown format %q (want csv or geojson)", format)
 }
 
-// importBatch carries parsed, valid events from the parser to COPY.
+// importBatch carries parsed, valid events from the parser to COPY,
+// encoded as binary COPY tuples of the staging table.
 type importBatch struct {
-	events []Event
-	rows   []int64
-	err    error
+	copy []byte
+	n    int
+	err  error
 }
 
 // importRefs are the ids records may refer to, loaded before parsing so
@@ -195,6 +196,9 @@ var importCopyColumns = []string{"row", "kind", "occurred_at", "time_precision",
 	"agency_id", "sharing", "source_ref", "source_url", "synthetic", "joint_operation_id", "items", "category",
 	"severity", "persons_detained", "notes", "id"}
 
+// sqlImportCopy fills the staging table from a copyChunkReader.
+var sqlImportCopy = "COPY bw_import (" + strings.Join(importCopyColumns, ", ") + ") FROM STDIN (FORMAT binary)"
+
 // sqlImportStaged is the staged chunk as event_records values. The merge
 // statements call it EXCLUDED so that they share eventUpdateSet and
 // eventChanged with the upserts.
@@ -203,33 +207,36 @@ const sqlImportStaged = `(SELECT id, kind, occurred_at, time_precision, ST_GeomF
     persons_detained, notes
   FROM bw_import) AS excluded`
 
-// sqlImportUpdate updates the agency's existing records of the staged
-// source_refs where something changed. Unchanged records are neither
-// written nor locked.
-const sqlImportUpdate = `WITH up AS (
-  UPDATE event_records AS e SET ` + eventUpdateSet + `
+// sqlImportMerge moves the staged chunk into event_records with one
+// lookup of each record's (agency_id, source_ref): an agency's existing
+// record is updated when something changed (unchanged ones are neither
+// written nor locked); the others, and records without a source_ref, are
+// inserted in file order. Their ids are time-ordered, so the primary key
+// grows at its end. A record another transaction inserted meanwhile is
+// updated through ON CONFLICT. It returns the numbers of inserted and
+// updated records.
+const sqlImportMerge = `WITH m AS MATERIALIZED (
+  SELECT excluded.*, e.id AS target, e.id IS NOT NULL AND ` + eventChanged + ` AS changed
   FROM ` + sqlImportStaged + `
-  WHERE e.agency_id = excluded.agency_id AND e.source_ref = excluded.source_ref AND ` + eventChanged + `
+  LEFT JOIN event_records e ON e.agency_id = excluded.agency_id AND e.source_ref = excluded.source_ref
+), up AS (
+  UPDATE event_records AS e SET ` + eventUpdateSet + `
+  FROM m AS excluded
+  WHERE excluded.changed AND e.id = excluded.target
   RETURNING 1
-)
-SELECT count(*) FROM up`
-
-// sqlImportInsert inserts the staged records whose source_ref the agency
-// does not have yet (and those without one) in file order; their ids are
-// time-ordered, so the primary key grows at its end. A record another
-// transaction inserted meanwhile is updated as by sqlImportUpdate.
-const sqlImportInsert = `WITH ins AS (
+), ins AS (
   INSERT INTO event_records AS e (id, kind, occurred_at, time_precision, geom, accuracy_m, place, agency_id,
     sharing, source_ref, source_url, synthetic, joint_operation_id, items, category, severity, persons_detained,
     notes)
-  SELECT * FROM ` + sqlImportStaged + `
-  WHERE NOT EXISTS (SELECT 1 FROM event_records r
-    WHERE r.agency_id = excluded.agency_id AND r.source_ref = excluded.source_ref)
+  SELECT id, kind, occurred_at, time_precision, geom, accuracy_m, place, agency_id, sharing, source_ref, source_url,
+    synthetic, joint_operation_id, items, category, severity, persons_detained, notes
+  FROM m WHERE target IS NULL
   ON CONFLICT (agency_id, source_ref) DO UPDATE SET ` + eventUpdateSet + `
   WHERE ` + eventChanged + `
   RETURNING (xmax = 0) AS inserted
 )
-SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM ins`
+SELECT (SELECT count(*) FILTER (WHERE inserted) FROM ins),
+  (SELECT count(*) FILTER (WHERE NOT inserted) FROM ins) + (SELECT count(*) FROM up)`
 
 // sqlImportSettings tunes the merge statements: each chunk's records are
 // looked up by (agency_id, source_ref) through the unique index, never by
@@ -287,11 +294,12 @@ func (s *Store) ImportEvents(ctx context.Context, r io.Reader, opts ImportOption
 			defer close(batches)
 			rows, rejected = parseImport(pctx, parser, refs, unit, opts, cr, batches)
 		}()
-		src := &batchSource{ch: batches}
+		src := &copyChunkReader{ch: batches}
 		var copied int64
 		for !src.done {
-			src.left = importChunkRows
-			n, err := tx.CopyFrom(ctx, pgx.Identifier{"bw_import"}, importCopyColumns, src)
+			src.reset()
+			tag, err := tx.Conn().PgConn().CopyFrom(ctx, src, sqlImportCopy)
+			n := tag.RowsAffected()
 			if err != nil || src.err != nil {
 				cancel()
 				for range batches { // let the parser finish
@@ -306,15 +314,12 @@ func (s *Store) ImportEvents(ctx context.Context, r io.Reader, opts ImportOption
 				break
 			}
 			copied += n
-			var updated, inserted, raced int64
-			if err := tx.QueryRow(ctx, sqlImportUpdate).Scan(&updated); err != nil {
-				return mapErr(err)
-			}
-			if err := tx.QueryRow(ctx, sqlImportInsert).Scan(&inserted, &raced); err != nil {
+			var inserted, updated int64
+			if err := tx.QueryRow(ctx, sqlImportMerge).Scan(&inserted, &updated); err != nil {
 				return mapErr(err)
 			}
 			sum.Inserted += inserted
-			sum.Updated += updated + raced
+			sum.Updated += updated
 			if _, err := tx.Exec(ctx, `TRUNCATE bw_import`); err != nil {
 				return mapErr(err)
 			}
@@ -395,20 +400,27 @@ func parseImport(ctx context.Context, parser eventParser, refs *importRefs, unit
 			}
 			continue
 		}
-		b.events = append(b.events, *e)
-		b.rows = append(b.rows, pe.Row)
-		if len(b.events) == importBatchSize {
+		id, err := uuid.NewV7()
+		if err == nil {
+			b.copy, err = appendImportCopyRow(b.copy, pe.Row, e, id)
+		}
+		if err != nil {
+			send(importBatch{err: fmt.Errorf("%s %d: %w", unit, pe.Row, err)})
+			return rows, rejected
+		}
+		b.n++
+		if b.n == importBatchSize {
 			if !send(b) {
 				return rows, rejected
 			}
-			b = importBatch{events: make([]Event, 0, importBatchSize), rows: make([]int64, 0, importBatchSize)}
+			b = importBatch{copy: make([]byte, 0, cap(b.copy))}
 			if opts.Progress != nil && time.Since(lastReport) > 100*time.Millisecond {
 				opts.Progress(ImportProgress{Bytes: cr.n, Rows: rows, Rejected: rejected})
 				lastReport = time.Now()
 			}
 		}
 	}
-	if len(b.events) > 0 {
+	if b.n > 0 {
 		send(b)
 	}
 	if rejects != nil {
@@ -465,53 +477,3 @@ func checkImportRefs(pe *parsedEvent, refs *importRefs, seen map[[16]byte]int64,
 	}
 	seen[k] = pe.Row
 }
-
-// batchSource feeds COPY from the parser's batches, at most left rows per
-// COPY; done is set once the parser has sent everything.
-type batchSource struct {
-	ch   <-chan importBatch
-	cur  importBatch
-	i    int
-	left int
-	done bool
-	row  []any
-	err  error
-}
-
-func (b *batchSource) Next() bool {
-	if b.left <= 0 {
-		return false
-	}
-	for b.i >= len(b.cur.events) {
-		bt, ok := <-b.ch
-		if !ok {
-			b.done = true
-			return false
-		}
-		if bt.err != nil {
-			b.err = bt.err
-			return false
-		}
-		b.cur, b.i = bt, 0
-	}
-	e := &b.cur.events[b.i]
-	row, err := eventCopyRow(e)
-	if err != nil {
-		b.err = err
-		return false
-	}
-	id, err := uuid.NewV7()
-	if err != nil {
-		b.err = err
-		return false
-	}
-	row[0] = b.cur.rows[b.i] // the staging table's row column replaces id
-	b.row = append(row, id)
-	b.i++
-	b.left--
-	return true
-}
-
-func (b *batchSource) Values() ([]any, error) { return b.row, nil }
-
-func (b *batchSource) Err() error { return b.err }
