@@ -131,6 +131,11 @@ func appendItemsJSON(b []byte, items []Item) ([]byte, error) {
 		}
 		if a := math.Abs(q); a != 0 && (a < 1e-6 || a >= 1e21) {
 			b = strconv.AppendFloat(b, q, 'e', -1, 64)
+			// encoding/json writes 1e-07 as 1e-7.
+			if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+				b[n-2] = b[n-1]
+				b = b[:n-1]
+			}
 		} else {
 			b = strconv.AppendFloat(b, q, 'f', -1, 64)
 		}
