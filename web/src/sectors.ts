@@ -46,6 +46,8 @@ function changeOf(p: Props, what = 'events'): Change {
   };
 }
 
+/** pText shows a p-value as "p = 0.012" or "p < 0.001". */
+const pText = (p: number): string => (p < 0.001 ? `p < ${num(0.001, 3)}` : `p = ${num(p, 3)}`);
 const str = (v: unknown): string => (v === null || v === undefined ? '' : String(v));
 /** sectionNo is the number of a sector's section within its border (from its name, "AFG-TJK section 5, TJK side"). */
 const sectionNo = (p: Props): string => /section (\d+)/.exec(str(p.name))?.[1] ?? '';
@@ -221,9 +223,10 @@ export function sectorsView(ctx: Ctx): View {
           line(t('sec.hot_share'), (p) => pct(Number(p.hot_share ?? 0), 0, true)),
           line(t('sec.events_per_100km'), (p) => num(Number(p.events_per_100km ?? 0), 1)),
           line(t('sec.change'), changeCell))),
-      test ? h('p', { class: 'small', 'data-testid': 'sides-test' }, test.different
-        ? t('sec.sides_differ', { first: test.first, second: test.second, ratio: num(test.rate_ratio, 2), p: num(test.p, 3) })
-        : t('sec.sides_same', { p: num(test.p, 3) })) : null,
+      test ? h('p', { class: 'small', 'data-testid': 'sides-test' }, !test.different ? t('sec.sides_same', { p: pText(test.p) })
+        : test.rate_ratio === null ? t('sec.sides_only', { first: test.first, second: test.second, p: pText(test.p) })
+          : test.rate_ratio >= 1 ? t('sec.sides_differ', { first: test.first, second: test.second, ratio: num(test.rate_ratio, 1), p: pText(test.p) })
+            : t('sec.sides_differ', { first: test.second, second: test.first, ratio: num(1 / test.rate_ratio, 1), p: pText(test.p) })) : null,
       sectionErr ? notice('error', errorText(sectionErr), 'section-error') : null);
   };
 
