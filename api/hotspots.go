@@ -1,9 +1,12 @@
 package api
 
 import (
+	"runtime"
+
 	"context"
 	"encoding/json"
 	"errors"
+	"golang.org/x/sync/singleflight"
 	"hash/fnv"
 	"log/slog"
 	"math"
@@ -62,6 +65,8 @@ func resolveCommon(ctx context.Context, live *data.Live, c geo.CommonParams, f *
 // query, the caller's visibility and the index version), up to maxBytes in
 // all; the least recently used go first.
 type responseCache struct {
+	flight   singleflight.Group
+	workers  chan struct{} // one token per running computation
 	mu       sync.Mutex
 	entries  map[string]*cachedResponse
 	bytes    int
@@ -76,7 +81,8 @@ type cachedResponse struct {
 }
 
 func newResponseCache(maxBytes int) *responseCache {
-	return &responseCache{entries: map[string]*cachedResponse{}, maxBytes: maxBytes}
+	return &responseCache{entries: map[string]*cachedResponse{}, maxBytes: maxBytes,
+		workers: make(chan struct{}, runtime.GOMAXPROCS(0))}
 }
 
 func (c *responseCache) get(key string) (*cachedResponse, bool) {
@@ -160,16 +166,57 @@ func serveAnalysis(w http.ResponseWriter, r *http.Request, logger *slog.Logger, 
 			return
 		}
 	}
-	body, version, err := compute(ctx)
-	if err != nil {
-		writeError(w, r, logger, err)
-		return
+	// Identical requests arriving together share one computation, and at
+	// most cache.workers computations run at once: a request waiting for a
+	// turn whose client goes away leaves the queue at once, so a burst of
+	// abandoned requests cannot keep the processors busy afterwards.
+	for attempt := 0; ; attempt++ {
+		ch := cache.flight.DoChan(key, func() (any, error) {
+			if err := cache.acquire(ctx); err != nil {
+				return nil, err
+			}
+			defer cache.release()
+			body, version, err := compute(ctx)
+			if err != nil {
+				return nil, err
+			}
+			key, etag := analysisKey(endpoint, r.URL.Query(), vis, version)
+			e := &cachedResponse{body: body, etag: etag}
+			cache.put(key, e)
+			return e, nil
+		})
+		select {
+		case <-ctx.Done():
+			writeError(w, r, logger, ctx.Err())
+			return
+		case res := <-ch:
+			// The computation ran for another request whose client left:
+			// this one is still here, so compute again for it.
+			if res.Err != nil && ctx.Err() == nil && attempt == 0 &&
+				(errors.Is(res.Err, context.Canceled) || errors.Is(res.Err, context.DeadlineExceeded)) {
+				continue
+			}
+			if res.Err != nil {
+				writeError(w, r, logger, res.Err)
+				return
+			}
+			writeAnalysis(w, res.Val.(*cachedResponse))
+			return
+		}
 	}
-	key, etag = analysisKey(endpoint, r.URL.Query(), vis, version)
-	e := &cachedResponse{body: body, etag: etag}
-	cache.put(key, e)
-	writeAnalysis(w, e)
 }
+
+// acquire waits for a computation slot or for ctx to end.
+func (c *responseCache) acquire(ctx context.Context) error {
+	select {
+	case c.workers <- struct{}{}:
+		return ctx.Err()
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (c *responseCache) release() { <-c.workers }
 
 func etagMatches(header, etag string) bool {
 	for _, t := range strings.Split(header, ",") {

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 	"github.com/paulmach/orb"
 
 	"github.com/borderwatch/borderwatch/geo"
@@ -756,6 +758,11 @@ func (l *Live) Run(ctx context.Context) error {
 func (l *Live) listen(ctx context.Context) error {
 	cfg := l.store.sys.Config().ConnConfig.Copy()
 	cfg.RuntimeParams["application_name"] = "borderwatch-live"
+	// Waiting for a notification ends with its context, at once (the
+	// pools' handler lets queries run on after their context ends).
+	cfg.BuildContextWatcherHandler = func(pc *pgconn.PgConn) ctxwatch.Handler {
+		return &pgconn.DeadlineContextWatcherHandler{Conn: pc.Conn()}
+	}
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("connect: %w", err)

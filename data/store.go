@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/tern/v2/migrate"
 
@@ -29,6 +30,9 @@ var ErrStale = errors.New("the record was changed by someone else")
 
 // ErrUnavailable is returned when the database cannot be reached.
 var ErrUnavailable = errors.New("database unavailable")
+
+// cancelDelay is how long a query may run on after its context ended.
+const cancelDelay = 5 * time.Second
 
 // versionTable is where tern records the applied migration version.
 const versionTable = "schema_version"
@@ -75,6 +79,17 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if pcfg.ConnConfig.ConnectTimeout == 0 || pcfg.ConnConfig.ConnectTimeout > 5*time.Second {
 		// Fail fast while the database is down instead of hanging requests.
 		pcfg.ConnConfig.ConnectTimeout = 3 * time.Second
+	}
+	// A request whose client goes away cancels its context. By default pgx
+	// then breaks the connection at once and sends PostgreSQL a cancel
+	// request (SIGINT to the backend): a burst of abandoned requests became
+	// a storm of reconnects and cancels, and under it a backend with PostGIS
+	// loaded aborted in malloc, which restarts the whole server. Instead a
+	// query whose context ends gets cancelDelay to finish normally (ours
+	// take milliseconds; statement_timeout bounds the rest), and the
+	// connection goes back to the pool intact.
+	pcfg.ConnConfig.BuildContextWatcherHandler = func(pc *pgconn.PgConn) ctxwatch.Handler {
+		return &pgconn.DeadlineContextWatcherHandler{Conn: pc.Conn(), DeadlineDelay: cancelDelay}
 	}
 	if !cfg.Restricted {
 		pool, err := pgxpool.NewWithConfig(ctx, pcfg)

@@ -4,6 +4,7 @@
 //	loadgen read   -url U -token T [-duration 20s -conns 32 -mix items,hotspots,sectors]
 //	loadgen write  -url U -token T [-writers 50 -duration 15s -acked FILE]
 //	loadgen verify -db DATABASE_URL -acked FILE [-agency A]
+//	loadgen drop   -url U -token T [-duration 15s -conns 64]
 //
 // read reports throughput and p50/p99 latency per endpoint; write posts
 // events from many writers that retry with the same Idempotency-Key until
@@ -47,6 +48,8 @@ func main() {
 		err = runWrite(os.Args[2:])
 	case "verify":
 		err = runVerify(os.Args[2:])
+	case "drop":
+		err = runDrop(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown mode %q", os.Args[1])
 	}
@@ -337,6 +340,115 @@ func runVerify(args []string) error {
 		len(refs), len(refs)-missing-dup, missing, dup, extra)
 	if missing > 0 || dup > 0 {
 		return errors.New("acknowledged writes were lost or duplicated")
+	}
+	return nil
+}
+
+// runDrop sends a burst of requests whose clients give up mid-request
+// (random timeouts of 1–30 ms, so requests are cancelled while the service
+// queries the database or writes the answer), then checks that the service
+// still answers normally and holds no database connection.
+func runDrop(args []string) error {
+	fs := flag.NewFlagSet("drop", flag.ExitOnError)
+	base := fs.String("url", "http://127.0.0.1:8080", "service URL (loopback only)")
+	token := fs.String("token", os.Getenv("BORDERWATCH_TOKEN"), "API token (env BORDERWATCH_TOKEN)")
+	duration := fs.Duration("duration", 15*time.Second, "length of the burst (at most 2m)")
+	conns := fs.Int("conns", 64, "concurrent clients")
+	_ = fs.Parse(args)
+	if err := loopbackOnly(*base); err != nil {
+		return err
+	}
+	if *duration > 2*time.Minute {
+		*duration = 2 * time.Minute
+	}
+	paths := []string{
+		"/collections/events/items?limit=1000",
+		"/collections/events/items?limit=100&bbox=67,36,72,39",
+		"/api/hotspots?method=kde&cell_m=3000&bandwidth_m=15000&Cache-Control=",
+		"/api/sectors/risk",
+		"/collections/borders/items",
+	}
+	deadline := time.Now().Add(*duration)
+	var sent, dropped atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < *conns; w++ {
+		wg.Add(1)
+		go func(seed int64) {
+			defer wg.Done()
+			rng := rand.New(rand.NewSource(seed))
+			tr := &http.Transport{DisableKeepAlives: rng.Intn(2) == 0}
+			defer tr.CloseIdleConnections()
+			for time.Now().Before(deadline) {
+				path := paths[rng.Intn(len(paths))]
+				if strings.Contains(path, "Cache-Control") {
+					path = strings.Replace(path, "&Cache-Control=", "", 1)
+				}
+				ctx, cancel := context.WithTimeout(context.Background(), time.Duration(1+rng.Intn(30))*time.Millisecond)
+				req, _ := http.NewRequestWithContext(ctx, "GET", *base+path, nil)
+				req.Header.Set("Authorization", "Bearer "+*token)
+				req.Header.Set("Cache-Control", "no-cache")
+				resp, err := tr.RoundTrip(req)
+				sent.Add(1)
+				if err != nil {
+					dropped.Add(1)
+				} else {
+					// Read a little, then hang up mid-body.
+					_, _ = io.CopyN(io.Discard, resp.Body, int64(rng.Intn(4096)))
+					resp.Body.Close()
+				}
+				cancel()
+			}
+		}(int64(w + 100))
+	}
+	wg.Wait()
+	fmt.Printf("burst: %d requests, %d dropped by the client before the answer\n", sent.Load(), dropped.Load())
+
+	// Afterwards the service must answer normally, and quickly.
+	hc := client(4)
+	var worst time.Duration
+	for i := 0; i < 50; i++ {
+		req, _ := http.NewRequest("GET", *base+"/collections/events/items?limit=10&bbox=68,37,69,38", nil)
+		req.Header.Set("Authorization", "Bearer "+*token)
+		t0 := time.Now()
+		resp, err := hc.Do(req)
+		if err != nil {
+			return fmt.Errorf("after the burst: %w", err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("after the burst: status %d", resp.StatusCode)
+		}
+		if d := time.Since(t0); d > worst {
+			worst = d
+		}
+	}
+	// Once idle, no database connection may stay checked out.
+	var acquired string
+	for i := 0; i < 50; i++ {
+		req, _ := http.NewRequest("GET", *base+"/metrics", nil)
+		req.Header.Set("Authorization", "Bearer "+*token)
+		resp, err := hc.Do(req)
+		if err != nil {
+			return err
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(line, `borderwatch_db_pool_connections{state="acquired"}`) {
+				acquired = strings.TrimSpace(strings.TrimPrefix(line, `borderwatch_db_pool_connections{state="acquired"}`))
+			}
+		}
+		// The /metrics request itself holds none.
+		if acquired == "0" {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	fmt.Printf("after the burst: 50 requests answered 200, slowest %.1f ms; database connections still checked out: %s\n",
+		float64(worst.Microseconds())/1000, acquired)
+	if acquired != "0" {
+		return errors.New("database connections leaked by dropped requests")
 	}
 	return nil
 }
