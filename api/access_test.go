@@ -246,7 +246,7 @@ func TestLogin(t *testing.T) {
 	}
 	tok := decodeJSON(t, b)["token"].(string)
 	resp, b = e.do(t, "GET", "/api/me", "", "Authorization", "Bearer "+tok)
-	if resp.StatusCode != 200 || decodeJSON(t, b)["agency"] != "tj-dca" {
+	if me := decodeJSON(t, b); resp.StatusCode != 200 || me["agency"] != "tj-dca" || me["username"] != "nasrullo" {
 		t.Errorf("session token: %d %s", resp.StatusCode, b)
 	}
 }

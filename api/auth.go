@@ -159,7 +159,7 @@ func handleLogin(logger *slog.Logger, cfg Config, store *data.Store, lim *limite
 func handleMe() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p, _ := data.PrincipalFrom(r.Context())
-		_ = encode(w, http.StatusOK, mediaJSON, map[string]any{"agency": p.AgencyID, "role": p.Role, "actor": p.Actor})
+		_ = encode(w, http.StatusOK, mediaJSON, map[string]any{"agency": p.AgencyID, "role": p.Role, "actor": p.Actor, "username": p.Username})
 	})
 }
 

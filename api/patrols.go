@@ -210,14 +210,6 @@ type planInput struct {
 	budgetH  float64 // 0: each team's shift
 }
 
-// parsePlanTime reads an RFC 3339 time or a date (midnight UTC).
-func parsePlanTime(s string) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
-	}
-	return time.Parse(time.DateOnly, s)
-}
-
 // validatePlanRequest checks a request and names every offending field.
 func validatePlanRequest(req planRequest, now time.Time) (planInput, error) {
 	in := planInput{req: req}
@@ -248,19 +240,20 @@ func validatePlanRequest(req planRequest, now time.Time) (planInput, error) {
 	}
 	in.to = now
 	if req.To != "" {
-		t, err := parsePlanTime(req.To)
+		// A date means the whole day, as everywhere else in the API.
+		iv, err := geo.ParseInterval("to", req.To)
 		if err != nil {
 			add("to", "must be an RFC 3339 time or a date YYYY-MM-DD")
 		}
-		in.to = t
+		in.to = iv.End
 	}
 	in.from = in.to.AddDate(0, 0, -planDefaultDays)
 	if req.From != "" {
-		t, err := parsePlanTime(req.From)
+		iv, err := geo.ParseInterval("from", req.From)
 		if err != nil {
 			add("from", "must be an RFC 3339 time or a date YYYY-MM-DD")
 		}
-		in.from = t
+		in.from = iv.Start
 	}
 	if !in.from.Before(in.to) {
 		add("from", "must be before to")

@@ -34,7 +34,9 @@ type Principal struct {
 	Role     string
 	TokenID  int
 	UserID   int
-	// Actor names the caller in the audit log, e.g. "token:12" or "user:ana".
+	// Username is the signed-in user's name ("" for plain API tokens).
+	Username string
+	// Actor names the caller in the audit log, e.g. "token:12" or "user:7".
 	Actor string
 	// Remote is the client address, for the audit log.
 	Remote string
@@ -193,9 +195,12 @@ func (s *Store) Authenticate(ctx context.Context, token string, fresh bool) (Pri
 
 func (s *Store) authenticate(ctx context.Context, h [32]byte) (Principal, error) {
 	var p Principal
-	var uid *int32
-	err := s.sys.QueryRow(ctx, `SELECT token_id, agency_id, role, user_id FROM bw_authenticate($1)`, h[:]).
-		Scan(&p.TokenID, &p.AgencyID, &p.Role, &uid)
+	var (
+		uid  *int32
+		name *string
+	)
+	err := s.sys.QueryRow(ctx, `SELECT token_id, agency_id, role, user_id, username FROM bw_authenticate($1)`, h[:]).
+		Scan(&p.TokenID, &p.AgencyID, &p.Role, &uid, &name)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Principal{}, ErrUnauthenticated
 	}
@@ -206,6 +211,9 @@ func (s *Store) authenticate(ctx context.Context, h [32]byte) (Principal, error)
 	if uid != nil {
 		p.UserID = int(*uid)
 		p.Actor = fmt.Sprintf("user:%d", p.UserID)
+	}
+	if name != nil {
+		p.Username = *name
 	}
 	return p, nil
 }

@@ -153,9 +153,9 @@ CREATE POLICY sharing_agreements_admin ON sharing_agreements FOR ALL TO bw_app
 
 -- bw_authenticate resolves a token hash to its agency and role; it is the
 -- only way bw_app reads tokens of an agency it does not yet act for.
-CREATE FUNCTION bw_authenticate(h bytea) RETURNS TABLE (token_id integer, agency_id text, role text, user_id integer)
+CREATE FUNCTION bw_authenticate(h bytea) RETURNS TABLE (token_id integer, agency_id text, role text, user_id integer, username text)
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
-  SELECT t.id, t.agency_id, t.role, t.user_id FROM api_tokens t
+  SELECT t.id, t.agency_id, t.role, t.user_id, u.username FROM api_tokens t
   LEFT JOIN users u ON u.id = t.user_id
   WHERE t.token_hash = h AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())
     AND (u.id IS NULL OR NOT u.disabled)
