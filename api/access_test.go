@@ -250,3 +250,50 @@ func TestLogin(t *testing.T) {
 		t.Errorf("session token: %d %s", resp.StatusCode, b)
 	}
 }
+
+// TestSectorAndReportAccess checks that sector totals and the statistics
+// report count exactly the records each viewer may see, so that no total
+// reveals a hidden record.
+func TestSectorAndReportAccess(t *testing.T) {
+	f := newAccessFixture(t)
+	e := f.env
+	ctx := context.Background()
+	if _, err := e.pool.Exec(ctx, `INSERT INTO sectors (id, sector_set, name, border_km, area_km2, source, geom)
+		VALUES ('TEST-1', 'imported', 'Panji Poyon test sector', 25, 500, 'imported',
+		        ST_Multi(ST_MakeEnvelope(68.4, 37.0, 68.8, 37.4, 4326)))`); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		viewer string
+		want   int // seizures visible in the sector
+	}{
+		{"tj-dca", 3}, {"af-border", 2}, {"uz-border", 2}, {"kg-border", 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.viewer, func(t *testing.T) {
+			auth := []string{"Authorization", "Bearer " + e.tokenFor(t, tc.viewer, "viewer")}
+			resp, b := e.do(t, "GET", "/api/sectors/risk?set=imported&from=2024&to=2024", "", auth...)
+			if resp.StatusCode != 200 {
+				t.Fatalf("risk: %d %s", resp.StatusCode, b)
+			}
+			feats := decodeJSON(t, b)["features"].([]any)
+			if len(feats) != 1 {
+				t.Fatalf("%d sectors, want 1", len(feats))
+			}
+			props := feats[0].(map[string]any)["properties"].(map[string]any)
+			if got := int(props["seizures"].(float64)); got != tc.want {
+				t.Errorf("sector counts %d seizures, want %d", got, tc.want)
+			}
+			if got := props["total_kg"].(float64); got != float64(12*tc.want) {
+				t.Errorf("sector total %v kg, want %d", got, 12*tc.want)
+			}
+			resp, b = e.do(t, "GET", "/api/report?from=2024&to=2024&by=total&agency=tj-dca", "", auth...)
+			if resp.StatusCode != 200 {
+				t.Fatalf("report: %d %s", resp.StatusCode, b)
+			}
+			if !strings.Contains(string(b), fmt.Sprintf(`"seizures":%d`, tc.want)) {
+				t.Errorf("report does not count %d seizures for tj-dca: %s", tc.want, b)
+			}
+		})
+	}
+}
