@@ -1,0 +1,141 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/borderwatch/borderwatch/data/datatest"
+)
+
+// slowBody yields its content in pieces, pausing before the last one until
+// release is closed.
+type slowBody struct {
+	parts   [][]byte
+	release chan struct{}
+	started chan struct{}
+	once    sync.Once
+}
+
+func (s *slowBody) Read(p []byte) (int, error) {
+	if len(s.parts) == 0 {
+		return 0, io.EOF
+	}
+	if len(s.parts) == 1 {
+		s.once.Do(func() { close(s.started) })
+		<-s.release
+	}
+	n := copy(p, s.parts[0])
+	s.parts[0] = s.parts[0][n:]
+	if len(s.parts[0]) == 0 {
+		s.parts = s.parts[1:]
+	}
+	return n, nil
+}
+
+// TestGracefulShutdown stops the service (as SIGTERM does) while a write
+// is still being uploaded: the write completes and is acknowledged, new
+// connections are refused, and serve returns cleanly.
+func TestGracefulShutdown(t *testing.T) {
+	url := datatest.URL(t)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `INSERT INTO agencies (id, name, country, kind) VALUES ('tj-dca', 'DCA', 'TJK', 'drug_control')`); err != nil {
+		t.Fatal(err)
+	}
+	getenv := func(k string) string {
+		if k == "DATABASE_URL" {
+			return url
+		}
+		return ""
+	}
+	var out bytes.Buffer
+	if err := run(ctx, []string{"borderwatch", "token", "create", "-agency", "tj-dca", "-role", "analyst"}, getenv, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	token := strings.TrimSpace(out.String())
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	sctx, stop := context.WithCancel(ctx)
+	served := make(chan error, 1)
+	go func() {
+		served <- run(sctx, []string{"borderwatch", "serve", "-addr", addr, "-shutdown-timeout", "20s"}, getenv, io.Discard, io.Discard)
+	}()
+	base := "http://" + addr
+	for i := 0; ; i++ {
+		resp, err := http.Get(base + "/readyz")
+		if err == nil && resp.StatusCode == 200 {
+			resp.Body.Close()
+			break
+		}
+		if i > 100 {
+			t.Fatalf("service not ready: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+
+	feature := `{"type": "Feature", "geometry": {"type": "Point", "coordinates": [68.6, 37.2]},
+	  "properties": {"kind": "incident", "occurred_at": "2024-05-01", "category": "arrest", "severity": 2, "source_ref": "inflight-1"}}`
+	body := &slowBody{parts: [][]byte{[]byte(feature[:40]), []byte(feature[40:])}, release: make(chan struct{}), started: make(chan struct{})}
+	req, _ := http.NewRequest("POST", base+"/collections/events/items", body)
+	req.ContentLength = int64(len(feature))
+	req.Header.Set("Authorization", "Bearer "+token)
+	type result struct {
+		status int
+		err    error
+	}
+	done := make(chan result, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			done <- result{err: err}
+			return
+		}
+		resp.Body.Close()
+		done <- result{status: resp.StatusCode}
+	}()
+	<-body.started
+	stop() // SIGTERM
+	time.Sleep(300 * time.Millisecond)
+	if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+		c.Close()
+		t.Error("the service still accepts connections while shutting down")
+	}
+	close(body.release)
+	res := <-done
+	if res.err != nil || res.status != http.StatusCreated {
+		t.Fatalf("in-flight write: status %d, %v", res.status, res.err)
+	}
+	select {
+	case err := <-served:
+		if err != nil {
+			t.Fatalf("serve returned %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not return after draining")
+	}
+	var n int
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM event_records WHERE source_ref = 'inflight-1'`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 {
+		t.Fatalf("the acknowledged write is stored %d times", n)
+	}
+}
