@@ -48,6 +48,8 @@ done
 if [ -z "${OWN_TEST_DB:-}" ]; then
   step "write loss under 50 concurrent writers on two replicas (short)"
   scripts/write-loss.sh --short
+  step "burst of abandoned requests (short)"
+  scripts/drop-test.sh --short
   step "PostgreSQL restart under load (short)"
   scripts/restart-test.sh --short
 fi
