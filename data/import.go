@@ -202,7 +202,7 @@ var sqlImportCopy = "COPY bw_import (" + strings.Join(importCopyColumns, ", ") +
 // sqlImportStaged is the staged chunk as event_records values. The merge
 // statements call it EXCLUDED so that they share eventUpdateSet and
 // eventChanged with the upserts.
-const sqlImportStaged = `(SELECT id, kind, occurred_at, time_precision, ST_GeomFromEWKB(geom) AS geom, accuracy_m, place,
+const sqlImportStaged = `(SELECT row, id, kind, occurred_at, time_precision, ST_GeomFromEWKB(geom) AS geom, accuracy_m, place,
     agency_id, sharing, source_ref, source_url, synthetic, joint_operation_id, items, category, severity,
     persons_detained, notes
   FROM bw_import) AS excluded`
@@ -212,7 +212,9 @@ const sqlImportStaged = `(SELECT id, kind, occurred_at, time_precision, ST_GeomF
 // record is updated when something changed (unchanged ones are neither
 // written nor locked); the others, and records without a source_ref, are
 // inserted in file order. Their ids are time-ordered, so the primary key
-// grows at its end. A record another transaction inserted meanwhile is
+// grows at its end. The sort also makes every lookup happen before the
+// first insert: lookups interleaved with the inserts would wade through
+// the index entries of the statement's own new rows. A record another transaction inserted meanwhile is
 // updated through ON CONFLICT. It returns the numbers of inserted and
 // updated records.
 const sqlImportMerge = `WITH m AS MATERIALIZED (
@@ -230,7 +232,7 @@ const sqlImportMerge = `WITH m AS MATERIALIZED (
     notes)
   SELECT id, kind, occurred_at, time_precision, geom, accuracy_m, place, agency_id, sharing, source_ref, source_url,
     synthetic, joint_operation_id, items, category, severity, persons_detained, notes
-  FROM m WHERE target IS NULL
+  FROM m WHERE target IS NULL ORDER BY row
   ON CONFLICT (agency_id, source_ref) DO UPDATE SET ` + eventUpdateSet + `
   WHERE ` + eventChanged + `
   RETURNING (xmax = 0) AS inserted
@@ -242,8 +244,9 @@ SELECT (SELECT count(*) FILTER (WHERE inserted) FROM ins),
 // looked up by (agency_id, source_ref) through the unique index, never by
 // hashing all of event_records (which the planner picks when the table's
 // statistics are missing or stale), and a chunk is too small to repay JIT
-// compilation.
-const sqlImportSettings = `SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off; SET LOCAL jit = off`
+// compilation. A chunk sorts in memory.
+const sqlImportSettings = `SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off; SET LOCAL jit = off;
+SET LOCAL work_mem = '64MB'`
 
 // importChunkRows is how many records are staged and merged at a time.
 // While PostgreSQL merges a chunk the parser reads the next one, and a
