@@ -40,13 +40,14 @@ const (
 // Load reads every event through the unrestricted pool in one snapshot;
 // Run listens on the bw_events channel on a dedicated connection and, after
 // each burst of notifications (and at least every second), pulls the rows
-// of event_records and event_tombstones whose change_xid is at or above the
-// watermark, then moves the watermark to the xmin of the snapshot it read
-// them in (pg_snapshot_xmin(pg_current_snapshot())): every transaction
-// below it had ended when the rows were read, so nothing is missed and
-// rows of transactions still in flight are read again next time. After a
-// lost connection Run reconnects with backoff and catches up from the
-// watermark. Sharing agreements are reread on every pull.
+// of event_records and event_tombstones that the previous read could not
+// see: those whose change_xid is at or above that snapshot's xmax, or is
+// one of the transactions it saw in flight (pg_snapshot_xip). A row that
+// becomes visible later was necessarily written by one of those, so
+// nothing is missed, and a long transaction elsewhere in the cluster does
+// not make every pull read everything since it began. After a lost
+// connection Run reconnects with backoff and catches up from the last
+// snapshot. Sharing agreements are reread on every pull.
 //
 // The methods taking a context apply the visibility of the context's
 // Principal: its own events, regional ones, and the bilateral events of its
@@ -64,7 +65,8 @@ type Live struct {
 	borders    atomic.Pointer[[]orb.LineString]
 
 	syncMu    sync.Mutex // one pull at a time; guards watermark
-	watermark uint64     // xid8: rows with change_xid ≥ watermark are pulled
+	watermark string     // xid8: rows with change_xid ≥ watermark are pulled …
+	inflight  []string   // … and rows written by these transactions (xid8)
 	loaded    atomic.Bool
 	listening atomic.Bool
 	lastSync  atomic.Int64 // Unix nanoseconds of the last successful pull
@@ -258,16 +260,19 @@ const sqlLiveEvents = `SELECT id, occurred_at, ST_X(geom), ST_Y(geom), agency_id
 	  CASE WHEN kind = 'seizure' THEN items END, updated_at
 	FROM event_records`
 
-const sqlLiveChanged = sqlLiveEvents + ` WHERE change_xid >= $1::text::xid8`
+const sqlLiveChanged = sqlLiveEvents + ` WHERE change_xid >= $1::text::xid8 OR change_xid = ANY($2::text[]::xid8[])`
 
 const sqlLiveDeleted = `SELECT t.id, t.deleted_at FROM event_tombstones t
-	WHERE t.change_xid >= $1::text::xid8 AND NOT EXISTS (SELECT 1 FROM event_records r WHERE r.id = t.id)`
+	WHERE (t.change_xid >= $1::text::xid8 OR t.change_xid = ANY($2::text[]::xid8[]))
+	  AND NOT EXISTS (SELECT 1 FROM event_records r WHERE r.id = t.id)`
 
 const sqlLiveAgreements = `SELECT id, agency_a, agency_b, coarsen_m, coarsen_time FROM sharing_agreements ORDER BY id`
 
 const sqlLiveBorders = `SELECT ST_AsEWKB(geom) FROM borders ORDER BY id`
 
-const sqlSnapshotXmin = `SELECT pg_snapshot_xmin(pg_current_snapshot())::text`
+// sqlSnapshot returns the bounds of the transaction's snapshot: its xmax
+// and the transactions in flight when it was taken.
+const sqlSnapshot = `SELECT pg_snapshot_xmax(s)::text, ARRAY(SELECT pg_snapshot_xip(s)::text) FROM pg_current_snapshot() AS s`
 
 // liveItem is an item of the items column.
 type liveItem struct {
@@ -480,7 +485,7 @@ func scanItems(j []byte, out []liveItem) (_ []liveItem, ok bool) {
 
 // Load replaces the index's contents with every event in the database and
 // reads the agencies' sharing agreements and the border lines, all in one
-// snapshot, and sets the watermark to that snapshot's xmin.
+// snapshot, and remembers that snapshot's bounds for the next pull.
 func (l *Live) Load(ctx context.Context) error {
 	l.syncMu.Lock()
 	defer l.syncMu.Unlock()
@@ -489,7 +494,7 @@ func (l *Live) Load(ctx context.Context) error {
 		return fmt.Errorf("live index: load: %w", mapErr(err))
 	}
 	defer func() { _ = tx.Rollback(ctx) }()
-	wm, err := snapshotXmin(ctx, tx)
+	wm, inflight, err := snapshotBounds(ctx, tx)
 	if err != nil {
 		return fmt.Errorf("live index: load: %w", err)
 	}
@@ -542,22 +547,20 @@ func (l *Live) Load(ctx context.Context) error {
 	if err := l.ix.Load(events); err != nil {
 		return fmt.Errorf("live index: load: %w", err)
 	}
-	l.watermark = wm
+	l.watermark, l.inflight = wm, inflight
 	l.loaded.Store(true)
 	l.lastSync.Store(time.Now().UnixNano())
 	return nil
 }
 
-func snapshotXmin(ctx context.Context, tx pgx.Tx) (uint64, error) {
-	var s string
-	if err := tx.QueryRow(ctx, sqlSnapshotXmin).Scan(&s); err != nil {
-		return 0, mapErr(err)
+// snapshotBounds returns the xmax and the in-flight transactions of tx's
+// snapshot; it must be tx's first statement, so that it names the snapshot
+// the following reads use.
+func snapshotBounds(ctx context.Context, tx pgx.Tx) (xmax string, inflight []string, err error) {
+	if err := tx.QueryRow(ctx, sqlSnapshot).Scan(&xmax, &inflight); err != nil {
+		return "", nil, mapErr(err)
 	}
-	v, err := strconv.ParseUint(s, 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("snapshot xmin %q: %w", s, err)
-	}
-	return v, nil
+	return xmax, inflight, nil
 }
 
 func (l *Live) loadAgreements(ctx context.Context, tx pgx.Tx) error {
@@ -625,12 +628,11 @@ func (l *Live) pull(ctx context.Context) error {
 		return fmt.Errorf("live index: pull: %w", mapErr(err))
 	}
 	defer func() { _ = tx.Rollback(ctx) }()
-	wm, err := snapshotXmin(ctx, tx)
+	wm, inflight, err := snapshotBounds(ctx, tx)
 	if err != nil {
 		return fmt.Errorf("live index: pull: %w", err)
 	}
-	from := strconv.FormatUint(l.watermark, 10)
-	rows, err := tx.Query(ctx, sqlLiveChanged, from)
+	rows, err := tx.Query(ctx, sqlLiveChanged, l.watermark, l.inflight)
 	if err != nil {
 		return fmt.Errorf("live index: pull: %w", mapErr(err))
 	}
@@ -654,7 +656,7 @@ func (l *Live) pull(ctx context.Context) error {
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("live index: pull: %w", mapErr(err))
 	}
-	rows, err = tx.Query(ctx, sqlLiveDeleted, from)
+	rows, err = tx.Query(ctx, sqlLiveDeleted, l.watermark, l.inflight)
 	if err != nil {
 		return fmt.Errorf("live index: pull: %w", mapErr(err))
 	}
@@ -697,7 +699,7 @@ func (l *Live) pull(ctx context.Context) error {
 			changed = true
 		}
 	}
-	l.watermark = wm
+	l.watermark, l.inflight = wm, inflight
 	now := time.Now()
 	l.lastSync.Store(now.UnixNano())
 	if changed && !newest.IsZero() {

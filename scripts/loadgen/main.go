@@ -166,7 +166,7 @@ func runRead(args []string) error {
 				case "hotspots":
 					path = "/api/hotspots?method=gistar&cell_m=5000&radius_m=12000&min_bin=1"
 				case "sectors":
-					path = "/api/sectors/risk"
+					path = "/api/sectors/risk?from=2024&to=2024"
 				default:
 					path = "/" + k
 				}
