@@ -870,14 +870,42 @@ func (g *generator) scaleQuantities(events []Event) {
 	}
 }
 
+// demoBaseBorderM is how far from one of its country's border lines a
+// MOBIT base may lie: the synthetic history and the synthetic tracks follow
+// only those lines (the towns are chosen within the same distance).
+const demoBaseBorderM = 20000
+
+// nearBorder reports whether p lies within maxM of a border line of iso.
+func (g *generator) nearBorder(iso string, p orb.Point, maxM float64) bool {
+	pad := maxM / 111_000 * 2
+	for _, b := range g.w.borders {
+		if b.a != iso && b.b != iso {
+			continue
+		}
+		for _, ls := range b.geom {
+			if !ls.Bound().Pad(pad).Contains(p) {
+				continue
+			}
+			for _, q := range ls {
+				if orbgeo.Distance(p, q) <= maxM {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
 // planBases places two or three MOBIT bases per Central Asian country at
-// real offices, crossings and border towns on the country's own side.
+// real offices, crossings and border towns on the country's own side of
+// its border lines: an office far from them (at a border the reference
+// data has no line for) would have no history and no tracks to patrol.
 func (g *generator) planBases() []demoBase {
 	var out []demoBase
 	for _, iso := range []string{"TJK", "UZB", "KGZ", "TKM"} {
 		var cand []demoSite
 		for _, o := range g.w.offices {
-			if o.countries[0] == iso && g.inCountry(iso, o.p) {
+			if o.countries[0] == iso && g.inCountry(iso, o.p) && g.nearBorder(iso, o.p, demoBaseBorderM) {
 				cand = append(cand, o)
 			}
 		}

@@ -116,3 +116,59 @@ func resampleLonLat(ls orb.LineString, n int) []orb.Point {
 	}
 	return out
 }
+
+func TestConnectRoads(t *testing.T) {
+	// A U-shaped country: two arms joined at the bottom, with a notch of
+	// another country between them, plus an island no road can reach.
+	country := orb.MultiPolygon{
+		{{{68, 37}, {71, 37}, {71, 39}, {70, 39}, {70, 37.5}, {69, 37.5}, {69, 39}, {68, 39}, {68, 37}}},
+		{{{72, 37}, {72.5, 37}, {72.5, 37.5}, {72, 37.5}, {72, 37}}},
+	}
+	left := Road{Line: orb.LineString{{68.5, 38.2}, {68.5, 38.8}}, SpeedKPH: 25}
+	right := Road{Line: orb.LineString{{70.5, 38.2}, {70.5, 38.8}}, SpeedKPH: 25}
+	base := orb.Point{69.5, 37.2}   // in the bottom, far from both roads
+	notch := orb.Point{69.5, 38.5}  // in the other country
+	island := orb.Point{72.2, 37.2} // in the island
+	if segmentInside(country, left.Line[0], right.Line[0]) {
+		t.Fatal("the straight way between the arms stays inside: the test proves nothing")
+	}
+	links := ConnectRoads([]Road{left, right}, []orb.Point{base, notch, island}, country, ConnectOptions{Country: "X", GridM: 10000})
+	if len(links) != 2 {
+		t.Fatalf("%d links, want 2 (joining the right arm and the base to the left arm, or the like)", len(links))
+	}
+	for _, l := range links {
+		if l.Country != "X" || l.SpeedKPH != 40 {
+			t.Errorf("link %+v", l)
+		}
+		for k := 1; k < len(l.Line); k++ {
+			if !segmentInside(country, l.Line[k-1], l.Line[k]) {
+				t.Errorf("link segment %v–%v leaves the country", l.Line[k-1], l.Line[k])
+			}
+		}
+		for _, p := range l.Line {
+			if p == notch || p == island {
+				t.Errorf("link %v reaches %v", l.Line, p)
+			}
+		}
+	}
+	g, err := NewGraph(append([]Road{left, right}, links...), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := g.Restrict(Access{Country: country, MaxOffroadM: 100})
+	for _, p := range []orb.Point{right.Line[1], left.Line[0]} {
+		leg, err := n.Path(context.Background(), base, p)
+		if err != nil {
+			t.Fatalf("base → %v: %v", p, err)
+		}
+		if leg.OffroadM > 1 {
+			t.Errorf("base → %v: %.0f m off-road", p, leg.OffroadM)
+		}
+	}
+	if _, err := n.Path(context.Background(), base, island); !errors.Is(err, ErrNoPath) {
+		t.Errorf("base → island: %v, want ErrNoPath", err)
+	}
+	if r := ConnectRoads([]Road{left}, nil, nil, ConnectOptions{}); r != nil {
+		t.Errorf("no country: %d roads", len(r))
+	}
+}

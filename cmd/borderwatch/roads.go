@@ -275,6 +275,7 @@ func loadDemoRoads(ctx context.Context, store *data.Store, stdout io.Writer) err
 		}
 	}
 	roads = append(roads, demoAnchorLinks(sides)...)
+	roads = append(roads, demoConnectors(sides, roads)...)
 	sum, err := store.ImportRoads(ctx, demoRoadSource, roads, nil)
 	if err != nil {
 		return fmt.Errorf("demo roads: %w", err)
@@ -295,6 +296,56 @@ const (
 	demoLinkNeighbors = 4
 	demoLinkMaxM      = 200000
 )
+
+// demoConnectors joins the pieces of each country's synthetic network
+// (tracks broken where the border bends, anchors too far from a track for
+// a straight link) into one network inside the country, so that every base
+// reaches the tracks, crossings and towns of its country by road.
+func demoConnectors(sides []data.TrackSide, roads []data.Road) []data.Road {
+	type country struct {
+		code    string
+		poly    orb.MultiPolygon
+		anchors []orb.Point
+		roads   []planner.Road
+	}
+	byCode := map[string]*country{}
+	var all []*country
+	for _, s := range sides {
+		c := byCode[s.Country]
+		if c == nil {
+			c = &country{code: s.Country, poly: s.Polygon}
+			byCode[s.Country] = c
+			all = append(all, c)
+		}
+		for _, a := range s.Anchors {
+			if !slices.Contains(c.anchors, a) {
+				c.anchors = append(c.anchors, a)
+			}
+		}
+	}
+	for _, r := range roads {
+		if c := byCode[r.Country]; c != nil {
+			c.roads = append(c.roads, planner.Road{Line: r.Line, SpeedKPH: r.SpeedKPH, Country: r.Country})
+		}
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].code < all[j].code })
+	links := make([][]planner.Road, len(all))
+	var wg sync.WaitGroup
+	for i, c := range all {
+		wg.Go(func() {
+			links[i] = planner.ConnectRoads(c.roads, c.anchors, c.poly, planner.ConnectOptions{SpeedKPH: demoLinkKPH, Country: c.code})
+		})
+	}
+	wg.Wait()
+	var out []data.Road
+	for i, c := range all {
+		for _, r := range links[i] {
+			out = append(out, data.Road{Name: "synthetic connecting road (" + c.code + ")", Highway: "synthetic_road",
+				SpeedKPH: r.SpeedKPH, Country: c.code, Line: r.Line})
+		}
+	}
+	return out
+}
 
 // demoAnchorLinks joins every anchor of a country (bases, crossings,
 // towns) to its nearest few other anchors by a straight synthetic road,

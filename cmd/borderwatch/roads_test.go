@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/borderwatch/borderwatch/api"
+	"github.com/borderwatch/borderwatch/data"
+	"github.com/borderwatch/borderwatch/data/datatest"
+)
+
+// TestDemoTeamsReachTargets builds the demo as the browser tests load it
+// (5000 events, seed 1) with its synthetic roads, and plans a 12 h patrol
+// over the whole history for every demo team alone: each must reach at
+// least one target inside its own country.
+func TestDemoTeamsReachTargets(t *testing.T) {
+	url := datatest.URL(t)
+	ctx := context.Background()
+	sys, err := openStore(ctx, url, 4, 0, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sys.Close()
+	if _, err := sys.SeedReference(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sys.GenerateDemo(ctx, data.DemoOptions{Events: 5000, Seed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := loadDemoRoads(ctx, sys, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+
+	store, err := openStore(ctx, url, 4, 0, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	live := data.NewLive(store, logger)
+	if err := live.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	cfg := api.DefaultConfig()
+	cfg.RatePerSec = 0
+	srv := httptest.NewServer(api.NewServer(logger, cfg, store, live))
+	defer srv.Close()
+
+	pool, err := pgxpool.New(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	rows, err := pool.Query(ctx, `SELECT id, name, agency_id FROM teams ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type team struct {
+		id           int
+		name, agency string
+	}
+	var teams []team
+	for rows.Next() {
+		var tm team
+		if err := rows.Scan(&tm.id, &tm.name, &tm.agency); err != nil {
+			t.Fatal(err)
+		}
+		teams = append(teams, tm)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if len(teams) < 8 {
+		t.Fatalf("the demo made %d teams", len(teams))
+	}
+	tokens := map[string]string{}
+	window := fmt.Sprintf(`"from": %q, "to": %q`, data.DefaultDemoFrom.Format("2006-01-02"), data.DefaultDemoTo.Format("2006-01-02"))
+	for _, tm := range teams {
+		t.Run(tm.name, func(t *testing.T) {
+			if tokens[tm.agency] == "" {
+				tok, _, err := sys.CreateToken(ctx, tm.agency, "planner", "test", 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				tokens[tm.agency] = tok
+			}
+			body := fmt.Sprintf(`{"teams": [%d], "budget_h": 12, %s}`, tm.id, window)
+			req, err := http.NewRequest("POST", srv.URL+"/api/patrols/plan", strings.NewReader(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Authorization", "Bearer "+tokens[tm.agency])
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, err := io.ReadAll(resp.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resp.StatusCode != http.StatusCreated {
+				t.Fatalf("plan: %d %s", resp.StatusCode, b)
+			}
+			var fc struct {
+				Features []struct {
+					Properties map[string]any `json:"properties"`
+				} `json:"features"`
+			}
+			if err := json.Unmarshal(b, &fc); err != nil {
+				t.Fatal(err)
+			}
+			stops := 0
+			for _, f := range fc.Features {
+				if f.Properties["kind"] == "stop" {
+					stops++
+				}
+			}
+			if stops == 0 {
+				t.Errorf("no stop in 12 h: %s", b)
+			}
+		})
+	}
+}
