@@ -28,7 +28,7 @@ import (
 // Parameters each analysis endpoint accepts.
 var (
 	commonAnalysisParams = []string{"datetime", "from", "to", "kind", "drug", "category", "agency", "bbox", "sector", "corridor_km", "f"}
-	hotspotParams        = append([]string{"method", "value", "cell_m", "radius_m", "bandwidth_m", "min_bin", "max_cells"}, commonAnalysisParams...)
+	hotspotParams        = append([]string{"method", "value", "cell_m", "radius_m", "bandwidth_m", "min_bin", "min_density", "max_cells"}, commonAnalysisParams...)
 	clusterParams        = append([]string{"eps_m", "min_points"}, commonAnalysisParams...)
 	emergingParams       = append([]string{"step", "value", "cell_m", "radius_m", "time_step", "global_window", "all_cells", "max_cells"}, commonAnalysisParams...)
 )
@@ -332,10 +332,12 @@ func appendCommon(b []byte, c geo.CommonParams, f geo.Filter) []byte {
 // of hexagons. Each feature's properties are the cell's axial coordinates
 // (q, r), its centre in the LAEA projection (x_m, y_m), value (count or
 // kg), count, and for gistar gi_z, gi_p, gi_bin and neighbors (cells in the
-// distance band, itself included), for kde density_km2. The collection
-// carries the parameters used, the projection, n_cells, mean and std (of
-// the values, population standard deviation, over every cell of the area
-// including zeros and those not returned), total, events and the index
+// distance band, itself included), for kde density_km2. Gi* cells below
+// min_bin and KDE cells below min_density (by default those of density 0)
+// are left out. The collection carries the parameters used, the
+// projection, n_cells, mean and std (of the values for gistar, of the
+// densities for kde; population standard deviation, over every cell of
+// the area including zeros and those not returned), total, events and the index
 // version, so that any cell's z-score can be recomputed from the output:
 // Gi* = (Σⱼ wᵢⱼxⱼ − X̄·Wᵢ) / (S·√((n·Wᵢ − Wᵢ²)/(n−1))) with Wᵢ = neighbors.
 // Encoding is by hand: responses of 10⁵ cells are common and this is
@@ -353,6 +355,8 @@ func appendHotspots(b []byte, res geo.HotspotResult, c geo.CommonParams, rings *
 	if q.Method == geo.MethodKDE {
 		b = append(b, `,"bandwidth_m":`...)
 		b = appendFloat(b, q.BandwidthM)
+		b = append(b, `,"min_density":`...)
+		b = appendFloat(b, q.MinDensity)
 	} else {
 		b = append(b, `,"radius_m":`...)
 		b = appendFloat(b, q.RadiusM)

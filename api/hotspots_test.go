@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -490,6 +491,8 @@ func TestHotspotsBadParameters(t *testing.T) {
 		{"no borders loaded", "cell_m=5000", "corridor_km"},
 		{"kde with radius", "method=kde&bbox=68,37,69,38&radius_m=9000", "radius_m"},
 		{"min_bin", "bbox=68,37,69,38&min_bin=4", "min_bin"},
+		{"min_density with gistar", "bbox=68,37,69,38&min_density=0.1", "min_density"},
+		{"negative min_density", "method=kde&bbox=68,37,69,38&min_density=-1", "min_density"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			resp, b := e.do(t, "GET", "/api/hotspots?"+tc.query, "")
@@ -515,5 +518,63 @@ func TestHotspotsBadParameters(t *testing.T) {
 	}
 	if resp, _ := e.do(t, "GET", "/api/hotspots?bbox=68,37,69,38", "", "Authorization", ""); resp.StatusCode != 401 {
 		t.Errorf("without a token: %d, want 401", resp.StatusCode)
+	}
+}
+
+// TestHotspotsKDEMinDensity checks that a KDE surface leaves out the cells
+// of density 0 by default and those below min_density when asked, while
+// n_cells, mean and std still describe every cell of the area.
+func TestHotspotsKDEMinDensity(t *testing.T) {
+	e := newEnv(t)
+	seedAnalysisEvents(t, e, 120)
+	token := e.tokenFor(t, "tj-dca", "viewer")
+	const base = "/api/hotspots?method=kde&cell_m=5000&bandwidth_m=9000&bbox=67.5,36.5,70.5,38.5"
+	var all hotspotFC
+	getJSON(t, e, token, base+"&min_density=0", &all)
+	if len(all.Features) != all.NCells {
+		t.Fatalf("min_density=0: %d features of %d cells", len(all.Features), all.NCells)
+	}
+	var positive []float64
+	for _, f := range all.Features {
+		if d := f.Properties.DensityKM2; d > 0 {
+			positive = append(positive, d)
+		}
+	}
+	if len(positive) == 0 || len(positive) == all.NCells {
+		t.Fatalf("%d of %d cells have a density: the test needs both kinds", len(positive), all.NCells)
+	}
+	slices.Sort(positive)
+	median := positive[len(positive)/2]
+	for _, tc := range []struct {
+		name, query string
+		min         float64
+		want        int
+	}{
+		{"default", "", 0, len(positive)},
+		{"median", fmt.Sprintf("&min_density=%v", median), median, len(positive) - len(positive)/2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var fc hotspotFC
+			getJSON(t, e, token, base+tc.query, &fc)
+			if len(fc.Features) != tc.want {
+				t.Errorf("%d features, want %d", len(fc.Features), tc.want)
+			}
+			if fc.NCells != all.NCells || fc.Mean != all.Mean || fc.Std != all.Std || fc.Events != all.Events {
+				t.Errorf("n_cells %d mean %v std %v events %d, want those of every cell: %d %v %v %d",
+					fc.NCells, fc.Mean, fc.Std, fc.Events, all.NCells, all.Mean, all.Std, all.Events)
+			}
+			for _, f := range fc.Features {
+				if d := f.Properties.DensityKM2; d == 0 || d < tc.min {
+					t.Fatalf("cell %d,%d of density %v returned", f.Properties.Q, f.Properties.R, d)
+				}
+			}
+		})
+	}
+	var params struct {
+		Parameters map[string]any `json:"parameters"`
+	}
+	getJSON(t, e, token, base+"&min_density=0.5", &params)
+	if params.Parameters["min_density"] != 0.5 {
+		t.Errorf("parameters %v, want min_density 0.5", params.Parameters)
 	}
 }

@@ -140,7 +140,9 @@ func ParseCommonParams(v url.Values) (CommonParams, error) {
 // ParseHotspotParams reads the parameters of a hotspot surface: method
 // (gistar, kde), value (count, kg), cell_m (default DefaultCellM), radius_m
 // (default DefaultRadiusCells × cell_m), bandwidth_m (default
-// DefaultBandwidthCells × cell_m), min_bin, max_cells and the common
+// DefaultBandwidthCells × cell_m), min_bin (gistar), min_density (kde,
+// default DefaultMinDensity: leave out the cells of density 0; 0 keeps
+// every cell), max_cells and the common
 // parameters. The returned query's Area and Filter.Agencies are left for the
 // caller to fill in from the CommonParams.
 func ParseHotspotParams(v url.Values) (HotspotQuery, CommonParams, error) {
@@ -186,6 +188,13 @@ func ParseHotspotParams(v url.Values) (HotspotQuery, CommonParams, error) {
 	}
 	if q.MinBin, err = parseIntDefault(v, "min_bin", 0); err != nil {
 		return q, c, err
+	}
+	if q.Method == MethodKDE {
+		if q.MinDensity, err = parseFloatDefault(v, "min_density", DefaultMinDensity); err != nil {
+			return q, c, err
+		}
+	} else if v.Has("min_density") {
+		return q, c, &ParamError{Param: "min_density", Reason: "applies to method=kde; gistar takes min_bin"}
 	}
 	if q.MaxCells, err = parseIntDefault(v, "max_cells", DefaultMaxCells); err != nil {
 		return q, c, err

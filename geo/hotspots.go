@@ -84,7 +84,16 @@ type HotspotQuery struct {
 	// MinBin returns only Gi* cells with |gi_bin| ≥ MinBin (0: all cells,
 	// zeros included).
 	MinBin int
+	// MinDensity returns only KDE cells with density_km2 ≥ MinDensity (0:
+	// all cells, zeros included). ParseHotspotParams defaults it to
+	// DefaultMinDensity, which leaves out exactly the cells of density 0.
+	MinDensity float64
 }
+
+// DefaultMinDensity is the default MinDensity of ParseHotspotParams: the
+// smallest positive float64, so that only the cells of density 0 are left
+// out of a KDE result.
+const DefaultMinDensity = math.SmallestNonzeroFloat64
 
 // HotspotCell is one cell of a hotspot result.
 type HotspotCell struct {
@@ -104,7 +113,7 @@ type HotspotCell struct {
 
 // HotspotResult is the answer to a HotspotQuery. NCells, Mean and Std
 // describe the whole analysis area (every cell, zeros included), whatever
-// MinBin returns.
+// MinBin or MinDensity returns.
 type HotspotResult struct {
 	Query   HotspotQuery
 	NCells  int
@@ -141,12 +150,18 @@ func (q *HotspotQuery) normalize() error {
 		if q.MinBin < 0 || q.MinBin > 3 {
 			return &ParamError{Param: "min_bin", Reason: "must be 0, 1, 2 or 3"}
 		}
+		if q.MinDensity != 0 {
+			return &ParamError{Param: "min_density", Reason: "applies to method=kde only"}
+		}
 	case MethodKDE:
 		if err := checkRadius("bandwidth_m", q.BandwidthM, q.CellM); err != nil {
 			return err
 		}
 		if q.MinBin != 0 {
 			return &ParamError{Param: "min_bin", Reason: "applies to method=gistar only"}
+		}
+		if !(q.MinDensity >= 0) || math.IsInf(q.MinDensity, 0) {
+			return &ParamError{Param: "min_density", Reason: "must be a number of events (or kg) per km², at least 0"}
 		}
 	}
 	return checkMaxCells(&q.MaxCells)
@@ -392,7 +407,8 @@ func (st *store) binRange(cells []int32, cf *compiledFilter, value ValueKind, lo
 //   - method kde: the quartic kernel density (QuarticKernel) per km² at
 //     every cell centre, with bandwidth q.BandwidthM, of the events (count)
 //     or their kg, over all events that pass the filter, also those outside
-//     the area.
+//     the area. Cells below q.MinDensity are left out of Cells; the mean
+//     and standard deviation are over all of them.
 //
 // The area's grid, neighbour lists and cell outlines are cached in the
 // index per (cell_m, radius_m, area). Invalid parameters give a
@@ -433,10 +449,20 @@ func HotSpots(ix *Index, q HotspotQuery) (HotspotResult, error) {
 	}
 	if q.Method == MethodKDE {
 		res.Mean, res.Std = meanStd(dens)
-		res.Cells = make([]HotspotCell, len(ag.cells))
-		for i := range res.Cells {
-			res.Cells[i] = cell(i)
-			res.Cells[i].Density = dens[i]
+		n := 0
+		for _, d := range dens {
+			if d >= q.MinDensity {
+				n++
+			}
+		}
+		res.Cells = make([]HotspotCell, 0, n)
+		for i, d := range dens {
+			if d < q.MinDensity {
+				continue
+			}
+			c := cell(i)
+			c.Density = d
+			res.Cells = append(res.Cells, c)
 		}
 		return res, nil
 	}

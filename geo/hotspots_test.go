@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -202,6 +203,42 @@ func TestHotSpotsKDEBruteForce(t *testing.T) {
 			if nonzero == 0 {
 				t.Fatal("all densities zero")
 			}
+			if nonzero == len(res.Cells) {
+				t.Fatal("no zero cell: min_density is not tested")
+			}
+			// min_density leaves out the cells below it; the area's
+			// statistics stay those of every cell.
+			dens := make([]float64, 0, len(res.Cells))
+			for _, c := range res.Cells {
+				if c.Density > 0 {
+					dens = append(dens, c.Density)
+				}
+			}
+			slices.Sort(dens)
+			for _, tc := range []struct {
+				name string
+				min  float64
+				want int
+			}{
+				{"default leaves out zeros", DefaultMinDensity, nonzero},
+				{"median", dens[len(dens)/2], len(dens) - len(dens)/2},
+				{"above the peak", dens[len(dens)-1] * 2, 0},
+			} {
+				q := HotspotQuery{Method: MethodKDE, Value: value, CellM: 5000, BandwidthM: 15000, Area: Area{BBox: &box}, MinDensity: tc.min}
+				res2, err := HotSpots(&ix, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(res2.Cells) != tc.want || res2.NCells != res.NCells || res2.Mean != res.Mean || res2.Std != res.Std || res2.Events != res.Events {
+					t.Fatalf("%s: %d cells of %d (mean %v std %v), want %d of %d (mean %v std %v)", tc.name,
+						len(res2.Cells), res2.NCells, res2.Mean, res2.Std, tc.want, res.NCells, res.Mean, res.Std)
+				}
+				for _, c := range res2.Cells {
+					if c.Density < tc.min {
+						t.Fatalf("%s: cell %v of density %v returned", tc.name, c.Hex, c.Density)
+					}
+				}
+			}
 		})
 	}
 }
@@ -225,6 +262,9 @@ func TestHotSpotsParamErrors(t *testing.T) {
 		{"bad value", func(q *HotspotQuery) { q.Value = 9 }, "value"},
 		{"kde without bandwidth", func(q *HotspotQuery) { q.Method = MethodKDE }, "bandwidth_m"},
 		{"kde min_bin", func(q *HotspotQuery) { q.Method, q.BandwidthM, q.MinBin = MethodKDE, 9000, 1 }, "min_bin"},
+		{"gistar min_density", func(q *HotspotQuery) { q.MinDensity = 1 }, "min_density"},
+		{"negative min_density", func(q *HotspotQuery) { q.Method, q.BandwidthM, q.MinDensity = MethodKDE, 9000, -1 }, "min_density"},
+		{"nan min_density", func(q *HotspotQuery) { q.Method, q.BandwidthM, q.MinDensity = MethodKDE, 9000, math.NaN() }, "min_density"},
 		{"min_bin 4", func(q *HotspotQuery) { q.MinBin = 4 }, "min_bin"},
 		{"too many cells", func(q *HotspotQuery) { q.MaxCells = 10 }, "max_cells"},
 		{"cells far over the limit", func(q *HotspotQuery) {
