@@ -188,7 +188,7 @@ func ParseRoadsOSM(ctx context.Context, r io.ReadSeeker, format string, speeds R
 		if !ok || i >= 0 {
 			return
 		}
-		p := orb.Point{n.Lon, n.Lat}
+		p := orb.Point{osmCoord(n.Lon), osmCoord(n.Lat)}
 		if !validLonLat(p) && badNode == nil {
 			badNode = fmt.Errorf("%w: node %d has an invalid position %v", ErrRoadFile, n.ID, p)
 		}
@@ -282,6 +282,14 @@ func parseMaxSpeed(s string) (float64, bool) {
 		return 0, false
 	}
 	return v * factor, true
+}
+
+// osmCoord rounds a coordinate to OpenStreetMap's precision of 1e-7°, so
+// that a position read from .osm.pbf (an integer multiple of the block's
+// granularity, scaled in floating point) is the same float64 as the decimal
+// written in .osm XML.
+func osmCoord(v float64) float64 {
+	return math.Round(v*1e7) / 1e7
 }
 
 func validLonLat(p orb.Point) bool {

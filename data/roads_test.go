@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -50,6 +52,48 @@ func TestParseRoadsOSMXML(t *testing.T) {
 	}
 	if r := byWay[104]; len(r) != 2 || !r[0].Oneway || len(r[0].Line) != 2 || len(r[1].Line) != 2 {
 		t.Errorf("way 104 should be split at the missing node: %+v", r)
+	}
+}
+
+// TestParseRoadsOSMPBF reads testdata/roads_small.osm.pbf, the XML
+// fixture converted by "osmium cat roads_small.osm -o roads_small.osm.pbf"
+// (zlib-compressed blocks, dense nodes), and wants exactly the roads and
+// counts of the XML: the same ways, names, classes, speeds, directions and
+// coordinates.
+func TestParseRoadsOSMPBF(t *testing.T) {
+	ctx := context.Background()
+	speeds := data.DefaultRoadSpeeds()
+	want, wantSt, err := data.ParseRoadsOSM(ctx, openFixture(t, "roads_small.osm"), data.RoadFormatOSM, speeds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := openFixture(t, "roads_small.osm.pbf")
+	head := make([]byte, 64)
+	if _, err := io.ReadFull(f, head); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"roads_small.osm.pbf", "roads"} {
+		if format, err := data.DetectRoadFormat(name, head); err != nil || format != data.RoadFormatPBF {
+			t.Errorf("DetectRoadFormat(%q): %q, %v; want pbf", name, format, err)
+		}
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		t.Fatal(err)
+	}
+	got, st, err := data.ParseRoadsOSM(ctx, f, data.RoadFormatPBF, speeds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st != wantSt {
+		t.Errorf("stats %+v, the XML gives %+v", st, wantSt)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d roads, the XML gives %d", len(got), len(want))
+	}
+	for i := range want {
+		if !reflect.DeepEqual(got[i], want[i]) {
+			t.Errorf("road %d:\n pbf %+v\n xml %+v", i, got[i], want[i])
+		}
 	}
 }
 
