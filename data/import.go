@@ -248,6 +248,27 @@ SELECT (SELECT count(*) FILTER (WHERE inserted) FROM ins),
 const sqlImportSettings = `SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off; SET LOCAL jit = off;
 SET LOCAL work_mem = '64MB'`
 
+// analyzeIfStale refreshes the statistics of event_records when the first
+// chunk's inserts outnumber the rows they knew of (a new or small table):
+// with them the lookups of later chunks take the (agency_id, source_ref)
+// index, without them the planner may take the agency index and scan all
+// of an agency's records per lookup. The transaction's own rows count, so
+// the statistics then describe the table being loaded.
+func analyzeIfStale(ctx context.Context, tx pgx.Tx, inserted int64) error {
+	var stale bool
+	if err := tx.QueryRow(ctx, `SELECT reltuples < $1 FROM pg_class WHERE oid = 'event_records'::regclass`,
+		inserted).Scan(&stale); err != nil {
+		return mapErr(err)
+	}
+	if !stale {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, `ANALYZE event_records`); err != nil {
+		return fmt.Errorf("analyze: %w", mapErr(err))
+	}
+	return nil
+}
+
 // importChunkRows is how many records are staged and merged at a time.
 // While PostgreSQL merges a chunk the parser reads the next one, and a
 // chunk stays within the default temp_buffers.
@@ -298,7 +319,7 @@ func (s *Store) ImportEvents(ctx context.Context, r io.Reader, opts ImportOption
 			rows, rejected = parseImport(pctx, parser, refs, unit, opts, cr, batches)
 		}()
 		src := &copyChunkReader{ch: batches}
-		var copied int64
+		var copied, chunks int64
 		for !src.done {
 			src.reset()
 			tag, err := tx.Conn().PgConn().CopyFrom(ctx, src, sqlImportCopy)
@@ -323,6 +344,12 @@ func (s *Store) ImportEvents(ctx context.Context, r io.Reader, opts ImportOption
 			}
 			sum.Inserted += inserted
 			sum.Updated += updated
+			if chunks == 0 {
+				if err := analyzeIfStale(ctx, tx, inserted); err != nil {
+					return err
+				}
+			}
+			chunks++
 			if _, err := tx.Exec(ctx, `TRUNCATE bw_import`); err != nil {
 				return mapErr(err)
 			}

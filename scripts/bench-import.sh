@@ -26,9 +26,10 @@ URL=$(printf '%s' "$BASE" | sed -E "s#/[^/?]*(\?|$)#/$DB\1#")
 
 now() { date +%s.%N; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
-# report LABEL START END: prints the rows/s of N rows between START and END.
+# report LABEL START END LOAD: prints the rows/s of N rows between START and
+# END, and the load average at END.
 report() {
-	awk -v l="$1" -v s="$2" -v e="$3" -v n="$N" -v ld="$(load)" \
+	awk -v l="$1" -v s="$2" -v e="$3" -v n="$N" -v ld="$4" \
 		'BEGIN { printf "%-10s %8.1f s %9.0f rows/s   load %s\n", l, e - s, n / (e - s), ld }'
 }
 
@@ -38,14 +39,17 @@ psql -q "$URL" -c "CREATE TABLE bench_raw ($COLS)"
 t0=$(now)
 psql -q "$URL" -c "\\copy bench_raw FROM '$TMP/events.csv' (FORMAT csv, HEADER)"
 t1=$(now)
+l1=$(load)
 psql -q "$URL" -c "DROP TABLE bench_raw"
 "$TMP/borderwatch" import events "$TMP/events.csv" -db "$URL" >"$TMP/fresh.out"
 t2=$(now)
+l2=$(load)
 "$TMP/borderwatch" import events "$TMP/events.csv" -db "$URL" >"$TMP/again.out"
 t3=$(now)
-report baseline "$t0" "$t1"
-report fresh "$t1" "$t2"
-report re-import "$t2" "$t3"
+l3=$(load)
+report baseline "$t0" "$t1" "$l1"
+report fresh "$t1" "$t2" "$l2"
+report re-import "$t2" "$t3" "$l3"
 sed 's/^/  fresh:     /' "$TMP/fresh.out"
 sed 's/^/  re-import: /' "$TMP/again.out"
 awk -v b0="$t0" -v b1="$t1" -v f="$t2" -v r="$t3" 'BEGIN {
