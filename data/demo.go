@@ -905,7 +905,7 @@ func (g *generator) planBases() []demoBase {
 	for _, iso := range []string{"TJK", "UZB", "KGZ", "TKM"} {
 		var cand []demoSite
 		for _, o := range g.w.offices {
-			if o.countries[0] == iso && g.inCountry(iso, o.p) && g.nearBorder(iso, o.p, demoBaseBorderM) {
+			if o.countries[0] == iso && g.inCountry(iso, o.p) {
 				cand = append(cand, o)
 			}
 		}
@@ -925,6 +925,12 @@ func (g *generator) planBases() []demoBase {
 		for _, c := range cand {
 			if len(chosen) == want {
 				break
+			}
+			// Skipped here rather than left out of cand, so that the
+			// draws, and the bases of a seed, stay those of the
+			// candidates' order.
+			if !g.nearBorder(iso, c.p, demoBaseBorderM) {
+				continue
 			}
 			near := false
 			for _, o := range chosen {

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -20,8 +21,9 @@ import (
 
 // TestDemoTeamsReachTargets builds the demo as the browser tests load it
 // (5000 events, seed 1) with its synthetic roads, and plans a 12 h patrol
-// over the whole history for every demo team alone: each must reach at
-// least one target inside its own country.
+// for every demo team alone from the last 90 days of the history, the web
+// client's default window: each must reach at least one target inside its
+// own country.
 func TestDemoTeamsReachTargets(t *testing.T) {
 	url := datatest.URL(t)
 	ctx := context.Background()
@@ -84,7 +86,7 @@ func TestDemoTeamsReachTargets(t *testing.T) {
 		t.Fatalf("the demo made %d teams", len(teams))
 	}
 	tokens := map[string]string{}
-	window := fmt.Sprintf(`"from": %q, "to": %q`, data.DefaultDemoFrom.Format("2006-01-02"), data.DefaultDemoTo.Format("2006-01-02"))
+	window := fmt.Sprintf(`"from": %q, "to": %q`, data.DefaultDemoTo.AddDate(0, 0, -90).Format(time.DateOnly), data.DefaultDemoTo.Format(time.DateOnly))
 	for _, tm := range teams {
 		t.Run(tm.name, func(t *testing.T) {
 			if tokens[tm.agency] == "" {
