@@ -338,11 +338,52 @@ func handlePlanPatrols(logger *slog.Logger, cfg Config, store *data.Store, live 
 	})
 }
 
-// planTarget is a candidate target with what the plan shows about it.
+// planTarget is a candidate target with what the plan shows about it:
+// the sentence of its reason and, for clients that word it themselves,
+// the facts the sentence states.
 type planTarget struct {
 	planner.Target
 	kind string // "hotspot", "crossing", "point"
 	name string
+	// giBin is a hot spot's confidence bin (1, 2, 3: 90, 95, 99 %).
+	giBin int8
+	// seizures and incidents are a hot spot's events in the window, kg
+	// the seized kilograms among them.
+	seizures, incidents int
+	kg                  float64
+	// events counts the events within nearKM of a crossing.
+	events int
+	nearKM float64
+	// country and other are a crossing's two sides, the team's first;
+	// insideKM is how far inside country the crossing is checked (0: at
+	// the crossing itself).
+	country, other string
+	insideKM       float64
+	// days is the length of the intelligence window.
+	days float64
+}
+
+// facts returns the structured fields of the target's reason.
+func (t *planTarget) facts() geojson.Properties {
+	p := geojson.Properties{}
+	switch t.kind {
+	case "hotspot":
+		p["gi_bin"] = t.giBin
+		p["confidence"] = map[int8]float64{1: 0.90, 2: 0.95, 3: 0.99}[t.giBin]
+		p["seizures"] = t.seizures
+		p["incidents"] = t.incidents
+		p["events"] = t.seizures + t.incidents
+		p["kg"] = round2(t.kg)
+		p["days"] = math.Round(t.days)
+	case "crossing":
+		p["events"] = t.events
+		p["near_km"] = t.nearKM
+		p["country"] = t.country
+		p["other_country"] = t.other
+		p["inside_km"] = math.Round(t.insideKM*10) / 10
+		p["days"] = math.Round(t.days)
+	}
+	return p
 }
 
 // planPatrols gathers teams, roads and targets, runs the planner and
@@ -603,7 +644,8 @@ func hotspotTargets(ctx context.Context, live *data.Live, filter geo.Filter, pol
 		if incidents > 0 {
 			parts = append(parts, plural(incidents, "incident"))
 		}
-		t := planTarget{kind: "hotspot", name: fmt.Sprintf("hot spot %d,%d", c.Hex.Q, c.Hex.R)}
+		t := planTarget{kind: "hotspot", name: fmt.Sprintf("hot spot %d,%d", c.Hex.Q, c.Hex.R),
+			giBin: c.GiBin, seizures: seizures, incidents: incidents, kg: kg, days: days}
 		t.ID = fmt.Sprintf("hotspot:%d,%d", c.Hex.Q, c.Hex.R)
 		t.Point = orb.Point{c.Lon, c.Lat}
 		t.Score = round2(score(c))
@@ -647,7 +689,8 @@ func crossingTargets(live *data.Live, filter geo.Filter, crossings []data.PlanCr
 			if other == code {
 				other = c.CountryA
 			}
-			t := planTarget{kind: "crossing", name: c.Name}
+			t := planTarget{kind: "crossing", name: c.Name, events: near, nearKM: planCrossingNearM / 1000,
+				country: code, other: other, days: days}
 			t.ID = fmt.Sprintf("crossing:%d:%s", c.ID, code)
 			t.Point = p
 			t.Score = round2(1 + math.Log2(1+float64(near)))
@@ -655,7 +698,8 @@ func crossingTargets(live *data.Live, filter geo.Filter, crossings []data.PlanCr
 			t.Reason = fmt.Sprintf("border crossing %s (%s–%s): %s within %.0f km in %.0f days",
 				c.Name, code, other, plural(near, "event"), planCrossingNearM/1000, days)
 			if !allowed[c.ID] && p != c.Point {
-				t.Reason += fmt.Sprintf(", checked %.1f km inside %s", orbgeo.Distance(p, c.Point)/1000, code)
+				t.insideKM = orbgeo.Distance(p, c.Point) / 1000
+				t.Reason += fmt.Sprintf(", checked %.1f km inside %s", t.insideKM, code)
 			}
 			out = append(out, t)
 		}
@@ -721,6 +765,9 @@ func planFeatures(plan *planner.Plan, req planner.PatrolRequest, teams []data.Pl
 				"eta": st.ETA.UTC().Format(time.RFC3339), "depart": st.Depart.UTC().Format(time.RFC3339),
 				"dwell_min": round2(st.DwellMin), "score": round2(st.Score), "reason": st.Reason,
 				"target": st.TargetID, "target_kind": t.kind, "name": t.name,
+			}
+			for k, v := range t.facts() {
+				f.Properties[k] = v
 			}
 			fc.Append(f)
 		}

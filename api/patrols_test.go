@@ -173,6 +173,23 @@ func TestPlanPatrolsEndToEnd(t *testing.T) {
 		if strings.Contains(r, "hot spot: ") && strings.Contains(r, "seizures") && strings.Contains(r, "kg in 90 days") {
 			hot++
 		}
+		// The reason's facts as fields, for clients that word it themselves.
+		p := ft.Properties
+		switch p.MustString("target_kind", "") {
+		case "hotspot":
+			conf := map[float64]string{1: "90 %", 2: "95 %", 3: "99 %"}[p.MustFloat64("gi_bin", 0)]
+			want := fmt.Sprintf("%s hot spot: %v seizure", conf, p["seizures"])
+			if conf == "" || !strings.HasPrefix(r, want) || !strings.Contains(r, fmt.Sprintf(", %.0f kg", p.MustFloat64("kg", -1))) || !strings.HasSuffix(r, " in 90 days") || p.MustFloat64("days", 0) != 90 ||
+				p.MustFloat64("events", -1) != p.MustFloat64("seizures", 0)+p.MustFloat64("incidents", 0) ||
+				p.MustFloat64("confidence", 0) != map[string]float64{"90 %": 0.9, "95 %": 0.95, "99 %": 0.99}[conf] {
+				t.Errorf("hot spot stop: reason %q, fields %v", r, p)
+			}
+		case "crossing":
+			want := fmt.Sprintf("(%s–%s): %v event", p["country"], p["other_country"], p["events"])
+			if !strings.Contains(r, want) || p.MustFloat64("near_km", 0) <= 0 || p.MustFloat64("days", 0) != 90 {
+				t.Errorf("crossing stop: reason %q, fields %v", r, p)
+			}
+		}
 		if pt, ok := ft.Geometry.(orb.Point); ok && pt[1] < 36.6 {
 			t.Errorf("stop %v lies in Afghanistan: %s", pt, r)
 		}

@@ -98,6 +98,15 @@ func changeColumns(prefix string, get func(r *data.SectorRisk) data.RateChange) 
 	}
 }
 
+// sectionIndex is the number of a generated sector's section along its
+// border (1, 2, …), as its name states it; nil for an imported sector.
+func sectionIndex(s data.Sector) any {
+	if s.SectionIndex < 1 {
+		return nil
+	}
+	return s.SectionIndex
+}
+
 // riskColumns lists the properties of a sector in the risk responses.
 func riskColumns() []riskColumn {
 	cols := []riskColumn{
@@ -106,6 +115,7 @@ func riskColumns() []riskColumn {
 		{"border", func(r *data.SectorRisk) any { return r.Sector.BorderID }},
 		{"section", func(r *data.SectorRisk) any { return r.Sector.SectionID }},
 		{"side", func(r *data.SectorRisk) any { return r.Sector.Side }},
+		{"section_index", func(r *data.SectorRisk) any { return sectionIndex(r.Sector) }},
 		{"agency", func(r *data.SectorRisk) any { return r.Sector.AgencyID }},
 		{"border_km", func(r *data.SectorRisk) any { return round3(r.Sector.BorderKM) }},
 		{"area_km2", func(r *data.SectorRisk) any { return math.Round(r.Sector.AreaKM2*10) / 10 }},

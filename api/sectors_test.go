@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -92,6 +93,14 @@ func TestSectorRiskEndpoint(t *testing.T) {
 	for _, k := range []string{"score", "rank_pair", "rank_agency", "hot_share", "events_per_100km", "trend", "events_p", "events_change"} {
 		if _, ok := top.Properties[k]; !ok {
 			t.Errorf("property %s missing", k)
+		}
+	}
+	// The name's parts as fields, for clients that word it themselves.
+	for _, f := range fc.Features {
+		p := f.Properties
+		want := fmt.Sprintf("%v section %v, %v side", p["border"], p["section_index"], p["side"])
+		if idx, ok := p["section_index"].(float64); !ok || idx < 1 || p["name"] != want {
+			t.Fatalf("sector %s: name %q, section_index %v; want the name %q", f.ID, p["name"], p["section_index"], want)
 		}
 	}
 	last := fc.Features[len(fc.Features)-1]

@@ -6,7 +6,7 @@ import type { Feature } from 'geojson';
 import * as api from './api';
 import { Ctx, View, addDays, errorText, notice } from './app';
 import { download, h, replace } from './dom';
-import { date, label, num, t, time, tn } from './i18n';
+import { date, kg, label, num, pct, t, time, tn } from './i18n';
 import { FONT, FONT_BOLD, TEAM_COLORS, addSource, fitTo, pointerOn, popup, setData, setVisible } from './map';
 
 const LAYERS = ['pl-route-casing', 'pl-route', 'pl-base', 'pl-base-label', 'pl-stop', 'pl-stop-label'];
@@ -62,7 +62,30 @@ export function patrolsView(ctx: Ctx): View {
     const f = teams.find((x) => str(x.id) === key);
     return f ? str(f.properties?.name) : key;
   };
-  const reasonOf = (p: Props): string => str(p.reason ?? p.name ?? '');
+  /** reasonOf words why a stop was chosen in the interface language, from
+   * the plan's fields; a stored plan without them keeps its English sentence. */
+  const reasonOf = (p: Props): string => {
+    const n = (k: string): number => Number(p[k] ?? 0);
+    const days = tn('pat.r_days', n('days'));
+    if (p.target_kind === 'hotspot' && p.gi_bin !== undefined) {
+      const parts: string[] = [];
+      if (n('seizures') > 0) {
+        parts.push(tn('pat.r_seizures', n('seizures')));
+        if (n('kg') > 0) parts.push(kg(n('kg')));
+      }
+      if (n('incidents') > 0) parts.push(tn('pat.r_incidents', n('incidents')));
+      return t('pat.r_hotspot', { conf: pct(n('confidence'), 0, true), what: parts.join(', '), days });
+    }
+    if (p.target_kind === 'crossing' && p.other_country !== undefined) {
+      const text = t('pat.r_crossing', {
+        name: str(p.name), a: str(p.country), b: str(p.other_country),
+        events: tn('pat.r_events', n('events')), km: num(n('near_km')), days,
+      });
+      return n('inside_km') > 0 ? `${text}${t('pat.r_inside', { km: num(n('inside_km'), 1), country: str(p.country) })}` : text;
+    }
+    if (p.target_kind === 'point' && p.name) return t('pat.r_point', { name: str(p.name) });
+    return str(p.reason ?? p.name ?? '');
+  };
 
   const stopPopup = (p: Props): HTMLElement => h('div', { class: 'pop', 'data-testid': 'stop-popup' },
     h('div', { class: 'pop-title' }, `${teamName(teamKey(p))} · ${t('pat.stop')} ${str(p.seq)}`),

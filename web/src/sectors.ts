@@ -49,8 +49,11 @@ function changeOf(p: Props, what = 'events'): Change {
 /** pText shows a p-value as "p = 0.012" or "p < 0.001". */
 const pText = (p: number): string => (p < 0.001 ? `p < ${num(0.001, 3)}` : `p = ${num(p, 3)}`);
 const str = (v: unknown): string => (v === null || v === undefined ? '' : String(v));
-/** sectionNo is the number of a sector's section within its border (from its name, "AFG-TJK section 5, TJK side"). */
-const sectionNo = (p: Props): string => /section (\d+)/.exec(str(p.name))?.[1] ?? '';
+/** sectionNo is the number of a sector's section within its border (section_index; from the name,
+ * "AFG-TJK section 5, TJK side", for a server that does not send it). */
+const sectionNo = (p: Props): string => (typeof p.section_index === 'number'
+  ? String(p.section_index)
+  : /section (\d+)/.exec(str(p.name))?.[1] ?? '');
 /** sectorName names a sector in the interface language. */
 const sectorName = (p: Props): string => (sectionNo(p) && p.side
   ? t('sec.name', { border: str(p.border), n: sectionNo(p), side: str(p.side) })
