@@ -27,6 +27,7 @@ import (
 	"net/url"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -290,6 +291,8 @@ func runVerify(args []string) error {
 	db := fs.String("db", os.Getenv("DATABASE_URL"), "database (env DATABASE_URL)")
 	acked := fs.String("acked", "acked.txt", "acknowledged source_refs")
 	prefix := fs.String("prefix", "", "source_ref prefix of the run (to find unacknowledged extras)")
+	replicas := fs.String("replicas", "", "comma-separated service URLs whose live index must agree with the database")
+	token := fs.String("token", os.Getenv("BORDERWATCH_TOKEN"), "API token for the replicas' /metrics (env BORDERWATCH_TOKEN)")
 	_ = fs.Parse(args)
 	b, err := os.ReadFile(*acked)
 	if err != nil {
@@ -341,7 +344,61 @@ func runVerify(args []string) error {
 	if missing > 0 || dup > 0 {
 		return errors.New("acknowledged writes were lost or duplicated")
 	}
+	if *replicas == "" {
+		return nil
+	}
+	var inDB int
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM event_records`).Scan(&inDB); err != nil {
+		return err
+	}
+	for _, base := range strings.Split(*replicas, ",") {
+		if err := loopbackOnly(base); err != nil {
+			return err
+		}
+		// The index follows within a second; give it a little longer.
+		var got string
+		for i := 0; i < 50; i++ {
+			got, err = metric(base, *token, "borderwatch_live_index_events")
+			if err != nil {
+				return err
+			}
+			if got == strconv.Itoa(inDB) {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		fmt.Printf("replica %s: live index holds %s events, the database %d\n", base, got, inDB)
+		if got != strconv.Itoa(inDB) {
+			return fmt.Errorf("replica %s disagrees with the database", base)
+		}
+	}
 	return nil
+}
+
+// metric reads one unlabelled metric from a service's /metrics.
+func metric(base, token, name string) (string, error) {
+	req, _ := http.NewRequest("GET", base+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return "", err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			// Prometheus prints whole numbers in exponent form past 1e6.
+			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if err != nil {
+				return "", err
+			}
+			return strconv.FormatInt(int64(f), 10), nil
+		}
+	}
+	return "", fmt.Errorf("%s: no %s", base, name)
 }
 
 // runDrop sends a burst of requests whose clients give up mid-request
