@@ -241,26 +241,40 @@ func writeAnalysis(w http.ResponseWriter, e *cachedResponse) {
 // the caller may see. See writeHotspots for the response.
 func handleHotspots(logger *slog.Logger, live *data.Live, cache *responseCache) http.Handler {
 	rings := newRingCache(1 << 20)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		v := r.URL.Query()
-		if err := checkParams(v, hotspotParams...); err != nil {
-			writeError(w, r, logger, err)
-			return
-		}
-		q, c, err := geo.ParseHotspotParams(v)
-		if err != nil {
-			writeError(w, r, logger, err)
-			return
-		}
-		serveAnalysis(w, r, logger, live, cache, "hotspots", func(ctx context.Context) ([]byte, uint64, error) {
-			if q.Area, err = resolveCommon(ctx, live, c, &q.Filter); err != nil {
+	return analysisHandler(logger, live, cache, "hotspots", hotspotParams, geo.ParseHotspotParams,
+		func(ctx context.Context, q geo.HotspotQuery, c geo.CommonParams) ([]byte, uint64, error) {
+			area, err := resolveCommon(ctx, live, c, &q.Filter)
+			if err != nil {
 				return nil, 0, err
 			}
+			q.Area = area
 			res, err := live.HotSpots(ctx, q)
 			if err != nil {
 				return nil, 0, err
 			}
 			return appendHotspots(make([]byte, 0, 512+len(res.Cells)*400), res, c, rings), res.Version, nil
+		})
+}
+
+// analysisHandler is the shape the analyses share: reject unknown
+// parameters, parse the query (errors name the parameter), then answer from
+// the response cache or compute with the caller's visibility.
+func analysisHandler[Q any](logger *slog.Logger, live *data.Live, cache *responseCache, endpoint string, params []string,
+	parse func(url.Values) (Q, geo.CommonParams, error),
+	compute func(ctx context.Context, q Q, c geo.CommonParams) ([]byte, uint64, error)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v := r.URL.Query()
+		if err := checkParams(v, params...); err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		q, c, err := parse(v)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		serveAnalysis(w, r, logger, live, cache, endpoint, func(ctx context.Context) ([]byte, uint64, error) {
+			return compute(ctx, q, c)
 		})
 	})
 }
@@ -505,18 +519,8 @@ func appendJSONString(b []byte, s string) []byte {
 // member count, the core points among them, kg by drug, the time span and
 // the centroid. The collection carries n_points, n_clustered and n_noise.
 func handleClusters(logger *slog.Logger, live *data.Live, cache *responseCache) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		v := r.URL.Query()
-		if err := checkParams(v, clusterParams...); err != nil {
-			writeError(w, r, logger, err)
-			return
-		}
-		q, c, err := geo.ParseClusterParams(v)
-		if err != nil {
-			writeError(w, r, logger, err)
-			return
-		}
-		serveAnalysis(w, r, logger, live, cache, "clusters", func(ctx context.Context) ([]byte, uint64, error) {
+	return analysisHandler(logger, live, cache, "clusters", clusterParams, geo.ParseClusterParams,
+		func(ctx context.Context, q geo.ClusterQuery, c geo.CommonParams) ([]byte, uint64, error) {
 			area, err := resolveCommon(ctx, live, c, &q.Filter)
 			if err != nil {
 				return nil, 0, err
@@ -528,7 +532,6 @@ func handleClusters(logger *slog.Logger, live *data.Live, cache *responseCache) 
 			}
 			return appendClusters(make([]byte, 0, 512+len(res.Clusters)*600), res, c), res.Version, nil
 		})
-	})
 }
 
 func appendClusters(b []byte, res geo.ClusterResult, c geo.CommonParams) []byte {
@@ -627,21 +630,13 @@ func appendHull(b []byte, hull orb.Ring) []byte {
 // (pattern), the Mann–Kendall trend of its Gi* z-scores and its series
 // (values, z, p, bins per step). The collection lists the steps.
 func handleEmerging(logger *slog.Logger, live *data.Live, cache *responseCache) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		v := r.URL.Query()
-		if err := checkParams(v, emergingParams...); err != nil {
-			writeError(w, r, logger, err)
-			return
-		}
-		q, c, err := geo.ParseEmergingParams(v)
-		if err != nil {
-			writeError(w, r, logger, err)
-			return
-		}
-		serveAnalysis(w, r, logger, live, cache, "emerging", func(ctx context.Context) ([]byte, uint64, error) {
-			if q.Area, err = resolveCommon(ctx, live, c, &q.Filter); err != nil {
+	return analysisHandler(logger, live, cache, "emerging", emergingParams, geo.ParseEmergingParams,
+		func(ctx context.Context, q geo.EmergingQuery, c geo.CommonParams) ([]byte, uint64, error) {
+			area, err := resolveCommon(ctx, live, c, &q.Filter)
+			if err != nil {
 				return nil, 0, err
 			}
+			q.Area = area
 			res, err := live.EmergingHotSpots(ctx, q)
 			if errors.Is(err, geo.ErrZeroVariance) {
 				return nil, 0, &geo.ParamError{Param: "datetime", Reason: "every cell has the same value in every step; no trend can be computed"}
@@ -651,7 +646,6 @@ func handleEmerging(logger *slog.Logger, live *data.Live, cache *responseCache) 
 			}
 			return appendEmerging(make([]byte, 0, 1024+len(res.Cells)*(300+len(res.Steps)*60)), res, c), res.Version, nil
 		})
-	})
 }
 
 func appendEmerging(b []byte, res geo.EmergingResult, c geo.CommonParams) []byte {
