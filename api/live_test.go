@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"testing"
+	"time"
 
 	"github.com/borderwatch/borderwatch/data"
 )
@@ -26,5 +27,13 @@ func startLive(t *testing.T, store *data.Store, logger *slog.Logger) *data.Live 
 		cancel()
 		<-done
 	})
+	// Serve only once the change feed listens, as /readyz reports.
+	deadline := time.Now().Add(10 * time.Second)
+	for !live.Ready() {
+		if time.Now().After(deadline) {
+			t.Fatal("the live index did not start listening within 10 s")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 	return live
 }
