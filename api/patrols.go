@@ -778,6 +778,33 @@ func planFeatures(plan *planner.Plan, req planner.PatrolRequest, teams []data.Pl
 // planFormats are the values of GET /api/plans/{id}?f=.
 var planFormats = []string{"geojson", "json", "gpx", "kml"}
 
+// handleListPlans lists the caller's agency's stored plans, newest first,
+// each with the link to fetch it.
+func handleListPlans(logger *slog.Logger, store *data.Store) http.Handler {
+	return serveErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
+		if err := checkParams(r.URL.Query(), "limit"); err != nil {
+			return err
+		}
+		limit, err := parseLimit(r)
+		if err != nil {
+			return err
+		}
+		plans, err := store.Plans(r.Context(), limit)
+		if err != nil {
+			return err
+		}
+		type planLink struct {
+			data.PlanSummary
+			Href string `json:"href"`
+		}
+		out := make([]planLink, len(plans))
+		for i, p := range plans {
+			out[i] = planLink{PlanSummary: p, Href: baseURL(r) + "/api/plans/" + p.ID.String()}
+		}
+		return encode(w, http.StatusOK, mediaJSON, map[string]any{"plans": out})
+	})
+}
+
 // handleGetPlan returns a stored plan of the caller's agency as GeoJSON,
 // GPX 1.1 (?f=gpx) or KML (?f=kml); other agencies' plans are not found.
 // Every read is audited as an export.

@@ -117,6 +117,15 @@ func TestPlanPatrolsEndToEnd(t *testing.T) {
 	if id == "" || resp.Header.Get("Location") != "/api/plans/"+id {
 		t.Fatalf("id %q, Location %q", id, resp.Header.Get("Location"))
 	}
+	// The plan is listed for its agency only.
+	lresp, lb := e.do(t, "GET", "/api/plans", "", "Authorization", planner)
+	if lresp.StatusCode != 200 || !strings.Contains(string(lb), `"id":"`+id+`"`) {
+		t.Errorf("plan list of tj-dca: %d %s", lresp.StatusCode, lb)
+	}
+	lresp, lb = e.do(t, "GET", "/api/plans", "", "Authorization", "Bearer "+e.tokenFor(t, "af-border", "planner"))
+	if lresp.StatusCode != 200 || strings.Contains(string(lb), id) {
+		t.Errorf("af-border sees tj-dca's plan in its list: %d %s", lresp.StatusCode, lb)
+	}
 	// Only tj-dca's own 45 seizures count; af-border's are hidden from it.
 	if n, _ := fc.ExtraMembers["events"].(float64); n != 45 {
 		t.Errorf("plan used %v events, want the 45 tj-dca may see", fc.ExtraMembers["events"])

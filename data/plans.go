@@ -183,3 +183,32 @@ func (s *Store) Plan(ctx context.Context, id uuid.UUID) (StoredPlan, error) {
 	sp.Request, sp.Result = slices.Clip(req), slices.Clip(res)
 	return sp, nil
 }
+
+// PlanSummary describes a stored plan without its routes.
+type PlanSummary struct {
+	ID        uuid.UUID `json:"id"`
+	CreatedBy string    `json:"created_by"`
+	CreatedAt time.Time `json:"created_at"`
+	Teams     int       `json:"teams"`
+	Score     float64   `json:"score"`
+}
+
+// Plans lists the newest stored plans of the caller's agency (others'
+// plans are invisible), at most limit.
+func (s *Store) Plans(ctx context.Context, limit int) ([]PlanSummary, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, created_by, created_at,
+		coalesce(jsonb_array_length(request -> 'teams'), 0), coalesce((result ->> 'score')::double precision, 0)
+		FROM plans ORDER BY created_at DESC LIMIT $1`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("plans: %w", mapErr(err))
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (PlanSummary, error) {
+		var p PlanSummary
+		err := r.Scan(&p.ID, &p.CreatedBy, &p.CreatedAt, &p.Teams, &p.Score)
+		return p, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("plans: %w", mapErr(err))
+	}
+	return out, nil
+}
