@@ -10,7 +10,7 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     AND coalesce(abs(ST_X(g)) <= 180 AND abs(ST_Y(g)) <= 90, false))
 $$;
 
--- bw_items_kg_loop is the general form of bw_items_kg (0002).
+-- bw_items_kg_loop sums the kilogram items of any number of items.
 CREATE FUNCTION bw_items_kg_loop(items jsonb) RETURNS double precision
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
 DECLARE
