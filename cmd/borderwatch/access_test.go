@@ -12,22 +12,8 @@ import (
 )
 
 func TestTokenCreateAndAuditVerify(t *testing.T) {
-	url := datatest.URL(t)
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, `INSERT INTO agencies (id, name, country, kind) VALUES ('tj-dca', 'DCA', 'TJK', 'drug_control')`); err != nil {
-		t.Fatal(err)
-	}
-	getenv := func(k string) string {
-		if k == "DATABASE_URL" {
-			return url
-		}
-		return ""
-	}
+	conn, getenv := cliDB(t)
 	cli := func(args ...string) (string, error) {
 		var out, errb bytes.Buffer
 		err := run(ctx, append([]string{"borderwatch"}, args...), getenv, &out, &errb)
@@ -58,5 +44,27 @@ func TestTokenCreateAndAuditVerify(t *testing.T) {
 	out, err = cli("audit", "verify")
 	if err == nil || !strings.Contains(out, "entry 1 was altered") {
 		t.Fatalf("audit verify on a tampered log: %v %q", err, out)
+	}
+}
+
+// cliDB gives a test a fresh migrated database holding the agency tj-dca,
+// a connection to it, and a getenv that points DATABASE_URL at it.
+func cliDB(t *testing.T) (conn *pgx.Conn, getenv func(string) string) {
+	t.Helper()
+	url := datatest.URL(t)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	if _, err := conn.Exec(ctx, `INSERT INTO agencies (id, name, country, kind) VALUES ('tj-dca', 'DCA', 'TJK', 'drug_control')`); err != nil {
+		t.Fatal(err)
+	}
+	return conn, func(k string) string {
+		if k == "DATABASE_URL" {
+			return url
+		}
+		return ""
 	}
 }

@@ -10,10 +10,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5"
-
-	"github.com/borderwatch/borderwatch/data/datatest"
 )
 
 // slowBody yields its content in pieces, pausing before the last one until
@@ -45,22 +41,8 @@ func (s *slowBody) Read(p []byte) (int, error) {
 // is still being uploaded: the write completes and is acknowledged, new
 // connections are refused, and serve returns cleanly.
 func TestGracefulShutdown(t *testing.T) {
-	url := datatest.URL(t)
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, `INSERT INTO agencies (id, name, country, kind) VALUES ('tj-dca', 'DCA', 'TJK', 'drug_control')`); err != nil {
-		t.Fatal(err)
-	}
-	getenv := func(k string) string {
-		if k == "DATABASE_URL" {
-			return url
-		}
-		return ""
-	}
+	conn, getenv := cliDB(t)
 	var out bytes.Buffer
 	if err := run(ctx, []string{"borderwatch", "token", "create", "-agency", "tj-dca", "-role", "analyst"}, getenv, &out, io.Discard); err != nil {
 		t.Fatal(err)

@@ -17,8 +17,6 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
-
-	"github.com/borderwatch/borderwatch/data/datatest"
 )
 
 // writeSelfSigned writes a self-signed certificate for 127.0.0.1 and its
@@ -55,14 +53,8 @@ func writeSelfSigned(t *testing.T, dir string) (certFile, keyFile string) {
 
 // TestServeTLS: with a certificate and key the service speaks HTTPS only.
 func TestServeTLS(t *testing.T) {
-	url := datatest.URL(t)
+	_, getenv := cliDB(t)
 	certFile, keyFile := writeSelfSigned(t, t.TempDir())
-	getenv := func(k string) string {
-		if k == "DATABASE_URL" {
-			return url
-		}
-		return ""
-	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
