@@ -392,11 +392,7 @@ func appendHotspots(b []byte, res geo.HotspotResult, c geo.CommonParams, rings *
 	b = appendFloat(b, res.Total)
 	b = append(b, `,"events":`...)
 	b = strconv.AppendInt(b, int64(res.Events), 10)
-	b = append(b, `,"index_version":`...)
-	b = strconv.AppendUint(b, res.Version, 10)
-	b = append(b, `,"number_returned":`...)
-	b = strconv.AppendInt(b, int64(len(res.Cells)), 10)
-	b = append(b, `,"features":[`...)
+	b = appendFeaturesStart(b, res.Version, len(res.Cells))
 	for i := range res.Cells {
 		cell := &res.Cells[i]
 		if i > 0 {
@@ -534,6 +530,16 @@ func handleClusters(logger *slog.Logger, live *data.Live, cache *responseCache) 
 		})
 }
 
+// appendFeaturesStart writes the members every analysis collection ends
+// with before its features: the index version and the number returned.
+func appendFeaturesStart(b []byte, version uint64, n int) []byte {
+	b = append(b, `,"index_version":`...)
+	b = strconv.AppendUint(b, version, 10)
+	b = append(b, `,"number_returned":`...)
+	b = strconv.AppendInt(b, int64(n), 10)
+	return append(b, `,"features":[`...)
+}
+
 func appendClusters(b []byte, res geo.ClusterResult, c geo.CommonParams) []byte {
 	q := res.Query
 	b = append(b, `{"type":"FeatureCollection","parameters":{"eps_m":`...)
@@ -549,11 +555,7 @@ func appendClusters(b []byte, res geo.ClusterResult, c geo.CommonParams) []byte 
 	b = strconv.AppendInt(b, int64(res.NClustered), 10)
 	b = append(b, `,"n_noise":`...)
 	b = strconv.AppendInt(b, int64(res.NNoise), 10)
-	b = append(b, `,"index_version":`...)
-	b = strconv.AppendUint(b, res.Version, 10)
-	b = append(b, `,"number_returned":`...)
-	b = strconv.AppendInt(b, int64(len(res.Clusters)), 10)
-	b = append(b, `,"features":[`...)
+	b = appendFeaturesStart(b, res.Version, len(res.Clusters))
 	for i := range res.Clusters {
 		cl := &res.Clusters[i]
 		if i > 0 {
