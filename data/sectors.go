@@ -323,14 +323,14 @@ func ParseSectorGeoJSON(r io.Reader, set string) ([]Sector, error) {
 		if sec.Geometry != nil && !validPolygonCoords(sec.Geometry) {
 			fe.add(at+".geometry", "needs closed rings of at least 4 valid lon/lat positions")
 		}
-		sec.Name = f.Properties.MustString("name", sec.ID)
+		sec.Name = propString(&fe, f.Properties, at, "name", sec.ID)
 		if len(sec.Name) == 0 || len(sec.Name) > 200 {
 			fe.add(at+".properties.name", "must be 1–200 characters")
 		}
-		sec.AgencyID = f.Properties.MustString("agency", "")
-		sec.BorderID = strings.ToUpper(f.Properties.MustString("border", ""))
-		sec.Side = strings.ToUpper(f.Properties.MustString("side", ""))
-		sec.SectionID = f.Properties.MustString("section", "")
+		sec.AgencyID = propString(&fe, f.Properties, at, "agency", "")
+		sec.BorderID = strings.ToUpper(propString(&fe, f.Properties, at, "border", ""))
+		sec.Side = strings.ToUpper(propString(&fe, f.Properties, at, "side", ""))
+		sec.SectionID = propString(&fe, f.Properties, at, "section", "")
 		if sec.BorderID != "" {
 			if p, ok := NormalizePair(sec.BorderID); ok {
 				sec.BorderID = p
@@ -350,6 +350,21 @@ func ParseSectorGeoJSON(r io.Reader, set string) ([]Sector, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// propString reads an optional string property of features[i] (prefix at);
+// absent or null gives def, any other JSON type is a field error.
+func propString(fe *fieldErrors, props geojson.Properties, at, key, def string) string {
+	v, ok := props[key]
+	if !ok || v == nil {
+		return def
+	}
+	s, ok := v.(string)
+	if !ok {
+		fe.add(at+".properties."+key, "must be a string")
+		return def
+	}
+	return s
 }
 
 func featureID(f *geojson.Feature) string {

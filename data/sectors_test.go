@@ -209,6 +209,8 @@ func TestParseSectorGeoJSON(t *testing.T) {
 			{"type":"Feature","id":"a","geometry":{"type":"Polygon","coordinates":[[[1,2],[2,2],[2,3],[1,2]]]},"properties":{}}]}`, "s", "features[1].id"},
 		{"empty", `{"type":"FeatureCollection","features":[]}`, "s", "features"},
 		{"wrong type", `{"type":"Polygon","coordinates":[]}`, "s", "type"},
+		{"name not a string", `{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[1,2],[2,2],[2,3],[1,2]]]},"properties":{"name":[]}}`, "s", "features[0].properties.name"},
+		{"side not a string", `{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[1,2],[2,2],[2,3],[1,2]]]},"properties":{"side":7}}`, "s", "features[0].properties.side"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := data.ParseSectorGeoJSON(strings.NewReader(tc.doc), tc.set)
@@ -223,6 +225,8 @@ func FuzzParseSectorGeoJSON(f *testing.F) {
 	f.Add(sectorFixture)
 	f.Add(`{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[1,2],[2,2],[2,3],[1,2]]]},"properties":{"id":"x"}}`)
 	f.Add(`{"type":"FeatureCollection","features":[{"type":"Feature","geometry":null}]}`)
+	// Regression: a non-string property once panicked in orb's MustString.
+	f.Add(`{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[1,2],[2,2],[2,3],[1,2]]]},"properties":{"agency":[]}}`)
 	f.Fuzz(func(t *testing.T, doc string) {
 		secs, err := data.ParseSectorGeoJSON(strings.NewReader(doc), "fuzz")
 		if err != nil {
