@@ -62,8 +62,17 @@ func resolveCommon(ctx context.Context, live *data.Live, c geo.CommonParams, f *
 }
 
 // responseCache keeps encoded analysis responses by key (the canonical
-// query, the caller's visibility and the index version), up to maxBytes in
-// all; the least recently used go first.
+// query and the caller's visibility), each with the index version it was
+// computed on, up to maxBytes in all; the least recently used go first.
+//
+// A response computed on an older version is still served for a while
+// after it was computed: ten times as long as it took to compute, at most
+// maxStale. Under a steady stream of writes every version is new, and
+// without this each analysis would be recomputed on every request; with
+// it an analysis key spends at most about a tenth of the time computing,
+// and its answer is never more than maxStale (plus one computation)
+// behind the index. Where the index has not changed, or the response was
+// cheap, the answer is current.
 type responseCache struct {
 	flight   singleflight.Group
 	workers  chan struct{} // one token per running computation
@@ -75,9 +84,22 @@ type responseCache struct {
 }
 
 type cachedResponse struct {
-	body []byte
-	etag string
-	used uint64
+	body     []byte
+	etag     string
+	used     uint64
+	version  uint64        // index version it was computed on
+	computed time.Time     // when the computation ended
+	cost     time.Duration // how long it took
+}
+
+// maxStale bounds how long a response computed on an older index version
+// is served; see responseCache.
+const maxStale = 2 * time.Second
+
+// usable reports whether e may answer a request while the index is at
+// version: it is current, or recent compared with its cost.
+func (e *cachedResponse) usable(version uint64, now time.Time) bool {
+	return e.version == version || now.Sub(e.computed) < min(10*e.cost, maxStale)
 }
 
 func newResponseCache(maxBytes int) *responseCache {
@@ -103,6 +125,9 @@ func (c *responseCache) put(key string, e *cachedResponse) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if old, ok := c.entries[key]; ok {
+		if old.version > e.version {
+			return // a computation on a newer version finished first
+		}
 		c.bytes -= len(old.body)
 	}
 	c.tick++
@@ -122,21 +147,26 @@ func (c *responseCache) put(key string, e *cachedResponse) {
 	}
 }
 
-// analysisKey is the cache key and ETag of a response: the endpoint, the
-// sorted query, the caller's visibility and the index version.
-func analysisKey(endpoint string, q url.Values, vis *geo.Visibility, version uint64) (key, etag string) {
+// analysisKey is the cache key of a response: the endpoint, the sorted
+// query and the caller's visibility.
+func analysisKey(endpoint string, q url.Values, vis *geo.Visibility) string {
 	var b strings.Builder
 	b.WriteString(endpoint)
 	b.WriteByte('?')
 	b.WriteString(q.Encode()) // sorted by key
 	b.WriteString("#v=")
 	b.WriteString(strconv.FormatUint(vis.Key(), 16))
-	b.WriteString("#i=")
-	b.WriteString(strconv.FormatUint(version, 10))
-	key = b.String()
+	return b.String()
+}
+
+// analysisETag is the ETag of the response for key computed on the index
+// version.
+func analysisETag(key string, version uint64) string {
 	h := fnv.New64a()
 	h.Write([]byte(key))
-	return key, `"` + strconv.FormatUint(h.Sum64(), 36) + `"`
+	h.Write([]byte("#i="))
+	h.Write([]byte(strconv.FormatUint(version, 10)))
+	return `"` + strconv.FormatUint(h.Sum64(), 36) + `"`
 }
 
 // serveAnalysis answers an analysis request from the response cache, or
@@ -151,37 +181,45 @@ func serveAnalysis(w http.ResponseWriter, r *http.Request, logger *slog.Logger, 
 		writeError(w, r, logger, err)
 		return
 	}
-	key, etag := analysisKey(endpoint, r.URL.Query(), vis, live.Version())
+	version := live.Version()
+	key := analysisKey(endpoint, r.URL.Query(), vis)
+	etag := analysisETag(key, version)
 	w.Header().Set("Cache-Control", "private, no-cache")
 	w.Header().Set("Vary", "Authorization")
-	if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatches(inm, etag) {
+	inm := r.Header.Get("If-None-Match")
+	noCache := strings.Contains(strings.ToLower(r.Header.Get("Cache-Control")), "no-cache")
+	if !noCache {
+		if e, ok := cache.get(key); ok && e.usable(version, time.Now()) {
+			etag = e.etag
+			if inm == "" || !etagMatches(inm, etag) {
+				writeAnalysis(w, e)
+				return
+			}
+		}
+	}
+	if inm != "" && etagMatches(inm, etag) {
 		w.Header().Set("ETag", etag)
 		w.WriteHeader(http.StatusNotModified)
 		return
-	}
-	noCache := strings.Contains(strings.ToLower(r.Header.Get("Cache-Control")), "no-cache")
-	if !noCache {
-		if e, ok := cache.get(key); ok {
-			writeAnalysis(w, e)
-			return
-		}
 	}
 	// Identical requests arriving together share one computation, and at
 	// most cache.workers computations run at once: a request waiting for a
 	// turn whose client goes away leaves the queue at once, so a burst of
 	// abandoned requests cannot keep the processors busy afterwards.
 	for attempt := 0; ; attempt++ {
-		ch := cache.flight.DoChan(key, func() (any, error) {
+		ch := cache.flight.DoChan(key+"#i="+strconv.FormatUint(version, 10), func() (any, error) {
 			if err := cache.acquire(ctx); err != nil {
 				return nil, err
 			}
 			defer cache.release()
+			start := time.Now()
 			body, version, err := compute(ctx)
 			if err != nil {
 				return nil, err
 			}
-			key, etag := analysisKey(endpoint, r.URL.Query(), vis, version)
-			e := &cachedResponse{body: body, etag: etag}
+			now := time.Now()
+			e := &cachedResponse{body: body, etag: analysisETag(key, version), version: version,
+				computed: now, cost: now.Sub(start)}
 			cache.put(key, e)
 			return e, nil
 		})
