@@ -1,12 +1,13 @@
 // Command loadgen drives a running Borderwatch over loopback and prints
 // what it measured. It is bounded in requests and time and stops by itself.
 //
-//	loadgen read   -url U -token T [-duration 20s -conns 32 -mix items,hotspots,sectors]
+//	loadgen read   -url U -token T [-duration 20s -conns 32 -mix items,hotspots,sectors -writers 0 -threads 2]
 //	loadgen write  -url U -token T [-writers 50 -duration 15s -acked FILE]
 //	loadgen verify -db DATABASE_URL -acked FILE [-agency A]
 //	loadgen drop   -url U -token T [-duration 15s -conns 64]
 //
-// read reports throughput and p50/p99 latency per endpoint; write posts
+// read reports throughput and p50/p99 latency per endpoint (with -writers,
+// also of new events posted meanwhile); write posts
 // events from many writers that retry with the same Idempotency-Key until
 // acknowledged and records every acknowledged source_ref; verify checks that
 // each acknowledged event is stored exactly once and nothing else was.
@@ -26,6 +27,8 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -135,7 +138,10 @@ func runRead(args []string) error {
 	conns := fs.Int("conns", 32, "concurrent connections")
 	mix := fs.String("mix", "items", "comma-separated endpoints: items, hotspots, sectors")
 	maxReq := fs.Int("max-requests", 2_000_000, "stop after this many requests")
+	writers := fs.Int("writers", 0, "additional connections that post new events meanwhile (endpoint writes)")
+	threads := fs.Int("threads", 2, "OS threads running Go code (GOMAXPROCS)")
 	_ = fs.Parse(args)
+	runtime.GOMAXPROCS(*threads)
 	if err := loopbackOnly(*base); err != nil {
 		return err
 	}
@@ -147,7 +153,17 @@ func runRead(args []string) error {
 	for _, k := range kinds {
 		per[k] = &stats{}
 	}
-	hc := client(*conns)
+	var names []string // endpoints in the order given, once each
+	for _, k := range kinds {
+		if !slices.Contains(names, k) {
+			names = append(names, k)
+		}
+	}
+	if *writers > 0 {
+		per["writes"] = &stats{}
+		names = append(names, "writes")
+	}
+	hc := client(*conns + *writers)
 	ctx, cancel := context.WithTimeout(context.Background(), *duration)
 	defer cancel()
 	var sent atomic.Int64
@@ -191,10 +207,38 @@ func runRead(args []string) error {
 			}
 		}(int64(w + 1))
 	}
+	prefix := fmt.Sprintf("loadmix-%d", time.Now().UnixNano())
+	for w := 0; w < *writers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			rng := rand.New(rand.NewSource(int64(1000 + w)))
+			for n := 0; ctx.Err() == nil; n++ {
+				body := newEventBody(rng, fmt.Sprintf("%s-%d-%d", prefix, w, n))
+				req, _ := http.NewRequestWithContext(ctx, "POST", *base+"/collections/events/items", bytes.NewReader(body))
+				req.Header.Set("Authorization", "Bearer "+*token)
+				req.Header.Set("Content-Type", "application/geo+json")
+				t0 := time.Now()
+				resp, err := hc.Do(req)
+				if err == nil {
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+				if ctx.Err() != nil {
+					return
+				}
+				status := 0
+				if resp != nil {
+					status = resp.StatusCode
+				}
+				per["writes"].add(time.Since(t0), status, err)
+			}
+		}(w)
+	}
 	wg.Wait()
 	elapsed := time.Since(start).Seconds()
 	fmt.Printf("%-10s %9s %10s %9s %9s %s\n", "endpoint", "requests", "req/s", "p50 ms", "p99 ms", "statuses")
-	for _, k := range kinds {
+	for _, k := range names {
 		s := per[k]
 		sort.Slice(s.lat, func(i, j int) bool { return s.lat[i] < s.lat[j] })
 		fmt.Printf("%-10s %9d %10.0f %9.2f %9.2f %v errors=%d\n", k, len(s.lat), float64(len(s.lat))/elapsed,
@@ -236,11 +280,7 @@ func runWrite(args []string) error {
 			rng := rand.New(rand.NewSource(int64(w)))
 			for n := 0; time.Now().Before(deadline); n++ {
 				ref := fmt.Sprintf("%s-%d-%d", *prefix, w, n)
-				body, _ := json.Marshal(map[string]any{"type": "Feature",
-					"geometry": map[string]any{"type": "Point", "coordinates": []float64{67.5 + rng.Float64()*4, 37 + rng.Float64()}},
-					"properties": map[string]any{"kind": "seizure", "occurred_at": time.Now().UTC().Format(time.RFC3339),
-						"source_ref": ref, "synthetic": true,
-						"items": []map[string]any{{"drug": "heroin", "quantity": 1 + rng.Float64()*20, "unit": "kg"}}}})
+				body := newEventBody(rng, ref)
 				// Retry with the same key until acknowledged or the run
 				// ends; an unacknowledged write may or may not be stored.
 				for attempt := 0; ; attempt++ {
@@ -284,6 +324,17 @@ func runWrite(args []string) error {
 	}
 	fmt.Printf("acknowledged %d writes (%.0f/s), %d retries, %d given up\n", ok.Load(), float64(ok.Load())/duration.Seconds(), retries.Load(), failed.Load())
 	return nil
+}
+
+// newEventBody returns a synthetic heroin seizure near the Afghan–Tajik
+// border with the given source_ref, as a GeoJSON Feature.
+func newEventBody(rng *rand.Rand, ref string) []byte {
+	body, _ := json.Marshal(map[string]any{"type": "Feature",
+		"geometry": map[string]any{"type": "Point", "coordinates": []float64{67.5 + rng.Float64()*4, 37 + rng.Float64()}},
+		"properties": map[string]any{"kind": "seizure", "occurred_at": time.Now().UTC().Format(time.RFC3339),
+			"source_ref": ref, "synthetic": true,
+			"items": []map[string]any{{"drug": "heroin", "quantity": 1 + rng.Float64()*20, "unit": "kg"}}}})
+	return body
 }
 
 func runVerify(args []string) error {
