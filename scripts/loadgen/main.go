@@ -190,20 +190,9 @@ func runRead(args []string) error {
 				req, _ := http.NewRequestWithContext(ctx, "GET", *base+path, nil)
 				req.Header.Set("Authorization", "Bearer "+*token)
 				req.Header.Set("Accept", "application/json")
-				t0 := time.Now()
-				resp, err := hc.Do(req)
-				if err == nil {
-					_, _ = io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-				}
-				if ctx.Err() != nil {
+				if !timed(ctx, hc, req, per[k]) {
 					return
 				}
-				status := 0
-				if resp != nil {
-					status = resp.StatusCode
-				}
-				per[k].add(time.Since(t0), status, err)
 			}
 		}(int64(w + 1))
 	}
@@ -218,20 +207,9 @@ func runRead(args []string) error {
 				req, _ := http.NewRequestWithContext(ctx, "POST", *base+"/collections/events/items", bytes.NewReader(body))
 				req.Header.Set("Authorization", "Bearer "+*token)
 				req.Header.Set("Content-Type", "application/geo+json")
-				t0 := time.Now()
-				resp, err := hc.Do(req)
-				if err == nil {
-					_, _ = io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-				}
-				if ctx.Err() != nil {
+				if !timed(ctx, hc, req, per["writes"]) {
 					return
 				}
-				status := 0
-				if resp != nil {
-					status = resp.StatusCode
-				}
-				per["writes"].add(time.Since(t0), status, err)
 			}
 		}(w)
 	}
@@ -324,6 +302,26 @@ func runWrite(args []string) error {
 	}
 	fmt.Printf("acknowledged %d writes (%.0f/s), %d retries, %d given up\n", ok.Load(), float64(ok.Load())/duration.Seconds(), retries.Load(), failed.Load())
 	return nil
+}
+
+// timed sends req, reads the whole answer and records its latency and
+// status in st. It returns false, recording nothing, once ctx has ended.
+func timed(ctx context.Context, hc *http.Client, req *http.Request, st *stats) bool {
+	t0 := time.Now()
+	resp, err := hc.Do(req)
+	if err == nil {
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	if ctx.Err() != nil {
+		return false
+	}
+	status := 0
+	if resp != nil {
+		status = resp.StatusCode
+	}
+	st.add(time.Since(t0), status, err)
+	return true
 }
 
 // newEventBody returns a synthetic heroin seizure near the Afghan–Tajik
