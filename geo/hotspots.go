@@ -375,6 +375,17 @@ func (st *store) binRange(cells []int32, cf *compiledFilter, value ValueKind, lo
 		return
 	}
 	coarse := cf.coarsens()
+	if !coarse {
+		st.binExact(cells, cf, value, lo, hi, vals, counts)
+		return
+	}
+	st.binGeneral(cells, cf, value, lo, hi, vals, counts, ag)
+}
+
+// binGeneral is binRange for any filter: an event seen coarsened may move
+// into another cell, or into the area from outside it.
+func (st *store) binGeneral(cells []int32, cf *compiledFilter, value ValueKind, lo, hi int, vals []float64, counts []int32, ag *areaGrid) {
+	coarse := cf.coarsens()
 	for slot := lo; slot < hi; slot++ {
 		i := cells[slot]
 		if i < 0 && !coarse {
@@ -395,6 +406,46 @@ func (st *store) binRange(cells []int32, cf *compiledFilter, value ValueKind, lo
 			vals[i] += cf.kg(st, slot)
 		}
 	}
+}
+
+// binExact is binRange for a filter under which every visible event is
+// seen exactly (the viewer has no coarsening agreement), so each event
+// counts in the cell it was assigned. Whether an event passes is the
+// product of table lookups and comparisons rather than a chain of
+// branches: agency and sharing level vary from one event to the next, and
+// branches on them are mispredicted so often that they, not memory, set
+// the pace.
+func (st *store) binExact(cells []int32, cf *compiledFilter, value ValueKind, lo, hi int, vals []float64, counts []int32) {
+	pt := cf.passTables(st.maxAgency)
+	t0, t1, minSev := cf.t0, cf.t1, cf.minSev
+	attrs, ats, kgs := st.attr[lo:hi], st.at[lo:hi], st.kg[lo:hi]
+	for j, i := range cells[lo:hi] {
+		if i < 0 {
+			continue
+		}
+		a := attrs[j]
+		t := ats[j]
+		ok := pt.agency[int(a.agency)<<2|int(a.sharing&3)] & pt.kindCat[int(a.kind&3)<<3|int(a.category&7)] &
+			pt.drugs[a.drugs] & b2u8(a.severity >= minSev) & b2u8(t >= t0) & b2u8(t <= t1)
+		counts[i] += int32(ok)
+		if value != ValueKG {
+			continue
+		}
+		// One item that passes the drug filter: its mass is the event's.
+		if a.nItems <= 1 {
+			vals[i] += float64(ok) * float64(kgs[j])
+		} else if ok != 0 {
+			vals[i] += cf.kg(st, lo+j)
+		}
+	}
+}
+
+func b2u8(b bool) uint8 {
+	var x uint8
+	if b {
+		x = 1
+	}
+	return x
 }
 
 // HotSpots computes a hotspot surface over the hexagonal cells of q.Area:

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
@@ -438,6 +439,9 @@ func BenchmarkBinning(b *testing.B) {
 	}
 	cf, _ := (&Filter{}).compile()
 	cfTime, _ := (&Filter{Time: Interval{Start: time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)}, Kinds: []Kind{KindSeizure}}).compile()
+	// What one agency with an exact-sharing partner sees, as the service
+	// asks for every request.
+	cfVis, _ := (&Filter{Visibility: &Visibility{Agency: 3, Partners: []Partner{{Agency: 7}}}}).compile()
 	b.Run("all", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
@@ -448,6 +452,12 @@ func BenchmarkBinning(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			ix.binEvents(ag, &cfTime, ValueKG)
+		}
+	})
+	b.Run("visible", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			ix.binEvents(ag, &cfVis, ValueCount)
 		}
 	})
 }
@@ -569,5 +579,95 @@ func TestHotSpotsCacheFollowsWrites(t *testing.T) {
 				t.Fatalf("%v cell %v: %+v, fresh index %+v", q.Method, g.Hex, g, w)
 			}
 		}
+	}
+}
+
+// TestBinExactMatchesGeneral checks the branch-free binning of filters
+// without coarsening against the general per-event path, on random
+// filters and visibilities over an index with free slots.
+func TestBinExactMatchesGeneral(t *testing.T) {
+	var ix Index
+	evs := syntheticEvents(30000, 5)
+	if err := ix.Load(evs); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < len(evs); i += 7 {
+		ix.Delete(evs[i].ID)
+	}
+	area := corridorArea()
+	ag, err := ix.grid(&area, 5000, 12000, DefaultMaxCells)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cells := ix.assigned(ag)
+	rng := rand.New(rand.NewPCG(9, 9))
+	pick := func(n int) []int {
+		var out []int
+		for v := range n {
+			if rng.IntN(3) == 0 {
+				out = append(out, v)
+			}
+		}
+		return out
+	}
+	kept := 0
+	for trial := range 200 {
+		var f Filter
+		if rng.IntN(2) == 0 {
+			v := &Visibility{Agency: uint16(rng.IntN(40))}
+			for _, p := range pick(40) {
+				if uint16(p) != v.Agency {
+					v.Partners = append(v.Partners, Partner{Agency: uint16(p)})
+				}
+			}
+			f.Visibility = v
+		}
+		if rng.IntN(2) == 0 {
+			start := time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, rng.IntN(30), 0)
+			f.Time = Interval{Start: start, End: start.AddDate(0, 1+rng.IntN(12), 0)}
+		}
+		// Each condition applies in a third of the trials.
+		some := func(n int) []int {
+			if rng.IntN(3) > 0 {
+				return nil
+			}
+			return pick(n)
+		}
+		for _, k := range some(2) {
+			f.Kinds = append(f.Kinds, Kind(1+k))
+		}
+		for _, d := range some(NumDrugs) {
+			f.Drugs = append(f.Drugs, Drug(1+d))
+		}
+		for _, c := range some(6) {
+			f.Categories = append(f.Categories, Category(1+c))
+		}
+		for _, a := range some(45) {
+			f.Agencies = append(f.Agencies, uint16(a))
+		}
+		if rng.IntN(3) == 0 {
+			f.MinSeverity = uint8(rng.IntN(4))
+		}
+		cf, err := f.compile()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, value := range []ValueKind{ValueCount, ValueKG} {
+			n, nc := len(cells), len(ag.cells)
+			wantV, wantC := make([]float64, nc), make([]int32, nc)
+			gotV, gotC := make([]float64, nc), make([]int32, nc)
+			ix.st.binGeneral(cells, &cf, value, 0, n, wantV, wantC, ag)
+			ix.st.binExact(cells, &cf, value, 0, n, gotV, gotC)
+			if !slices.Equal(gotC, wantC) || !slices.Equal(gotV, wantV) {
+				t.Fatalf("trial %d, %+v, value %v: branch-free binning differs from the general path", trial, f, value)
+			}
+			if value == ValueCount && slices.ContainsFunc(wantC, func(c int32) bool { return c > 0 }) {
+				kept++
+			}
+		}
+	}
+	// Filters that keep nothing compare nothing.
+	if kept < 50 {
+		t.Fatalf("only %d of 200 filters keep any event", kept)
 	}
 }

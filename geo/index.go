@@ -54,6 +54,8 @@ type store struct {
 	free    []uint32
 	live    int
 	table   []uint32 // open addressing, linear probing: slot+1, 0 = empty
+	// maxAgency is the largest agency number ever stored.
+	maxAgency uint16
 }
 
 // maxItems is the largest number of items an event may carry.
@@ -265,6 +267,7 @@ func (st *store) set(slot uint32, e *Event, xy [2]float64) {
 		kg += it.KG
 	}
 	st.kg[slot] = kg
+	st.maxAgency = max(st.maxAgency, e.Agency)
 	old := st.attr[slot]
 	if old.kind != 0 && int(old.nItems) >= len(e.Items) {
 		// Reuse the old item range in place.
@@ -607,6 +610,53 @@ func (c *compiledFilter) view(st *store, slot int) (bool, int) {
 		return false, -1
 	}
 	return true, rule
+}
+
+// passTables are c's conditions on an event's small attributes as lookup
+// tables of 0 (fails) and 1 (passes), for filters without coarsening.
+type passTables struct {
+	// agency[ag<<2 | sharing]: the viewer sees the event (exactly) and
+	// the agency filter keeps it.
+	agency []uint8
+	// kindCat[kind<<3 | category]: a live event of a kept kind and
+	// category (kind 0 is a free slot).
+	kindCat [32]uint8
+	// drugs[mask]: the event's drug mask meets the drug filter.
+	drugs [256]uint8
+}
+
+// passTables builds the tables for agencies 0…maxAgency. It panics if c
+// coarsens some events; callers check coarsens first.
+func (c *compiledFilter) passTables(maxAgency uint16) *passTables {
+	if c.coarsens() {
+		panic("geo: passTables of a coarsening filter")
+	}
+	pt := &passTables{agency: make([]uint8, (int(maxAgency)+1)<<2)}
+	for ag := 0; ag <= int(maxAgency); ag++ {
+		kept := c.agencies == nil || c.agencies[ag/64]&(1<<(ag%64)) != 0
+		for sh := Sharing(0); sh < 4; sh++ {
+			ok := kept
+			if ok && c.vis != nil {
+				ok, _ = c.vis.classify(uint16(ag), sh)
+			}
+			if ok {
+				pt.agency[ag<<2|int(sh)] = 1
+			}
+		}
+	}
+	for k := 1; k < 4; k++ {
+		for cat := 0; cat < 8; cat++ {
+			if c.kinds&(1<<k) != 0 && c.categories&(1<<cat) != 0 {
+				pt.kindCat[k<<3|cat] = 1
+			}
+		}
+	}
+	for m := range pt.drugs {
+		if c.drugs == 0 || uint8(m)&c.drugs != 0 {
+			pt.drugs[m] = 1
+		}
+	}
+	return pt
 }
 
 // xy returns slot's projected point as the viewer sees it under rule.
