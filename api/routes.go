@@ -37,7 +37,8 @@ func addRoutes(r chi.Router, logger *slog.Logger, cfg Config, store *data.Store,
 		r.Method(http.MethodGet, "/collections/{collectionId}/items", handleListFeatures(logger, store))
 		r.Method(http.MethodGet, "/collections/{collectionId}/items/{featureId}", handleGetFeature(logger, store))
 		// Analyses: hotspots from the live index, sector risk from PostGIS;
-		// encoded responses are cached (64 MiB) until the events change.
+		// encoded responses are cached (64 MiB) until the events change,
+		// or briefly longer under a stream of writes (see responseCache).
 		analyses := newResponseCache(64 << 20)
 		r.Method(http.MethodGet, "/api/sectors/risk", handleSectorRisk(logger, store, live, analyses))
 		r.Method(http.MethodGet, "/api/sectors/sections/{section}", handleSectorSection(logger, store))
