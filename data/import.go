@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // Import formats.
@@ -217,7 +218,25 @@ const sqlImportStaged = `(SELECT row, id, kind, occurred_at, time_precision, ST_
 // the index entries of the statement's own new rows. A record another transaction inserted meanwhile is
 // updated through ON CONFLICT. It returns the numbers of inserted and
 // updated records.
-const sqlImportMerge = `WITH m AS MATERIALIZED (
+const sqlImportMerge = sqlImportMergeHead + `
+  ON CONFLICT (agency_id, source_ref) DO UPDATE SET ` + eventUpdateSet + `
+  WHERE ` + eventChanged + `
+  RETURNING (xmax = 0) AS inserted
+)` + sqlImportMergeTail
+
+// sqlImportMergeNew is sqlImportMerge with a plain INSERT: about a tenth
+// faster, because each new record's unique key is checked once instead of
+// by a speculative insertion. It fails with a unique violation where a
+// concurrent transaction committed a record with the same (agency_id,
+// source_ref) after the lookup; ImportEvents then rolls the chunk back to
+// its savepoint and merges it with sqlImportMerge.
+const sqlImportMergeNew = sqlImportMergeHead + `
+  RETURNING true AS inserted
+)` + sqlImportMergeTail
+
+// sqlImportMergeHead and sqlImportMergeTail are the merge statements but
+// for the INSERT's conflict clause.
+const sqlImportMergeHead = `WITH m AS MATERIALIZED (
   SELECT excluded.*, e.id AS target, e.id IS NOT NULL AND ` + eventChanged + ` AS changed
   FROM ` + sqlImportStaged + `
   LEFT JOIN event_records e ON e.agency_id = excluded.agency_id AND e.source_ref = excluded.source_ref
@@ -232,11 +251,9 @@ const sqlImportMerge = `WITH m AS MATERIALIZED (
     notes)
   SELECT id, kind, occurred_at, time_precision, geom, accuracy_m, place, agency_id, sharing, source_ref, source_url,
     synthetic, joint_operation_id, items, category, severity, persons_detained, notes
-  FROM m WHERE target IS NULL ORDER BY row
-  ON CONFLICT (agency_id, source_ref) DO UPDATE SET ` + eventUpdateSet + `
-  WHERE ` + eventChanged + `
-  RETURNING (xmax = 0) AS inserted
-)
+  FROM m WHERE target IS NULL ORDER BY row`
+
+const sqlImportMergeTail = `
 SELECT (SELECT count(*) FILTER (WHERE inserted) FROM ins),
   (SELECT count(*) FILTER (WHERE NOT inserted) FROM ins) + (SELECT count(*) FROM up)`
 
@@ -267,6 +284,31 @@ func analyzeIfStale(ctx context.Context, tx pgx.Tx, inserted int64) error {
 		return fmt.Errorf("analyze: %w", mapErr(err))
 	}
 	return nil
+}
+
+// mergeImportChunk moves the staged chunk into event_records with
+// sqlImportMergeNew and, if a concurrent writer got one of its keys in
+// first, undoes that and merges with sqlImportMerge instead. It returns
+// the numbers of inserted and updated records.
+func mergeImportChunk(ctx context.Context, tx pgx.Tx) (inserted, updated int64, err error) {
+	if _, err := tx.Exec(ctx, `SAVEPOINT bw_import_chunk`); err != nil {
+		return 0, 0, mapErr(err)
+	}
+	err = tx.QueryRow(ctx, sqlImportMergeNew).Scan(&inserted, &updated)
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+		if _, err := tx.Exec(ctx, `ROLLBACK TO SAVEPOINT bw_import_chunk`); err != nil {
+			return 0, 0, mapErr(err)
+		}
+		err = tx.QueryRow(ctx, sqlImportMerge).Scan(&inserted, &updated)
+	}
+	if err != nil {
+		return 0, 0, mapErr(err)
+	}
+	if _, err := tx.Exec(ctx, `RELEASE SAVEPOINT bw_import_chunk`); err != nil {
+		return 0, 0, mapErr(err)
+	}
+	return inserted, updated, nil
 }
 
 // importChunkRows is how many records are staged and merged at a time.
@@ -338,9 +380,9 @@ func (s *Store) ImportEvents(ctx context.Context, r io.Reader, opts ImportOption
 				break
 			}
 			copied += n
-			var inserted, updated int64
-			if err := tx.QueryRow(ctx, sqlImportMerge).Scan(&inserted, &updated); err != nil {
-				return mapErr(err)
+			inserted, updated, err := mergeImportChunk(ctx, tx)
+			if err != nil {
+				return err
 			}
 			sum.Inserted += inserted
 			sum.Updated += updated

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -235,4 +236,55 @@ func jointOps(t *testing.T, pool *pgxpool.Pool) []string {
 		out = append(out, id)
 	}
 	return out
+}
+
+// TestImportEventsConcurrentInsert commits, while an import waits for it,
+// a record with one of the import's source_refs: the import updates that
+// record instead of failing or duplicating it.
+func TestImportEventsConcurrentInsert(t *testing.T) {
+	s, pool := importStore(t)
+	ctx := context.Background()
+	other, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = other.Rollback(ctx) }()
+	if _, err := other.Exec(ctx, `INSERT INTO event_records (kind, occurred_at, geom, agency_id, source_ref, items, place)
+		VALUES ('seizure', '2024-05-01T22:30:00Z', ST_SetSRID(ST_MakePoint(68.61, 37.19), 4326), 'tj-dca', 'R1',
+		        '[{"drug": "heroin", "quantity": 1, "unit": "kg"}]', 'first report')`); err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		sum data.ImportSummary
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		sum, err := s.ImportEvents(ctx, strings.NewReader(importGood), data.ImportOptions{})
+		done <- result{sum, err}
+	}()
+	// The import's insert of R1 waits for the other transaction.
+	deadline := time.Now().Add(20 * time.Second)
+	for countRows(t, pool, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the import never waited for the concurrent insert")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := other.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	res := <-done
+	if res.err != nil {
+		t.Fatalf("import after a concurrent insert of one of its records: %v", res.err)
+	}
+	if res.sum.Inserted != 3 || res.sum.Updated != 1 {
+		t.Errorf("summary %+v, want 3 inserted and 1 updated", res.sum)
+	}
+	if n := countRows(t, pool, `SELECT count(*) FROM event_records WHERE agency_id = 'tj-dca' AND source_ref = 'R1' AND total_kg = 12.5 AND place = 'Panji Poyon'`); n != 1 {
+		t.Errorf("%d records tj-dca/R1 with the imported values, want 1", n)
+	}
+	if n := countImported(t, pool); n != 4 {
+		t.Errorf("%d imported events, want 4", n)
+	}
 }
