@@ -200,14 +200,8 @@ func EmergingHotSpots(ix *Index, q EmergingQuery) (EmergingResult, error) {
 		if i < 0 && !coarse {
 			continue
 		}
-		ok, rule := cf.view(st, slot)
+		i, rule, ok := st.viewCell(&cf, ag, slot, i)
 		if !ok {
-			continue
-		}
-		if rule >= 0 {
-			i = st.cellOfXY(ag, cf.xy(st, slot, rule))
-		}
-		if i < 0 {
 			continue
 		}
 		t := q.Step.index(time.Unix(0, cf.at(st, slot, rule))) - first

@@ -374,58 +374,33 @@ func (st *store) binRange(cells []int32, cf *compiledFilter, value ValueKind, lo
 		}
 		return
 	}
-	coarse := cf.coarsens()
-	if !coarse {
-		st.binExact(cells, cf, value, lo, hi, vals, counts)
-		return
-	}
-	st.binGeneral(cells, cf, value, lo, hi, vals, counts, ag)
+	st.binTables(cells, cf, value, lo, hi, vals, counts, ag)
 }
 
-// binGeneral is binRange for any filter: an event seen coarsened may move
-// into another cell, or into the area from outside it.
-func (st *store) binGeneral(cells []int32, cf *compiledFilter, value ValueKind, lo, hi int, vals []float64, counts []int32, ag *areaGrid) {
-	coarse := cf.coarsens()
-	for slot := lo; slot < hi; slot++ {
-		i := cells[slot]
-		if i < 0 && !coarse {
-			continue
-		}
-		ok, rule := cf.view(st, slot)
-		if !ok {
-			continue
-		}
-		if rule >= 0 {
-			i = st.cellOfXY(ag, cf.xy(st, slot, rule))
-		}
-		if i < 0 {
-			continue
-		}
-		counts[i]++
-		if value == ValueKG {
-			vals[i] += cf.kg(st, slot)
-		}
-	}
-}
-
-// binExact is binRange for a filter under which every visible event is
-// seen exactly (the viewer has no coarsening agreement), so each event
-// counts in the cell it was assigned. Whether an event passes is the
-// product of table lookups and comparisons rather than a chain of
-// branches: agency and sharing level vary from one event to the next, and
+// binTables is binRange through lookup tables: whether an event passes is
+// the product of table lookups and comparisons rather than a chain of
+// branches. Agency and sharing level vary from one event to the next, and
 // branches on them are mispredicted so often that they, not memory, set
-// the pace.
-func (st *store) binExact(cells []int32, cf *compiledFilter, value ValueKind, lo, hi int, vals []float64, counts []int32) {
+// the pace. An event seen exactly counts in the cell it was assigned; an
+// event seen coarsened (a partner's bilateral record under an agreement
+// that coarsens) may move into another cell, or into the area from
+// outside it, and takes the per-event path.
+func (st *store) binTables(cells []int32, cf *compiledFilter, value ValueKind, lo, hi int, vals []float64, counts []int32, ag *areaGrid) {
 	pt := cf.passTables(st.maxAgency)
 	t0, t1, minSev := cf.t0, cf.t1, cf.minSev
 	attrs, ats, kgs := st.attr[lo:hi], st.at[lo:hi], st.kg[lo:hi]
 	for j, i := range cells[lo:hi] {
+		a := attrs[j]
+		seen := pt.agency[int(a.agency)<<2|int(a.sharing&3)]
+		if seen > seenExact {
+			st.binCoarse(cf, value, lo+j, vals, counts, ag)
+			continue
+		}
 		if i < 0 {
 			continue
 		}
-		a := attrs[j]
 		t := ats[j]
-		ok := pt.agency[int(a.agency)<<2|int(a.sharing&3)] & pt.kindCat[int(a.kind&3)<<3|int(a.category&7)] &
+		ok := seen & pt.kindCat[int(a.kind&3)<<3|int(a.category&7)] &
 			pt.drugs[a.drugs] & b2u8(a.severity >= minSev) & b2u8(t >= t0) & b2u8(t <= t1)
 		counts[i] += int32(ok)
 		if value != ValueKG {
@@ -438,6 +413,35 @@ func (st *store) binExact(cells []int32, cf *compiledFilter, value ValueKind, lo
 			vals[i] += cf.kg(st, lo+j)
 		}
 	}
+}
+
+// binCoarse bins one event that the viewer may see coarsened, in the cell
+// of its coarsened point.
+func (st *store) binCoarse(cf *compiledFilter, value ValueKind, slot int, vals []float64, counts []int32, ag *areaGrid) {
+	i, _, ok := st.viewCell(cf, ag, slot, -1)
+	if !ok {
+		return
+	}
+	counts[i]++
+	if value == ValueKG {
+		vals[i] += cf.kg(st, slot)
+	}
+}
+
+// viewCell reports whether the live slot is visible, passes cf and falls
+// in a cell of ag as the viewer sees it, and returns that cell and the
+// visibility rule (−1: seen exactly). assigned is the cell of the slot's
+// exact point (−1: outside the area).
+func (st *store) viewCell(cf *compiledFilter, ag *areaGrid, slot int, assigned int32) (cell int32, rule int, ok bool) {
+	ok, rule = cf.view(st, slot)
+	if !ok {
+		return -1, rule, false
+	}
+	cell = assigned
+	if rule >= 0 {
+		cell = st.cellOfXY(ag, cf.xy(st, slot, rule))
+	}
+	return cell, rule, cell >= 0
 }
 
 func b2u8(b bool) uint8 {

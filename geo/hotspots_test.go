@@ -442,6 +442,9 @@ func BenchmarkBinning(b *testing.B) {
 	// What one agency with an exact-sharing partner sees, as the service
 	// asks for every request.
 	cfVis, _ := (&Filter{Visibility: &Visibility{Agency: 3, Partners: []Partner{{Agency: 7}}}}).compile()
+	// … and one whose partners' records come coarsened to 5 km and a day.
+	cfCoarse, _ := (&Filter{Visibility: &Visibility{Agency: 3, Partners: []Partner{
+		{Agency: 7, CoarsenM: 5000, CoarsenTime: CoarseTimeDay}, {Agency: 9, CoarsenM: 5000, CoarsenTime: CoarseTimeDay}}}}).compile()
 	b.Run("all", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
@@ -458,6 +461,12 @@ func BenchmarkBinning(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			ix.binEvents(ag, &cfVis, ValueCount)
+		}
+	})
+	b.Run("visible-coarsened", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			ix.binEvents(ag, &cfCoarse, ValueCount)
 		}
 	})
 }
@@ -582,10 +591,25 @@ func TestHotSpotsCacheFollowsWrites(t *testing.T) {
 	}
 }
 
-// TestBinExactMatchesGeneral checks the branch-free binning of filters
-// without coarsening against the general per-event path, on random
-// filters and visibilities over an index with free slots.
-func TestBinExactMatchesGeneral(t *testing.T) {
+// binReference bins like binRange, one event at a time through
+// compiledFilter.view.
+func (st *store) binReference(cells []int32, cf *compiledFilter, value ValueKind, vals []float64, counts []int32, ag *areaGrid) {
+	for slot, i := range cells {
+		i, _, ok := st.viewCell(cf, ag, slot, i)
+		if !ok {
+			continue
+		}
+		counts[i]++
+		if value == ValueKG {
+			vals[i] += cf.kg(st, slot)
+		}
+	}
+}
+
+// TestBinTablesMatchesReference checks the table-driven binning against
+// the per-event path, on random filters and visibilities (with exact and
+// coarsening partners) over an index with free slots.
+func TestBinTablesMatchesReference(t *testing.T) {
 	var ix Index
 	evs := syntheticEvents(30000, 5)
 	if err := ix.Load(evs); err != nil {
@@ -610,15 +634,21 @@ func TestBinExactMatchesGeneral(t *testing.T) {
 		}
 		return out
 	}
-	kept := 0
+	kept, coarse := 0, 0
 	for trial := range 200 {
 		var f Filter
 		if rng.IntN(2) == 0 {
 			v := &Visibility{Agency: uint16(rng.IntN(40))}
 			for _, p := range pick(40) {
-				if uint16(p) != v.Agency {
-					v.Partners = append(v.Partners, Partner{Agency: uint16(p)})
+				if uint16(p) == v.Agency {
+					continue
 				}
+				pt := Partner{Agency: uint16(p)}
+				if rng.IntN(3) == 0 {
+					pt.CoarsenM = []float64{0, 1000, 5000, 20000}[rng.IntN(4)]
+					pt.CoarsenTime = CoarseTime(rng.IntN(3))
+				}
+				v.Partners = append(v.Partners, pt)
 			}
 			f.Visibility = v
 		}
@@ -652,14 +682,17 @@ func TestBinExactMatchesGeneral(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if cf.coarsens() {
+			coarse++
+		}
 		for _, value := range []ValueKind{ValueCount, ValueKG} {
 			n, nc := len(cells), len(ag.cells)
 			wantV, wantC := make([]float64, nc), make([]int32, nc)
 			gotV, gotC := make([]float64, nc), make([]int32, nc)
-			ix.st.binGeneral(cells, &cf, value, 0, n, wantV, wantC, ag)
-			ix.st.binExact(cells, &cf, value, 0, n, gotV, gotC)
+			ix.st.binReference(cells, &cf, value, wantV, wantC, ag)
+			ix.st.binTables(cells, &cf, value, 0, n, gotV, gotC, ag)
 			if !slices.Equal(gotC, wantC) || !slices.Equal(gotV, wantV) {
-				t.Fatalf("trial %d, %+v, value %v: branch-free binning differs from the general path", trial, f, value)
+				t.Fatalf("trial %d, %+v, value %v: table-driven binning differs from the per-event path", trial, f, value)
 			}
 			if value == ValueCount && slices.ContainsFunc(wantC, func(c int32) bool { return c > 0 }) {
 				kept++
@@ -667,7 +700,7 @@ func TestBinExactMatchesGeneral(t *testing.T) {
 		}
 	}
 	// Filters that keep nothing compare nothing.
-	if kept < 50 {
-		t.Fatalf("only %d of 200 filters keep any event", kept)
+	if kept < 50 || coarse < 20 {
+		t.Fatalf("only %d of 200 filters keep any event, %d coarsen", kept, coarse)
 	}
 }

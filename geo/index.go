@@ -613,10 +613,11 @@ func (c *compiledFilter) view(st *store, slot int) (bool, int) {
 }
 
 // passTables are c's conditions on an event's small attributes as lookup
-// tables of 0 (fails) and 1 (passes), for filters without coarsening.
+// tables of 0 (fails) and 1 (passes).
 type passTables struct {
-	// agency[ag<<2 | sharing]: the viewer sees the event (exactly) and
-	// the agency filter keeps it.
+	// agency[ag<<2 | sharing]: seenExact when the viewer sees the event
+	// exactly and the agency filter keeps it, seenCoarse when the viewer
+	// sees it coarsened (and the filter keeps it), else 0.
 	agency []uint8
 	// kindCat[kind<<3 | category]: a live event of a kept kind and
 	// category (kind 0 is a free slot).
@@ -625,22 +626,29 @@ type passTables struct {
 	drugs [256]uint8
 }
 
-// passTables builds the tables for agencies 0…maxAgency. It panics if c
-// coarsens some events; callers check coarsens first.
+// Values of passTables.agency.
+const (
+	seenExact  = 1
+	seenCoarse = 2
+)
+
+// passTables builds the tables for agencies 0…maxAgency.
 func (c *compiledFilter) passTables(maxAgency uint16) *passTables {
-	if c.coarsens() {
-		panic("geo: passTables of a coarsening filter")
-	}
 	pt := &passTables{agency: make([]uint8, (int(maxAgency)+1)<<2)}
 	for ag := 0; ag <= int(maxAgency); ag++ {
-		kept := c.agencies == nil || c.agencies[ag/64]&(1<<(ag%64)) != 0
+		if c.agencies != nil && c.agencies[ag/64]&(1<<(ag%64)) == 0 {
+			continue
+		}
 		for sh := Sharing(0); sh < 4; sh++ {
-			ok := kept
-			if ok && c.vis != nil {
-				ok, _ = c.vis.classify(uint16(ag), sh)
+			ok, rule := true, -1
+			if c.vis != nil {
+				ok, rule = c.vis.classify(uint16(ag), sh)
 			}
-			if ok {
-				pt.agency[ag<<2|int(sh)] = 1
+			switch {
+			case ok && rule >= 0:
+				pt.agency[ag<<2|int(sh)] = seenCoarse
+			case ok:
+				pt.agency[ag<<2|int(sh)] = seenExact
 			}
 		}
 	}
