@@ -193,6 +193,21 @@ describe('web client', () => {
     const kml = page.waitForEvent('download', { timeout: 30000 });
     await page.click('#dl-kml');
     assert.match(readFileSync(await (await kml).path(), 'utf8'), /<kml[\s>][\s\S]*<Placemark/, 'KML has no placemark');
+    // The new plan heads the agency's stored plans, and reopening it from
+    // there draws the same routes again.
+    const planId = (await res.json()).id;
+    const entry = page.locator(`[data-testid=saved-plans] [data-plan-id="${planId}"]`);
+    await entry.waitFor({ timeout: 10000 });
+    assert.equal(await page.locator('[data-testid=saved-plans] [data-plan-id]').first().getAttribute('data-plan-id'), planId, 'the newest plan is not listed first');
+    const stops = await page.locator('[data-testid=itinerary] ol.stops li').count();
+    const reopened = page.waitForResponse((r) => r.url().endsWith(`/api/plans/${planId}`) && r.request().method() === 'GET', { timeout: 30000 });
+    await entry.click();
+    assert.equal((await reopened).status(), 200, 'GET /api/plans/{id}');
+    await page.waitForSelector('[data-testid=itinerary] ol.stops li', { timeout: 30000 });
+    assert.equal(await page.locator('[data-testid=itinerary] ol.stops li').count(), stops, 'the reopened plan has another number of stops');
+    await waitForMapCount('routes', 1);
+    await entry.scrollIntoViewIfNeeded();
+    await shot('patrols-saved');
   });
 
   test('the sector view shows the risk index of the demo data', async () => {

@@ -354,6 +354,25 @@ export async function planPatrols(req: PlanRequest): Promise<Plan> {
   return (await send<Plan>('POST', '/api/patrols/plan', { body: req })).data;
 }
 
+/** PlanSummary is one entry of GET /api/plans. */
+export interface PlanSummary {
+  id: string;
+  created_by: string;
+  created_at: string;
+  teams: number;
+  score: number;
+}
+
+/** listPlans returns the newest stored plans of the caller's agency. */
+export async function listPlans(limit = 10): Promise<PlanSummary[]> {
+  return (await send<{ plans: PlanSummary[] }>('GET', '/api/plans', { query: { limit: String(limit) } })).data.plans ?? [];
+}
+
+/** getPlan returns a stored plan as GeoJSON. */
+export async function getPlan(id: string): Promise<Plan> {
+  return (await send<Plan>('GET', `/api/plans/${encodeURIComponent(id)}`)).data;
+}
+
 /** planFile fetches a stored plan as GeoJSON, GPX or KML text. */
 export async function planFile(id: string | number, f: 'geojson' | 'gpx' | 'kml'): Promise<string> {
   const query = f === 'geojson' ? {} : { f };

@@ -1,12 +1,13 @@
 // Patrol view: choose teams, shift budget, intelligence window and allowed
 // crossings; plan; see each team's route with numbered stops, ETAs and the
-// reason for each stop; download the plan as GeoJSON, GPX or KML.
+// reason for each stop; download the plan as GeoJSON, GPX or KML; reopen
+// one of the agency's stored plans.
 import type { MapGeoJSONFeature, MapMouseEvent } from 'maplibre-gl';
 import type { Feature } from 'geojson';
 import * as api from './api';
 import { Ctx, View, addDays, errorText, notice } from './app';
 import { download, h, replace } from './dom';
-import { date, kg, label, num, pct, t, time, tn } from './i18n';
+import { date, dateTime, kg, label, num, pct, t, time, tn } from './i18n';
 import { FONT, FONT_BOLD, TEAM_COLORS, addSource, fitTo, pointerOn, popup, setData, setVisible } from './map';
 
 const LAYERS = ['pl-route-casing', 'pl-route', 'pl-base', 'pl-base-label', 'pl-stop', 'pl-stop-label'];
@@ -32,6 +33,10 @@ export function patrolsView(ctx: Ctx): View {
   let active = false;
   let panelEl: HTMLElement | null = null;
   let bodyEl: HTMLElement;
+  // The agency's stored plans, newest first (null until fetched).
+  let saved: api.PlanSummary[] | null = null;
+  let savedErr: unknown = null;
+  let savedEl: HTMLElement | null = null;
   const fieldErrs = new Map<string, string>();
 
   addSource(map, 'plan');
@@ -161,6 +166,7 @@ export function patrolsView(ctx: Ctx): View {
     renderBody();
     try {
       plan = await api.planPatrols(req);
+      void loadSaved();
     } catch (e) {
       err = e;
       plan = null;
@@ -169,6 +175,50 @@ export function patrolsView(ctx: Ctx): View {
     busy = false;
     draw();
     if (panelEl) render(panelEl);
+  };
+
+  const renderSaved = (): void => {
+    if (!savedEl) return;
+    replace(savedEl,
+      h('h2', {}, t('pat.saved')),
+      savedErr ? notice('error', errorText(savedErr)) : null,
+      saved === null && !savedErr ? h('div', { class: 'muted small' }, t('pat.saved_loading')) : null,
+      saved?.length === 0 ? h('div', { class: 'muted small' }, t('pat.saved_none')) : null,
+      saved?.length ? h('ul', { class: 'saved-plans' }, saved.map((sp) => h('li', {},
+        h('button', {
+          class: `btn small${plan?.id === sp.id ? ' primary' : ''}`, 'data-plan-id': sp.id,
+          onclick: () => void openSaved(sp.id),
+        }, dateTime(sp.created_at)),
+        h('span', { class: 'muted small' }, ` ${tn('pat.saved_teams', sp.teams)} · ${t('pat.saved_score', { score: num(sp.score, 1) })} · ${sp.created_by}`)))) : null);
+  };
+
+  /** loadSaved fetches the list of stored plans. */
+  const loadSaved = async (): Promise<void> => {
+    try {
+      saved = await api.listPlans(10);
+      savedErr = null;
+    } catch (e) {
+      savedErr = e;
+    }
+    renderSaved();
+  };
+
+  /** openSaved shows a stored plan as if it had just been made. */
+  const openSaved = async (id: string): Promise<void> => {
+    fieldErrs.clear();
+    busy = true;
+    err = null;
+    renderBody();
+    try {
+      plan = await api.getPlan(id);
+    } catch (e) {
+      err = e;
+      plan = null;
+    }
+    busy = false;
+    draw();
+    renderBody();
+    renderSaved();
   };
 
   const fetchFile = async (f: 'geojson' | 'gpx' | 'kml'): Promise<void> => {
@@ -238,6 +288,7 @@ export function patrolsView(ctx: Ctx): View {
   const render = (panel: HTMLElement): void => {
     panelEl = panel;
     bodyEl = h('div', { id: 'plan-body' });
+    savedEl = h('section', { class: 'group', id: 'p-saved', 'data-testid': 'saved-plans' });
     const teamList = teams.length
       ? h('div', { class: 'checklist', id: 'p-teams' }, teams.map((f) => {
         const id = str(f.id);
@@ -270,8 +321,10 @@ export function patrolsView(ctx: Ctx): View {
           h('div', {}, h('input', { type: 'number', id: 'p-variety', step: 1, value: s.variety, placeholder: '0', onchange: (e: Event) => { s.variety = (e.target as HTMLInputElement).value; } }), fieldError('variety'))),
         h('details', {}, h('summary', {}, t('pat.allow_crossings')), h('p', { class: 'muted small' }, t('pat.allow_crossings_note')), crossingList, fieldError('allow_crossings')),
         h('div', { class: 'row end' }, h('button', { class: 'btn primary', id: 'p-plan', onclick: () => void submit(), disabled: busy }, t('pat.plan')))),
-      bodyEl);
+      bodyEl, savedEl);
     renderBody();
+    renderSaved();
+    if (saved === null && !savedErr) void loadSaved();
   };
 
   return {
