@@ -229,6 +229,41 @@ describe('web client', () => {
     assert.ok(lines.length > 1, 'CSV has no rows');
   });
 
+  test('the report shows totals per period that add up, and a bad year is shown next to its field', async () => {
+    const answered = page.waitForResponse((r) => r.url().includes('/api/report') && r.request().method() === 'GET', { timeout: 30000 });
+    await openView('report');
+    const res = await answered;
+    assert.equal(res.status(), 200, 'GET /api/report');
+    const rows = (await res.json()).rows;
+    await page.waitForSelector('[data-testid=report] .report-period', { timeout: 30000 });
+    await shot('report');
+    const periods = await page.locator('[data-testid=report] .report-period').count();
+    assert.equal(periods, new Set(rows.map((r) => r.period)).size, 'one section per period of the answer');
+    // In every period the agencies' seizures add up to the all-agencies row.
+    const sums = await page.evaluate(() => [...document.querySelectorAll('[data-testid=report] .report-period')].map((sec) => {
+      const cell = (tb) => Number(tb.querySelector('td:nth-child(2)').textContent.replace(/\D/g, ''));
+      const all = sec.querySelector('tbody[data-agency=""]');
+      const parts = [...sec.querySelectorAll('tbody:not([data-agency=""])')].map(cell);
+      return { period: sec.dataset.period, all: all ? cell(all) : -1, sum: parts.reduce((a, b) => a + b, 0) };
+    }));
+    for (const p of sums) assert.equal(p.sum, p.all, `period ${p.period}: agencies' seizures ${p.sum}, all agencies ${p.all}`);
+    const total = rows.filter((r) => r.agency === '').reduce((a, r) => a + r.seizures, 0);
+    assert.ok(total > 0, 'the demo data has seizures');
+    const fromYear = await page.inputValue('#r-from');
+    await page.fill('#r-from', '20x4');
+    await page.dispatchEvent('#r-from', 'change');
+    const bad = page.waitForResponse((r) => r.url().includes('/api/report') && r.request().method() === 'GET');
+    await page.click('#r-show');
+    assert.equal((await bad).status(), 400, 'a malformed year is refused');
+    await page.waitForSelector('[data-field-error=from]', { timeout: 10000 });
+    const csvDone = page.waitForEvent('download', { timeout: 30000 });
+    await page.fill('#r-from', fromYear);
+    await page.dispatchEvent('#r-from', 'change');
+    await page.click('#r-csv');
+    const lines = readFileSync(await (await csvDone).path(), 'utf8').trim().split('\n');
+    assert.ok(lines.length > 1, 'report CSV has no rows');
+  });
+
   test('data entry shows the API validation error next to its field, then saves', async () => {
     await openView('entry');
     await page.waitForSelector('[data-testid=entry-hint]');

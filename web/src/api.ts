@@ -324,6 +324,46 @@ export async function sectorRiskCSV(p: RiskParams): Promise<string> {
   return (await send<string>('GET', '/api/sectors/risk', { query: { ...p, f: 'csv' }, text: true })).data;
 }
 
+/** ReportParams are the query of GET /api/report. */
+export interface ReportParams {
+  from?: string;
+  to?: string;
+  by?: string;
+  agency?: string;
+}
+
+/** ReportRow is the totals of one agency (agency "": all) in one period. */
+export interface ReportRow {
+  period: string;
+  agency: string;
+  agency_name: string;
+  seizures: number;
+  incidents: number;
+  total_kg: number;
+  kg: Record<string, number> | null;
+  litres: Record<string, number> | null;
+  joint_operations: number;
+}
+
+/** Report is the answer of GET /api/report. */
+export interface Report {
+  from: string | null;
+  to: string | null;
+  by: string;
+  rows: ReportRow[];
+  definitions: Record<string, string>;
+}
+
+/** report fetches totals per agency, drug and period. */
+export async function report(p: ReportParams): Promise<Report> {
+  return (await send<Report>('GET', '/api/report', { query: { ...p } })).data;
+}
+
+/** reportCSV fetches the same totals as CSV for spreadsheets. */
+export async function reportCSV(p: ReportParams): Promise<string> {
+  return (await send<string>('GET', '/api/report', { query: { ...p, f: 'csv' }, text: true })).data;
+}
+
 /** PlanRequest is the body of POST /api/patrols/plan. */
 export interface PlanRequest {
   teams: (number | string)[];

@@ -1,5 +1,5 @@
 // Entry point: the app shell (tabs, language, settings), the shared map and
-// the four views, switched by the address's hash (#hotspots, #sectors, …).
+// the five views, switched by the address's hash (#hotspots, #sectors, …).
 import 'maplibre-gl/dist/maplibre-gl.css';
 import './styles.css';
 import * as api from './api';
@@ -11,6 +11,7 @@ import { hotspotsView } from './hotspots';
 import { sectorsView } from './sectors';
 import { patrolsView } from './patrols';
 import { entryView } from './entry';
+import { reportView } from './report';
 
 const tabs = document.getElementById('tabs')!;
 const right = document.getElementById('topbar-right')!;
@@ -134,7 +135,7 @@ async function main(): Promise<void> {
   agencies.add(me.agency);
   const ctx: Ctx = { map, base, eventRange, agencies: [...agencies].sort(), me, legend, toast };
 
-  const views: View[] = [hotspotsView(ctx), sectorsView(ctx), patrolsView(ctx), entryView(ctx)];
+  const views: View[] = [hotspotsView(ctx), sectorsView(ctx), patrolsView(ctx), reportView(ctx), entryView(ctx)];
   let active: View | null = null;
 
   const renderShell = (): void => {
