@@ -126,6 +126,35 @@ func TestPlanPatrolsEndToEnd(t *testing.T) {
 	if lresp.StatusCode != 200 || strings.Contains(string(lb), id) {
 		t.Errorf("af-border sees tj-dca's plan in its list: %d %s", lresp.StatusCode, lb)
 	}
+	// A signed-in planner's plan carries the planner's name; a plain
+	// token's has none.
+	if _, err := e.sys.CreateUser(context.Background(), "dilshod", "tj-dca", "planner", "long enough passphrase"); err != nil {
+		t.Fatal(err)
+	}
+	_, lb = e.do(t, "POST", "/api/login", `{"username": "dilshod", "password": "long enough passphrase"}`, "Authorization", "")
+	session := "Bearer " + decodeJSON(t, lb)["token"].(string)
+	if resp, b := e.do(t, "POST", "/api/patrols/plan", body, "Authorization", session); resp.StatusCode != http.StatusCreated {
+		t.Fatalf("plan as a signed-in user: %d %s", resp.StatusCode, b)
+	}
+	_, lb = e.do(t, "GET", "/api/plans", "", "Authorization", planner)
+	var listed struct {
+		Plans []struct {
+			ID            string `json:"id"`
+			CreatedBy     string `json:"created_by"`
+			CreatedByName string `json:"created_by_name"`
+		} `json:"plans"`
+	}
+	if err := json.Unmarshal(lb, &listed); err != nil {
+		t.Fatal(err)
+	}
+	byID := map[string]string{}
+	for _, p := range listed.Plans {
+		byID[p.ID] = p.CreatedByName
+	}
+	if len(listed.Plans) != 2 || listed.Plans[0].CreatedByName != "dilshod" || !strings.HasPrefix(listed.Plans[0].CreatedBy, "user:") ||
+		byID[id] != "" {
+		t.Errorf("plan list, newest first: %s", lb)
+	}
 	// Only tj-dca's own 45 seizures count; af-border's are hidden from it.
 	if n, _ := fc.ExtraMembers["events"].(float64); n != 45 {
 		t.Errorf("plan used %v events, want the 45 tj-dca may see", fc.ExtraMembers["events"])

@@ -134,7 +134,9 @@ type StoredPlan struct {
 	ID        uuid.UUID
 	AgencyID  string
 	CreatedBy string
-	CreatedAt time.Time
+	// CreatedByName is the user's name, "" when a plain API token planned.
+	CreatedByName string
+	CreatedAt     time.Time
 	// Request is the request body the plan answered.
 	Request json.RawMessage
 	// Result is the plan as a GeoJSON FeatureCollection.
@@ -153,10 +155,11 @@ func (s *Store) SavePlan(ctx context.Context, id uuid.UUID, request, result json
 	if p.AgencyID == "" {
 		return StoredPlan{}, fmt.Errorf("save plan: %w: no agency", ErrForbidden)
 	}
-	sp := StoredPlan{ID: id, AgencyID: p.AgencyID, CreatedBy: actor, Request: request, Result: result}
+	sp := StoredPlan{ID: id, AgencyID: p.AgencyID, CreatedBy: actor, CreatedByName: p.Username, Request: request, Result: result}
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		err := tx.QueryRow(ctx, `INSERT INTO plans (id, agency_id, created_by, request, result) VALUES ($1, $2, $3, $4, $5)
-			RETURNING created_at`, id, p.AgencyID, actor, []byte(request), []byte(result)).Scan(&sp.CreatedAt)
+		err := tx.QueryRow(ctx, `INSERT INTO plans (id, agency_id, created_by, created_by_name, request, result)
+			VALUES ($1, $2, $3, $4, $5, $6)
+			RETURNING created_at`, id, p.AgencyID, actor, p.Username, []byte(request), []byte(result)).Scan(&sp.CreatedAt)
 		if err != nil {
 			return mapErr(err)
 		}
@@ -172,8 +175,8 @@ func (s *Store) SavePlan(ctx context.Context, id uuid.UUID, request, result json
 func (s *Store) Plan(ctx context.Context, id uuid.UUID) (StoredPlan, error) {
 	sp := StoredPlan{ID: id}
 	var req, res []byte
-	err := s.pool.QueryRow(ctx, `SELECT agency_id, created_by, created_at, request, result FROM plans WHERE id = $1`, id).
-		Scan(&sp.AgencyID, &sp.CreatedBy, &sp.CreatedAt, &req, &res)
+	err := s.pool.QueryRow(ctx, `SELECT agency_id, created_by, created_by_name, created_at, request, result FROM plans WHERE id = $1`, id).
+		Scan(&sp.AgencyID, &sp.CreatedBy, &sp.CreatedByName, &sp.CreatedAt, &req, &res)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return StoredPlan{}, fmt.Errorf("plan %s: %w", id, ErrNotFound)
 	}
@@ -188,15 +191,17 @@ func (s *Store) Plan(ctx context.Context, id uuid.UUID) (StoredPlan, error) {
 type PlanSummary struct {
 	ID        uuid.UUID `json:"id"`
 	CreatedBy string    `json:"created_by"`
-	CreatedAt time.Time `json:"created_at"`
-	Teams     int       `json:"teams"`
-	Score     float64   `json:"score"`
+	// CreatedByName is the user's name, "" when a plain API token planned.
+	CreatedByName string    `json:"created_by_name"`
+	CreatedAt     time.Time `json:"created_at"`
+	Teams         int       `json:"teams"`
+	Score         float64   `json:"score"`
 }
 
 // Plans lists the newest stored plans of the caller's agency (others'
 // plans are invisible), at most limit.
 func (s *Store) Plans(ctx context.Context, limit int) ([]PlanSummary, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id, created_by, created_at,
+	rows, err := s.pool.Query(ctx, `SELECT id, created_by, created_by_name, created_at,
 		coalesce(jsonb_array_length(request -> 'teams'), 0), coalesce((result ->> 'score')::double precision, 0)
 		FROM plans ORDER BY created_at DESC LIMIT $1`, limit)
 	if err != nil {
@@ -204,7 +209,7 @@ func (s *Store) Plans(ctx context.Context, limit int) ([]PlanSummary, error) {
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (PlanSummary, error) {
 		var p PlanSummary
-		err := r.Scan(&p.ID, &p.CreatedBy, &p.CreatedAt, &p.Teams, &p.Score)
+		err := r.Scan(&p.ID, &p.CreatedBy, &p.CreatedByName, &p.CreatedAt, &p.Teams, &p.Score)
 		return p, err
 	})
 	if err != nil {

@@ -199,6 +199,7 @@ describe('web client', () => {
     const entry = page.locator(`[data-testid=saved-plans] [data-plan-id="${planId}"]`);
     await entry.waitFor({ timeout: 10000 });
     assert.equal(await page.locator('[data-testid=saved-plans] [data-plan-id]').first().getAttribute('data-plan-id'), planId, 'the newest plan is not listed first');
+    assert.match(await page.locator('[data-testid=saved-plans] li').first().innerText(), /e2e-admin/, 'the stored plan does not name its planner');
     const stops = await page.locator('[data-testid=itinerary] ol.stops li').count();
     const reopened = page.waitForResponse((r) => r.url().endsWith(`/api/plans/${planId}`) && r.request().method() === 'GET', { timeout: 30000 });
     await entry.click();

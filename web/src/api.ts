@@ -398,6 +398,8 @@ export async function planPatrols(req: PlanRequest): Promise<Plan> {
 export interface PlanSummary {
   id: string;
   created_by: string;
+  /** created_by_name is the planner's user name, "" for a plain API token. */
+  created_by_name?: string;
   created_at: string;
   teams: number;
   score: number;

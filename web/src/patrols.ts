@@ -189,7 +189,7 @@ export function patrolsView(ctx: Ctx): View {
           class: `btn small${plan?.id === sp.id ? ' primary' : ''}`, 'data-plan-id': sp.id,
           onclick: () => void openSaved(sp.id),
         }, dateTime(sp.created_at)),
-        h('span', { class: 'muted small' }, ` ${tn('pat.saved_teams', sp.teams)} · ${t('pat.saved_score', { score: num(sp.score, 1) })} · ${sp.created_by}`)))) : null);
+        h('span', { class: 'muted small' }, ` ${tn('pat.saved_teams', sp.teams)} · ${t('pat.saved_score', { score: num(sp.score, 1) })} · ${sp.created_by_name || sp.created_by}`)))) : null);
   };
 
   /** loadSaved fetches the list of stored plans. */
