@@ -15,6 +15,7 @@ func TestCachedResponseUsable(t *testing.T) {
 		want    bool
 	}{
 		{"current version, long ago", cachedResponse{version: 7, computed: t0, cost: time.Millisecond}, 7, t0.Add(time.Hour), true},
+		{"newer than the version read", cachedResponse{version: 8, computed: t0, cost: time.Millisecond}, 7, t0.Add(time.Hour), true},
 		{"older version within ten times the cost", cachedResponse{version: 6, computed: t0, cost: 100 * time.Millisecond}, 7, t0.Add(900 * time.Millisecond), true},
 		{"older version past ten times the cost", cachedResponse{version: 6, computed: t0, cost: 100 * time.Millisecond}, 7, t0.Add(1100 * time.Millisecond), false},
 		{"older version, expensive, past maxStale", cachedResponse{version: 6, computed: t0, cost: time.Second}, 7, t0.Add(maxStale), false},

@@ -1,17 +1,16 @@
 package api
 
 import (
-	"runtime"
-
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
-	"golang.org/x/sync/singleflight"
 	"hash/fnv"
 	"log/slog"
 	"math"
 	"net/http"
 	"net/url"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
@@ -20,6 +19,7 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/borderwatch/borderwatch/data"
 	"github.com/borderwatch/borderwatch/geo"
@@ -99,7 +99,7 @@ const maxStale = 2 * time.Second
 // usable reports whether e may answer a request while the index is at
 // version: it is current, or recent compared with its cost.
 func (e *cachedResponse) usable(version uint64, now time.Time) bool {
-	return e.version == version || now.Sub(e.computed) < min(10*e.cost, maxStale)
+	return e.version >= version || now.Sub(e.computed) < min(10*e.cost, maxStale)
 }
 
 func newResponseCache(maxBytes int) *responseCache {
@@ -159,10 +159,19 @@ func analysisKey(endpoint string, q url.Values, vis *geo.Visibility) string {
 	return b.String()
 }
 
+// etagNonce tells this process's ETags from those of another replica or
+// an earlier run, whose index versions count differently.
+var etagNonce = func() []byte {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return b
+}()
+
 // analysisETag is the ETag of the response for key computed on the index
-// version.
+// version in this process.
 func analysisETag(key string, version uint64) string {
 	h := fnv.New64a()
+	h.Write(etagNonce)
 	h.Write([]byte(key))
 	h.Write([]byte("#i="))
 	h.Write([]byte(strconv.FormatUint(version, 10)))
@@ -187,20 +196,25 @@ func serveAnalysis(w http.ResponseWriter, r *http.Request, logger *slog.Logger, 
 	w.Header().Set("Cache-Control", "private, no-cache")
 	w.Header().Set("Vary", "Authorization")
 	inm := r.Header.Get("If-None-Match")
+	notModified := func(etag string) bool {
+		if inm == "" || !etagMatches(inm, etag) {
+			return false
+		}
+		w.Header().Set("ETag", etag)
+		w.WriteHeader(http.StatusNotModified)
+		return true
+	}
+	if notModified(etag) {
+		return
+	}
 	noCache := strings.Contains(strings.ToLower(r.Header.Get("Cache-Control")), "no-cache")
 	if !noCache {
 		if e, ok := cache.get(key); ok && e.usable(version, time.Now()) {
-			etag = e.etag
-			if inm == "" || !etagMatches(inm, etag) {
+			if !notModified(e.etag) {
 				writeAnalysis(w, e)
-				return
 			}
+			return
 		}
-	}
-	if inm != "" && etagMatches(inm, etag) {
-		w.Header().Set("ETag", etag)
-		w.WriteHeader(http.StatusNotModified)
-		return
 	}
 	// Identical requests arriving together share one computation, and at
 	// most cache.workers computations run at once: a request waiting for a
@@ -212,6 +226,11 @@ func serveAnalysis(w http.ResponseWriter, r *http.Request, logger *slog.Logger, 
 				return nil, err
 			}
 			defer cache.release()
+			// While this request waited for its turn, another one may
+			// have stored an answer it can use.
+			if e, ok := cache.get(key); ok && !noCache && e.usable(version, time.Now()) {
+				return e, nil
+			}
 			start := time.Now()
 			body, version, err := compute(ctx)
 			if err != nil {
