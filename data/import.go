@@ -286,17 +286,35 @@ func analyzeIfStale(ctx context.Context, tx pgx.Tx, inserted int64) error {
 	return nil
 }
 
-// mergeImportChunk moves the staged chunk into event_records with
-// sqlImportMergeNew and, if a concurrent writer got one of its keys in
-// first, undoes that and merges with sqlImportMerge instead. It returns
-// the numbers of inserted and updated records.
-func mergeImportChunk(ctx context.Context, tx pgx.Tx) (inserted, updated int64, err error) {
+// importSavepointChunks is how many chunks merge inside a savepoint: each
+// savepoint that writes is a subtransaction, and beyond 64 of them in one
+// transaction PostgreSQL no longer caches their ids, which slows every
+// other session's visibility checks until the import ends. Later chunks
+// merge with sqlImportMerge directly.
+var importSavepointChunks int64 = 48
+
+// sourceRefKey is the unique constraint on (agency_id, source_ref).
+const sourceRefKey = "events_agency_id_source_ref_key"
+
+// mergeImportChunk moves the staged chunk into event_records. The first
+// importSavepointChunks chunks go in with sqlImportMergeNew and, if a
+// concurrent writer got one of their keys in first, are rolled back to
+// their savepoint and merged with sqlImportMerge instead; later ones merge
+// with sqlImportMerge. It returns the numbers of inserted and updated
+// records.
+func mergeImportChunk(ctx context.Context, tx pgx.Tx, chunk int64) (inserted, updated int64, err error) {
+	if chunk >= importSavepointChunks {
+		if err := tx.QueryRow(ctx, sqlImportMerge).Scan(&inserted, &updated); err != nil {
+			return 0, 0, mapErr(err)
+		}
+		return inserted, updated, nil
+	}
 	if _, err := tx.Exec(ctx, `SAVEPOINT bw_import_chunk`); err != nil {
 		return 0, 0, mapErr(err)
 	}
 	err = tx.QueryRow(ctx, sqlImportMergeNew).Scan(&inserted, &updated)
 	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == sourceRefKey {
 		if _, err := tx.Exec(ctx, `ROLLBACK TO SAVEPOINT bw_import_chunk`); err != nil {
 			return 0, 0, mapErr(err)
 		}
@@ -380,7 +398,7 @@ func (s *Store) ImportEvents(ctx context.Context, r io.Reader, opts ImportOption
 				break
 			}
 			copied += n
-			inserted, updated, err := mergeImportChunk(ctx, tx)
+			inserted, updated, err := mergeImportChunk(ctx, tx, chunks)
 			if err != nil {
 				return err
 			}

@@ -80,6 +80,26 @@ func TestImportEventsIdempotent(t *testing.T) {
 	}
 }
 
+// TestImportEventsWithoutSavepoints merges every chunk with ON CONFLICT,
+// as imports do after their first chunks: the same outcome.
+func TestImportEventsWithoutSavepoints(t *testing.T) {
+	defer data.SetImportSavepointChunks(0)()
+	s, pool := importStore(t)
+	ctx := context.Background()
+	for i, want := range []data.ImportSummary{{Inserted: 4}, {Inserted: 1, Unchanged: 3}} {
+		sum, err := s.ImportEvents(ctx, strings.NewReader(importGood), data.ImportOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sum.Inserted != want.Inserted || sum.Updated != 0 || sum.Unchanged != want.Unchanged {
+			t.Errorf("import %d: %+v, want %d inserted, %d unchanged", i+1, sum, want.Inserted, want.Unchanged)
+		}
+	}
+	if n := countImported(t, pool); n != 5 {
+		t.Errorf("%d events after two imports, want 5", n)
+	}
+}
+
 func TestImportEventsAllOrNothing(t *testing.T) {
 	s, pool := importStore(t)
 	ctx := context.Background()
