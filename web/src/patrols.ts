@@ -205,6 +205,7 @@ export function patrolsView(ctx: Ctx): View {
 
   /** openSaved shows a stored plan as if it had just been made. */
   const openSaved = async (id: string): Promise<void> => {
+    if (busy) return;
     fieldErrs.clear();
     busy = true;
     err = null;

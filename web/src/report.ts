@@ -62,14 +62,21 @@ export function reportView(ctx: Ctx): View {
       h('p', { class: 'muted small' }, t('rep.definitions')));
   };
 
+  // Only the answer to the latest request is shown.
+  let seq = 0;
   const load = async (): Promise<void> => {
+    const mine = ++seq;
+    const p = params();
     busy = true;
     renderBody();
     try {
-      rep = await api.report(params());
+      const r = await api.report(p);
+      if (mine !== seq) return;
+      rep = r;
       err = null;
-      shownFor = JSON.stringify(params());
+      shownFor = JSON.stringify(p);
     } catch (e) {
+      if (mine !== seq) return;
       err = e;
       rep = null;
     }
