@@ -148,14 +148,17 @@ func (c *responseCache) put(key string, e *cachedResponse) {
 }
 
 // analysisKey is the cache key of a response: the endpoint, the sorted
-// query and the caller's visibility.
-func analysisKey(endpoint string, q url.Values, vis *geo.Visibility) string {
+// query, the caller's visibility and the sectors' generation (sector risk
+// and the analyses of a sector area change with the sectors).
+func analysisKey(endpoint string, q url.Values, vis *geo.Visibility, sectorsGen int64) string {
 	var b strings.Builder
 	b.WriteString(endpoint)
 	b.WriteByte('?')
 	b.WriteString(q.Encode()) // sorted by key
 	b.WriteString("#v=")
 	b.WriteString(strconv.FormatUint(vis.Key(), 16))
+	b.WriteString("#s=")
+	b.WriteString(strconv.FormatInt(sectorsGen, 10))
 	return b.String()
 }
 
@@ -191,7 +194,7 @@ func serveAnalysis(w http.ResponseWriter, r *http.Request, logger *slog.Logger, 
 		return
 	}
 	version := live.Version()
-	key := analysisKey(endpoint, r.URL.Query(), vis)
+	key := analysisKey(endpoint, r.URL.Query(), vis, live.SectorsGeneration())
 	etag := analysisETag(key, version)
 	w.Header().Set("Cache-Control", "private, no-cache")
 	w.Header().Set("Vary", "Authorization")

@@ -157,6 +157,20 @@ func TestSectorRiskEndpoint(t *testing.T) {
 			t.Errorf("empty period: %s %v", f.ID, f.Properties)
 		}
 	}
+
+	// Sectors changed behind the service: once its live index has pulled
+	// (at most a second later), the cached risk is not served again.
+	if _, err := e.pool.Exec(context.Background(), `DELETE FROM sectors WHERE id = $1`, fc.Features[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.live.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	resp, b = e.do(t, "GET", "/api/sectors/risk?from=1990&to=1990", "")
+	fc.Features = nil
+	if err := json.Unmarshal(b, &fc); err != nil || resp.StatusCode != 200 || len(fc.Features) != 7 {
+		t.Fatalf("after deleting a sector: %d, %d features, %v", resp.StatusCode, len(fc.Features), err)
+	}
 }
 
 func TestSectorSectionEndpoint(t *testing.T) {

@@ -63,6 +63,8 @@ type Live struct {
 
 	agreements atomic.Pointer[[]Agreement]
 	borders    atomic.Pointer[[]orb.LineString]
+	// sectorsGen is the sectors' generation (bw_generations) last read.
+	sectorsGen atomic.Int64
 
 	syncMu    sync.Mutex // one pull at a time; guards watermark
 	watermark string     // xid8: rows with change_xid ≥ watermark are pulled …
@@ -501,6 +503,9 @@ func (l *Live) Load(ctx context.Context) error {
 	if err := l.loadAgreements(ctx, tx); err != nil {
 		return fmt.Errorf("live index: load: %w", err)
 	}
+	if err := l.loadGenerations(ctx, tx); err != nil {
+		return fmt.Errorf("live index: load: %w", err)
+	}
 	if err := l.loadBorders(ctx, tx); err != nil {
 		return fmt.Errorf("live index: load: %w", err)
 	}
@@ -561,6 +566,19 @@ func snapshotBounds(ctx context.Context, tx pgx.Tx) (xmax string, inflight []str
 		return "", nil, mapErr(err)
 	}
 	return xmax, inflight, nil
+}
+
+// SectorsGeneration counts the changes of the sectors table, as of the
+// last pull: answers derived from sectors are stale once it moves.
+func (l *Live) SectorsGeneration() int64 { return l.sectorsGen.Load() }
+
+func (l *Live) loadGenerations(ctx context.Context, tx pgx.Tx) error {
+	var n int64
+	if err := tx.QueryRow(ctx, `SELECT n FROM bw_generations WHERE name = 'sectors'`).Scan(&n); err != nil {
+		return fmt.Errorf("generations: %w", mapErr(err))
+	}
+	l.sectorsGen.Store(n)
+	return nil
 }
 
 func (l *Live) loadAgreements(ctx context.Context, tx pgx.Tx) error {
@@ -679,6 +697,9 @@ func (l *Live) pull(ctx context.Context) error {
 		return fmt.Errorf("live index: pull: %w", mapErr(err))
 	}
 	if err := l.loadAgreements(ctx, tx); err != nil {
+		return fmt.Errorf("live index: pull: %w", err)
+	}
+	if err := l.loadGenerations(ctx, tx); err != nil {
 		return fmt.Errorf("live index: pull: %w", err)
 	}
 	if err := tx.Commit(ctx); err != nil {
