@@ -148,17 +148,18 @@ func (c *responseCache) put(key string, e *cachedResponse) {
 }
 
 // analysisKey is the cache key of a response: the endpoint, the sorted
-// query, the caller's visibility and the sectors' generation (sector risk
-// and the analyses of a sector area change with the sectors).
-func analysisKey(endpoint string, q url.Values, vis *geo.Visibility, sectorsGen int64) string {
+// query, the caller's visibility and the generation of the sectors and
+// border lines (sector risk and the analyses of a sector area or of the
+// default corridor change with them).
+func analysisKey(endpoint string, q url.Values, vis *geo.Visibility, refGen int64) string {
 	var b strings.Builder
 	b.WriteString(endpoint)
 	b.WriteByte('?')
 	b.WriteString(q.Encode()) // sorted by key
 	b.WriteString("#v=")
 	b.WriteString(strconv.FormatUint(vis.Key(), 16))
-	b.WriteString("#s=")
-	b.WriteString(strconv.FormatInt(sectorsGen, 10))
+	b.WriteString("#g=")
+	b.WriteString(strconv.FormatInt(refGen, 10))
 	return b.String()
 }
 
@@ -194,7 +195,7 @@ func serveAnalysis(w http.ResponseWriter, r *http.Request, logger *slog.Logger, 
 		return
 	}
 	version := live.Version()
-	key := analysisKey(endpoint, r.URL.Query(), vis, live.SectorsGeneration())
+	key := analysisKey(endpoint, r.URL.Query(), vis, live.RefGeneration())
 	etag := analysisETag(key, version)
 	w.Header().Set("Cache-Control", "private, no-cache")
 	w.Header().Set("Vary", "Authorization")

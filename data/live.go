@@ -63,8 +63,10 @@ type Live struct {
 
 	agreements atomic.Pointer[[]Agreement]
 	borders    atomic.Pointer[[]orb.LineString]
-	// sectorsGen is the sectors' generation (bw_generations) last read.
+	// sectorsGen and bordersGen are the generations (bw_generations) of
+	// the sectors and the border lines last read.
 	sectorsGen atomic.Int64
+	bordersGen atomic.Int64
 
 	syncMu    sync.Mutex // one pull at a time; guards watermark
 	watermark string     // xid8: rows with change_xid ≥ watermark are pulled …
@@ -503,10 +505,7 @@ func (l *Live) Load(ctx context.Context) error {
 	if err := l.loadAgreements(ctx, tx); err != nil {
 		return fmt.Errorf("live index: load: %w", err)
 	}
-	if err := l.loadGenerations(ctx, tx); err != nil {
-		return fmt.Errorf("live index: load: %w", err)
-	}
-	if err := l.loadBorders(ctx, tx); err != nil {
+	if err := l.loadGenerations(ctx, tx, true); err != nil {
 		return fmt.Errorf("live index: load: %w", err)
 	}
 	var n int
@@ -568,16 +567,27 @@ func snapshotBounds(ctx context.Context, tx pgx.Tx) (xmax string, inflight []str
 	return xmax, inflight, nil
 }
 
-// SectorsGeneration counts the changes of the sectors table, as of the
-// last pull: answers derived from sectors are stale once it moves.
-func (l *Live) SectorsGeneration() int64 { return l.sectorsGen.Load() }
+// RefGeneration counts the changes of the sectors and the border lines,
+// as of the last pull: answers derived from them (sector risk, the
+// analyses of a sector area or of the default corridor) are stale once it
+// moves.
+func (l *Live) RefGeneration() int64 { return l.sectorsGen.Load() + l.bordersGen.Load() }
 
-func (l *Live) loadGenerations(ctx context.Context, tx pgx.Tx) error {
-	var n int64
-	if err := tx.QueryRow(ctx, `SELECT n FROM bw_generations WHERE name = 'sectors'`).Scan(&n); err != nil {
+// loadGenerations reads the generations and reloads the border lines when
+// theirs moved (always when reload is set).
+func (l *Live) loadGenerations(ctx context.Context, tx pgx.Tx, reload bool) error {
+	var sectors, borders int64
+	if err := tx.QueryRow(ctx, `SELECT coalesce(max(n) FILTER (WHERE name = 'sectors'), 0),
+		coalesce(max(n) FILTER (WHERE name = 'borders'), 0) FROM bw_generations`).Scan(&sectors, &borders); err != nil {
 		return fmt.Errorf("generations: %w", mapErr(err))
 	}
-	l.sectorsGen.Store(n)
+	if reload || borders != l.bordersGen.Load() {
+		if err := l.loadBorders(ctx, tx); err != nil {
+			return err
+		}
+	}
+	l.sectorsGen.Store(sectors)
+	l.bordersGen.Store(borders)
 	return nil
 }
 
@@ -699,7 +709,7 @@ func (l *Live) pull(ctx context.Context) error {
 	if err := l.loadAgreements(ctx, tx); err != nil {
 		return fmt.Errorf("live index: pull: %w", err)
 	}
-	if err := l.loadGenerations(ctx, tx); err != nil {
+	if err := l.loadGenerations(ctx, tx, false); err != nil {
 		return fmt.Errorf("live index: pull: %w", err)
 	}
 	if err := tx.Commit(ctx); err != nil {
