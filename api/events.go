@@ -239,21 +239,6 @@ func writeEvent(w http.ResponseWriter, r *http.Request, status int, e data.Event
 	_ = encode(w, status, mediaGeoJSON, f)
 }
 
-// splitList splits a comma-separated filter value.
-func splitList(s string) []string {
-	if s == "" {
-		return nil
-	}
-	parts := strings.Split(s, ",")
-	out := parts[:0]
-	for _, p := range parts {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
 // parseEventQuery reads the items parameters of the events collection.
 func parseEventQuery(r *http.Request) (data.EventQuery, error) {
 	q := r.URL.Query()
@@ -282,8 +267,8 @@ func parseEventQuery(r *http.Request) (data.EventQuery, error) {
 	} else {
 		eq.Count = true
 	}
-	eq.Kinds, eq.Drugs = splitList(q.Get("kind")), splitList(q.Get("drug"))
-	eq.Agencies, eq.Categories = splitList(q.Get("agency")), splitList(q.Get("category"))
+	eq.Kinds, eq.Drugs = geo.SplitParam(q, "kind"), geo.SplitParam(q, "drug")
+	eq.Agencies, eq.Categories = geo.SplitParam(q, "agency"), geo.SplitParam(q, "category")
 	if s := q.Get("synthetic"); s != "" {
 		b, err := strconv.ParseBool(s)
 		if err != nil {
@@ -340,7 +325,7 @@ func handleGetEvent(logger *slog.Logger, store *data.Store) http.Handler {
 		if err != nil {
 			return err
 		}
-		if inm := r.Header.Get("If-None-Match"); inm != "" && inm == etag(e.Version) {
+		if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatches(inm, etag(e.Version)) {
 			w.Header().Set("ETag", etag(e.Version))
 			w.WriteHeader(http.StatusNotModified)
 			return nil

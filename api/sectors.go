@@ -107,7 +107,10 @@ func sectionIndex(s data.Sector) any {
 	return s.SectionIndex
 }
 
-// riskColumns lists the properties of a sector in the risk responses.
+// riskCols lists the properties of a sector in the risk responses.
+var riskCols = riskColumns()
+
+// riskColumns builds riskCols.
 func riskColumns() []riskColumn {
 	cols := []riskColumn{
 		{"id", func(r *data.SectorRisk) any { return r.Sector.ID }},
@@ -178,7 +181,7 @@ func riskMeta(res *data.RiskResult) map[string]any {
 
 func riskFeatures(res *data.RiskResult) *geojson.FeatureCollection {
 	fc := geojson.NewFeatureCollection()
-	cols := riskColumns()
+	cols := riskCols
 	for i := range res.Sectors {
 		r := &res.Sectors[i]
 		f := geojson.NewFeature(r.Sector.Geometry)
@@ -198,12 +201,17 @@ func riskFeatures(res *data.RiskResult) *geojson.FeatureCollection {
 	return fc
 }
 
-// writeRiskCSV writes one row per sector with the columns of riskColumns.
-func writeRiskCSV(w http.ResponseWriter, res *data.RiskResult, filename string) {
+// writeRiskCSV audits the export of r and writes one row per sector with
+// the columns of riskCols.
+func writeRiskCSV(w http.ResponseWriter, r *http.Request, logger *slog.Logger, store *data.Store, res *data.RiskResult, filename string) {
+	if err := store.Audit(r.Context(), "sectors.export", r.URL.Path, map[string]any{"query": r.URL.RawQuery, "format": "csv"}); err != nil {
+		writeError(w, r, logger, err)
+		return
+	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+filename+`"`)
 	cw := csv.NewWriter(w)
-	cols := riskColumns()
+	cols := riskCols
 	head := make([]string, len(cols))
 	for i, c := range cols {
 		head[i] = c.name
@@ -243,11 +251,7 @@ func handleSectorRisk(logger *slog.Logger, store *data.Store, live *data.Live, c
 				writeError(w, r, logger, err)
 				return
 			}
-			if err := store.Audit(r.Context(), "sectors.export", "sectors/risk", map[string]any{"query": r.URL.RawQuery, "format": "csv"}); err != nil {
-				writeError(w, r, logger, err)
-				return
-			}
-			writeRiskCSV(w, &res, "sector-risk.csv")
+			writeRiskCSV(w, r, logger, store, &res, "sector-risk.csv")
 			return
 		}
 		// The risk of every sector is recomputed only when the events the
@@ -293,13 +297,13 @@ func handleSectorSection(logger *slog.Logger, store *data.Store) http.Handler {
 			return
 		}
 		if q.Get("f") == "csv" {
-			writeRiskCSV(w, &res, rq.Section+".csv")
+			writeRiskCSV(w, r, logger, store, &res, rq.Section+".csv")
 			return
 		}
 		fc := riskFeatures(&res)
 		sides := make([]string, len(res.Sectors))
 		cmp := map[string]map[string]any{}
-		cols := riskColumns()
+		cols := riskCols
 		for i := range res.Sectors {
 			s := &res.Sectors[i]
 			sides[i] = s.Sector.Side

@@ -207,6 +207,17 @@ func TestSectorSectionEndpoint(t *testing.T) {
 	if resp.StatusCode != 404 {
 		t.Errorf("unknown section: %d", resp.StatusCode)
 	}
+	// The section as CSV: both sides, and the export is audited like the
+	// other CSV exports.
+	resp, b = e.do(t, "GET", "/api/sectors/sections/AFG-TJK-025-20-001?from=2024&to=2024&f=csv", "")
+	if lines := strings.Split(strings.TrimSpace(string(b)), "\n"); resp.StatusCode != 200 || len(lines) != 3 {
+		t.Fatalf("section CSV: %d, %d lines: %s", resp.StatusCode, len(lines), b)
+	}
+	var n int
+	if err := e.pool.QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE action = 'sectors.export'
+		AND target = '/api/sectors/sections/AFG-TJK-025-20-001'`).Scan(&n); err != nil || n != 1 {
+		t.Errorf("section CSV export audited %d times, %v; want 1", n, err)
+	}
 }
 
 func TestReportEndpoint(t *testing.T) {

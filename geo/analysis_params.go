@@ -79,28 +79,28 @@ func ParseCommonParams(v url.Values) (CommonParams, error) {
 			return c, &ParamError{Param: "to", Reason: "the interval ends before it starts"}
 		}
 	}
-	for _, s := range splitParam(v, "kind") {
+	for _, s := range SplitParam(v, "kind") {
 		k, ok := ParseKind(s)
 		if !ok {
 			return c, &ParamError{Param: "kind", Reason: "must be seizure or incident"}
 		}
 		c.Filter.Kinds = append(c.Filter.Kinds, k)
 	}
-	for _, s := range splitParam(v, "drug") {
+	for _, s := range SplitParam(v, "drug") {
 		d, ok := ParseDrug(s)
 		if !ok {
 			return c, &ParamError{Param: "drug", Reason: fmt.Sprintf("unknown drug %q", truncate(s, 40))}
 		}
 		c.Filter.Drugs = append(c.Filter.Drugs, d)
 	}
-	for _, s := range splitParam(v, "category") {
+	for _, s := range SplitParam(v, "category") {
 		k, ok := ParseCategory(s)
 		if !ok {
 			return c, &ParamError{Param: "category", Reason: fmt.Sprintf("unknown category %q", truncate(s, 40))}
 		}
 		c.Filter.Categories = append(c.Filter.Categories, k)
 	}
-	c.Agencies = splitParam(v, "agency")
+	c.Agencies = SplitParam(v, "agency")
 	if len(c.Agencies) > 100 {
 		return c, &ParamError{Param: "agency", Reason: "at most 100 agencies"}
 	}
@@ -297,9 +297,9 @@ func ParseEmergingParams(v url.Values) (EmergingQuery, CommonParams, error) {
 	return q, c, err
 }
 
-// splitParam returns the non-empty comma-separated values of v's key,
+// SplitParam returns the non-empty comma-separated values of v's key,
 // over all its occurrences.
-func splitParam(v url.Values, key string) []string {
+func SplitParam(v url.Values, key string) []string {
 	var out []string
 	for _, s := range v[key] {
 		for _, p := range strings.Split(s, ",") {
