@@ -33,10 +33,12 @@ var (
 	emergingParams       = append([]string{"step", "value", "cell_m", "radius_m", "time_step", "global_window", "all_cells", "max_cells"}, commonAnalysisParams...)
 )
 
-// resolveCommon turns the agency slugs and the area parameter into index
-// numbers and a geo.Area (bbox, a sector's outline, or the corridor around
-// the border lines loaded at start).
-func resolveCommon(ctx context.Context, live *data.Live, c geo.CommonParams, f *geo.Filter) (geo.Area, error) {
+// resolveCommon completes f with the caller's visibility vis (the one the
+// answer is cached under) and the agency slugs as index numbers, and turns
+// the area parameter into a geo.Area (bbox, a sector's outline, or the
+// corridor around the live index's border lines).
+func resolveCommon(ctx context.Context, live *data.Live, c geo.CommonParams, f *geo.Filter, vis *geo.Visibility) (geo.Area, error) {
+	f.Visibility = vis
 	if len(c.Agencies) > 0 {
 		ids, err := live.AgencyIndex(c.Agencies)
 		if err != nil {
@@ -187,7 +189,7 @@ func analysisETag(key string, version uint64) string {
 // returns the encoded body and the index version it was computed on.
 // "Cache-Control: no-cache" in the request skips the stored response.
 func serveAnalysis(w http.ResponseWriter, r *http.Request, logger *slog.Logger, live *data.Live, cache *responseCache,
-	endpoint string, compute func(ctx context.Context) ([]byte, uint64, error)) {
+	endpoint string, compute func(ctx context.Context, vis *geo.Visibility) ([]byte, uint64, error)) {
 	ctx := r.Context()
 	vis, err := live.Visibility(ctx)
 	if err != nil {
@@ -236,7 +238,7 @@ func serveAnalysis(w http.ResponseWriter, r *http.Request, logger *slog.Logger, 
 				return e, nil
 			}
 			start := time.Now()
-			body, version, err := compute(ctx)
+			body, version, err := compute(ctx, vis)
 			if err != nil {
 				return nil, err
 			}
@@ -303,13 +305,13 @@ func writeAnalysis(w http.ResponseWriter, e *cachedResponse) {
 func handleHotspots(logger *slog.Logger, live *data.Live, cache *responseCache) http.Handler {
 	rings := newRingCache(1 << 20)
 	return analysisHandler(logger, live, cache, "hotspots", hotspotParams, geo.ParseHotspotParams,
-		func(ctx context.Context, q geo.HotspotQuery, c geo.CommonParams) ([]byte, uint64, error) {
-			area, err := resolveCommon(ctx, live, c, &q.Filter)
+		func(ctx context.Context, q geo.HotspotQuery, c geo.CommonParams, vis *geo.Visibility) ([]byte, uint64, error) {
+			area, err := resolveCommon(ctx, live, c, &q.Filter, vis)
 			if err != nil {
 				return nil, 0, err
 			}
 			q.Area = area
-			res, err := live.HotSpots(ctx, q)
+			res, err := geo.HotSpots(live.Index(), q)
 			if err != nil {
 				return nil, 0, err
 			}
@@ -322,7 +324,7 @@ func handleHotspots(logger *slog.Logger, live *data.Live, cache *responseCache) 
 // the response cache or compute with the caller's visibility.
 func analysisHandler[Q any](logger *slog.Logger, live *data.Live, cache *responseCache, endpoint string, params []string,
 	parse func(url.Values) (Q, geo.CommonParams, error),
-	compute func(ctx context.Context, q Q, c geo.CommonParams) ([]byte, uint64, error)) http.Handler {
+	compute func(ctx context.Context, q Q, c geo.CommonParams, vis *geo.Visibility) ([]byte, uint64, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		v := r.URL.Query()
 		if err := checkParams(v, params...); err != nil {
@@ -334,8 +336,8 @@ func analysisHandler[Q any](logger *slog.Logger, live *data.Live, cache *respons
 			writeError(w, r, logger, err)
 			return
 		}
-		serveAnalysis(w, r, logger, live, cache, endpoint, func(ctx context.Context) ([]byte, uint64, error) {
-			return compute(ctx, q, c)
+		serveAnalysis(w, r, logger, live, cache, endpoint, func(ctx context.Context, vis *geo.Visibility) ([]byte, uint64, error) {
+			return compute(ctx, q, c, vis)
 		})
 	})
 }
@@ -577,13 +579,13 @@ func appendJSONString(b []byte, s string) []byte {
 // the centroid. The collection carries n_points, n_clustered and n_noise.
 func handleClusters(logger *slog.Logger, live *data.Live, cache *responseCache) http.Handler {
 	return analysisHandler(logger, live, cache, "clusters", clusterParams, geo.ParseClusterParams,
-		func(ctx context.Context, q geo.ClusterQuery, c geo.CommonParams) ([]byte, uint64, error) {
-			area, err := resolveCommon(ctx, live, c, &q.Filter)
+		func(ctx context.Context, q geo.ClusterQuery, c geo.CommonParams, vis *geo.Visibility) ([]byte, uint64, error) {
+			area, err := resolveCommon(ctx, live, c, &q.Filter, vis)
 			if err != nil {
 				return nil, 0, err
 			}
 			q.Area = &area
-			res, err := live.Clusters(ctx, q)
+			res, err := geo.Clusters(live.Index(), q)
 			if err != nil {
 				return nil, 0, err
 			}
@@ -694,13 +696,13 @@ func appendHull(b []byte, hull orb.Ring) []byte {
 // (values, z, p, bins per step). The collection lists the steps.
 func handleEmerging(logger *slog.Logger, live *data.Live, cache *responseCache) http.Handler {
 	return analysisHandler(logger, live, cache, "emerging", emergingParams, geo.ParseEmergingParams,
-		func(ctx context.Context, q geo.EmergingQuery, c geo.CommonParams) ([]byte, uint64, error) {
-			area, err := resolveCommon(ctx, live, c, &q.Filter)
+		func(ctx context.Context, q geo.EmergingQuery, c geo.CommonParams, vis *geo.Visibility) ([]byte, uint64, error) {
+			area, err := resolveCommon(ctx, live, c, &q.Filter, vis)
 			if err != nil {
 				return nil, 0, err
 			}
 			q.Area = area
-			res, err := live.EmergingHotSpots(ctx, q)
+			res, err := geo.EmergingHotSpots(live.Index(), q)
 			if errors.Is(err, geo.ErrZeroVariance) {
 				return nil, 0, &geo.ParamError{Param: "datetime", Reason: "every cell has the same value in every step; no trend can be computed"}
 			}

@@ -17,6 +17,7 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"github.com/borderwatch/borderwatch/data"
+	"github.com/borderwatch/borderwatch/geo"
 )
 
 // riskParams are the query parameters of the sector risk endpoints.
@@ -256,7 +257,7 @@ func handleSectorRisk(logger *slog.Logger, store *data.Store, live *data.Live, c
 		}
 		// The risk of every sector is recomputed only when the events the
 		// caller may see have changed (the live index's version).
-		serveAnalysis(w, r, logger, live, cache, "sectors/risk", func(ctx context.Context) ([]byte, uint64, error) {
+		serveAnalysis(w, r, logger, live, cache, "sectors/risk", func(ctx context.Context, _ *geo.Visibility) ([]byte, uint64, error) {
 			version := live.Version()
 			res, err := store.SectorRisk(ctx, rq)
 			if err != nil {

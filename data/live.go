@@ -204,37 +204,6 @@ func (l *Live) Visibility(ctx context.Context) (*geo.Visibility, error) {
 	return v, nil
 }
 
-// HotSpots runs geo.HotSpots on the events the context's principal may see.
-func (l *Live) HotSpots(ctx context.Context, q geo.HotspotQuery) (geo.HotspotResult, error) {
-	v, err := l.Visibility(ctx)
-	if err != nil {
-		return geo.HotspotResult{}, err
-	}
-	q.Filter.Visibility = v
-	return geo.HotSpots(&l.ix, q)
-}
-
-// Clusters runs geo.Clusters on the events the context's principal may see.
-func (l *Live) Clusters(ctx context.Context, q geo.ClusterQuery) (geo.ClusterResult, error) {
-	v, err := l.Visibility(ctx)
-	if err != nil {
-		return geo.ClusterResult{}, err
-	}
-	q.Filter.Visibility = v
-	return geo.Clusters(&l.ix, q)
-}
-
-// EmergingHotSpots runs geo.EmergingHotSpots on the events the context's
-// principal may see.
-func (l *Live) EmergingHotSpots(ctx context.Context, q geo.EmergingQuery) (geo.EmergingResult, error) {
-	v, err := l.Visibility(ctx)
-	if err != nil {
-		return geo.EmergingResult{}, err
-	}
-	q.Filter.Visibility = v
-	return geo.EmergingHotSpots(&l.ix, q)
-}
-
 // SectorPolygon returns the outline of sector id, read as the caller.
 func (l *Live) SectorPolygon(ctx context.Context, id string) (orb.MultiPolygon, error) {
 	var b []byte
