@@ -49,14 +49,8 @@ func GiStar(x []float64, nb *Neighbors, z []float64) (mean, std float64) {
 	if n == 0 {
 		return 0, 0
 	}
-	var sum, sum2 float64
-	for _, v := range x {
-		sum += v
-		sum2 += v * v
-	}
+	mean, std = meanStd(x)
 	nf := float64(n)
-	mean = sum / nf
-	std = math.Sqrt(math.Max(0, sum2/nf-mean*mean))
 	for i := range z[:n] {
 		z[i] = 0
 	}

@@ -741,16 +741,11 @@ func (s *solver) shake(st *state, strength int) {
 	}
 }
 
-type elite struct {
-	sig uint64
-	st  *state
-}
-
 func (s *solver) run(ctx context.Context, iters int, deadline time.Time, variety float64) (*state, error) {
 	cur := s.empty()
 	s.localSearch(cur, 1, 0)
 	best := cur.clone()
-	var pool []elite
+	var pool []*state // near-best distinct solutions, for variety
 	seen := map[uint64]bool{}
 	remember := func(st *state) {
 		if variety <= 0 || st.score < (1-variety)*best.score-1e-9 {
@@ -761,9 +756,9 @@ func (s *solver) run(ctx context.Context, iters int, deadline time.Time, variety
 			return
 		}
 		seen[sig] = true
-		pool = append(pool, elite{sig, st.clone()})
+		pool = append(pool, st.clone())
 		if len(pool) > 256 {
-			sort.SliceStable(pool, func(i, j int) bool { return pool[i].st.score > pool[j].st.score })
+			sort.SliceStable(pool, func(i, j int) bool { return pool[i].score > pool[j].score })
 			pool = pool[:128]
 		}
 	}
@@ -833,9 +828,9 @@ func (s *solver) run(ctx context.Context, iters int, deadline time.Time, variety
 	}
 	if variety > 0 && len(pool) > 0 {
 		var ok []*state
-		for _, e := range pool {
-			if e.st.score >= (1-variety)*best.score-1e-9 {
-				ok = append(ok, e.st)
+		for _, st := range pool {
+			if st.score >= (1-variety)*best.score-1e-9 {
+				ok = append(ok, st)
 			}
 		}
 		if len(ok) > 0 {
