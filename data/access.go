@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -231,7 +232,7 @@ type Token struct {
 }
 
 func validateRole(fe *fieldErrors, role string) {
-	if !contains(Roles, role) {
+	if !slices.Contains(Roles, role) {
 		fe.add("role", "must be one of %s", strings.Join(Roles, ", "))
 	}
 }

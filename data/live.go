@@ -254,10 +254,6 @@ type liveItem struct {
 	Unit     string  `json:"unit"`
 }
 
-// pgEpochMicros is 2000-01-01 UTC, PostgreSQL's timestamp epoch, in Unix
-// microseconds.
-const pgEpochMicros = 946684800 * 1_000_000
-
 // scanLiveEvent decodes the current row of sqlLiveEvents into e (reusing
 // e.Items) and returns the row's updated_at. Every column must come in
 // binary format (pgx asks for it for these types), but the text
@@ -330,7 +326,7 @@ func (l *Live) scanLiveEvent(rows pgx.Rows, e *geo.Event, items *[]liveItem) (up
 
 // pgTime decodes a binary timestamptz (microseconds since 2000-01-01 UTC).
 func pgTime(b []byte) time.Time {
-	us := int64(binary.BigEndian.Uint64(b)) + pgEpochMicros
+	us := int64(binary.BigEndian.Uint64(b)) + pgEpochUnixMicros
 	return time.UnixMicro(us).UTC()
 }
 

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/borderwatch/borderwatch/geo"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 	"github.com/paulmach/osm"
@@ -189,7 +190,7 @@ func ParseRoadsOSM(ctx context.Context, r io.ReadSeeker, format string, speeds R
 			return
 		}
 		p := orb.Point{osmCoord(n.Lon), osmCoord(n.Lat)}
-		if !validLonLat(p) && badNode == nil {
+		if !geo.ValidLonLat(p) && badNode == nil {
 			badNode = fmt.Errorf("%w: node %d has an invalid position %v", ErrRoadFile, n.ID, p)
 		}
 		need[n.ID] = int32(len(coords))
@@ -292,10 +293,6 @@ func osmCoord(v float64) float64 {
 	return math.Round(v*1e7) / 1e7
 }
 
-func validLonLat(p orb.Point) bool {
-	return p[0] >= -180 && p[0] <= 180 && p[1] >= -90 && p[1] <= 90
-}
-
 // maxRoadsGeoJSONBytes bounds a GeoJSON road file.
 const maxRoadsGeoJSONBytes = 2 << 30
 
@@ -375,7 +372,7 @@ func ParseRoadsGeoJSON(r io.Reader, speeds RoadSpeeds) ([]Road, RoadParseStats, 
 		}
 		if v, ok := f.Properties["country"]; ok && v != nil {
 			s, ok := v.(string)
-			if !ok || !validISO3(s) {
+			if !ok || !reISO3.MatchString(s) {
 				return nil, st, bad("country must be an ISO 3166-1 alpha-3 code")
 			}
 			rd.Country = s
@@ -415,7 +412,7 @@ func ParseRoadsGeoJSON(r io.Reader, speeds RoadSpeeds) ([]Road, RoadParseStats, 
 		for _, ls := range lines {
 			var line orb.LineString
 			for _, p := range ls {
-				if !validLonLat(p) || math.IsNaN(p[0]) || math.IsNaN(p[1]) {
+				if !geo.ValidLonLat(p) {
 					return nil, st, bad("invalid coordinate %v", p)
 				}
 				if len(line) == 0 || line[len(line)-1] != p {

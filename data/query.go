@@ -3,6 +3,7 @@ package data
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -111,19 +112,10 @@ func ValidateEventQuery(q *EventQuery) error {
 
 func checkEnum(fe *fieldErrors, field string, vals, allowed []string) {
 	for _, v := range vals {
-		if !contains(allowed, v) {
+		if !slices.Contains(allowed, v) {
 			fe.add(field, "unknown value %q; must be one of %s", truncate(v, 40), strings.Join(allowed, ", "))
 		}
 	}
-}
-
-func contains(list []string, v string) bool {
-	for _, s := range list {
-		if s == v {
-			return true
-		}
-	}
-	return false
 }
 
 // ListEvents returns one page of events ordered by id, with keyset paging

@@ -3,9 +3,9 @@ package data
 import (
 	"context"
 	"fmt"
-	"math"
 	"strings"
 
+	"github.com/borderwatch/borderwatch/geo"
 	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
 )
@@ -75,12 +75,12 @@ func checkRoad(i int, r *Road) error {
 		return bad("highway class must have 1 to 100 characters")
 	case len(r.Name) > 500:
 		return bad("name longer than 500 characters")
-	case r.Country != "" && !validISO3(r.Country):
+	case r.Country != "" && !reISO3.MatchString(r.Country):
 		return bad("country %q is not an ISO 3166-1 alpha-3 code", r.Country)
 	}
 	distinct := false
 	for _, p := range r.Line {
-		if !(p[0] >= -180 && p[0] <= 180 && p[1] >= -90 && p[1] <= 90) || math.IsNaN(p[0]) || math.IsNaN(p[1]) {
+		if !geo.ValidLonLat(p) {
 			return bad("invalid coordinate %v", p)
 		}
 		distinct = distinct || p != r.Line[0]
@@ -89,18 +89,6 @@ func checkRoad(i int, r *Road) error {
 		return bad("all points are equal")
 	}
 	return nil
-}
-
-func validISO3(s string) bool {
-	if len(s) != 3 {
-		return false
-	}
-	for _, r := range s {
-		if r < 'A' || r > 'Z' {
-			return false
-		}
-	}
-	return true
 }
 
 const sqlRoadsCountry = `UPDATE roads r SET country = c.iso3
