@@ -15,12 +15,13 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/borderwatch/borderwatch/geo"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 	"github.com/paulmach/osm"
 	"github.com/paulmach/osm/osmpbf"
 	"github.com/paulmach/osm/osmxml"
+
+	"github.com/borderwatch/borderwatch/geo"
 )
 
 // ErrRoadFile is wrapped by the errors of the road file parsers.

@@ -5,9 +5,10 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/borderwatch/borderwatch/geo"
 	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
+
+	"github.com/borderwatch/borderwatch/geo"
 )
 
 // Road is one polyline of the road network as stored.
