@@ -9,16 +9,17 @@ test:
 	scripts/test.sh
 
 test-integration:
-	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-$$(BORDERWATCH_DB=borderwatch_test scripts/setup-db.sh | tail -1)} CI=1 go test -count=1 ./data/... ./api/...
+	DATABASE_URL= TEST_DATABASE_URL=$${TEST_DATABASE_URL:-$$(BORDERWATCH_DB=borderwatch_test scripts/setup-db.sh | tail -1)} CI=1 go test -count=1 ./data/... ./api/... ./cmd/...
 
 lint:
-	gofmt -l . && go vet ./...
+	test -z "$$(gofmt -l .)" || { gofmt -l .; exit 1; }
+	go vet ./...
 
 bench:
 	go test -run='^$$' -bench=. -benchmem ./geo/ ./planner/
 
 fuzz:
-	FUZZTIME=60s scripts/test.sh
+	FUZZTIME=60s scripts/test.sh  # the whole suite, with 60 s per fuzz target
 
 run:
 	scripts/quickstart.sh

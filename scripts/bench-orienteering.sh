@@ -14,6 +14,10 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 bench=${1:-$root/../shared/bench/orienteering}
+[[ -d $bench/op || -d $bench/top ]] || {
+  echo "no op/ or top/ instance folder in $bench; give the folder of the published OP (Tsiligirides) and TOP (Chao) instances, with best_known.tsv" >&2
+  exit 1
+}
 seed=${SEED:-1}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -14,7 +14,9 @@ echo "[quickstart] building" >&2
 go build -o bin/borderwatch ./cmd/borderwatch
 bin/borderwatch migrate
 bin/borderwatch demo --events "${DEMO_EVENTS:-20000}" --seed "${DEMO_SEED:-1}" | tee bin/demo.txt
-PORT=${ADDR:-:8080}; PORT=${PORT##*:}
+# Loopback only unless ADDR says otherwise: the demo's sign-ins are printed.
+export ADDR=${ADDR:-127.0.0.1:8080}
+PORT=${ADDR##*:}
 echo >&2
 echo "[quickstart] serving on http://127.0.0.1:$PORT/ (Ctrl-C stops). Sign in with one of:" >&2
 grep 'sign in:' bin/demo.txt >&2 || true

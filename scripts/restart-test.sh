@@ -17,7 +17,10 @@ ACKED=$(mktemp); PREFIX=rs-$$
 BORDERWATCH_TOKEN=$TOKEN bin/loadgen write -url "$URL" -writers 20 -duration "$DURATION" -acked "$ACKED" -prefix "$PREFIX" &
 WRITER=$!
 sleep 3
-PGV=$(pg_lsclusters -h | awk '{print $1; exit}'); CL=$(pg_lsclusters -h | awk '{print $2; exit}')
+# The cluster serving the scratch database: the one on its port.
+PGPORT_USED=$(printf '%s' "$DATABASE_URL" | sed -n 's/.*[?&]port=\([0-9]*\).*/\1/p'); PGPORT_USED=${PGPORT_USED:-5432}
+read -r PGV CL < <(pg_lsclusters -h | awk -v p="$PGPORT_USED" '$3 == p {print $1, $2; exit}')
+[ -n "${PGV:-}" ] || { echo "no local PostgreSQL cluster on port $PGPORT_USED" >&2; exit 1; }
 echo "== stopping PostgreSQL $PGV/$CL for ${DOWN_S}s under load"
 as_root pg_ctlcluster --skip-systemctl-redirect "$PGV" "$CL" stop -m fast
 sleep 0.5

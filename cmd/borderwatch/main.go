@@ -26,7 +26,7 @@ func commands() map[string]command {
 		"serve":     {"serve the API and the web client", runServe},
 		"migrate":   {"apply the database migrations", runMigrate},
 		"demo":      {"load the reference data, the reported seizures and a synthetic history", runDemo},
-		"import":    {"import events from CSV or GeoJSON (import events FILE)", runImport},
+		"import":    {"import events (CSV or GeoJSON) or roads (OSM or GeoJSON): import events|roads FILE", runImport},
 		"export":    {"export events as CSV or GeoJSON (export events)", runExport},
 		"token":     {"create, list or revoke API tokens", runToken},
 		"user":      {"create a web-client user", runUser},

@@ -13,11 +13,20 @@ mkdir -p "$ART"
 log() { printf '[e2e] %s\n' "$*" >&2; }
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
-if [ ! -x /usr/bin/chromium ]; then
+# CHROMIUM names another Chromium binary (e.g. on Ubuntu, where the
+# package is a snap); by default Debian's is installed if missing.
+export CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+if [ ! -x "$CHROMIUM" ]; then
   log "installing Debian's chromium"
   as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
+if ! command -v node >/dev/null; then
+  log "installing Debian's nodejs and npm"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+fi
+NODE_MAJOR=$(node -p 'process.versions.node.split(".")[0]')
+[ "$NODE_MAJOR" -ge 20 ] || { log "the browser tests need Node.js 20 or newer, found $(node --version)"; exit 1; }
 command -v psql >/dev/null || { log "psql is required (postgresql-client)"; exit 1; }
 
 WORK=$(mktemp -d)

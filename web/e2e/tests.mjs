@@ -44,7 +44,7 @@ async function openView(id) {
 before(async () => {
   profile = mkdtempSync(join(tmpdir(), 'bw-chromium-'));
   context = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
     viewport: { width: 1440, height: 900 },
     locale: 'en-GB',
