@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -171,26 +172,26 @@ func MigratePool(ctx context.Context, pool *pgxpool.Pool) error {
 
 func migrationsFS() fs.FS { return migrations.FS }
 
+// latestMigration is the number of embedded migrations, which is the
+// latest version: tern numbers them 1, 2, … without gaps.
+var latestMigration = sync.OnceValue(func() int32 {
+	files, _ := fs.Glob(migrationsFS(), "*.sql")
+	return int32(len(files))
+})
+
 // MigrationStatus reports the applied and the latest embedded migration
-// versions.
+// versions. It only reads tern's version table (readiness probes call it),
+// so it neither waits for a running migration's lock nor writes.
 func (s *Store) MigrationStatus(ctx context.Context) (applied, latest int32, err error) {
-	conn, err := s.sys.Acquire(ctx)
-	if err != nil {
-		return 0, 0, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	err = s.sys.QueryRow(ctx, `SELECT version FROM `+versionTable).Scan(&applied)
+	var pgErr *pgconn.PgError
+	switch {
+	case errors.Is(err, pgx.ErrNoRows), errors.As(err, &pgErr) && pgErr.Code == "42P01": // no table: nothing applied
+		applied, err = 0, nil
+	case err != nil:
+		return 0, 0, fmt.Errorf("migration status: %w", mapErr(err))
 	}
-	defer conn.Release()
-	m, err := migrate.NewMigrator(ctx, conn.Conn(), versionTable)
-	if err != nil {
-		return 0, 0, fmt.Errorf("migration status: %w", err)
-	}
-	if err := m.LoadMigrations(migrationsFS()); err != nil {
-		return 0, 0, fmt.Errorf("migration status: load: %w", err)
-	}
-	applied, err = m.GetCurrentVersion(ctx)
-	if err != nil {
-		return 0, 0, fmt.Errorf("migration status: %w", err)
-	}
-	return applied, int32(len(m.Migrations)), nil
+	return applied, latestMigration(), nil
 }
 
 // inTx runs fn in a transaction and commits it; fn's error rolls back.
