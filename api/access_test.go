@@ -291,8 +291,13 @@ func TestSectorAndReportAccess(t *testing.T) {
 			if resp.StatusCode != 200 {
 				t.Fatalf("report: %d %s", resp.StatusCode, b)
 			}
-			if !strings.Contains(string(b), fmt.Sprintf(`"seizures":%d`, tc.want)) {
-				t.Errorf("report does not count %d seizures for tj-dca: %s", tc.want, b)
+			rows := decodeJSON(t, b)["rows"].([]any)
+			if len(rows) != 1 {
+				t.Fatalf("report for tj-dca: %d rows, want 1: %s", len(rows), b)
+			}
+			row := rows[0].(map[string]any)
+			if row["agency"] != "tj-dca" || row["seizures"] != float64(tc.want) {
+				t.Errorf("report row %v, want tj-dca with %d seizures", row, tc.want)
 			}
 		})
 	}
