@@ -95,17 +95,8 @@ func jsonError(err error) error {
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		return newBadRequest(name, "unknown field")
 	}
-	var fe *fieldErr
-	if errors.As(err, &fe) {
-		return newBadRequest(fe.field, fe.reason)
-	}
 	return newBadRequest("body", "invalid JSON")
 }
-
-// fieldErr is returned by custom UnmarshalJSON methods to name a field.
-type fieldErr struct{ field, reason string }
-
-func (e *fieldErr) Error() string { return e.field + ": " + e.reason }
 
 func jsonType(kind string) string {
 	switch kind {

@@ -15,14 +15,13 @@ import (
 
 // problem is an RFC 9457 problem details body.
 type problem struct {
-	Type          string              `json:"type"`
-	Title         string              `json:"title"`
-	Status        int                 `json:"status"`
-	Detail        string              `json:"detail,omitempty"`
-	Instance      string              `json:"instance,omitempty"`
-	InvalidParams []invalidParam      `json:"invalid_params,omitempty"`
-	RequestID     string              `json:"request_id,omitempty"`
-	Extra         map[string][]string `json:"-"`
+	Type          string         `json:"type"`
+	Title         string         `json:"title"`
+	Status        int            `json:"status"`
+	Detail        string         `json:"detail,omitempty"`
+	Instance      string         `json:"instance,omitempty"`
+	InvalidParams []invalidParam `json:"invalid_params,omitempty"`
+	RequestID     string         `json:"request_id,omitempty"`
 }
 
 // invalidParam names one offending field or parameter.

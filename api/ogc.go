@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -106,16 +105,15 @@ func handleConformance() http.Handler {
 
 // collectionInfo is the OGC API collection description.
 type collectionInfo struct {
-	ID          string    `json:"id"`
-	Title       string    `json:"title"`
-	Description string    `json:"description"`
-	Attribution string    `json:"attribution,omitempty"`
-	ItemType    string    `json:"itemType"`
-	CRS         []string  `json:"crs"`
-	Extent      *extent   `json:"extent,omitempty"`
-	Links       []link    `json:"links"`
-	Queryables  []string  `json:"x-queryables,omitempty"`
-	updated     time.Time `json:"-"`
+	ID          string   `json:"id"`
+	Title       string   `json:"title"`
+	Description string   `json:"description"`
+	Attribution string   `json:"attribution,omitempty"`
+	ItemType    string   `json:"itemType"`
+	CRS         []string `json:"crs"`
+	Extent      *extent  `json:"extent,omitempty"`
+	Links       []link   `json:"links"`
+	Queryables  []string `json:"x-queryables,omitempty"`
 }
 
 type extent struct {
