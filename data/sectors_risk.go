@@ -614,13 +614,12 @@ func (s *Store) sectorHotspots(ctx context.Context, q *RiskQuery, risks []Sector
 	for i, v := range z {
 		p[i] = geo.PValue(v)
 	}
-	c99, c95, c90 := geo.FDRCutoffs(p)
+	bins := geo.FDRBins(z, p, nil)
 	for i := range risks {
 		r := &risks[i]
 		r.Cells = len(perSector[i])
 		for _, h := range perSector[i] {
-			j := index[h]
-			if geo.BinOf(z[j], p[j], c99, c95, c90) >= 1 {
+			if bins[index[h]] >= 1 {
 				r.HotCells++
 			}
 		}
