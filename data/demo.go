@@ -2,7 +2,6 @@ package data
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -1043,7 +1042,7 @@ func (s *Store) GenerateDemo(ctx context.Context, opts DemoOptions) (DemoSummary
 			return err
 		}
 		sum.Bases, sum.Teams = nb, nb
-		if err := copyEvents(ctx, tx, "event_records", pl.events); err != nil {
+		if err := copyEvents(ctx, tx, pl.events); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, "demo.generate", "events", map[string]any{
@@ -1092,59 +1091,20 @@ var eventCopyColumns = []string{"id", "kind", "occurred_at", "time_precision", "
 	"agency_id", "sharing", "source_ref", "source_url", "synthetic", "joint_operation_id", "items", "category",
 	"severity", "persons_detained", "notes"}
 
-// copyEvents writes events with COPY into table, which has the columns
-// eventCopyColumns (event_records itself, or a staging table).
-func copyEvents(ctx context.Context, tx pgx.Tx, table string, events []Event) error {
+// copyEvents writes events into event_records with COPY.
+func copyEvents(ctx context.Context, tx pgx.Tx, events []Event) error {
 	i := 0
 	src := pgx.CopyFromFunc(func() ([]any, error) {
 		if i == len(events) {
 			return nil, nil
 		}
 		i++
-		return eventCopyRow(&events[i-1])
+		// eventCopyColumns: the id, then eventArgs' columns.
+		args, err := eventArgs(&events[i-1])
+		return append([]any{events[i-1].ID}, args...), err
 	})
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{table}, eventCopyColumns, src); err != nil {
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"event_records"}, eventCopyColumns, src); err != nil {
 		return mapErr(err)
 	}
 	return nil
-}
-
-// eventCopyRow returns e's values in eventCopyColumns order.
-func eventCopyRow(e *Event) ([]any, error) {
-	items := e.Items
-	if items == nil {
-		items = []Item{}
-	}
-	itemsJSON, err := json.Marshal(items)
-	if err != nil {
-		return nil, err
-	}
-	return []any{
-		e.ID, e.Kind, e.OccurredAt, e.TimePrecision, pointEWKB(e.Location), e.AccuracyM, nullIfEmpty(e.Place),
-		e.AgencyID, e.Sharing, nullIfEmpty(e.SourceRef), nullIfEmpty(e.SourceURL), e.Synthetic, e.JointOperationID,
-		itemsJSON, nullIfEmpty(e.Category), nullIfZero(e.Severity), e.PersonsDetained, nullIfEmpty(e.Notes),
-	}, nil
-}
-
-// pointEWKB encodes p as a little-endian EWKB point with SRID 4326.
-func pointEWKB(p orb.Point) []byte {
-	b := make([]byte, 25)
-	b[0] = 1
-	putU32(b[1:], 0x20000001)
-	putU32(b[5:], SRIDWGS84)
-	putU64(b[9:], math.Float64bits(p[0]))
-	putU64(b[17:], math.Float64bits(p[1]))
-	return b
-}
-
-func putU32(b []byte, v uint32) {
-	for i := 0; i < 4; i++ {
-		b[i] = byte(v >> (8 * i))
-	}
-}
-
-func putU64(b []byte, v uint64) {
-	for i := 0; i < 8; i++ {
-		b[i] = byte(v >> (8 * i))
-	}
 }
