@@ -14,6 +14,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/borderwatch/borderwatch/data"
+	"github.com/borderwatch/borderwatch/record"
 )
 
 // accessFixture: three agencies; tj-dca and af-border have a bilateral
@@ -47,10 +48,10 @@ func newAccessFixture(t *testing.T) *accessFixture {
 	}
 	f := &accessFixture{env: e, ids: map[string]string{},
 		at: time.Date(2024, 6, 3, 17, 42, 0, 0, time.UTC), loc: orb.Point{68.6123, 37.2057}}
-	for _, level := range data.SharingLevels {
-		ev, err := e.sys.CreateEvent(ctx, data.Event{Kind: "seizure", OccurredAt: f.at, Location: f.loc,
+	for _, level := range record.SharingLevels() {
+		ev, err := e.sys.CreateEvent(ctx, record.Event{Kind: "seizure", OccurredAt: f.at, Location: f.loc,
 			AgencyID: "tj-dca", Sharing: level, SourceRef: "share-" + level, Place: "Panji Poyon", Notes: "informant X",
-			Items: []data.Item{{Drug: "heroin", Quantity: 12, Unit: "kg"}}})
+			Items: []record.Item{{Drug: "heroin", Quantity: 12, Unit: "kg"}}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -108,7 +109,7 @@ func TestFeatureAccessMatrix(t *testing.T) {
 			}
 			// Single items: visible ones 200, hidden ones 404 (not 403:
 			// a hidden record's existence is not revealed).
-			for _, level := range data.SharingLevels {
+			for _, level := range record.SharingLevels() {
 				resp, b := e.do(t, "GET", "/collections/events/items/"+f.ids[level], "", auth...)
 				if !slices.Contains(tc.visible, level) {
 					if resp.StatusCode != 404 {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/borderwatch/borderwatch/data"
 	"github.com/borderwatch/borderwatch/geo"
+	"github.com/borderwatch/borderwatch/record"
 )
 
 // problem is an RFC 9457 problem details body.
@@ -53,7 +54,7 @@ func newBadRequest(name, reason string) *badRequest {
 func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err error) {
 	p := problem{Type: "about:blank", Instance: r.URL.Path, RequestID: middleware.GetReqID(r.Context())}
 	var (
-		verr *data.ValidationError
+		verr *record.ValidationError
 		perr *geo.ParamError
 		breq *badRequest
 	)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/borderwatch/borderwatch/data"
 	"github.com/borderwatch/borderwatch/geo"
+	"github.com/borderwatch/borderwatch/record"
 )
 
 // pointJSON is a GeoJSON Point.
@@ -29,28 +30,28 @@ type pointJSON struct {
 // updated_at) are accepted and ignored on writes, so that a feature read
 // with GET can be edited and sent back with PUT.
 type eventProps struct {
-	Kind            string      `json:"kind"`
-	OccurredAt      string      `json:"occurred_at"`
-	TimePrecision   string      `json:"time_precision,omitempty"`
-	AccuracyM       *float64    `json:"accuracy_m"`
-	Place           string      `json:"place,omitempty"`
-	Agency          string      `json:"agency"`
-	Sharing         string      `json:"sharing,omitempty"`
-	SourceRef       string      `json:"source_ref,omitempty"`
-	SourceURL       string      `json:"source_url,omitempty"`
-	Synthetic       bool        `json:"synthetic"`
-	JointOperation  *string     `json:"joint_operation"`
-	Items           []data.Item `json:"items"`
-	TotalKG         *float64    `json:"total_kg,omitempty"`
-	Drugs           *string     `json:"drugs,omitempty"`
-	Category        string      `json:"category,omitempty"`
-	Severity        *int        `json:"severity,omitempty"`
-	PersonsDetained *int        `json:"persons_detained,omitempty"`
-	Notes           string      `json:"notes,omitempty"`
-	Version         *int64      `json:"version,omitempty"`
-	Coarsened       *bool       `json:"coarsened,omitempty"`
-	CreatedAt       *string     `json:"created_at,omitempty"`
-	UpdatedAt       *string     `json:"updated_at,omitempty"`
+	Kind            string        `json:"kind"`
+	OccurredAt      string        `json:"occurred_at"`
+	TimePrecision   string        `json:"time_precision,omitempty"`
+	AccuracyM       *float64      `json:"accuracy_m"`
+	Place           string        `json:"place,omitempty"`
+	Agency          string        `json:"agency"`
+	Sharing         string        `json:"sharing,omitempty"`
+	SourceRef       string        `json:"source_ref,omitempty"`
+	SourceURL       string        `json:"source_url,omitempty"`
+	Synthetic       bool          `json:"synthetic"`
+	JointOperation  *string       `json:"joint_operation"`
+	Items           []record.Item `json:"items"`
+	TotalKG         *float64      `json:"total_kg,omitempty"`
+	Drugs           *string       `json:"drugs,omitempty"`
+	Category        string        `json:"category,omitempty"`
+	Severity        *int          `json:"severity,omitempty"`
+	PersonsDetained *int          `json:"persons_detained,omitempty"`
+	Notes           string        `json:"notes,omitempty"`
+	Version         *int64        `json:"version,omitempty"`
+	Coarsened       *bool         `json:"coarsened,omitempty"`
+	CreatedAt       *string       `json:"created_at,omitempty"`
+	UpdatedAt       *string       `json:"updated_at,omitempty"`
 }
 
 // eventFeature is an event as a GeoJSON Feature.
@@ -62,7 +63,7 @@ type eventFeature struct {
 	Links      []link      `json:"links,omitempty"`
 }
 
-func eventToFeature(e data.Event) eventFeature {
+func eventToFeature(e record.Event) eventFeature {
 	id := e.ID.String()
 	total := e.TotalKG
 	version := e.Version
@@ -75,9 +76,9 @@ func eventToFeature(e data.Event) eventFeature {
 		PersonsDetained: e.PersonsDetained, Notes: e.Notes, Version: &version, CreatedAt: &created, UpdatedAt: &updated,
 	}
 	if p.Items == nil {
-		p.Items = []data.Item{}
+		p.Items = []record.Item{}
 	}
-	if e.Kind == data.KindSeizure {
+	if e.Kind == record.KindSeizure {
 		p.TotalKG = &total
 		drugs := make([]string, len(e.Items))
 		for i, it := range e.Items {
@@ -105,13 +106,13 @@ func eventToFeature(e data.Event) eventFeature {
 
 // featureToEvent converts a decoded feature into an event, naming each
 // offending field it cannot convert.
-func featureToEvent(f eventFeature, defaultAgency string) (data.Event, error) {
+func featureToEvent(f eventFeature, defaultAgency string) (record.Event, error) {
 	var fe []invalidParam
 	bad := func(name, reason string) { fe = append(fe, invalidParam{Name: name, Reason: reason}) }
 	if f.Type != "Feature" {
 		bad("type", `must be "Feature"`)
 	}
-	var e data.Event
+	var e record.Event
 	switch {
 	case f.Geometry == nil:
 		bad("geometry", "required: a GeoJSON Point")
@@ -156,7 +157,7 @@ func featureToEvent(f eventFeature, defaultAgency string) (data.Event, error) {
 	}
 	e.Normalize()
 	if err := e.Validate(); err != nil {
-		var verr *data.ValidationError
+		var verr *record.ValidationError
 		if errors.As(err, &verr) {
 			for _, f := range verr.Fields {
 				if f.Field == "occurred_at" && hasParam(fe, "occurred_at") {
@@ -228,7 +229,7 @@ func eventID(r *http.Request) (uuid.UUID, error) {
 	return id, nil
 }
 
-func writeEvent(w http.ResponseWriter, r *http.Request, status int, e data.Event) {
+func writeEvent(w http.ResponseWriter, r *http.Request, status int, e record.Event) {
 	f := eventToFeature(e)
 	self := baseURL(r) + "/collections/events/items/" + e.ID.String()
 	f.Links = []link{{Href: self, Rel: "self", Type: mediaGeoJSON}, {Href: baseURL(r) + "/collections/events", Rel: "collection", Type: mediaJSON}}

@@ -11,7 +11,7 @@ import (
 
 	"github.com/paulmach/orb"
 
-	"github.com/borderwatch/borderwatch/data"
+	"github.com/borderwatch/borderwatch/record"
 )
 
 const validSeizure = `{"type": "Feature",
@@ -175,7 +175,7 @@ func seedEvents(t *testing.T, e *testEnv, n int) {
 	t.Helper()
 	ctx := context.Background()
 	for i := 0; i < n; i++ {
-		ev := data.Event{
+		ev := record.Event{
 			OccurredAt: time.Date(2020, 1, 1, 12, 0, 0, 0, time.UTC).AddDate(0, 0, i),
 			Location:   orb.Point{67.5 + float64(i%50)*0.1, 37.0 + float64(i%7)*0.1},
 			AgencyID:   "tj-dca",
@@ -183,9 +183,9 @@ func seedEvents(t *testing.T, e *testEnv, n int) {
 		}
 		switch i % 3 {
 		case 0:
-			ev.Kind, ev.Items = "seizure", []data.Item{{Drug: "heroin", Quantity: 10, Unit: "kg"}}
+			ev.Kind, ev.Items = "seizure", []record.Item{{Drug: "heroin", Quantity: 10, Unit: "kg"}}
 		case 1:
-			ev.Kind, ev.Items = "seizure", []data.Item{{Drug: "hashish", Quantity: 5, Unit: "kg"}}
+			ev.Kind, ev.Items = "seizure", []record.Item{{Drug: "hashish", Quantity: 5, Unit: "kg"}}
 		default:
 			ev.Kind, ev.Category, ev.Severity = "incident", "border_violation", 2
 		}

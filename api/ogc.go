@@ -178,7 +178,7 @@ func handleCollections(logger *slog.Logger, store *data.Store) http.Handler {
 			return
 		}
 		out := []collectionInfo{ev}
-		for _, c := range data.Collections {
+		for _, c := range data.Collections() {
 			info, err := refCollectionInfo(r.Context(), store, b, c)
 			if err != nil {
 				writeError(w, r, logger, err)

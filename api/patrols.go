@@ -27,6 +27,7 @@ import (
 	"github.com/borderwatch/borderwatch/data"
 	"github.com/borderwatch/borderwatch/geo"
 	"github.com/borderwatch/borderwatch/planner"
+	"github.com/borderwatch/borderwatch/record"
 )
 
 // Patrol planning settings.
@@ -622,7 +623,7 @@ func hotspotTargets(ctx context.Context, live *data.Live, filter geo.Filter, pol
 			if grid.Cell(p[0], p[1]) != c.Hex {
 				return true
 			}
-			if e.Kind.String() == data.KindSeizure {
+			if e.Kind.String() == record.KindSeizure {
 				seizures++
 				kg += e.KG()
 			} else {

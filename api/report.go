@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/borderwatch/borderwatch/data"
+	"github.com/borderwatch/borderwatch/record"
 )
 
 // reportRowJSON is one row of the statistics report.
@@ -36,7 +37,7 @@ type reportJSON struct {
 // reportCSVHeader is the header of the report as CSV.
 func reportCSVHeader() []string {
 	h := []string{"period", "agency", "agency_name", "seizures", "incidents", "joint_operations", "total_kg"}
-	for _, d := range data.Drugs {
+	for _, d := range record.Drugs() {
 		h = append(h, "kg_"+d)
 	}
 	return append(h, "litres_precursors")
@@ -51,7 +52,7 @@ func reportCSVRow(r data.ReportRow) []string {
 	}
 	row := []string{r.Period, agency, r.AgencyName, strconv.Itoa(r.Seizures), strconv.Itoa(r.Incidents),
 		strconv.Itoa(r.JointOperations), f(r.TotalKG)}
-	for _, d := range data.Drugs {
+	for _, d := range record.Drugs() {
 		row = append(row, f(r.KG[d]))
 	}
 	return append(row, f(r.Litres["precursors"]))

@@ -18,6 +18,7 @@ import (
 
 	"github.com/borderwatch/borderwatch/data"
 	"github.com/borderwatch/borderwatch/geo"
+	"github.com/borderwatch/borderwatch/record"
 )
 
 // riskParams are the query parameters of the sector risk endpoints.
@@ -34,7 +35,7 @@ func parseRiskQuery(q url.Values) (data.RiskQuery, error) {
 		if err == nil {
 			return
 		}
-		if ve, ok := err.(*data.ValidationError); ok {
+		if ve, ok := err.(*record.ValidationError); ok {
 			for _, f := range ve.Fields {
 				bad = append(bad, invalidParam{Name: f.Field, Reason: f.Reason})
 			}
@@ -133,7 +134,7 @@ func riskColumns() []riskColumn {
 		{"severity_weighted_incidents", func(r *data.SectorRisk) any { return r.SeverityWeighted }},
 		{"total_kg", func(r *data.SectorRisk) any { return round3(r.TotalKG) }},
 	}
-	for _, d := range data.Drugs {
+	for _, d := range record.Drugs() {
 		cols = append(cols, riskColumn{"kg_" + d, func(r *data.SectorRisk) any { return round3(r.KG[d]) }})
 	}
 	cols = append(cols,
@@ -286,7 +287,7 @@ func handleSectorSection(logger *slog.Logger, store *data.Store) http.Handler {
 		rq.Section = chi.URLParam(r, "section")
 		res, err := store.SectorRisk(r.Context(), rq)
 		if err != nil {
-			var ve *data.ValidationError
+			var ve *record.ValidationError
 			if errors.As(err, &ve) && len(ve.Fields) == 1 && ve.Fields[0].Field == "section" {
 				err = data.ErrNotFound
 			}

@@ -11,7 +11,7 @@ import (
 
 	"github.com/paulmach/orb"
 
-	"github.com/borderwatch/borderwatch/data"
+	"github.com/borderwatch/borderwatch/record"
 )
 
 // sectorEnv adds to newEnv a shared AFG–TJK edge along 36.6°N, a border
@@ -44,9 +44,9 @@ func sectorEnv(t *testing.T) *testEnv {
 		{68.9, 36.7, "2023-07-01T00:00:00Z", "tj-dca", 1},
 	} {
 		ts, _ := time.Parse(time.RFC3339, ev.at)
-		if _, err := e.sys.CreateEvent(ctx, data.Event{Kind: data.KindSeizure, OccurredAt: ts, Location: orb.Point{ev.lon, ev.lat},
+		if _, err := e.sys.CreateEvent(ctx, record.Event{Kind: record.KindSeizure, OccurredAt: ts, Location: orb.Point{ev.lon, ev.lat},
 			AgencyID: ev.agency, Sharing: "regional", SourceRef: "s" + string(rune('a'+i)),
-			Items: []data.Item{{Drug: "heroin", Quantity: ev.kg, Unit: "kg"}}}); err != nil {
+			Items: []record.Item{{Drug: "heroin", Quantity: ev.kg, Unit: "kg"}}}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -14,12 +14,17 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/borderwatch/borderwatch/record"
 )
 
-// Roles a user or token may have, from least to most privileged in writes:
+// roles a user or token may have, from least to most privileged in writes:
 // viewers read; analysts also write events; planners also plan patrols;
 // admins also manage users, tokens and sharing agreements of their agency.
-var Roles = []string{"viewer", "analyst", "planner", "admin"}
+var roles = []string{"viewer", "analyst", "planner", "admin"}
+
+// Roles returns the roles a user or token may have, least privileged first.
+func Roles() []string { return slices.Clone(roles) }
 
 // ErrUnauthenticated is returned for a missing, unknown, expired or revoked
 // credential.
@@ -231,9 +236,9 @@ type Token struct {
 	RevokedAt *time.Time `json:"revoked_at,omitempty"`
 }
 
-func validateRole(fe *fieldErrors, role string) {
-	if !slices.Contains(Roles, role) {
-		fe.add("role", "must be one of %s", strings.Join(Roles, ", "))
+func validateRole(fe *record.Fields, role string) {
+	if !slices.Contains(roles, role) {
+		fe.Add("role", "must be one of %s", strings.Join(roles, ", "))
 	}
 }
 
@@ -241,13 +246,13 @@ func validateRole(fe *fieldErrors, role string) {
 // which is shown only this once (only its hash is stored). On a restricted
 // store only an admin of the same agency may do this.
 func (s *Store) CreateToken(ctx context.Context, agencyID, role, label string, ttl time.Duration) (string, Token, error) {
-	var fe fieldErrors
+	var fe record.Fields
 	validateRole(&fe, role)
-	if !validSlug(agencyID) {
-		fe.add("agency", "not an agency id")
+	if !record.ValidSlug(agencyID) {
+		fe.Add("agency", "not an agency id")
 	}
-	checkText(&fe, "label", label, 200)
-	if err := fe.err(); err != nil {
+	record.CheckText(&fe, "label", label, 200)
+	if err := fe.Err(); err != nil {
 		return "", Token{}, err
 	}
 	secret, hash, err := newSecret()
@@ -330,12 +335,12 @@ type User struct {
 // CreateUser creates (or, with the same username, updates) a user with a
 // bcrypt-hashed password.
 func (s *Store) CreateUser(ctx context.Context, username, agencyID, role, password string) (User, error) {
-	var fe fieldErrors
+	var fe record.Fields
 	validateRole(&fe, role)
 	if len(password) < 10 || len(password) > 72 {
-		fe.add("password", "must be 10 to 72 characters")
+		fe.Add("password", "must be 10 to 72 characters")
 	}
-	if err := fe.err(); err != nil {
+	if err := fe.Err(); err != nil {
 		return User{}, err
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
@@ -415,21 +420,21 @@ type Agreement struct {
 
 // SetAgreement creates or replaces the agreement between two agencies.
 func (s *Store) SetAgreement(ctx context.Context, a Agreement) (Agreement, error) {
-	var fe fieldErrors
+	var fe record.Fields
 	if a.AgencyA > a.AgencyB {
 		a.AgencyA, a.AgencyB = a.AgencyB, a.AgencyA
 	}
-	if a.AgencyA == a.AgencyB || !validSlug(a.AgencyA) || !validSlug(a.AgencyB) {
-		fe.add("agency_b", "an agreement needs two different agencies")
+	if a.AgencyA == a.AgencyB || !record.ValidSlug(a.AgencyA) || !record.ValidSlug(a.AgencyB) {
+		fe.Add("agency_b", "an agreement needs two different agencies")
 	}
 	if a.CoarsenM != nil && (*a.CoarsenM < 100 || *a.CoarsenM > 100000) {
-		fe.add("coarsen_m", "must be between 100 and 100000")
+		fe.Add("coarsen_m", "must be between 100 and 100000")
 	}
 	if a.CoarsenTime != nil && *a.CoarsenTime != "day" && *a.CoarsenTime != "month" {
-		fe.add("coarsen_time", "must be day or month")
+		fe.Add("coarsen_time", "must be day or month")
 	}
-	checkText(&fe, "note", a.Note, 2000)
-	if err := fe.err(); err != nil {
+	record.CheckText(&fe, "note", a.Note, 2000)
+	if err := fe.Err(); err != nil {
 		return Agreement{}, err
 	}
 	err := s.inTx(ctx, func(tx pgx.Tx) error {

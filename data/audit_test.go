@@ -12,6 +12,7 @@ import (
 
 	"github.com/borderwatch/borderwatch/data"
 	"github.com/borderwatch/borderwatch/data/datatest"
+	"github.com/borderwatch/borderwatch/record"
 )
 
 // auditedStore returns a store on a fresh database whose audit log holds
@@ -26,7 +27,7 @@ func auditedStore(t *testing.T) (*data.Store, *pgxpool.Pool) {
 	}
 	ctx = data.WithPrincipal(ctx, data.Principal{AgencyID: "tj-dca", Role: "analyst", Actor: "user:7", Remote: "10.1.2.3"})
 	for i := 0; i < 5; i++ {
-		if _, err := s.CreateEvent(ctx, data.Event{Kind: "incident", OccurredAt: time.Now(), Location: orb.Point{68, 37},
+		if _, err := s.CreateEvent(ctx, record.Event{Kind: "incident", OccurredAt: time.Now(), Location: orb.Point{68, 37},
 			AgencyID: "tj-dca", Category: "arrest", Severity: 2, SourceRef: fmt.Sprint("A", i)}); err != nil {
 			t.Fatal(err)
 		}

@@ -4,9 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/paulmach/orb"
+
+	"github.com/borderwatch/borderwatch/record"
 )
 
 // Collection describes one read-only reference feature collection.
@@ -70,9 +73,9 @@ const (
 	attrNE  = "Made with Natural Earth (public domain)"
 )
 
-// Collections lists the reference collections in the order they are served.
+// collections lists the reference collections in the order they are served.
 // The events collection is served separately (it is writable and temporal).
-var Collections = []Collection{
+var collections = []Collection{
 	refCollection("borders", "Border lines",
 		"Shared border lines per country pair: OpenStreetMap (2017) lines, with Natural Earth 10m pieces where the OSM line has a gap.",
 		attrOSM+"; "+attrNE, "borders",
@@ -113,7 +116,7 @@ var Collections = []Collection{
 
 // CollectionByID returns the reference collection with the given id.
 func CollectionByID(id string) (Collection, bool) {
-	for _, c := range Collections {
+	for _, c := range collections {
 		if c.ID == id {
 			return c, true
 		}
@@ -144,13 +147,13 @@ func scanFeature(row interface{ Scan(...any) error }) (Feature, error) {
 // ListFeatures returns one page of collection c.
 func (s *Store) ListFeatures(ctx context.Context, c Collection, q FeatureQuery) (FeaturePage, error) {
 	if q.Limit < 1 || q.Limit > MaxLimit {
-		return FeaturePage{}, &ValidationError{Fields: []FieldError{{Field: "limit", Reason: fmt.Sprintf("must be between 1 and %d", MaxLimit)}}}
+		return FeaturePage{}, &record.ValidationError{Fields: []record.FieldError{{Field: "limit", Reason: fmt.Sprintf("must be between 1 and %d", MaxLimit)}}}
 	}
 	var after *string
 	if q.After != "" {
 		if c.intKey {
 			if _, err := strconv.Atoi(q.After); err != nil {
-				return FeaturePage{}, &ValidationError{Fields: []FieldError{{Field: "cursor", Reason: "malformed"}}}
+				return FeaturePage{}, &record.ValidationError{Fields: []record.FieldError{{Field: "cursor", Reason: "malformed"}}}
 			}
 		}
 		after = &q.After
@@ -205,3 +208,7 @@ func (s *Store) Extent(ctx context.Context, c Collection) (orb.Bound, bool, erro
 	}
 	return orb.Bound{Min: orb.Point{*v[0], *v[1]}, Max: orb.Point{*v[2], *v[3]}}, true, nil
 }
+
+// Collections returns the reference collections in the order they are
+// served.
+func Collections() []Collection { return slices.Clone(collections) }

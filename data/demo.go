@@ -13,6 +13,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
 	orbgeo "github.com/paulmach/orb/geo"
+
+	"github.com/borderwatch/borderwatch/record"
 )
 
 // DemoOptions configures GenerateDemo.
@@ -62,12 +64,12 @@ type DemoSummary struct {
 	Clusters []DemoCluster
 }
 
-// DCA2008 is the real yearly example the synthetic volumes follow: the
+// dca2008 is the real yearly example the synthetic volumes follow: the
 // seizures of Tajikistan's Drug Control Agency in 2008, in kilograms.
-var DCA2008 = struct{ Total, Heroin, Opium, Cannabis float64 }{1317, 349, 574, 360}
+var dca2008 = struct{ Total, Heroin, Opium, Cannabis float64 }{1317, 349, 574, 360}
 
 // demoMassShare is each drug's share of the seized weight. Heroin, opium
-// and cannabis follow DCA2008; the remaining 34 kg are split among the
+// and cannabis follow dca2008; the remaining 34 kg are split among the
 // other drugs. Precursors are measured in litres and not part of it.
 var demoMassShare = map[string]float64{
 	"heroin":          349.0 / 1317,
@@ -338,7 +340,7 @@ var fordSpec = []struct {
 
 // demoPlan is a generated history, not yet written.
 type demoPlan struct {
-	events   []Event
+	events   []record.Event
 	ops      []demoOp
 	bases    []demoBase
 	clusters []DemoCluster
@@ -616,8 +618,8 @@ func (g *generator) drawAgency(iso string, t time.Time, atCrossing bool) string 
 
 // demoEvent fills the parts of a synthetic event that do not depend on
 // where it happened.
-func (g *generator) demoEvent(n int, t time.Time, a *demoAnchor, iso, agency string, p orb.Point) Event {
-	e := Event{
+func (g *generator) demoEvent(n int, t time.Time, a *demoAnchor, iso, agency string, p orb.Point) record.Event {
+	e := record.Event{
 		ID:         g.uuid(),
 		OccurredAt: t.Truncate(time.Minute),
 		Location:   p, Place: a.name, AgencyID: agency,
@@ -648,14 +650,14 @@ func (g *generator) demoEvent(n int, t time.Time, a *demoAnchor, iso, agency str
 		e.Sharing = "regional"
 	}
 	if g.rng.Float64() < 0.62 {
-		e.Kind = KindSeizure
+		e.Kind = record.KindSeizure
 		e.Items = g.drawItems(iso, t)
 		if g.rng.Float64() < 0.6 {
 			d := g.rng.IntN(4)
 			e.PersonsDetained = &d
 		}
 	} else {
-		e.Kind = KindIncident
+		e.Kind = record.KindIncident
 		g.drawIncident(&e)
 	}
 	return e
@@ -676,14 +678,14 @@ func (g *generator) uuid() uuid.UUID {
 
 // drawItems draws one to three drugs with raw quantities; the weights
 // are scaled to demoMassShare later.
-func (g *generator) drawItems(iso string, t time.Time) []Item {
+func (g *generator) drawItems(iso string, t time.Time) []record.Item {
 	n := 1
 	if x := g.rng.Float64(); x < 0.03 {
 		n = 3
 	} else if x < 0.2 {
 		n = 2
 	}
-	var items []Item
+	var items []record.Item
 	for len(items) < n {
 		i := g.pickWeighted(len(demoDrugCount), func(i int) float64 {
 			d := demoDrugCount[i]
@@ -713,7 +715,7 @@ func (g *generator) drawItems(iso string, t time.Time) []Item {
 		if g.rng.Float64() < 0.1 {
 			qual = "about"
 		}
-		items = append(items, Item{Drug: drug, Quantity: q, Unit: unit, Qualifier: qual})
+		items = append(items, record.Item{Drug: drug, Quantity: q, Unit: unit, Qualifier: qual})
 	}
 	return items
 }
@@ -727,7 +729,7 @@ var demoCategories = []struct {
 	{"intelligence_report", 0.12, 1, 2}, {"armed_clash", 0.05, 3, 5}, {"other", 0.03, 1, 2},
 }
 
-func (g *generator) drawIncident(e *Event) {
+func (g *generator) drawIncident(e *record.Event) {
 	c := demoCategories[g.pickWeighted(len(demoCategories), func(i int) float64 { return demoCategories[i].p })]
 	e.Category = c.cat
 	e.Severity = c.sevLo + g.rng.IntN(c.sevHi-c.sevLo+1)
@@ -833,8 +835,8 @@ func agencyCountry(id string) string {
 
 // scaleQuantities scales the raw weights so that the drug mix of all
 // synthetic seizures follows demoMassShare and Tajikistan's Drug Control
-// Agency seizes DCA2008.Total kilograms in an average year.
-func (g *generator) scaleQuantities(events []Event) {
+// Agency seizes dca2008.Total kilograms in an average year.
+func (g *generator) scaleQuantities(events []record.Event) {
 	rawAll, rawDCA := map[string]float64{}, map[string]float64{}
 	for _, e := range events {
 		for _, it := range e.Items {
@@ -856,7 +858,7 @@ func (g *generator) scaleQuantities(events []Event) {
 	}
 	c := 1.0
 	if denom > 0 {
-		c = DCA2008.Total * years / denom
+		c = dca2008.Total * years / denom
 	}
 	for i := range events {
 		for j := range events[i].Items {
@@ -1010,7 +1012,7 @@ func (s *Store) GenerateDemo(ctx context.Context, opts DemoOptions) (DemoSummary
 	sum := DemoSummary{DrugKG: map[string]float64{}, Clusters: pl.clusters, JointOperations: len(pl.ops)}
 	for _, e := range pl.events {
 		sum.Events++
-		if e.Kind == KindSeizure {
+		if e.Kind == record.KindSeizure {
 			sum.Seizures++
 		} else {
 			sum.Incidents++
@@ -1092,7 +1094,7 @@ var eventCopyColumns = []string{"id", "kind", "occurred_at", "time_precision", "
 	"severity", "persons_detained", "notes"}
 
 // copyEvents writes events into event_records with COPY.
-func copyEvents(ctx context.Context, tx pgx.Tx, events []Event) error {
+func copyEvents(ctx context.Context, tx pgx.Tx, events []record.Event) error {
 	i := 0
 	src := pgx.CopyFromFunc(func() ([]any, error) {
 		if i == len(events) {

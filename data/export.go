@@ -9,6 +9,8 @@ import (
 	"io"
 	"strconv"
 	"time"
+
+	"github.com/borderwatch/borderwatch/record"
 )
 
 // exportCSVHeader is the header of an exported CSV file; ImportEvents reads
@@ -92,10 +94,10 @@ func (s *Store) ExportEvents(ctx context.Context, w io.Writer, format string, pr
 
 func fmtFloat(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 
-func eventCSVRecord(e *Event, rec []string) {
+func eventCSVRecord(e *record.Event, rec []string) {
 	items := e.Items
 	if items == nil {
-		items = []Item{}
+		items = []record.Item{}
 	}
 	itemsJSON, _ := json.Marshal(items)
 	opt := func(p *float64) string {
@@ -152,29 +154,29 @@ type exportGeometry struct {
 }
 
 type exportProps struct {
-	Kind            string   `json:"kind"`
-	OccurredAt      string   `json:"occurred_at"`
-	TimePrecision   string   `json:"time_precision"`
-	AccuracyM       *float64 `json:"accuracy_m"`
-	Place           *string  `json:"place"`
-	Agency          string   `json:"agency"`
-	Sharing         string   `json:"sharing"`
-	SourceRef       *string  `json:"source_ref"`
-	SourceURL       *string  `json:"source_url"`
-	Synthetic       bool     `json:"synthetic"`
-	JointOperation  *string  `json:"joint_operation"`
-	Items           []Item   `json:"items"`
-	TotalKG         float64  `json:"total_kg"`
-	Category        *string  `json:"category"`
-	Severity        *int     `json:"severity"`
-	PersonsDetained *int     `json:"persons_detained"`
-	Notes           *string  `json:"notes"`
-	Version         int64    `json:"version"`
-	CreatedAt       string   `json:"created_at"`
-	UpdatedAt       string   `json:"updated_at"`
+	Kind            string        `json:"kind"`
+	OccurredAt      string        `json:"occurred_at"`
+	TimePrecision   string        `json:"time_precision"`
+	AccuracyM       *float64      `json:"accuracy_m"`
+	Place           *string       `json:"place"`
+	Agency          string        `json:"agency"`
+	Sharing         string        `json:"sharing"`
+	SourceRef       *string       `json:"source_ref"`
+	SourceURL       *string       `json:"source_url"`
+	Synthetic       bool          `json:"synthetic"`
+	JointOperation  *string       `json:"joint_operation"`
+	Items           []record.Item `json:"items"`
+	TotalKG         float64       `json:"total_kg"`
+	Category        *string       `json:"category"`
+	Severity        *int          `json:"severity"`
+	PersonsDetained *int          `json:"persons_detained"`
+	Notes           *string       `json:"notes"`
+	Version         int64         `json:"version"`
+	CreatedAt       string        `json:"created_at"`
+	UpdatedAt       string        `json:"updated_at"`
 }
 
-func writeEventFeature(w io.Writer, e *Event) error {
+func writeEventFeature(w io.Writer, e *record.Event) error {
 	f := exportFeature{
 		Type: "Feature", ID: e.ID.String(),
 		Geometry: exportGeometry{Type: "Point", Coordinates: [2]float64{e.Location[0], e.Location[1]}},
@@ -188,7 +190,7 @@ func writeEventFeature(w io.Writer, e *Event) error {
 		},
 	}
 	if f.Properties.Items == nil {
-		f.Properties.Items = []Item{}
+		f.Properties.Items = []record.Item{}
 	}
 	if e.JointOperationID != nil {
 		s := e.JointOperationID.String()

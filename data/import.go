@@ -16,6 +16,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/borderwatch/borderwatch/record"
 )
 
 // Import formats.
@@ -72,7 +74,7 @@ type RowError struct {
 	// row 1) or "feature" for GeoJSON (Row counts from 1).
 	Unit   string
 	Row    int64
-	Fields []FieldError
+	Fields []record.FieldError
 }
 
 // Error implements error.
@@ -527,7 +529,7 @@ func parseImport(ctx context.Context, parser eventParser, refs *importRefs, unit
 func validateParsed(pe *parsedEvent) {
 	pe.Event.Normalize()
 	verr := pe.Event.Validate()
-	var ve *ValidationError
+	var ve *record.ValidationError
 	if !errors.As(verr, &ve) {
 		return
 	}
@@ -547,10 +549,10 @@ func validateParsed(pe *parsedEvent) {
 func checkImportRefs(pe *parsedEvent, refs *importRefs, seen map[[16]byte]int64, unit string) {
 	e := &pe.Event
 	if !refs.agencies[e.AgencyID] {
-		pe.Errs.add("agency", "unknown agency %q", truncate(e.AgencyID, 40))
+		pe.Errs.Add("agency", "unknown agency %q", record.Truncate(e.AgencyID, 40))
 	}
 	if e.JointOperationID != nil && !refs.ops[*e.JointOperationID] {
-		pe.Errs.add("joint_operation", "no joint operation %s", e.JointOperationID)
+		pe.Errs.Add("joint_operation", "no joint operation %s", e.JointOperationID)
 	}
 	if e.SourceRef == "" {
 		return
@@ -562,7 +564,7 @@ func checkImportRefs(pe *parsedEvent, refs *importRefs, seen map[[16]byte]int64,
 	var k [16]byte
 	h.Sum(k[:0])
 	if first, dup := seen[k]; dup {
-		pe.Errs.add("source_ref", "%q of %s is already used by %s %d of this file", truncate(e.SourceRef, 40), e.AgencyID, unit, first)
+		pe.Errs.Add("source_ref", "%q of %s is already used by %s %d of this file", record.Truncate(e.SourceRef, 40), e.AgencyID, unit, first)
 		return
 	}
 	seen[k] = pe.Row

@@ -10,6 +10,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/uuid"
+
+	"github.com/borderwatch/borderwatch/record"
 )
 
 // The import writes its COPY stream itself, in PostgreSQL's binary format,
@@ -29,7 +31,7 @@ const pgEpochUnixMicros = 946684800 * 1000000
 
 // appendImportCopyRow appends e as a binary COPY tuple of the staging table:
 // its file row, the values of eventCopyRow and the new record's id.
-func appendImportCopyRow(b []byte, row int64, e *Event, id uuid.UUID) ([]byte, error) {
+func appendImportCopyRow(b []byte, row int64, e *record.Event, id uuid.UUID) ([]byte, error) {
 	b = binary.BigEndian.AppendUint16(b, uint16(len(importCopyColumns)))
 	b = copyInt8(b, row)
 	b = copyText(b, e.Kind)
@@ -116,7 +118,7 @@ func copyUUID(b []byte, id uuid.UUID) []byte {
 
 // appendItemsJSON appends items as json.Marshal would write them ([] for
 // none).
-func appendItemsJSON(b []byte, items []Item) ([]byte, error) {
+func appendItemsJSON(b []byte, items []record.Item) ([]byte, error) {
 	b = append(b, '[')
 	for i, it := range items {
 		if i > 0 {

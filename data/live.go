@@ -19,6 +19,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/borderwatch/borderwatch/geo"
+	"github.com/borderwatch/borderwatch/record"
 )
 
 // Timing of the live index's change feed.
@@ -145,8 +146,8 @@ func (l *Live) agency(slug string) (uint16, error) {
 func (l *Live) AgencyIndex(slugs []string) ([]uint16, error) {
 	out := make([]uint16, 0, len(slugs))
 	for _, s := range slugs {
-		if !validSlug(s) {
-			return nil, &geo.ParamError{Param: "agency", Reason: fmt.Sprintf("%q is not an agency id", truncate(s, 40))}
+		if !record.ValidSlug(s) {
+			return nil, &geo.ParamError{Param: "agency", Reason: fmt.Sprintf("%q is not an agency id", record.Truncate(s, 40))}
 		}
 		id, err := l.agency(s)
 		if err != nil {
@@ -209,13 +210,13 @@ func (l *Live) SectorPolygon(ctx context.Context, id string) (orb.MultiPolygon, 
 	var b []byte
 	if err := l.store.pool.QueryRow(ctx, `SELECT ST_AsEWKB(geom) FROM sectors WHERE id = $1`, id).Scan(&b); err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
-			return nil, &geo.ParamError{Param: "sector", Reason: fmt.Sprintf("no sector %q", truncate(id, 100))}
+			return nil, &geo.ParamError{Param: "sector", Reason: fmt.Sprintf("no sector %q", record.Truncate(id, 100))}
 		}
-		return nil, fmt.Errorf("sector %q: %w", truncate(id, 100), mapErr(err))
+		return nil, fmt.Errorf("sector %q: %w", record.Truncate(id, 100), mapErr(err))
 	}
 	g, err := decodeEWKB(b)
 	if err != nil {
-		return nil, fmt.Errorf("sector %q: %w", truncate(id, 100), err)
+		return nil, fmt.Errorf("sector %q: %w", record.Truncate(id, 100), err)
 	}
 	switch v := g.(type) {
 	case orb.MultiPolygon:
@@ -223,7 +224,7 @@ func (l *Live) SectorPolygon(ctx context.Context, id string) (orb.MultiPolygon, 
 	case orb.Polygon:
 		return orb.MultiPolygon{v}, nil
 	}
-	return nil, fmt.Errorf("sector %q: geometry is a %T", truncate(id, 100), g)
+	return nil, fmt.Errorf("sector %q: geometry is a %T", record.Truncate(id, 100), g)
 }
 
 // sqlLiveEvents reads event rows for the index: plain columns, decoded

@@ -12,6 +12,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/paulmach/orb"
+
+	"github.com/borderwatch/borderwatch/record"
 )
 
 // CSV import columns. The header names the columns, in any order and case;
@@ -56,8 +58,8 @@ type parsedEvent struct {
 	// Row is the CSV line number of the record (the header is row 1) or
 	// the 1-based number of the GeoJSON feature.
 	Row   int64
-	Event Event
-	Errs  fieldErrors
+	Event record.Event
+	Errs  record.Fields
 	// Original returns the record's text; it is valid only until the
 	// next record is read.
 	Original func() string
@@ -89,7 +91,7 @@ func newCSVEventReader(r io.Reader) (*csvEventReader, error) {
 		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
 		name, ok := csvColumns[h]
 		if !ok {
-			return nil, fmt.Errorf("csv header: unknown column %q (column %d)", truncate(h, 40), i+1)
+			return nil, fmt.Errorf("csv header: unknown column %q (column %d)", record.Truncate(h, 40), i+1)
 		}
 		if name == "" {
 			continue
@@ -132,7 +134,7 @@ func (c *csvEventReader) next() (parsedEvent, error) {
 	c.rec = rec
 	pe.Original = func() string { return csvLine(rec) }
 	if len(rec) != c.ncol {
-		pe.Errs.add("row", "has %d fields, the header has %d", len(rec), c.ncol)
+		pe.Errs.Add("row", "has %d fields, the header has %d", len(rec), c.ncol)
 		return pe, nil
 	}
 	pe.Event = c.event(&pe.Errs)
@@ -155,8 +157,8 @@ func (c *csvEventReader) get(name string) string {
 	return strings.TrimSpace(c.rec[i])
 }
 
-func (c *csvEventReader) event(fe *fieldErrors) Event {
-	e := Event{
+func (c *csvEventReader) event(fe *record.Fields) record.Event {
+	e := record.Event{
 		Kind: c.get("kind"), TimePrecision: c.get("time_precision"), Place: c.get("place"),
 		AgencyID: c.get("agency"), Sharing: c.get("sharing"), SourceRef: c.get("source_ref"),
 		SourceURL: c.get("source_url"), Category: c.get("category"), Notes: c.get("notes"),
@@ -180,14 +182,14 @@ func (c *csvEventReader) event(fe *fieldErrors) Event {
 			}
 		}
 		if err != nil {
-			fe.add("synthetic", "must be true or false")
+			fe.Add("synthetic", "must be true or false")
 		}
 		e.Synthetic = b
 	}
 	if v := c.get("joint_operation"); v != "" {
 		id, err := uuid.Parse(v)
 		if err != nil {
-			fe.add("joint_operation", "not a UUID")
+			fe.Add("joint_operation", "not a UUID")
 		} else {
 			e.JointOperationID = &id
 		}
@@ -201,38 +203,38 @@ func (c *csvEventReader) event(fe *fieldErrors) Event {
 	}
 	if v := c.get("items"); v != "" {
 		if err := json.Unmarshal([]byte(v), &e.Items); err != nil {
-			fe.add("items", "not a JSON array of {drug, quantity, unit, qualifier}")
+			fe.Add("items", "not a JSON array of {drug, quantity, unit, qualifier}")
 			e.Items = nil
 		}
 	} else if d := c.get("drug"); d != "" {
-		it := Item{Drug: d, Unit: c.get("unit"), Qualifier: c.get("qualifier")}
+		it := record.Item{Drug: d, Unit: c.get("unit"), Qualifier: c.get("qualifier")}
 		it.Quantity = parseFloatField(fe, "quantity", c.get("quantity"), true)
-		e.Items = []Item{it}
+		e.Items = []record.Item{it}
 	} else if c.get("quantity") != "" {
-		fe.add("drug", "required when a quantity is given")
+		fe.Add("drug", "required when a quantity is given")
 	}
 	return e
 }
 
-func parseFloatField(fe *fieldErrors, field, v string, required bool) float64 {
+func parseFloatField(fe *record.Fields, field, v string, required bool) float64 {
 	if v == "" {
 		if required {
-			fe.add(field, "required")
+			fe.Add(field, "required")
 		}
 		return 0
 	}
 	f, err := strconv.ParseFloat(v, 64)
 	if err != nil {
-		fe.add(field, "not a number: %q", truncate(v, 40))
+		fe.Add(field, "not a number: %q", record.Truncate(v, 40))
 		return 0
 	}
 	return f
 }
 
-func parseIntField(fe *fieldErrors, field, v string) int {
+func parseIntField(fe *record.Fields, field, v string) int {
 	n, err := strconv.Atoi(v)
 	if err != nil {
-		fe.add(field, "not an integer: %q", truncate(v, 40))
+		fe.Add(field, "not an integer: %q", record.Truncate(v, 40))
 		return 0
 	}
 	return n
@@ -242,9 +244,9 @@ func parseIntField(fe *fieldErrors, field, v string) int {
 // are UTC.
 var timeLayouts = []string{time.RFC3339Nano, "2006-01-02 15:04:05", "2006-01-02 15:04", "2006-01-02T15:04:05", "2006-01-02"}
 
-func parseTimeField(fe *fieldErrors, field, v string) time.Time {
+func parseTimeField(fe *record.Fields, field, v string) time.Time {
 	if v == "" {
-		fe.add(field, "required (RFC 3339 date-time)")
+		fe.Add(field, "required (RFC 3339 date-time)")
 		return time.Time{}
 	}
 	for _, l := range timeLayouts {
@@ -252,6 +254,6 @@ func parseTimeField(fe *fieldErrors, field, v string) time.Time {
 			return t.UTC()
 		}
 	}
-	fe.add(field, "not a date-time: %q (use RFC 3339, e.g. 2024-05-01T22:30:00Z)", truncate(v, 40))
+	fe.Add(field, "not a date-time: %q (use RFC 3339, e.g. 2024-05-01T22:30:00Z)", record.Truncate(v, 40))
 	return time.Time{}
 }

@@ -11,6 +11,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/paulmach/orb"
+
+	"github.com/borderwatch/borderwatch/record"
 )
 
 // geojsonEventReader reads the features of a GeoJSON FeatureCollection one
@@ -78,12 +80,12 @@ func (g *geojsonEventReader) next() (parsedEvent, error) {
 		case "type":
 			var t string
 			if err := g.dec.Decode(&t); err != nil || t != "FeatureCollection" {
-				return parsedEvent{}, fmt.Errorf("geojson: type is %q, want FeatureCollection", truncate(t, 40))
+				return parsedEvent{}, fmt.Errorf("geojson: type is %q, want FeatureCollection", record.Truncate(t, 40))
 			}
 		default:
 			var skip json.RawMessage
 			if err := g.dec.Decode(&skip); err != nil {
-				return parsedEvent{}, fmt.Errorf("geojson: %s: %w", truncate(key, 40), noEOF(err))
+				return parsedEvent{}, fmt.Errorf("geojson: %s: %w", record.Truncate(key, 40), noEOF(err))
 			}
 		}
 	}
@@ -159,7 +161,7 @@ type eventProperties struct {
 
 // decodeEventFeature turns one GeoJSON feature into an event, recording
 // every problem in fe.
-func decodeEventFeature(raw []byte, fe *fieldErrors) Event {
+func decodeEventFeature(raw []byte, fe *record.Fields) record.Event {
 	var f eventFeature
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
@@ -167,29 +169,29 @@ func decodeEventFeature(raw []byte, fe *fieldErrors) Event {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
 			field := strings.TrimPrefix(te.Field, "properties.")
-			fe.add(field, "must be a %s, not a %s", te.Type.String(), te.Value)
+			fe.Add(field, "must be a %s, not a %s", te.Type.String(), te.Value)
 		} else {
-			fe.add("feature", "%v", err)
+			fe.Add("feature", "%v", err)
 		}
-		return Event{}
+		return record.Event{}
 	}
 	if f.Type != "Feature" {
-		fe.add("type", "must be Feature")
+		fe.Add("type", "must be Feature")
 	}
-	var e Event
+	var e record.Event
 	if f.Geometry == nil || f.Geometry.Type != "Point" {
-		fe.add("geometry", "must be a GeoJSON Point")
+		fe.Add("geometry", "must be a GeoJSON Point")
 	} else {
 		var c []float64
 		if err := json.Unmarshal(f.Geometry.Coordinates, &c); err != nil || len(c) < 2 || len(c) > 3 {
-			fe.add("geometry", "coordinates must be [lon, lat]")
+			fe.Add("geometry", "coordinates must be [lon, lat]")
 		} else {
 			e.Location = orb.Point{c[0], c[1]}
 		}
 	}
 	p := f.Properties
 	if p == nil {
-		fe.add("properties", "required")
+		fe.Add("properties", "required")
 		return e
 	}
 	e.Kind, e.TimePrecision, e.Place, e.AgencyID = p.Kind, p.TimePrecision, p.Place, p.Agency
@@ -205,7 +207,7 @@ func decodeEventFeature(raw []byte, fe *fieldErrors) Event {
 	if p.JointOperation != nil && *p.JointOperation != "" {
 		id, err := uuid.Parse(*p.JointOperation)
 		if err != nil {
-			fe.add("joint_operation", "not a UUID")
+			fe.Add("joint_operation", "not a UUID")
 		} else {
 			e.JointOperationID = &id
 		}
@@ -219,24 +221,24 @@ func decodeEventFeature(raw []byte, fe *fieldErrors) Event {
 	}
 	for i, it := range p.Items {
 		q := rawNumberField(fe, fmt.Sprintf("items[%d].quantity", i), it.Quantity)
-		e.Items = append(e.Items, Item{Drug: it.Drug, Quantity: q, Unit: it.Unit, Qualifier: it.Qualifier})
+		e.Items = append(e.Items, record.Item{Drug: it.Drug, Quantity: q, Unit: it.Unit, Qualifier: it.Qualifier})
 	}
 	return e
 }
 
-func numberField(fe *fieldErrors, field string, n json.Number) float64 {
+func numberField(fe *record.Fields, field string, n json.Number) float64 {
 	f, err := n.Float64()
 	if err != nil || math.IsInf(f, 0) {
-		fe.add(field, "not a number")
+		fe.Add(field, "not a number")
 		return 0
 	}
 	return f
 }
 
 // rawNumberField parses a JSON number, refusing strings and null.
-func rawNumberField(fe *fieldErrors, field string, raw json.RawMessage) float64 {
+func rawNumberField(fe *record.Fields, field string, raw json.RawMessage) float64 {
 	if len(raw) == 0 || raw[0] == '"' || string(raw) == "null" {
-		fe.add(field, "must be a number")
+		fe.Add(field, "must be a number")
 		return 0
 	}
 	return numberField(fe, field, json.Number(raw))
@@ -245,14 +247,14 @@ func rawNumberField(fe *fieldErrors, field string, raw json.RawMessage) float64 
 // present reports whether a property is given and not null.
 func present(raw json.RawMessage) bool { return len(raw) > 0 && string(raw) != "null" }
 
-func intField(fe *fieldErrors, field string, raw json.RawMessage) int {
+func intField(fe *record.Fields, field string, raw json.RawMessage) int {
 	if raw[0] == '"' {
-		fe.add(field, "must be an integer")
+		fe.Add(field, "must be an integer")
 		return 0
 	}
 	f, err := json.Number(raw).Float64()
 	if err != nil || f != math.Trunc(f) || math.Abs(f) > 1e9 {
-		fe.add(field, "must be an integer")
+		fe.Add(field, "must be an integer")
 		return 0
 	}
 	return int(f)

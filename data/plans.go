@@ -11,6 +11,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
+
+	"github.com/borderwatch/borderwatch/record"
 )
 
 // PlanTeam is a Mobile Interdiction Team as the planner needs it.
@@ -31,7 +33,7 @@ const sqlPlanTeams = `SELECT id, name, agency_id, country, ST_X(geom), ST_Y(geom
 
 // PlanTeams returns the teams with the given ids in the order asked. On a
 // restricted store only the caller's agency's teams are visible; any other
-// id is reported as an unknown team in a *ValidationError on field
+// id is reported as an unknown team in a *record.ValidationError on field
 // "teams", the same way as an id that does not exist.
 func (s *Store) PlanTeams(ctx context.Context, ids []int) ([]PlanTeam, error) {
 	rows, err := s.pool.Query(ctx, sqlPlanTeams, ids)
@@ -51,17 +53,17 @@ func (s *Store) PlanTeams(ctx context.Context, ids []int) ([]PlanTeam, error) {
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("plan teams: %w", mapErr(err))
 	}
-	var fe fieldErrors
+	var fe record.Fields
 	out := make([]PlanTeam, 0, len(ids))
 	for _, id := range ids {
 		t, ok := byID[id]
 		if !ok {
-			fe.add("teams", "unknown team %d", id)
+			fe.Add("teams", "unknown team %d", id)
 			continue
 		}
 		out = append(out, t)
 	}
-	if err := fe.err(); err != nil {
+	if err := fe.Err(); err != nil {
 		return nil, err
 	}
 	return out, nil

@@ -3,7 +3,6 @@ package data
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -11,6 +10,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/borderwatch/borderwatch/geo"
+	"github.com/borderwatch/borderwatch/record"
 )
 
 // MaxLimit is the largest page a feature query returns.
@@ -35,7 +35,7 @@ type EventQuery struct {
 
 // EventPage is one page of an event query.
 type EventPage struct {
-	Events []Event
+	Events []record.Event
 	// NumberMatched is the number of matching events, or -1 when not counted.
 	NumberMatched int64
 	// Next is the cursor of the next page, nil on the last page.
@@ -95,27 +95,19 @@ func eventFilter(b *sqlBuilder, q *EventQuery) {
 
 // ValidateEventQuery checks the enumerated filter values and the limit.
 func ValidateEventQuery(q *EventQuery) error {
-	var fe fieldErrors
-	checkEnum(&fe, "kind", q.Kinds, []string{KindSeizure, KindIncident})
-	checkEnum(&fe, "drug", q.Drugs, Drugs)
-	checkEnum(&fe, "category", q.Categories, Categories)
+	var fe record.Fields
+	record.CheckEnum(&fe, "kind", q.Kinds, record.Kinds())
+	record.CheckEnum(&fe, "drug", q.Drugs, record.Drugs())
+	record.CheckEnum(&fe, "category", q.Categories, record.Categories())
 	for _, a := range q.Agencies {
-		if !validSlug(a) {
-			fe.add("agency", "%q is not an agency id", truncate(a, 40))
+		if !record.ValidSlug(a) {
+			fe.Add("agency", "%q is not an agency id", record.Truncate(a, 40))
 		}
 	}
 	if q.Limit < 1 || q.Limit > MaxLimit {
-		fe.add("limit", "must be between 1 and %d", MaxLimit)
+		fe.Add("limit", "must be between 1 and %d", MaxLimit)
 	}
-	return fe.err()
-}
-
-func checkEnum(fe *fieldErrors, field string, vals, allowed []string) {
-	for _, v := range vals {
-		if !slices.Contains(allowed, v) {
-			fe.add(field, "unknown value %q; must be one of %s", truncate(v, 40), strings.Join(allowed, ", "))
-		}
-	}
+	return fe.Err()
 }
 
 // ListEvents returns one page of events ordered by id, with keyset paging
@@ -152,7 +144,7 @@ func (s *Store) ListEvents(ctx context.Context, q EventQuery) (EventPage, error)
 	defer rows.Close()
 	for rows.Next() {
 		var (
-			e   Event
+			e   record.Event
 			err error
 		)
 		if windowCount {

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/borderwatch/borderwatch/record"
 )
 
 // Period is a half-open time interval [Start, End) in UTC.
@@ -98,30 +100,30 @@ func ParseTimeBound(s string, end bool) (time.Time, error) {
 }
 
 // ParsePeriod parses a period from its two ends (see ParseTimeBound).
-// fromName and toName name the parameters in the *ValidationError; when
+// fromName and toName name the parameters in the *record.ValidationError; when
 // optional is true two empty ends give the zero Period. A period whose end
 // is not after its start is refused, naming toName.
 func ParsePeriod(fromName, from, toName, to string, optional bool) (Period, error) {
-	var fe fieldErrors
+	var fe record.Fields
 	if optional && strings.TrimSpace(from) == "" && strings.TrimSpace(to) == "" {
 		return Period{}, nil
 	}
 	var p Period
 	var err error
 	if strings.TrimSpace(from) == "" {
-		fe.add(fromName, "required%s", pairHint(optional, toName))
+		fe.Add(fromName, "required%s", pairHint(optional, toName))
 	} else if p.Start, err = ParseTimeBound(from, false); err != nil {
-		fe.add(fromName, "%v", err)
+		fe.Add(fromName, "%v", err)
 	}
 	if strings.TrimSpace(to) == "" {
-		fe.add(toName, "required%s", pairHint(optional, fromName))
+		fe.Add(toName, "required%s", pairHint(optional, fromName))
 	} else if p.End, err = ParseTimeBound(to, true); err != nil {
-		fe.add(toName, "%v", err)
+		fe.Add(toName, "%v", err)
 	}
 	if len(fe) == 0 && !p.End.After(p.Start) {
-		fe.add(toName, "the period ends before it starts (%s is before %s)", toName, fromName)
+		fe.Add(toName, "the period ends before it starts (%s is before %s)", toName, fromName)
 	}
-	if err := fe.err(); err != nil {
+	if err := fe.Err(); err != nil {
 		return Period{}, err
 	}
 	return p, nil
@@ -227,12 +229,12 @@ func (s *Store) Report(ctx context.Context, q ReportQuery) (Report, error) {
 	if q.By == "" {
 		q.By = ByYear
 	}
-	var fe fieldErrors
+	var fe record.Fields
 	if q.By != ByYear && q.By != ByQuarter && q.By != ByMonth && q.By != ByTotal {
-		fe.add("by", "must be year, quarter, month or total")
+		fe.Add("by", "must be year, quarter, month or total")
 	}
 	if !q.Period.IsZero() && !q.Period.End.After(q.Period.Start) {
-		fe.add("to", "the period ends before it starts")
+		fe.Add("to", "the period ends before it starts")
 	}
 	names := map[string]string{}
 	rows, err := s.pool.Query(ctx, sqlAgencyNames)
@@ -253,10 +255,10 @@ func (s *Store) Report(ctx context.Context, q ReportQuery) (Report, error) {
 	}
 	if q.Agency != "" {
 		if _, ok := names[q.Agency]; !ok {
-			fe.add("agency", "unknown agency %q", q.Agency)
+			fe.Add("agency", "unknown agency %q", q.Agency)
 		}
 	}
-	if err := fe.err(); err != nil {
+	if err := fe.Err(); err != nil {
 		return Report{}, err
 	}
 	var start, end *time.Time

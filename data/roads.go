@@ -9,6 +9,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/borderwatch/borderwatch/geo"
+	"github.com/borderwatch/borderwatch/record"
 )
 
 // Road is one polyline of the road network as stored.
@@ -65,7 +66,7 @@ func validSource(s string) bool {
 // checkRoad validates one road before it is written.
 func checkRoad(i int, r *Road) error {
 	bad := func(format string, args ...any) error {
-		return &ValidationError{Fields: []FieldError{{Field: fmt.Sprintf("roads[%d]", i), Reason: fmt.Sprintf(format, args...)}}}
+		return &record.ValidationError{Fields: []record.FieldError{{Field: fmt.Sprintf("roads[%d]", i), Reason: fmt.Sprintf(format, args...)}}}
 	}
 	switch {
 	case len(r.Line) < 2:
@@ -103,7 +104,7 @@ const sqlRoadsCountry = `UPDATE roads r SET country = c.iso3
 func (s *Store) ImportRoads(ctx context.Context, source string, roads []Road, progress func(written int64)) (RoadImportSummary, error) {
 	sum := RoadImportSummary{Source: source}
 	if !validSource(source) {
-		return sum, &ValidationError{Fields: []FieldError{{Field: "source", Reason: "must be 1 to 100 letters, digits, '_', '.', ':' or '-'"}}}
+		return sum, &record.ValidationError{Fields: []record.FieldError{{Field: "source", Reason: "must be 1 to 100 letters, digits, '_', '.', ':' or '-'"}}}
 	}
 	for i := range roads {
 		if err := checkRoad(i, &roads[i]); err != nil {

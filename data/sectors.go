@@ -14,6 +14,7 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"github.com/borderwatch/borderwatch/geo"
+	"github.com/borderwatch/borderwatch/record"
 )
 
 // Default sectorisation parameters.
@@ -173,14 +174,14 @@ WHERE NOT ST_IsEmpty(x.geom)`
 // kilometres, sector_km in [1, MaxSectorKM], depth_km in [1, MaxDepthKM].
 // Whole kilometres keep the sector ids stable and readable.
 func ValidateSectorParams(sectorKM, depthKM int) error {
-	var fe fieldErrors
+	var fe record.Fields
 	if sectorKM < 1 || sectorKM > MaxSectorKM {
-		fe.add("sector_km", "must be a whole number of kilometres from 1 to %d", MaxSectorKM)
+		fe.Add("sector_km", "must be a whole number of kilometres from 1 to %d", MaxSectorKM)
 	}
 	if depthKM < 1 || depthKM > MaxDepthKM {
-		fe.add("depth_km", "must be a whole number of kilometres from 1 to %d", MaxDepthKM)
+		fe.Add("depth_km", "must be a whole number of kilometres from 1 to %d", MaxDepthKM)
 	}
-	return fe.err()
+	return fe.Err()
 }
 
 // GenerateSectors replaces the generated sector set with sectors along
@@ -258,10 +259,10 @@ func setSummary(ctx context.Context, tx pgx.Tx, set string, sum *SectorSummary) 
 // its "id" property, else "<set>-<n>" by position (n from 1). Optional
 // properties: "name", "agency", "border" (a country pair such as
 // "AFG-TJK"), "side" (ISO3), "section". Every offending feature is named in
-// the returned *ValidationError as features[i].field.
+// the returned *record.ValidationError as features[i].field.
 func ParseSectorGeoJSON(r io.Reader, set string) ([]Sector, error) {
 	if !reSectorSet.MatchString(set) {
-		return nil, &ValidationError{Fields: []FieldError{{Field: "set", Reason: "must be 1–63 lowercase letters, digits, _ or -, starting with a letter or digit"}}}
+		return nil, &record.ValidationError{Fields: []record.FieldError{{Field: "set", Reason: "must be 1–63 lowercase letters, digits, _ or -, starting with a letter or digit"}}}
 	}
 	b, err := io.ReadAll(io.LimitReader(r, 256<<20))
 	if err != nil {
@@ -271,29 +272,29 @@ func ParseSectorGeoJSON(r io.Reader, set string) ([]Sector, error) {
 		Type string `json:"type"`
 	}
 	if err := json.Unmarshal(b, &head); err != nil {
-		return nil, &ValidationError{Fields: []FieldError{{Field: "file", Reason: "not JSON: " + err.Error()}}}
+		return nil, &record.ValidationError{Fields: []record.FieldError{{Field: "file", Reason: "not JSON: " + err.Error()}}}
 	}
 	var feats []*geojson.Feature
 	switch head.Type {
 	case "FeatureCollection":
 		fc, err := geojson.UnmarshalFeatureCollection(b)
 		if err != nil {
-			return nil, &ValidationError{Fields: []FieldError{{Field: "file", Reason: "not a GeoJSON FeatureCollection: " + err.Error()}}}
+			return nil, &record.ValidationError{Fields: []record.FieldError{{Field: "file", Reason: "not a GeoJSON FeatureCollection: " + err.Error()}}}
 		}
 		feats = fc.Features
 	case "Feature":
 		f, err := geojson.UnmarshalFeature(b)
 		if err != nil {
-			return nil, &ValidationError{Fields: []FieldError{{Field: "file", Reason: "not a GeoJSON Feature: " + err.Error()}}}
+			return nil, &record.ValidationError{Fields: []record.FieldError{{Field: "file", Reason: "not a GeoJSON Feature: " + err.Error()}}}
 		}
 		feats = []*geojson.Feature{f}
 	default:
-		return nil, &ValidationError{Fields: []FieldError{{Field: "type", Reason: `must be "FeatureCollection" or "Feature"`}}}
+		return nil, &record.ValidationError{Fields: []record.FieldError{{Field: "type", Reason: `must be "FeatureCollection" or "Feature"`}}}
 	}
 	if len(feats) == 0 {
-		return nil, &ValidationError{Fields: []FieldError{{Field: "features", Reason: "no features"}}}
+		return nil, &record.ValidationError{Fields: []record.FieldError{{Field: "features", Reason: "no features"}}}
 	}
-	var fe fieldErrors
+	var fe record.Fields
 	out := make([]Sector, 0, len(feats))
 	seen := map[string]int{}
 	for i, f := range feats {
@@ -304,9 +305,9 @@ func ParseSectorGeoJSON(r io.Reader, set string) ([]Sector, error) {
 			sec.ID = fmt.Sprintf("%s-%03d", set, i+1)
 		}
 		if !reSectorID.MatchString(sec.ID) {
-			fe.add(at+".id", "must be 1–100 letters, digits, _, . or -, starting with a letter or digit")
+			fe.Add(at+".id", "must be 1–100 letters, digits, _, . or -, starting with a letter or digit")
 		} else if j, dup := seen[sec.ID]; dup {
-			fe.add(at+".id", "repeats the id of features[%d]", j)
+			fe.Add(at+".id", "repeats the id of features[%d]", j)
 		} else {
 			seen[sec.ID] = i
 		}
@@ -316,16 +317,16 @@ func ParseSectorGeoJSON(r io.Reader, set string) ([]Sector, error) {
 		case orb.MultiPolygon:
 			sec.Geometry = g
 		case nil:
-			fe.add(at+".geometry", "required: a Polygon or MultiPolygon")
+			fe.Add(at+".geometry", "required: a Polygon or MultiPolygon")
 		default:
-			fe.add(at+".geometry", "must be a Polygon or MultiPolygon, not %s", g.GeoJSONType())
+			fe.Add(at+".geometry", "must be a Polygon or MultiPolygon, not %s", g.GeoJSONType())
 		}
 		if sec.Geometry != nil && !validPolygonCoords(sec.Geometry) {
-			fe.add(at+".geometry", "needs closed rings of at least 4 valid lon/lat positions")
+			fe.Add(at+".geometry", "needs closed rings of at least 4 valid lon/lat positions")
 		}
 		sec.Name = propString(&fe, f.Properties, at, "name", sec.ID)
 		if len(sec.Name) == 0 || len(sec.Name) > 200 {
-			fe.add(at+".properties.name", "must be 1–200 characters")
+			fe.Add(at+".properties.name", "must be 1–200 characters")
 		}
 		sec.AgencyID = propString(&fe, f.Properties, at, "agency", "")
 		sec.BorderID = strings.ToUpper(propString(&fe, f.Properties, at, "border", ""))
@@ -335,18 +336,18 @@ func ParseSectorGeoJSON(r io.Reader, set string) ([]Sector, error) {
 			if p, ok := NormalizePair(sec.BorderID); ok {
 				sec.BorderID = p
 			} else {
-				fe.add(at+".properties.border", "must be a country pair such as AFG-TJK")
+				fe.Add(at+".properties.border", "must be a country pair such as AFG-TJK")
 			}
 		}
 		if sec.Side != "" && !reISO3.MatchString(sec.Side) {
-			fe.add(at+".properties.side", "must be an ISO 3166-1 alpha-3 code")
+			fe.Add(at+".properties.side", "must be an ISO 3166-1 alpha-3 code")
 		}
 		if len(sec.SectionID) > 100 {
-			fe.add(at+".properties.section", "longer than 100 characters")
+			fe.Add(at+".properties.section", "longer than 100 characters")
 		}
 		out = append(out, sec)
 	}
-	if err := fe.err(); err != nil {
+	if err := fe.Err(); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -354,14 +355,14 @@ func ParseSectorGeoJSON(r io.Reader, set string) ([]Sector, error) {
 
 // propString reads an optional string property of features[i] (prefix at);
 // absent or null gives def, any other JSON type is a field error.
-func propString(fe *fieldErrors, props geojson.Properties, at, key, def string) string {
+func propString(fe *record.Fields, props geojson.Properties, at, key, def string) string {
 	v, ok := props[key]
 	if !ok || v == nil {
 		return def
 	}
 	s, ok := v.(string)
 	if !ok {
-		fe.add(at+".properties."+key, "must be a string")
+		fe.Add(at+".properties."+key, "must be a string")
 		return def
 	}
 	return s
@@ -444,21 +445,21 @@ ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, border_id = EXCLUDED.border
 // border_km is the length of border line within 1 km of the polygon.
 func (s *Store) ImportSectors(ctx context.Context, sectors []Sector) (SectorSummary, error) {
 	if len(sectors) == 0 {
-		return SectorSummary{}, &ValidationError{Fields: []FieldError{{Field: "features", Reason: "no sectors"}}}
+		return SectorSummary{}, &record.ValidationError{Fields: []record.FieldError{{Field: "features", Reason: "no sectors"}}}
 	}
 	set := sectors[0].Set
 	sum := SectorSummary{Borders: map[string]int{}}
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		var fe fieldErrors
+		var fe record.Fields
 		for i, sec := range sectors {
 			at := fmt.Sprintf("features[%d]", i)
 			if sec.Set != set {
-				fe.add(at+".set", "all sectors of one import must share a set")
+				fe.Add(at+".set", "all sectors of one import must share a set")
 				continue
 			}
 			wkb, err := encodeEWKB(sec.Geometry)
 			if err != nil {
-				fe.add(at+".geometry", "cannot be encoded: %v", err)
+				fe.Add(at+".geometry", "cannot be encoded: %v", err)
 				continue
 			}
 			var okAgency, okBorder, okSide, valid bool
@@ -468,21 +469,21 @@ func (s *Store) ImportSectors(ctx context.Context, sectors []Sector) (SectorSumm
 				return mapErr(err)
 			}
 			if !okAgency {
-				fe.add(at+".properties.agency", "unknown agency %q", sec.AgencyID)
+				fe.Add(at+".properties.agency", "unknown agency %q", sec.AgencyID)
 			}
 			if !okBorder {
-				fe.add(at+".properties.border", "unknown border %q", sec.BorderID)
+				fe.Add(at+".properties.border", "unknown border %q", sec.BorderID)
 			}
 			if !okSide {
-				fe.add(at+".properties.side", "unknown country %q", sec.Side)
+				fe.Add(at+".properties.side", "unknown country %q", sec.Side)
 			}
 			if !valid {
-				fe.add(at+".geometry", "invalid polygon: %s", reason)
+				fe.Add(at+".geometry", "invalid polygon: %s", reason)
 			}
 			var other string
 			switch err := tx.QueryRow(ctx, sqlSectorIDTaken, sec.ID, set).Scan(&other); {
 			case err == nil:
-				fe.add(at+".id", "already used by sector set %q", other)
+				fe.Add(at+".id", "already used by sector set %q", other)
 			case err != pgx.ErrNoRows:
 				return mapErr(err)
 			}
@@ -494,7 +495,7 @@ func (s *Store) ImportSectors(ctx context.Context, sectors []Sector) (SectorSumm
 				return fmt.Errorf("%s: %w", at, mapErr(err))
 			}
 		}
-		if err := fe.err(); err != nil {
+		if err := fe.Err(); err != nil {
 			return err
 		}
 		return setSummary(ctx, tx, set, &sum)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/borderwatch/borderwatch/geo"
+	"github.com/borderwatch/borderwatch/record"
 )
 
 // Defaults of the sector hotspot analysis: the Gi* grid spacing and
@@ -58,7 +59,7 @@ func ParseRiskWeights(param, s string) (RiskWeights, error) {
 		return w, nil
 	}
 	bad := func(reason string) (RiskWeights, error) {
-		return RiskWeights{}, &ValidationError{Fields: []FieldError{{Field: param, Reason: reason}}}
+		return RiskWeights{}, &record.ValidationError{Fields: []record.FieldError{{Field: param, Reason: reason}}}
 	}
 	for _, part := range strings.Split(s, ",") {
 		name, val, ok := strings.Cut(strings.TrimSpace(part), ":")
@@ -274,22 +275,22 @@ WHERE e.occurred_at >= $2 AND e.occurred_at < $3
 
 // normalize validates q and fills its defaults.
 func (s *Store) normalizeRisk(ctx context.Context, q *RiskQuery) error {
-	var fe fieldErrors
+	var fe record.Fields
 	if q.Set == "" {
 		q.Set = SetGenerated
 	}
 	if !reSectorSet.MatchString(q.Set) {
-		fe.add("set", "not a sector set name")
+		fe.Add("set", "not a sector set name")
 	}
 	if q.Period.IsZero() {
-		fe.add("from", "required")
+		fe.Add("from", "required")
 	} else if !q.Period.End.After(q.Period.Start) {
-		fe.add("to", "the period ends before it starts")
+		fe.Add("to", "the period ends before it starts")
 	}
 	if q.Compare.IsZero() {
 		q.Compare = q.Period.Preceding()
 	} else if !q.Compare.End.After(q.Compare.Start) {
-		fe.add("compare_to", "the comparison period ends before it starts")
+		fe.Add("compare_to", "the comparison period ends before it starts")
 	}
 	if q.Weights == (RiskWeights{}) {
 		q.Weights = DefaultRiskWeights()
@@ -301,10 +302,10 @@ func (s *Store) normalizeRisk(ctx context.Context, q *RiskQuery) error {
 		q.RadiusM = DefaultRiskRadiusM
 	}
 	if !(q.CellM >= 500) || q.CellM > 100_000 {
-		fe.add("cell_m", "must be from 500 to 100000 metres")
+		fe.Add("cell_m", "must be from 500 to 100000 metres")
 	}
 	if !(q.RadiusM >= q.CellM) || q.RadiusM > 20*q.CellM {
-		fe.add("radius_m", "must be at least cell_m and at most 20 × cell_m")
+		fe.Add("radius_m", "must be at least cell_m and at most 20 × cell_m")
 	}
 	check := func(field, sql string, args ...any) error {
 		var ok bool
@@ -312,14 +313,14 @@ func (s *Store) normalizeRisk(ctx context.Context, q *RiskQuery) error {
 			return mapErr(err)
 		}
 		if !ok {
-			fe.add(field, "unknown %s %q", field, args[len(args)-1])
+			fe.Add(field, "unknown %s %q", field, args[len(args)-1])
 		}
 		return nil
 	}
 	if q.Pair != "" {
 		p, ok := NormalizePair(q.Pair)
 		if !ok {
-			fe.add("pair", "must be a country pair such as AFG-TJK")
+			fe.Add("pair", "must be a country pair such as AFG-TJK")
 		} else {
 			q.Pair = p
 			if err := check("pair", sqlBorderExists, p); err != nil {
@@ -337,7 +338,7 @@ func (s *Store) normalizeRisk(ctx context.Context, q *RiskQuery) error {
 			return err
 		}
 	}
-	return fe.err()
+	return fe.Err()
 }
 
 // SectorRisk computes the risk index of every sector of q.Set for
@@ -394,7 +395,7 @@ func (s *Store) SectorRisk(ctx context.Context, q RiskQuery) (RiskResult, error)
 			return nil
 		}
 		if cur {
-			if kind == KindSeizure {
+			if kind == record.KindSeizure {
 				r.Seizures += n
 			} else {
 				r.Incidents += n
@@ -405,7 +406,7 @@ func (s *Store) SectorRisk(ctx context.Context, q RiskQuery) (RiskResult, error)
 			}
 		}
 		if cmp {
-			if kind == KindSeizure {
+			if kind == record.KindSeizure {
 				before[id].seizures += n
 			} else {
 				before[id].incidents += n
@@ -574,7 +575,7 @@ func (s *Store) sectorHotspots(ctx context.Context, q *RiskQuery, risks []Sector
 			}
 		}
 		if len(cells) > maxRiskCells {
-			return &ValidationError{Fields: []FieldError{{Field: "cell_m", Reason: fmt.Sprintf("the sectors cover more than %d hexagons; use larger cells", maxRiskCells)}}}
+			return &record.ValidationError{Fields: []record.FieldError{{Field: "cell_m", Reason: fmt.Sprintf("the sectors cover more than %d hexagons; use larger cells", maxRiskCells)}}}
 		}
 	}
 	res.NCells = len(cells)

@@ -15,14 +15,15 @@ import (
 
 	"github.com/borderwatch/borderwatch/data"
 	"github.com/borderwatch/borderwatch/data/datatest"
+	"github.com/borderwatch/borderwatch/record"
 )
 
-// fieldNames returns the fields of a *data.ValidationError, or fails.
+// fieldNames returns the fields of a *record.ValidationError, or fails.
 func fieldNames(t *testing.T, err error) []string {
 	t.Helper()
-	var ve *data.ValidationError
+	var ve *record.ValidationError
 	if !errors.As(err, &ve) {
-		t.Fatalf("want a *data.ValidationError, got %v", err)
+		t.Fatalf("want a *record.ValidationError, got %v", err)
 	}
 	var out []string
 	for _, f := range ve.Fields {
@@ -230,9 +231,9 @@ func FuzzParseSectorGeoJSON(f *testing.F) {
 	f.Fuzz(func(t *testing.T, doc string) {
 		secs, err := data.ParseSectorGeoJSON(strings.NewReader(doc), "fuzz")
 		if err != nil {
-			var ve *data.ValidationError
+			var ve *record.ValidationError
 			if !errors.As(err, &ve) {
-				t.Fatalf("error is not a ValidationError: %v", err)
+				t.Fatalf("error is not a record.ValidationError: %v", err)
 			}
 			return
 		}
@@ -251,9 +252,9 @@ func FuzzParsePeriod(f *testing.F) {
 	f.Fuzz(func(t *testing.T, from, to string) {
 		p, err := data.ParsePeriod("from", from, "to", to, true)
 		if err != nil {
-			var ve *data.ValidationError
+			var ve *record.ValidationError
 			if !errors.As(err, &ve) {
-				t.Fatalf("error is not a ValidationError: %v", err)
+				t.Fatalf("error is not a record.ValidationError: %v", err)
 			}
 			return
 		}
@@ -434,7 +435,7 @@ func TestSectorRiskAcceptance(t *testing.T) {
 			var (
 				id, kind string
 				sev      *int
-				items    []data.Item
+				items    []record.Item
 			)
 			if err := rows.Scan(&id, &kind, &sev, &items); err != nil {
 				t.Fatal(err)
@@ -444,7 +445,7 @@ func TestSectorRiskAcceptance(t *testing.T) {
 				a = &agg{kg: map[string]float64{}}
 				want[id] = a
 			}
-			if kind == data.KindSeizure {
+			if kind == record.KindSeizure {
 				a.seizures++
 				for _, it := range items {
 					if it.Unit == "kg" {
@@ -470,7 +471,7 @@ func TestSectorRiskAcceptance(t *testing.T) {
 				t.Errorf("%s: %d/%d/%d, join says %d/%d/%d", r.Sector.ID, r.Seizures, r.Incidents, r.SeverityWeighted,
 					w.seizures, w.incidents, w.severity)
 			}
-			for _, d := range data.Drugs {
+			for _, d := range record.Drugs() {
 				if math.Abs(r.KG[d]-w.kg[d]) > 1e-6 {
 					t.Errorf("%s: %s %.3f kg, join says %.3f", r.Sector.ID, d, r.KG[d], w.kg[d])
 				}
@@ -673,24 +674,24 @@ func TestImportSectorsAndRisk(t *testing.T) {
 
 	// Two seizures and an incident north, one seizure south, in 2024; one
 	// seizure north in 2023.
-	mk := func(kind string, lon, lat float64, at string, agency string, items []data.Item, sev int) {
+	mk := func(kind string, lon, lat float64, at string, agency string, items []record.Item, sev int) {
 		t.Helper()
 		ts, _ := time.Parse(time.RFC3339, at)
-		e := data.Event{Kind: kind, OccurredAt: ts, Location: orb.Point{lon, lat}, AgencyID: agency, Sharing: "regional", Items: items}
-		if kind == data.KindIncident {
+		e := record.Event{Kind: kind, OccurredAt: ts, Location: orb.Point{lon, lat}, AgencyID: agency, Sharing: "regional", Items: items}
+		if kind == record.KindIncident {
 			e.Category, e.Severity = "armed_clash", sev
 		}
 		if _, err := s.CreateEvent(ctx, e); err != nil {
 			t.Fatal(err)
 		}
 	}
-	heroin := func(kg float64) []data.Item { return []data.Item{{Drug: "heroin", Quantity: kg, Unit: "kg"}} }
-	mk(data.KindSeizure, 68.5, 36.7, "2024-03-01T00:00:00Z", "tj-border", heroin(10), 0)
-	mk(data.KindSeizure, 68.6, 36.7, "2024-09-01T00:00:00Z", "tj-border",
-		[]data.Item{{Drug: "opium", Quantity: 5, Unit: "kg"}, {Drug: "precursors", Quantity: 20, Unit: "l"}}, 0)
-	mk(data.KindIncident, 68.7, 36.7, "2024-10-01T00:00:00Z", "tj-border", nil, 4)
-	mk(data.KindSeizure, 68.5, 36.5, "2024-05-01T00:00:00Z", "af-border", heroin(1), 0)
-	mk(data.KindSeizure, 68.5, 36.7, "2023-05-01T00:00:00Z", "tj-border", heroin(3), 0)
+	heroin := func(kg float64) []record.Item { return []record.Item{{Drug: "heroin", Quantity: kg, Unit: "kg"}} }
+	mk(record.KindSeizure, 68.5, 36.7, "2024-03-01T00:00:00Z", "tj-border", heroin(10), 0)
+	mk(record.KindSeizure, 68.6, 36.7, "2024-09-01T00:00:00Z", "tj-border",
+		[]record.Item{{Drug: "opium", Quantity: 5, Unit: "kg"}, {Drug: "precursors", Quantity: 20, Unit: "l"}}, 0)
+	mk(record.KindIncident, 68.7, 36.7, "2024-10-01T00:00:00Z", "tj-border", nil, 4)
+	mk(record.KindSeizure, 68.5, 36.5, "2024-05-01T00:00:00Z", "af-border", heroin(1), 0)
+	mk(record.KindSeizure, 68.5, 36.7, "2023-05-01T00:00:00Z", "tj-border", heroin(3), 0)
 	p, _ := data.ParsePeriod("from", "2024", "to", "2024", false)
 	res, err := s.SectorRisk(ctx, data.RiskQuery{Set: "offices", Period: p})
 	if err != nil {

@@ -21,6 +21,7 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"github.com/borderwatch/borderwatch/data/ref"
+	"github.com/borderwatch/borderwatch/record"
 )
 
 // SeedProgress is told after each reference table is loaded, with the table
@@ -733,7 +734,7 @@ var seizureDrugs = map[string]string{
 // parseReportedSeizures turns reported_seizures.csv into one event per
 // seizure_key with one item per drug. Seizures without coordinates are
 // skipped and counted.
-func parseReportedSeizures(r io.Reader) (events []Event, skipped int, err error) {
+func parseReportedSeizures(r io.Reader) (events []record.Event, skipped int, err error) {
 	rows, err := readCSVMaps(r)
 	if err != nil {
 		return nil, 0, err
@@ -763,26 +764,26 @@ func parseReportedSeizures(r io.Reader) (events []Event, skipped int, err error)
 	return events, skipped, nil
 }
 
-func seizureEvent(key string, group []map[string]string) (Event, error) {
+func seizureEvent(key string, group []map[string]string) (record.Event, error) {
 	first := group[0]
 	p, err := parseLonLat(first["lon"], first["lat"])
 	if err != nil {
-		return Event{}, err
+		return record.Event{}, err
 	}
 	at, prec, err := parseReportedDate(first["date"], first["date_precision"])
 	if err != nil {
-		return Event{}, err
+		return record.Event{}, err
 	}
 	agency, ok := mapAgency(first["agency"])
 	if !ok {
-		return Event{}, fmt.Errorf("no agency slug for %q", first["agency"])
+		return record.Event{}, fmt.Errorf("no agency slug for %q", first["agency"])
 	}
 	acc, ok := seizureAccuracyM[first["location_precision"]]
 	if !ok {
-		return Event{}, fmt.Errorf("unknown location_precision %q", first["location_precision"])
+		return record.Event{}, fmt.Errorf("unknown location_precision %q", first["location_precision"])
 	}
-	e := Event{
-		Kind: KindSeizure, OccurredAt: at, TimePrecision: prec, Location: p, AccuracyM: &acc,
+	e := record.Event{
+		Kind: record.KindSeizure, OccurredAt: at, TimePrecision: prec, Location: p, AccuracyM: &acc,
 		Place: first["place_mapped"], AgencyID: agency, Sharing: "regional", SourceRef: key,
 		SourceURL: first["source_url"],
 	}
@@ -795,17 +796,17 @@ func seizureEvent(key string, group []map[string]string) (Event, error) {
 	for _, row := range group {
 		drug, ok := seizureDrugs[row["drug"]]
 		if !ok {
-			return Event{}, fmt.Errorf("unknown drug %q", row["drug"])
+			return record.Event{}, fmt.Errorf("unknown drug %q", row["drug"])
 		}
 		q, err := strconv.ParseFloat(row["quantity_kg"], 64)
 		if err != nil {
-			return Event{}, fmt.Errorf("quantity_kg %q: %w", row["quantity_kg"], err)
+			return record.Event{}, fmt.Errorf("quantity_kg %q: %w", row["quantity_kg"], err)
 		}
 		qual := row["qty_qualifier"]
 		if qual == "" {
 			qual = "exact"
 		}
-		e.Items = append(e.Items, Item{Drug: drug, Quantity: q, Unit: "kg", Qualifier: qual})
+		e.Items = append(e.Items, record.Item{Drug: drug, Quantity: q, Unit: "kg", Qualifier: qual})
 		if row["drug"] != drug {
 			notes = append(notes, fmt.Sprintf("%s %s kg recorded as %s.", strings.ReplaceAll(row["drug"], "_", " "), row["quantity_kg"], drug))
 		}
@@ -819,7 +820,7 @@ func seizureEvent(key string, group []map[string]string) (Event, error) {
 	e.Notes = strings.Join(notes, " ")
 	e.Normalize()
 	if err := e.Validate(); err != nil {
-		return Event{}, err
+		return record.Event{}, err
 	}
 	return e, nil
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/borderwatch/borderwatch/data/ref"
+	"github.com/borderwatch/borderwatch/record"
 )
 
 func TestMapAgencyCoversReportedSeizures(t *testing.T) {
@@ -48,7 +49,7 @@ func TestParseReportedSeizures(t *testing.T) {
 	if len(events) != 64 || skipped != 1 {
 		t.Fatalf("%d events, %d skipped; want 64, 1", len(events), skipped)
 	}
-	byRef := map[string]Event{}
+	byRef := map[string]record.Event{}
 	for _, e := range events {
 		if e.Synthetic || e.Sharing != "regional" || e.SourceURL == "" {
 			t.Errorf("%s: synthetic %v sharing %s url %q", e.SourceRef, e.Synthetic, e.Sharing, e.SourceURL)

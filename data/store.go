@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/tern/v2/migrate"
 
 	"github.com/borderwatch/borderwatch/migrations"
+	"github.com/borderwatch/borderwatch/record"
 )
 
 // ErrNotFound is returned when a requested record does not exist.
@@ -225,7 +226,7 @@ func mapErr(err error) error {
 		case "23505": // unique_violation
 			return fmt.Errorf("%w: %s", ErrConflict, pgErr.Detail)
 		case "23503": // foreign_key_violation
-			return &ValidationError{Fields: []FieldError{{Field: fkField(pgErr.ConstraintName), Reason: "refers to a record that does not exist"}}}
+			return &record.ValidationError{Fields: []record.FieldError{{Field: fkField(pgErr.ConstraintName), Reason: "refers to a record that does not exist"}}}
 		case "42501": // insufficient_privilege, incl. row-level security
 			return fmt.Errorf("%w: %s", ErrForbidden, pgErr.Message)
 		case "57014": // query_canceled (statement timeout)
@@ -233,7 +234,7 @@ func mapErr(err error) error {
 		case "57P01", "57P02", "57P03", "08000", "08003", "08006": // shutdown, cannot connect now, connection failures
 			return fmt.Errorf("%w: %s", ErrUnavailable, pgErr.Message)
 		case "23514": // check_violation
-			return &ValidationError{Fields: []FieldError{{Field: pgErr.ConstraintName, Reason: "violates a constraint"}}}
+			return &record.ValidationError{Fields: []record.FieldError{{Field: pgErr.ConstraintName, Reason: "violates a constraint"}}}
 		}
 		return err
 	}

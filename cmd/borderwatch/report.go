@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/borderwatch/borderwatch/data"
+	"github.com/borderwatch/borderwatch/record"
 )
 
 // runReport runs `borderwatch report`: totals per agency, drug and period
@@ -58,10 +59,10 @@ func runReport(ctx context.Context, args []string, getenv func(string) string, s
 }
 
 // reportDrugs returns the drugs with a non-zero quantity in any row, in
-// data.Drugs order.
+// record.Drugs() order.
 func reportDrugs(rep data.Report) []string {
 	var out []string
-	for _, d := range data.Drugs {
+	for _, d := range record.Drugs() {
 		for _, r := range rep.Rows {
 			if r.KG[d] != 0 {
 				out = append(out, d)
@@ -75,7 +76,7 @@ func reportDrugs(rep data.Report) []string {
 func writeReportCSV(w io.Writer, rep data.Report) error {
 	cw := csv.NewWriter(w)
 	head := []string{"period", "agency", "agency_name", "seizures", "incidents", "joint_operations", "total_kg"}
-	for _, d := range data.Drugs {
+	for _, d := range record.Drugs() {
 		head = append(head, "kg_"+d)
 	}
 	head = append(head, "litres_precursors")
@@ -90,7 +91,7 @@ func writeReportCSV(w io.Writer, rep data.Report) error {
 		}
 		row := []string{r.Period, agency, r.AgencyName, strconv.Itoa(r.Seizures), strconv.Itoa(r.Incidents),
 			strconv.Itoa(r.JointOperations), f(r.TotalKG)}
-		for _, d := range data.Drugs {
+		for _, d := range record.Drugs() {
 			row = append(row, f(r.KG[d]))
 		}
 		row = append(row, f(r.Litres["precursors"]))
@@ -169,7 +170,7 @@ func reportSentence(r data.ReportRow) string {
 		name = "All agencies"
 	}
 	var parts []string
-	for _, d := range data.Drugs {
+	for _, d := range record.Drugs() {
 		if r.KG[d] != 0 {
 			parts = append(parts, data.FormatKG(r.KG[d])+" kg "+d)
 		}
