@@ -474,10 +474,33 @@ func runDrop(args []string) error {
 		"/api/sectors/risk",
 		"/collections/borders/items",
 	}
-	deadline := time.Now().Add(*duration)
-	var sent, dropped atomic.Int64
+	sent, dropped := dropBurst(*base, *token, paths, *duration, *conns)
+	fmt.Printf("burst: %d requests, %d dropped by the client before the answer\n", sent, dropped)
+	hc := client(4)
+	worst, err := answersAfterBurst(hc, *base, *token)
+	if err != nil {
+		return err
+	}
+	acquired, err := checkedOutConnections(hc, *base, *token)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("after the burst: 50 requests answered 200, slowest %.1f ms; database connections still checked out: %s\n",
+		float64(worst.Microseconds())/1000, acquired)
+	if acquired != "0" {
+		return errors.New("database connections leaked by dropped requests")
+	}
+	return nil
+}
+
+// dropBurst runs conns clients for duration, each sending requests that it
+// abandons after 1–30 ms or part-way through the body, and returns how many
+// were sent and how many were dropped before the answer.
+func dropBurst(base, token string, paths []string, duration time.Duration, conns int) (sent, dropped int64) {
+	deadline := time.Now().Add(duration)
+	var nSent, nDropped atomic.Int64
 	var wg sync.WaitGroup
-	for w := 0; w < *conns; w++ {
+	for w := 0; w < conns; w++ {
 		wg.Add(1)
 		go func(seed int64) {
 			defer wg.Done()
@@ -490,13 +513,13 @@ func runDrop(args []string) error {
 					path = strings.Replace(path, "&Cache-Control=", "", 1)
 				}
 				ctx, cancel := context.WithTimeout(context.Background(), time.Duration(1+rng.Intn(30))*time.Millisecond)
-				req, _ := http.NewRequestWithContext(ctx, "GET", *base+path, nil)
-				req.Header.Set("Authorization", "Bearer "+*token)
+				req, _ := http.NewRequestWithContext(ctx, "GET", base+path, nil)
+				req.Header.Set("Authorization", "Bearer "+token)
 				req.Header.Set("Cache-Control", "no-cache")
 				resp, err := tr.RoundTrip(req)
-				sent.Add(1)
+				nSent.Add(1)
 				if err != nil {
-					dropped.Add(1)
+					nDropped.Add(1)
 				} else {
 					// Read a little, then hang up mid-body.
 					_, _ = io.CopyN(io.Discard, resp.Body, int64(rng.Intn(4096)))
@@ -507,36 +530,43 @@ func runDrop(args []string) error {
 		}(int64(w + 100))
 	}
 	wg.Wait()
-	fmt.Printf("burst: %d requests, %d dropped by the client before the answer\n", sent.Load(), dropped.Load())
+	return nSent.Load(), nDropped.Load()
+}
 
-	// Afterwards the service must answer normally, and quickly.
-	hc := client(4)
+// answersAfterBurst sends 50 ordinary requests, which must all answer 200,
+// and returns the slowest time.
+func answersAfterBurst(hc *http.Client, base, token string) (time.Duration, error) {
 	var worst time.Duration
 	for i := 0; i < 50; i++ {
-		req, _ := http.NewRequest("GET", *base+"/collections/events/items?limit=10&bbox=68,37,69,38", nil)
-		req.Header.Set("Authorization", "Bearer "+*token)
+		req, _ := http.NewRequest("GET", base+"/collections/events/items?limit=10&bbox=68,37,69,38", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
 		t0 := time.Now()
 		resp, err := hc.Do(req)
 		if err != nil {
-			return fmt.Errorf("after the burst: %w", err)
+			return 0, fmt.Errorf("after the burst: %w", err)
 		}
 		_, _ = io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("after the burst: status %d", resp.StatusCode)
+			return 0, fmt.Errorf("after the burst: status %d", resp.StatusCode)
 		}
 		if d := time.Since(t0); d > worst {
 			worst = d
 		}
 	}
-	// Once idle, no database connection may stay checked out.
+	return worst, nil
+}
+
+// checkedOutConnections reads the service's pool gauge until no database
+// connection is checked out (for up to 5 s) and returns its last value.
+func checkedOutConnections(hc *http.Client, base, token string) (string, error) {
 	var acquired string
 	for i := 0; i < 50; i++ {
-		req, _ := http.NewRequest("GET", *base+"/metrics", nil)
-		req.Header.Set("Authorization", "Bearer "+*token)
+		req, _ := http.NewRequest("GET", base+"/metrics", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
 		resp, err := hc.Do(req)
 		if err != nil {
-			return err
+			return "", err
 		}
 		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
@@ -551,10 +581,5 @@ func runDrop(args []string) error {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	fmt.Printf("after the burst: 50 requests answered 200, slowest %.1f ms; database connections still checked out: %s\n",
-		float64(worst.Microseconds())/1000, acquired)
-	if acquired != "0" {
-		return errors.New("database connections leaked by dropped requests")
-	}
-	return nil
+	return acquired, nil
 }
