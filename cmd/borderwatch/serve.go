@@ -16,6 +16,10 @@ import (
 	"github.com/borderwatch/borderwatch/data"
 )
 
+// defaultAddr is where `serve` listens unless told otherwise: loopback, so
+// that a service started for a try-out is not reachable from the network.
+const defaultAddr = "127.0.0.1:8080"
+
 // serveConfig is the validated configuration of `borderwatch serve`.
 type serveConfig struct {
 	addr            string
@@ -37,7 +41,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var c serveConfig
-	fs.StringVar(&c.addr, "addr", envOr(getenv, "ADDR", ":8080"), "listen address (env ADDR)")
+	fs.StringVar(&c.addr, "addr", envOr(getenv, "ADDR", defaultAddr), "listen address (env ADDR); loopback unless you choose otherwise")
 	fs.StringVar(&c.dbURL, "db", getenv("DATABASE_URL"), "PostgreSQL connection string (env DATABASE_URL)")
 	fs.StringVar(&c.logFormat, "log-format", envOr(getenv, "LOG_FORMAT", "json"), "json or text (env LOG_FORMAT)")
 	fs.DurationVar(&c.requestTimeout, "request-timeout", 30*time.Second, "upper bound of every request")
@@ -127,9 +131,13 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	acfg.RequestTimeout = cfg.requestTimeout
 	acfg.RatePerSec, acfg.RateBurst, acfg.MaxBodyBytes = cfg.ratePerSec, cfg.rateBurst, cfg.maxBodyBytes
 	acfg.Gauges = append(acfg.Gauges, api.LiveGauges(live)...)
+	handler := api.NewServer(logger, acfg, store, live)
+	if cfg.tlsCert != "" {
+		handler = strictTransport(handler)
+	}
 	srv := &http.Server{
 		Addr:              cfg.addr,
-		Handler:           api.NewServer(logger, acfg, store, live),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      cfg.requestTimeout + 30*time.Second,
@@ -193,6 +201,17 @@ func runMigrate(ctx context.Context, args []string, getenv func(string) string, 
 	}
 	fmt.Fprintf(stdout, "database at migration %d\n", applied)
 	return nil
+}
+
+// strictTransport adds HTTP Strict Transport Security (RFC 6797) to every
+// answer of a service that serves HTTPS, so that browsers never fall back to
+// plain HTTP for it (two years, as the HSTS preload list asks; subdomains
+// are the deployment's own business and are not included).
+func strictTransport(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Strict-Transport-Security", "max-age=63072000")
+		next.ServeHTTP(w, r)
+	})
 }
 
 // servePprof serves the Go profiler on a loopback address only.

@@ -126,3 +126,29 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Fatalf("the acknowledged write is stored %d times", n)
 	}
 }
+
+// TestServeListensOnLoopbackByDefault: a service started without -addr or
+// ADDR is not reachable from the network.
+func TestServeListensOnLoopbackByDefault(t *testing.T) {
+	getenv := func(k string) string {
+		if k == "DATABASE_URL" {
+			return "postgres:///unused"
+		}
+		return ""
+	}
+	cfg, err := parseServeFlags(nil, getenv, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	host, _, err := net.SplitHostPort(cfg.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		t.Fatalf("default listen address %q is not loopback", cfg.addr)
+	}
+	cfg, err = parseServeFlags([]string{"-addr", ":9999"}, getenv, io.Discard)
+	if err != nil || cfg.addr != ":9999" {
+		t.Fatalf("-addr :9999 gives %q, %v", cfg.addr, err)
+	}
+}

@@ -94,6 +94,9 @@ func TestServeTLS(t *testing.T) {
 	if resp.StatusCode != 200 || resp.TLS == nil {
 		t.Fatalf("https /healthz: %d, tls %v", resp.StatusCode, resp.TLS != nil)
 	}
+	if got := resp.Header.Get("Strict-Transport-Security"); got != "max-age=63072000" {
+		t.Errorf("HTTPS answer without HSTS: Strict-Transport-Security %q", got)
+	}
 	plain := &http.Client{Timeout: 5 * time.Second}
 	if resp, err := plain.Get("http://" + addr + "/healthz"); err == nil {
 		resp.Body.Close()
