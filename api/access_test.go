@@ -42,7 +42,7 @@ func newAccessFixture(t *testing.T) *accessFixture {
 		{AgencyA: "tj-dca", AgencyB: "af-border"},
 		{AgencyA: "tj-dca", AgencyB: "uz-border", CoarsenM: &five, CoarsenTime: &day},
 	} {
-		if _, err := e.sys.SetAgreement(ctx, a); err != nil {
+		if _, err := e.sys.EstablishAgreement(ctx, a); err != nil {
 			t.Fatal(err)
 		}
 	}

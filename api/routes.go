@@ -68,8 +68,10 @@ func addRoutes(r chi.Router, logger *slog.Logger, cfg Config, store *data.Store,
 			r.Method(http.MethodPost, "/api/tokens", handleCreateToken(logger, store))
 			r.Method(http.MethodDelete, "/api/tokens/{id}", handleRevokeToken(logger, store))
 			r.Method(http.MethodGet, "/api/agreements", handleListAgreements(logger, store))
-			r.Method(http.MethodPost, "/api/agreements", handleSetAgreement(logger, store))
-			r.Method(http.MethodDelete, "/api/agreements/{id}", handleDeleteAgreement(logger, store))
+			r.Method(http.MethodPost, "/api/agreements", handleProposeAgreement(logger, store))
+			r.Method(http.MethodPost, "/api/agreements/proposals/{id}/accept", handleAcceptProposal(logger, store))
+			r.Method(http.MethodPost, "/api/agreements/proposals/{id}/decline", handleDeclineProposal(logger, store))
+			r.Method(http.MethodDelete, "/api/agreements/{id}", handleRevokeAgreement(logger, store))
 		})
 	})
 }

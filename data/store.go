@@ -233,6 +233,10 @@ func mapErr(err error) error {
 			return fmt.Errorf("%w: %s", context.DeadlineExceeded, pgErr.Message)
 		case "57P01", "57P02", "57P03", "08000", "08003", "08006": // shutdown, cannot connect now, connection failures
 			return fmt.Errorf("%w: %s", ErrUnavailable, pgErr.Message)
+		case "P0002": // no_data_found, raised by the agreement functions
+			return fmt.Errorf("%w: %s", ErrNotFound, pgErr.Message)
+		case "55000": // object_not_in_prerequisite_state: e.g. a proposal no longer pending
+			return fmt.Errorf("%w: %s", ErrConflict, pgErr.Message)
 		case "23514": // check_violation
 			return &record.ValidationError{Fields: []record.FieldError{{Field: pgErr.ConstraintName, Reason: "violates a constraint"}}}
 		}

@@ -129,64 +129,118 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 	})
 }
 
-// runAgreement sets or lists sharing agreements between agencies.
+// runAgreement manages sharing agreements by the consent of both
+// agencies: one agency's admin proposes, the partner's admin accepts;
+// coarser terms and revocations apply at once. The operator acts for the
+// agency named by -as, and every step is audited as it is in the service.
 func runAgreement(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	const usage = "usage: borderwatch agreement propose|accept|decline|revoke|list [flags]"
 	if len(args) == 0 {
-		return errors.New("usage: borderwatch agreement set|list [flags]")
+		return errors.New(usage)
 	}
 	fs := flag.NewFlagSet("agreement "+args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	dbURL := dbFlag(fs, getenv)
+	as := fs.String("as", "", "the agency whose admin takes this step")
+	var cmd func(store *data.Store) error
 	switch args[0] {
-	case "set":
-		a := fs.String("a", "", "first agency id")
-		b := fs.String("b", "", "second agency id")
+	case "propose":
+		partner := fs.String("partner", "", "the partner agency")
 		coarsenM := fs.Float64("coarsen-m", 0, "partners see locations snapped to a grid of this many metres (0: exact)")
 		coarsenTime := fs.String("coarsen-time", "", "partners see times rounded to the day or month (empty: exact)")
 		note := fs.String("note", "", "what was agreed")
-		if err := fs.Parse(args[1:]); err != nil {
-			return err
-		}
-		ag := data.Agreement{AgencyA: *a, AgencyB: *b, Note: *note}
-		if *coarsenM > 0 {
-			ag.CoarsenM = coarsenM
-		}
-		if *coarsenTime != "" {
-			ag.CoarsenTime = coarsenTime
-		}
-		return withCLIStore(ctx, *dbURL, func(store *data.Store) error {
-			out, err := store.SetAgreement(ctx, ag)
+		cmd = func(store *data.Store) error {
+			t := data.AgreementTerms{Partner: *partner, Note: *note}
+			if *coarsenM > 0 {
+				t.CoarsenM = coarsenM
+			}
+			if *coarsenTime != "" {
+				t.CoarsenTime = coarsenTime
+			}
+			out, err := store.ProposeAgreement(ctx, *as, t)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(stdout, "agreement %d: %s <-> %s\n", out.ID, out.AgencyA, out.AgencyB)
+			if out.Applied {
+				fmt.Fprintf(stdout, "agreement %d: coarser terms in force at once\n", *out.AgreementID)
+			} else {
+				fmt.Fprintf(stdout, "proposal %d: waits for %s to accept it\n", *out.ProposalID, *partner)
+			}
 			return nil
-		})
-	case "list":
-		if err := fs.Parse(args[1:]); err != nil {
-			return err
 		}
-		return withCLIStore(ctx, *dbURL, func(store *data.Store) error {
-			as, err := store.Agreements(ctx)
-			if err != nil {
+	case "accept", "decline":
+		id := fs.Int("id", 0, "the proposal")
+		cmd = func(store *data.Store) error {
+			if args[0] == "accept" {
+				aid, err := store.AcceptProposal(ctx, *as, *id)
+				if err == nil {
+					fmt.Fprintf(stdout, "proposal %d accepted: agreement %d in force\n", *id, aid)
+				}
 				return err
 			}
-			tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tAGENCY A\tAGENCY B\tCOARSEN M\tCOARSEN TIME")
-			for _, a := range as {
-				m, t := "exact", "exact"
-				if a.CoarsenM != nil {
-					m = strconv.FormatFloat(*a.CoarsenM, 'f', -1, 64)
-				}
-				if a.CoarsenTime != nil {
-					t = *a.CoarsenTime
-				}
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", a.ID, a.AgencyA, a.AgencyB, m, t)
+			state, err := store.DeclineProposal(ctx, *as, *id)
+			if err == nil {
+				fmt.Fprintf(stdout, "proposal %d %s\n", *id, state)
 			}
-			return tw.Flush()
-		})
+			return err
+		}
+	case "revoke":
+		partner := fs.String("partner", "", "the partner agency")
+		cmd = func(store *data.Store) error {
+			if err := store.RevokeAgreement(ctx, *as, *partner); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "agreement between %s and %s revoked\n", *as, *partner)
+			return nil
+		}
+	case "list":
+		cmd = func(store *data.Store) error { return listAgreements(ctx, store, stdout) }
+	default:
+		return fmt.Errorf("unknown agreement command %q (%s)", args[0], usage)
 	}
-	return fmt.Errorf("unknown agreement command %q (set, list)", args[0])
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if args[0] != "list" && *as == "" {
+		return errors.New("-as names the agency whose admin takes this step")
+	}
+	return withCLIStore(ctx, *dbURL, cmd)
+}
+
+// listAgreements prints the agreements in force and the pending proposals.
+func listAgreements(ctx context.Context, store *data.Store, stdout io.Writer) error {
+	as, err := store.Agreements(ctx)
+	if err != nil {
+		return err
+	}
+	ps, err := store.Proposals(ctx, 1000)
+	if err != nil {
+		return err
+	}
+	terms := func(m *float64, t *string) (string, string) {
+		ms, ts := "exact", "exact"
+		if m != nil {
+			ms = strconv.FormatFloat(*m, 'f', -1, 64)
+		}
+		if t != nil {
+			ts = *t
+		}
+		return ms, ts
+	}
+	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tAGENCY A\tAGENCY B\tCOARSEN M\tCOARSEN TIME\tSTATE")
+	for _, a := range as {
+		m, t := terms(a.CoarsenM, a.CoarsenTime)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\tin force\n", a.ID, a.AgencyA, a.AgencyB, m, t)
+	}
+	for _, p := range ps {
+		if p.State != "pending" {
+			continue
+		}
+		m, t := terms(p.CoarsenM, p.CoarsenTime)
+		fmt.Fprintf(tw, "proposal %d\t%s\t%s\t%s\t%s\tproposed by %s\n", p.ID, p.AgencyA, p.AgencyB, m, t, p.ProposedBy)
+	}
+	return tw.Flush()
 }
 
 // runAudit verifies the audit log's hash chain; it fails when any entry
@@ -241,7 +295,7 @@ func ptr[T any](v T) *T { return &v }
 // with fresh random passwords, printing how to sign in.
 func seedDemoAccess(ctx context.Context, store *data.Store, stdout io.Writer) error {
 	for _, a := range demoAgreements {
-		if _, err := store.SetAgreement(ctx, a); err != nil {
+		if _, err := store.EstablishAgreement(ctx, a); err != nil {
 			return fmt.Errorf("demo agreement %s-%s: %w", a.AgencyA, a.AgencyB, err)
 		}
 	}

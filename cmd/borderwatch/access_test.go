@@ -68,3 +68,48 @@ func cliDB(t *testing.T) (conn *pgx.Conn, getenv func(string) string) {
 		return ""
 	}
 }
+
+// TestAgreementCLI: the operator's tool follows the same two-party rule:
+// a proposal is not in force until the partner accepts, and the author
+// cannot accept it for the partner.
+func TestAgreementCLI(t *testing.T) {
+	ctx := context.Background()
+	conn, getenv := cliDB(t)
+	if _, err := conn.Exec(ctx, `INSERT INTO agencies (id, name, country, kind) VALUES ('af-border', 'Afghan border police (test)', 'AFG', 'border_guard')`); err != nil {
+		t.Fatal(err)
+	}
+	cli := func(args ...string) (string, error) {
+		var out, errb bytes.Buffer
+		err := run(ctx, append([]string{"borderwatch"}, args...), getenv, &out, &errb)
+		return out.String(), err
+	}
+	inForce := func() int {
+		var n int
+		if err := conn.QueryRow(ctx, `SELECT count(*) FROM sharing_agreements`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	out, err := cli("agreement", "propose", "-as", "tj-dca", "-partner", "af-border", "-coarsen-m", "5000", "-coarsen-time", "day")
+	if err != nil || !strings.Contains(out, "proposal 1: waits for af-border") {
+		t.Fatalf("propose: %v %q", err, out)
+	}
+	if inForce() != 0 {
+		t.Fatal("a proposal is in force before the partner accepted")
+	}
+	if _, err := cli("agreement", "accept", "-as", "tj-dca", "-id", "1"); err == nil {
+		t.Fatal("the author accepted its own proposal")
+	}
+	if _, err := cli("agreement", "accept", "-id", "1"); err == nil {
+		t.Fatal("a step without -as was taken")
+	}
+	if out, err := cli("agreement", "accept", "-as", "af-border", "-id", "1"); err != nil || inForce() != 1 {
+		t.Fatalf("accept: %v %q", err, out)
+	}
+	if out, err := cli("agreement", "list"); err != nil || !strings.Contains(out, "in force") || !strings.Contains(out, "5000") {
+		t.Fatalf("list: %v %q", err, out)
+	}
+	if out, err := cli("agreement", "revoke", "-as", "af-border", "-partner", "tj-dca"); err != nil || inForce() != 0 {
+		t.Fatalf("revoke: %v %q", err, out)
+	}
+}

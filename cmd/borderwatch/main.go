@@ -30,7 +30,7 @@ func commands() map[string]command {
 		"export":    {"export events as CSV or GeoJSON (export events)", runExport},
 		"token":     {"create, list or revoke API tokens", runToken},
 		"user":      {"create a web-client user", runUser},
-		"agreement": {"set or list sharing agreements between agencies", runAgreement},
+		"agreement": {"propose, accept, decline, revoke or list sharing agreements between agencies", runAgreement},
 		"sectors":   {"generate border sectors or import sector polygons (sectors generate|import)", runSectors},
 		"report":    {"statistics per agency, drug and period as Markdown or CSV", runReport},
 		"audit":     {"verify the audit log's hash chain", runAudit},
