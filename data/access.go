@@ -407,4 +407,3 @@ func (s *Store) Login(ctx context.Context, username, password, remote string) (s
 	}
 	return secret, u, nil
 }
-

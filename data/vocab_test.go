@@ -46,7 +46,7 @@ func TestVocabulariesMatchDatabase(t *testing.T) {
 		return vals
 	}
 	cases := []struct {
-		name     string
+		name        string
 		goVals, sql []string
 	}{
 		{"event kind", record.Kinds(), column("event_records", "kind")},
