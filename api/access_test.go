@@ -129,6 +129,18 @@ func TestFeatureAccessMatrix(t *testing.T) {
 					if exact || props["occurred_at"] != "2024-06-03T00:00:00Z" || props["place"] != nil || props["notes"] != nil || props["coarsened"] != true {
 						t.Errorf("coarsened record leaks precision: %v %v", coords, props)
 					}
+					// Nothing else may be finer than the day: not the
+					// record's own timestamps, not its source reference.
+					for _, k := range []string{"created_at", "updated_at"} {
+						if v, _ := props[k].(string); !strings.HasSuffix(v, "T00:00:00Z") {
+							t.Errorf("coarsened record's %s is %v, not rounded to the day", k, props[k])
+						}
+					}
+					for _, k := range []string{"source_ref", "source_url"} {
+						if props[k] != nil {
+							t.Errorf("coarsened record shows %s %v", k, props[k])
+						}
+					}
 					// The cell centre is within half a diagonal of 5 km.
 					if d := math.Hypot((lon-f.loc[0])*88000, (lat-f.loc[1])*111000); d > 3600 {
 						t.Errorf("coarsened point %.0f m from the truth", d)
