@@ -240,6 +240,26 @@ func TestAuthRequiredAndRoles(t *testing.T) {
 	if resp.StatusCode != http.StatusCreated || !strings.Contains(string(b), `"bw_`) {
 		t.Errorf("admin creates token: %d %s", resp.StatusCode, b)
 	}
+	// A lifetime is bounded: 2562048 hours overflowed into a token that
+	// never expired.
+	for _, ttl := range []string{"2562048", "8785", "-1"} {
+		resp, b = e.do(t, "POST", "/api/tokens", `{"role": "viewer", "ttl_hours": `+ttl+`}`, admin...)
+		if resp.StatusCode != 400 || !strings.Contains(string(b), `"ttl_hours"`) {
+			t.Errorf("ttl_hours %s: %d %s, want 400 naming ttl_hours", ttl, resp.StatusCode, b)
+		}
+	}
+	resp, b = e.do(t, "POST", "/api/tokens", `{"role": "viewer", "ttl_hours": 8784}`, admin...)
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("ttl_hours 8784: %d %s", resp.StatusCode, b)
+	}
+	info := decodeJSON(t, b)["info"].(map[string]any)
+	exp, err := time.Parse(time.RFC3339Nano, fmt.Sprint(info["expires_at"]))
+	if err != nil || time.Until(exp) < 8783*time.Hour || time.Until(exp) > 8785*time.Hour {
+		t.Errorf("ttl_hours 8784 expires at %v (%v)", info["expires_at"], err)
+	}
+	if _, _, err := e.sys.CreateToken(context.Background(), "kg-border", "viewer", "", data.MaxTokenTTL+time.Hour); err == nil {
+		t.Error("the store accepted a lifetime over its bound")
+	}
 }
 
 func TestLogin(t *testing.T) {

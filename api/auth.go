@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -176,8 +177,9 @@ func handleCreateToken(logger *slog.Logger, store *data.Store) http.Handler {
 			writeError(w, r, logger, err)
 			return
 		}
-		if req.TTLHours < 0 {
-			writeError(w, r, logger, newBadRequest("ttl_hours", "must not be negative"))
+		// Checked before the multiplication, which overflows for large values.
+		if maxH := int(data.MaxTokenTTL / time.Hour); req.TTLHours < 0 || req.TTLHours > maxH {
+			writeError(w, r, logger, newBadRequest("ttl_hours", fmt.Sprintf("must be between 0 (until revoked) and %d", maxH)))
 			return
 		}
 		p, _ := data.PrincipalFrom(r.Context())

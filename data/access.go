@@ -242,6 +242,10 @@ func validateRole(fe *record.Fields, role string) {
 	}
 }
 
+// MaxTokenTTL is the longest lifetime a token may be given: a year. A
+// token meant to outlive that is created without a lifetime and revoked.
+const MaxTokenTTL = 366 * 24 * time.Hour
+
 // CreateToken creates a token for agency and role and returns its secret,
 // which is shown only this once (only its hash is stored). On a restricted
 // store only an admin of the same agency may do this.
@@ -252,6 +256,9 @@ func (s *Store) CreateToken(ctx context.Context, agencyID, role, label string, t
 		fe.Add("agency", "not an agency id")
 	}
 	record.CheckText(&fe, "label", label, 200)
+	if ttl < 0 || ttl > MaxTokenTTL {
+		fe.Add("ttl", "must be between 0 (until revoked) and %d hours", int(MaxTokenTTL/time.Hour))
+	}
 	if err := fe.Err(); err != nil {
 		return "", Token{}, err
 	}
