@@ -282,6 +282,17 @@ func TestLogin(t *testing.T) {
 	if me := decodeJSON(t, b); resp.StatusCode != 200 || me["agency"] != "tj-dca" || me["username"] != "nasrullo" {
 		t.Errorf("session token: %d %s", resp.StatusCode, b)
 	}
+	// Signing out revokes the session token: a copy of it no longer works.
+	if resp, b := e.do(t, "POST", "/api/logout", "", "Authorization", "Bearer "+tok); resp.StatusCode != 204 {
+		t.Fatalf("logout: %d %s", resp.StatusCode, b)
+	}
+	if resp, b := e.do(t, "GET", "/api/me", "", "Authorization", "Bearer "+tok); resp.StatusCode != 401 {
+		t.Errorf("/api/me after sign-out: %d %s, want 401", resp.StatusCode, b)
+	}
+	var n int
+	if err := e.pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action = 'token.signout'`).Scan(&n); err != nil || n != 1 {
+		t.Errorf("sign-out audited %d times (%v), want once", n, err)
+	}
 }
 
 // TestSectorAndReportAccess checks that sector totals and the statistics

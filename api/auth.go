@@ -156,6 +156,18 @@ func handleLogin(logger *slog.Logger, cfg Config, store *data.Store, lim *limite
 	})
 }
 
+// handleLogout ends the caller's session: the token it presents is revoked
+// in the database, so that no copy of it works afterwards.
+func handleLogout(logger *slog.Logger, store *data.Store) http.Handler {
+	return serveErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
+		if err := store.SignOut(r.Context(), bearer(r)); err != nil {
+			return err
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	})
+}
+
 // handleMe tells the caller who it is acting as.
 func handleMe() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

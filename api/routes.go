@@ -25,6 +25,7 @@ func addRoutes(r chi.Router, logger *slog.Logger, cfg Config, store *data.Store,
 	r.Group(func(r chi.Router) {
 		r.Use(auth)
 		r.Method(http.MethodGet, "/api/me", handleMe())
+		r.Method(http.MethodPost, "/api/logout", handleLogout(logger, store))
 		r.Method(http.MethodGet, "/metrics", m.handler())
 
 		// OGC API – Features, Part 1 (core, GeoJSON) and Part 4 on events.

@@ -242,6 +242,28 @@ func validateRole(fe *record.Fields, role string) {
 	}
 }
 
+// SignOut revokes the token secret that the caller presented, so that a
+// signed-out session cannot be used again (by a copy left in a browser, a
+// proxy log or a shared machine). Any role may end its own token.
+func (s *Store) SignOut(ctx context.Context, secret string) error {
+	h := sha256.Sum256([]byte(secret))
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		var id *int
+		if err := tx.QueryRow(ctx, `SELECT bw_revoke_presented_token($1)`, h[:]).Scan(&id); err != nil {
+			return mapErr(err)
+		}
+		if id == nil {
+			return ErrNotFound
+		}
+		return s.audit(ctx, tx, "token.signout", fmt.Sprintf("token:%d", *id), nil)
+	})
+	s.tokens.clear()
+	if err != nil {
+		return fmt.Errorf("sign out: %w", err)
+	}
+	return nil
+}
+
 // MaxTokenTTL is the longest lifetime a token may be given: a year. A
 // token meant to outlive that is created without a lifetime and revoked.
 const MaxTokenTTL = 366 * 24 * time.Hour

@@ -303,4 +303,18 @@ describe('web client', () => {
     await page.selectOption('#lang', 'en');
     await page.waitForFunction(() => document.querySelector('.tab[data-view=hotspots]')?.textContent === 'Hotspots');
   });
+
+  test('signing out revokes the token on the server and leaves none in the browser', async () => {
+    const tok = await page.evaluate(() => sessionStorage.getItem('bw.token'));
+    assert.ok(tok, 'no session token while signed in');
+    assert.equal(await page.evaluate(() => localStorage.getItem('bw.token')), null, 'the token is kept beyond the session');
+    // A reload keeps the session.
+    await page.reload();
+    await page.waitForSelector('body[data-ready=true]', { timeout: 30000 });
+    await page.click('#signout');
+    await page.waitForSelector('[data-testid=login]', { timeout: 30000 });
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('bw.token') ?? localStorage.getItem('bw.token')), null);
+    const status = await page.evaluate(async (t) => (await fetch('/api/me', { headers: { Authorization: `Bearer ${t}` } })).status, tok);
+    assert.equal(status, 401, 'the signed-out token still answers /api/me');
+  });
 });

@@ -56,18 +56,33 @@ export function onUnauthorized(fn: () => void): void {
   unauthorized = fn;
 }
 
-/** token is the stored API token of this browser, if any. */
+/** token is the API token of this tab's session, if any. It is kept in
+ * sessionStorage: it survives a reload of the page but not the closing of
+ * the tab, and no other tab or later visit finds it. */
 export function token(): string {
-  return localStorage.getItem('bw.token') ?? '';
+  return sessionStorage.getItem('bw.token') ?? '';
 }
 
 /** setToken stores (or, empty, forgets) the API token, and the name of the
  * user it was issued to when it came from a sign-in. */
 export function setToken(tok: string, username = ''): void {
-  if (tok) localStorage.setItem('bw.token', tok);
-  else localStorage.removeItem('bw.token');
-  if (tok && username) localStorage.setItem('bw.username', username);
-  else localStorage.removeItem('bw.username');
+  if (tok) sessionStorage.setItem('bw.token', tok);
+  else sessionStorage.removeItem('bw.token');
+  if (tok && username) sessionStorage.setItem('bw.username', username);
+  else sessionStorage.removeItem('bw.username');
+  // Earlier versions kept the token in localStorage: remove any left there.
+  localStorage.removeItem('bw.token');
+  localStorage.removeItem('bw.username');
+}
+
+/** logout revokes the session's token on the server, then forgets it. The
+ * token is forgotten even when the server cannot be reached. */
+export async function logout(): Promise<void> {
+  try {
+    if (token()) await send<null>('POST', '/api/logout');
+  } finally {
+    setToken('');
+  }
 }
 
 /** Me is who the token acts as. */
@@ -88,7 +103,7 @@ export async function login(username: string, password: string): Promise<Me> {
 export async function me(): Promise<Me> {
   const m = (await send<Me>('GET', '/api/me')).data;
   // /api/me names the principal ("user:7"); show the name signed in with.
-  return { ...m, actor: localStorage.getItem('bw.username') || m.actor };
+  return { ...m, actor: sessionStorage.getItem('bw.username') || m.actor };
 }
 
 interface Sent<T> {

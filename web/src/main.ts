@@ -30,7 +30,7 @@ function settingsDialog(ctx: Ctx): HTMLDialogElement {
   const enabled = h('input', { type: 'checkbox', id: 'tiles-on', checked: s.enabled });
   const urlIn = h('input', { type: 'url', id: 'tiles-url', value: s.url, placeholder: 'https://tiles.example.org/{z}/{x}/{y}.png', size: 48 });
   const attr = h('input', { type: 'text', id: 'tiles-attr', value: s.attribution });
-  const token = h('input', { type: 'password', id: 'api-token', value: localStorage.getItem('bw.token') ?? '', autocomplete: 'off' });
+  const token = h('input', { type: 'password', id: 'api-token', value: api.token(), autocomplete: 'off' });
   const dlg = h('dialog', { class: 'dialog' },
     h('form', { method: 'dialog' },
       h('h2', {}, t('settings.title')),
@@ -148,7 +148,7 @@ async function main(): Promise<void> {
       h('span', { class: 'muted small', id: 'offline-badge', title: t('settings.offline_note') }, tileSettings().enabled ? t('settings.online') : t('settings.offline')),
       h('span', { class: 'user', id: 'user', title: t('login.signed_in_as') }, me.actor, h('span', { class: 'muted small' }, ` · ${me.agency} · ${label('role', me.role)}`)),
       langSel,
-      h('button', { class: 'btn icon', id: 'signout', title: t('login.signout'), onclick: () => { api.setToken(''); location.reload(); } }, t('login.signout')),
+      h('button', { class: 'btn icon', id: 'signout', title: t('login.signout'), onclick: () => { void api.logout().catch(() => undefined).then(() => location.reload()); } }, t('login.signout')),
       h('button', { class: 'btn icon', title: t('settings.title'), 'aria-label': t('settings.title'), onclick: () => { const d = settingsDialog(ctx); document.body.append(d); d.showModal(); } }, '⚙'));
   };
 
