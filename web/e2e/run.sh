@@ -74,7 +74,12 @@ E2E_USER=e2e-admin
 E2E_AGENCY=uz-border
 E2E_PASSWORD="e2e-$(date +%s%N)-pw"
 DATABASE_URL="$DB_URL" BORDERWATCH_PASSWORD="$E2E_PASSWORD" "$BIN" user create -username "$E2E_USER" -agency "$E2E_AGENCY" -role admin >&2
-export E2E_USER E2E_PASSWORD
+# A partner admin across the Amu Darya, for the sharing agreement test: the
+# demo gives af-border and uz-border a 5 km / day agreement.
+E2E_PARTNER_USER=e2e-partner
+E2E_PARTNER_PASSWORD="e2e-$(date +%s%N)-partner"
+DATABASE_URL="$DB_URL" BORDERWATCH_PASSWORD="$E2E_PARTNER_PASSWORD" "$BIN" user create -username "$E2E_PARTNER_USER" -agency af-border -role admin >&2
+export E2E_USER E2E_PASSWORD E2E_PARTNER_USER E2E_PARTNER_PASSWORD
 
 PORT=$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')
 BASE_URL="http://127.0.0.1:$PORT"

@@ -11,6 +11,8 @@ import { chromium } from 'playwright-core';
 const BASE_URL = process.env.BASE_URL;
 const USER = process.env.E2E_USER ?? 'e2e';
 const PASSWORD = process.env.E2E_PASSWORD ?? '';
+const PARTNER_USER = process.env.E2E_PARTNER_USER ?? 'e2e-partner';
+const PARTNER_PASSWORD = process.env.E2E_PARTNER_PASSWORD ?? '';
 const ARTIFACTS = process.env.ARTIFACTS ?? 'artifacts';
 if (!BASE_URL) throw new Error('BASE_URL is not set; run web/e2e/run.sh');
 const origin = new URL(BASE_URL).origin;
@@ -316,5 +318,65 @@ describe('web client', () => {
     assert.equal(await page.evaluate(() => sessionStorage.getItem('bw.token') ?? localStorage.getItem('bw.token')), null);
     const status = await page.evaluate(async (t) => (await fetch('/api/me', { headers: { Authorization: `Bearer ${t}` } })).status, tok);
     assert.equal(status, 401, 'the signed-out token still answers /api/me');
+  });
+
+  async function signInAs(user, password) {
+    if (await page.locator('#signout').count()) {
+      await page.click('#signout');
+    }
+    await page.waitForSelector('[data-testid=login]', { timeout: 30000 });
+    await page.fill('#login-user', user);
+    await page.fill('#login-pass', password);
+    await page.click('#login-submit');
+    await page.waitForSelector('body[data-ready=true]', { timeout: 30000 });
+  }
+
+  test('a wider agreement waits for the partner admin, who accepts it; coarser terms and revocation apply at once', async () => {
+    page.on('dialog', (d) => void d.accept());
+    consoleErrors.length = 0;
+    await signInAs(USER, PASSWORD);
+    await openView('sharing');
+    const afRow = page.locator('[data-testid=share-agreements] [data-partner=af-border]');
+    await afRow.waitFor();
+    assert.match(await afRow.innerText(), /5,?000 m/, 'the demo BLO agreement coarsens to 5 km');
+    // Propose exact values: a widening, so it waits.
+    await page.selectOption('#sh-partner', 'af-border');
+    await page.selectOption('#sh-time', '');
+    await page.fill('#sh-m', '');
+    await page.click('#sh-propose');
+    await page.waitForSelector('[data-testid=share-proposals] [data-partner=af-border]');
+    assert.equal(await page.locator('[data-testid=share-proposals] [data-action=accept]').count(), 0, 'the author is offered to accept its own proposal');
+    assert.match(await afRow.innerText(), /5,?000 m/, 'the proposal took effect before the partner accepted');
+    await shot('sharing-proposed');
+
+    // The partner's admin sees it pending, in Russian too, and accepts it.
+    await signInAs(PARTNER_USER, PARTNER_PASSWORD);
+    await openView('sharing');
+    const pending = page.locator('[data-testid=share-proposals] [data-partner=uz-border]');
+    await pending.waitFor();
+    assert.equal(await page.locator('[data-testid=share-pending-count]').innerText(), '1');
+    await page.selectOption('#lang', 'ru');
+    await page.waitForFunction(() => document.querySelector('#panel h1')?.textContent === 'Соглашения об обмене');
+    assert.equal(await pending.locator('[data-action=accept]').innerText(), 'Принять');
+    await shot('sharing-pending-ru');
+    await page.selectOption('#lang', 'en');
+    await page.waitForFunction(() => document.querySelector('#panel h1')?.textContent === 'Sharing agreements');
+    await pending.locator('[data-action=accept]').click();
+    const uzRow = page.locator('[data-testid=share-agreements] [data-partner=uz-border]');
+    await page.waitForFunction(() => /exact/.test(document.querySelector('[data-testid=share-agreements] [data-partner=uz-border]')?.textContent ?? ''));
+    assert.equal(await page.locator('[data-testid=share-proposals]').count(), 0, 'the accepted proposal is still pending');
+
+    // Coarser terms apply at once.
+    await uzRow.locator('[data-action=narrow]').click();
+    await page.fill('#sh-m', '10000');
+    await page.selectOption('#sh-time', 'month');
+    await page.click('#sh-propose');
+    await page.waitForFunction(() => /10,?000 m/.test(document.querySelector('[data-testid=share-agreements] [data-partner=uz-border]')?.textContent ?? ''));
+    // Revocation applies at once and shows in the history.
+    await uzRow.locator('[data-action=revoke]').click();
+    await page.waitForFunction(() => !document.querySelector('[data-testid=share-agreements] [data-partner=uz-border]'));
+    await page.waitForSelector('[data-testid=share-history] [data-action=revoked]');
+    await shot('sharing-history');
+    assert.deepEqual(consoleErrors.filter((e) => !/401/.test(e)), [], 'console errors');
   });
 });

@@ -440,3 +440,71 @@ export async function planFile(id: string | number, f: 'geojson' | 'gpx' | 'kml'
 export function planURL(id: string | number, f: 'geojson' | 'gpx' | 'kml'): string {
   return url(`/api/plans/${encodeURIComponent(String(id))}`, f === 'geojson' ? {} : { f });
 }
+
+/** Agreement is a sharing agreement in force. */
+export interface Agreement {
+  id: number;
+  agency_a: string;
+  agency_b: string;
+  coarsen_m: number | null;
+  coarsen_time: string | null;
+  note?: string;
+}
+
+/** Proposal is proposed terms waiting for (or decided by) the partner. */
+export interface Proposal extends Omit<Agreement, 'id'> {
+  id: number;
+  proposed_by: string;
+  state: 'pending' | 'accepted' | 'declined' | 'withdrawn' | 'superseded';
+  proposed_at: string;
+  decided_at?: string;
+  decided_by?: string;
+}
+
+/** AgreementChange is one step of an agreement's history. */
+export interface AgreementChange {
+  id: number;
+  at: string;
+  agency_a: string;
+  agency_b: string;
+  by: string;
+  action: 'proposed' | 'accepted' | 'declined' | 'withdrawn' | 'narrowed' | 'revoked';
+  before: { coarsen_m: number | null; coarsen_time: string | null } | null;
+  after: { coarsen_m: number | null; coarsen_time: string | null } | null;
+}
+
+/** Sharing is what GET /api/agreements answers an admin. */
+export interface Sharing {
+  agreements: Agreement[] | null;
+  proposals: Proposal[] | null;
+  history: AgreementChange[] | null;
+}
+
+/** Terms are what an admin proposes to a partner. */
+export interface Terms {
+  partner: string;
+  coarsen_m: number | null;
+  coarsen_time: string | null;
+  note: string;
+}
+
+/** sharing fetches the agency's agreements, proposals and their history. */
+export async function sharing(): Promise<Sharing> {
+  return (await send<Sharing>('GET', '/api/agreements')).data;
+}
+
+/** propose proposes terms; applied is true when they were coarser than
+ * those in force and took effect at once. */
+export async function propose(terms: Terms): Promise<{ applied: boolean; proposal_id: number | null }> {
+  return (await send<{ applied: boolean; proposal_id: number | null }>('POST', '/api/agreements', { body: terms })).data;
+}
+
+/** decide accepts or declines (or, one's own, withdraws) a proposal. */
+export async function decide(id: number, how: 'accept' | 'decline'): Promise<void> {
+  await send<unknown>('POST', `/api/agreements/proposals/${id}/${how}`);
+}
+
+/** revoke ends an agreement at once. */
+export async function revoke(id: number): Promise<void> {
+  await send<null>('DELETE', `/api/agreements/${id}`);
+}

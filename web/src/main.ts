@@ -12,6 +12,7 @@ import { sectorsView } from './sectors';
 import { patrolsView } from './patrols';
 import { entryView } from './entry';
 import { reportView } from './report';
+import { sharingView } from './sharing';
 
 const tabs = document.getElementById('tabs')!;
 const right = document.getElementById('topbar-right')!;
@@ -136,6 +137,8 @@ async function main(): Promise<void> {
   const ctx: Ctx = { map, base, eventRange, agencies: [...agencies].sort(), me, legend, toast };
 
   const views: View[] = [hotspotsView(ctx), sectorsView(ctx), patrolsView(ctx), reportView(ctx), entryView(ctx)];
+  // Sharing agreements are managed by the agency's admins only.
+  if (me.role === 'admin') views.push(sharingView(ctx));
   let active: View | null = null;
 
   const renderShell = (): void => {
