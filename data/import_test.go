@@ -13,6 +13,7 @@ import (
 
 	"github.com/borderwatch/borderwatch/data"
 	"github.com/borderwatch/borderwatch/data/datatest"
+	"github.com/borderwatch/borderwatch/parse"
 )
 
 const importHeader = "kind,occurred_at,lon,lat,agency,drug,quantity_kg,category,severity,source_ref,place\n"
@@ -194,7 +195,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 	}
 	before := fingerprint()
 	total := countRows(t, pool, `SELECT count(*) FROM event_records`)
-	for _, format := range []string{data.FormatCSV, data.FormatGeoJSON} {
+	for _, format := range []string{parse.FormatCSV, parse.FormatGeoJSON} {
 		t.Run(format, func(t *testing.T) {
 			var buf bytes.Buffer
 			n, err := s.ExportEvents(ctx, &buf, format, nil)

@@ -20,7 +20,9 @@ import (
 	"golang.org/x/term"
 
 	"github.com/borderwatch/borderwatch/data"
+	"github.com/borderwatch/borderwatch/parse"
 	"github.com/borderwatch/borderwatch/planner"
+	"github.com/borderwatch/borderwatch/record"
 )
 
 // runImportRoads implements "borderwatch import roads FILE [-format
@@ -38,7 +40,7 @@ func runImportRoads(ctx context.Context, args []string, getenv func(string) stri
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: borderwatch import roads FILE [flags]")
 		fs.PrintDefaults()
-		fmt.Fprintf(stderr, "default speeds (km/h): %s\n", formatSpeeds(data.DefaultRoadSpeeds()))
+		fmt.Fprintf(stderr, "default speeds (km/h): %s\n", formatSpeeds(parse.DefaultRoadSpeeds()))
 	}
 	var pos []string
 	for {
@@ -59,13 +61,13 @@ func runImportRoads(ctx context.Context, args []string, getenv func(string) stri
 		return errors.New("import roads: no database: set -db or DATABASE_URL")
 	}
 	path := pos[0]
-	speeds := data.DefaultRoadSpeeds()
+	speeds := parse.DefaultRoadSpeeds()
 	if *speedsPath != "" {
 		f, err := os.Open(*speedsPath)
 		if err != nil {
 			return fmt.Errorf("import roads: %w", err)
 		}
-		speeds, err = data.ParseRoadSpeeds(f)
+		speeds, err = parse.ReadRoadSpeeds(f)
 		f.Close()
 		if err != nil {
 			return fmt.Errorf("import roads: %s: %w", *speedsPath, err)
@@ -84,7 +86,7 @@ func runImportRoads(ctx context.Context, args []string, getenv func(string) stri
 	if fmtName == "" {
 		head := make([]byte, 512)
 		n, _ := io.ReadFull(f, head)
-		if fmtName, err = data.DetectRoadFormat(path, head[:n]); err != nil {
+		if fmtName, err = parse.DetectRoadFormat(path, head[:n]); err != nil {
 			return fmt.Errorf("import roads: %w", err)
 		}
 		if _, err := f.Seek(0, io.SeekStart); err != nil {
@@ -108,14 +110,14 @@ func runImportRoads(ctx context.Context, args []string, getenv func(string) stri
 		return fmt.Sprintf("reading %s: %s of %s", filepath.Base(path), mib(cr.n.Load()), mib(size))
 	})
 	var (
-		roads []data.Road
-		st    data.RoadParseStats
+		roads []record.Road
+		st    parse.RoadStats
 	)
 	switch fmtName {
-	case data.RoadFormatPBF, data.RoadFormatOSM:
-		roads, st, err = data.ParseRoadsOSM(ctx, cr, fmtName, speeds)
-	case data.RoadFormatGeoJSON:
-		roads, st, err = data.ParseRoadsGeoJSON(cr, speeds)
+	case parse.RoadFormatPBF, parse.RoadFormatOSM:
+		roads, st, err = parse.RoadsOSM(ctx, cr, fmtName, speeds)
+	case parse.RoadFormatGeoJSON:
+		roads, st, err = parse.RoadsGeoJSON(cr, speeds)
 	default:
 		err = fmt.Errorf("unknown format %q: want pbf, osm or geojson", fmtName)
 	}
@@ -160,7 +162,7 @@ func sourceName(path string) string {
 	return s
 }
 
-func formatSpeeds(s data.RoadSpeeds) string {
+func formatSpeeds(s parse.RoadSpeeds) string {
 	var parts []string
 	for _, c := range s.Classes() {
 		parts = append(parts, fmt.Sprintf("%s %g", c, s[c]))
@@ -261,14 +263,14 @@ func loadDemoRoads(ctx context.Context, store *data.Store, stdout io.Writer) err
 		})
 	}
 	wg.Wait()
-	var roads []data.Road
+	var roads []record.Road
 	for i, s := range sides {
 		for _, r := range perSide[i] {
 			class := "synthetic_track"
 			if r.SpeedKPH == demoTrackOptions.SpurKPH && len(r.Line) == 2 {
 				class = "synthetic_link"
 			}
-			roads = append(roads, data.Road{
+			roads = append(roads, record.Road{
 				Name: "synthetic track " + s.BorderID + " (" + s.Country + " side)", Highway: class,
 				SpeedKPH: r.SpeedKPH, Country: r.Country, Line: r.Line,
 			})
@@ -301,7 +303,7 @@ const (
 // (tracks broken where the border bends, anchors too far from a track for
 // a straight link) into one network inside the country, so that every base
 // reaches the tracks, crossings and towns of its country by road.
-func demoConnectors(sides []data.TrackSide, roads []data.Road) []data.Road {
+func demoConnectors(sides []data.TrackSide, roads []record.Road) []record.Road {
 	type country struct {
 		code    string
 		poly    orb.MultiPolygon
@@ -337,10 +339,10 @@ func demoConnectors(sides []data.TrackSide, roads []data.Road) []data.Road {
 		})
 	}
 	wg.Wait()
-	var out []data.Road
+	var out []record.Road
 	for i, c := range all {
 		for _, r := range links[i] {
-			out = append(out, data.Road{Name: "synthetic connecting road (" + c.code + ")", Highway: "synthetic_road",
+			out = append(out, record.Road{Name: "synthetic connecting road (" + c.code + ")", Highway: "synthetic_road",
 				SpeedKPH: r.SpeedKPH, Country: c.code, Line: r.Line})
 		}
 	}
@@ -350,7 +352,7 @@ func demoConnectors(sides []data.TrackSide, roads []data.Road) []data.Road {
 // demoAnchorLinks joins every anchor of a country (bases, crossings,
 // towns) to its nearest few other anchors by a straight synthetic road,
 // where that road stays inside the country without touching its border.
-func demoAnchorLinks(sides []data.TrackSide) []data.Road {
+func demoAnchorLinks(sides []data.TrackSide) []record.Road {
 	type country struct {
 		poly    orb.MultiPolygon
 		anchors []orb.Point
@@ -371,7 +373,7 @@ func demoAnchorLinks(sides []data.TrackSide) []data.Road {
 		}
 	}
 	sort.Strings(codes)
-	var roads []data.Road
+	var roads []record.Road
 	for _, code := range codes {
 		c := byCode[code]
 		empty, err := planner.NewGraph(nil, 0)
@@ -405,7 +407,7 @@ func demoAnchorLinks(sides []data.TrackSide) []data.Road {
 				}
 				done[key] = true
 				linked++
-				roads = append(roads, data.Road{Name: "synthetic road (" + code + ")", Highway: "synthetic_road",
+				roads = append(roads, record.Road{Name: "synthetic road (" + code + ")", Highway: "synthetic_road",
 					SpeedKPH: demoLinkKPH, Country: code, Line: orb.LineString{a, b}})
 			}
 		}
