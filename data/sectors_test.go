@@ -15,6 +15,7 @@ import (
 
 	"github.com/borderwatch/borderwatch/data"
 	"github.com/borderwatch/borderwatch/data/datatest"
+	"github.com/borderwatch/borderwatch/data/seed"
 	"github.com/borderwatch/borderwatch/parse"
 	"github.com/borderwatch/borderwatch/record"
 )
@@ -194,11 +195,11 @@ func seededSectors(t *testing.T, events int) (*data.Store, *pgxpool.Pool) {
 	pool := datatest.Pool(t)
 	s := data.NewFromPool(pool)
 	ctx := context.Background()
-	if _, err := s.SeedReference(ctx, nil); err != nil {
+	if _, err := seed.Reference(ctx, s, nil); err != nil {
 		t.Fatal(err)
 	}
 	if events > 0 {
-		if _, err := s.GenerateDemo(ctx, data.DemoOptions{Events: events, Seed: 7}); err != nil {
+		if _, err := seed.Demo(ctx, s, seed.DemoOptions{Events: events, Seed: 7}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -325,7 +326,7 @@ func countPrefix(m map[string][]string, prefix string) int {
 }
 
 func TestSectorRiskAcceptance(t *testing.T) {
-	s, pool := seededSectors(t, data.DefaultDemoEvents)
+	s, pool := seededSectors(t, seed.DefaultDemoEvents)
 	ctx := context.Background()
 	p, err := data.ParsePeriod("from", "2023", "to", "2024", false)
 	if err != nil {
