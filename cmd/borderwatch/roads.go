@@ -24,6 +24,59 @@ import (
 // LineStrings and replaces the stored roads of the same source with them
 // in one transaction. The service rebuilds its road graph on the next plan.
 func runImportRoads(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fl, err := parseImportRoadsFlags(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	speeds, err := loadRoadSpeeds(fl.speedsPath)
+	if err != nil {
+		return err
+	}
+	f, size, fmtName, err := openRoadFile(fl.path, fl.format)
+	if err != nil {
+		return fmt.Errorf("import roads: %w", err)
+	}
+	defer f.Close()
+	store, err := openStore(ctx, fl.dbURL, 2, 0, false)
+	if err != nil {
+		return fmt.Errorf("import roads: %w", err)
+	}
+	defer store.Close()
+
+	start := time.Now()
+	prog := newRoadProgress(stderr)
+	cr := &countingReader{r: f}
+	stopTick := prog.tick(func() string {
+		return fmt.Sprintf("reading %s: %s of %s", filepath.Base(fl.path), mib(cr.n.Load()), mib(size))
+	})
+	roads, st, err := parseRoadFile(ctx, cr, fmtName, speeds)
+	stopTick()
+	if err != nil {
+		return fmt.Errorf("import roads %s: %w (nothing was written)", fl.path, err)
+	}
+	var written atomic.Int64
+	stopTick = prog.tick(func() string { return fmt.Sprintf("writing: %d of %d roads", written.Load(), len(roads)) })
+	sum, err := store.ImportRoads(ctx, fl.source, roads, func(n int64) { written.Store(n) })
+	stopTick()
+	if err != nil {
+		return fmt.Errorf("import roads %s: %w (nothing was written)", fl.path, err)
+	}
+	fmt.Fprintf(stdout, "imported %d roads from %d %s ways/features into source %q in %.1fs: %d skipped (other classes or geometries), %d missing nodes, %d replaced, %d within one country; road network version %d\n",
+		sum.Inserted, st.Read, fmtName, fl.source, time.Since(start).Seconds(), st.Skipped, st.MissingNodes, sum.Deleted, sum.WithCountry, sum.Version)
+	return nil
+}
+
+// importRoadsFlags are the settings of "borderwatch import roads".
+type importRoadsFlags struct {
+	dbURL, format, source, speedsPath string
+	// path is the road file.
+	path string
+}
+
+// parseImportRoadsFlags reads the flags and the one file argument, which
+// may come before, between or after the flags. The source defaults to a
+// name derived from the file's.
+func parseImportRoadsFlags(args []string, getenv func(string) string, stderr io.Writer) (importRoadsFlags, error) {
 	fs := flag.NewFlagSet("import roads", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	dbURL := fs.String("db", getenv("DATABASE_URL"), "PostgreSQL connection string (env DATABASE_URL)")
@@ -38,7 +91,7 @@ func runImportRoads(ctx context.Context, args []string, getenv func(string) stri
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			return err
+			return importRoadsFlags{}, err
 		}
 		if fs.NArg() == 0 {
 			break
@@ -48,86 +101,70 @@ func runImportRoads(ctx context.Context, args []string, getenv func(string) stri
 	}
 	if len(pos) != 1 {
 		fs.Usage()
-		return errors.New("import roads: want: import roads FILE")
+		return importRoadsFlags{}, errors.New("import roads: want: import roads FILE")
 	}
 	if *dbURL == "" {
-		return errors.New("import roads: no database: set -db or DATABASE_URL")
+		return importRoadsFlags{}, errors.New("import roads: no database: set -db or DATABASE_URL")
 	}
-	path := pos[0]
-	speeds := parse.DefaultRoadSpeeds()
-	if *speedsPath != "" {
-		f, err := os.Open(*speedsPath)
-		if err != nil {
-			return fmt.Errorf("import roads: %w", err)
-		}
-		speeds, err = parse.ReadRoadSpeeds(f)
-		f.Close()
-		if err != nil {
-			return fmt.Errorf("import roads: %s: %w", *speedsPath, err)
-		}
+	fl := importRoadsFlags{dbURL: *dbURL, format: *format, source: *source, speedsPath: *speedsPath, path: pos[0]}
+	if fl.source == "" {
+		fl.source = sourceName(fl.path)
+	}
+	return fl, nil
+}
+
+// loadRoadSpeeds returns the default speeds overridden by the JSON file
+// at path, if any.
+func loadRoadSpeeds(path string) (parse.RoadSpeeds, error) {
+	if path == "" {
+		return parse.DefaultRoadSpeeds(), nil
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return fmt.Errorf("import roads: %w", err)
+		return nil, fmt.Errorf("import roads: %w", err)
 	}
 	defer f.Close()
-	var size int64
+	speeds, err := parse.ReadRoadSpeeds(f)
+	if err != nil {
+		return nil, fmt.Errorf("import roads: %s: %w", path, err)
+	}
+	return speeds, nil
+}
+
+// openRoadFile opens a road file and returns its size and format: format
+// if given, else detected from the name and the first bytes.
+func openRoadFile(path, format string) (f *os.File, size int64, fmtName string, err error) {
+	f, err = os.Open(path)
+	if err != nil {
+		return nil, 0, "", err
+	}
 	if st, err := f.Stat(); err == nil {
 		size = st.Size()
 	}
-	fmtName := *format
+	fmtName = format
 	if fmtName == "" {
 		head := make([]byte, 512)
 		n, _ := io.ReadFull(f, head)
-		if fmtName, err = parse.DetectRoadFormat(path, head[:n]); err != nil {
-			return fmt.Errorf("import roads: %w", err)
+		if fmtName, err = parse.DetectRoadFormat(path, head[:n]); err == nil {
+			_, err = f.Seek(0, io.SeekStart)
 		}
-		if _, err := f.Seek(0, io.SeekStart); err != nil {
-			return fmt.Errorf("import roads: %w", err)
+		if err != nil {
+			f.Close()
+			return nil, 0, "", err
 		}
 	}
-	src := *source
-	if src == "" {
-		src = sourceName(path)
-	}
-	store, err := openStore(ctx, *dbURL, 2, 0, false)
-	if err != nil {
-		return fmt.Errorf("import roads: %w", err)
-	}
-	defer store.Close()
+	return f, size, fmtName, nil
+}
 
-	start := time.Now()
-	prog := newRoadProgress(stderr)
-	cr := &countingReader{r: f}
-	stopTick := prog.tick(func() string {
-		return fmt.Sprintf("reading %s: %s of %s", filepath.Base(path), mib(cr.n.Load()), mib(size))
-	})
-	var (
-		roads []record.Road
-		st    parse.RoadStats
-	)
+// parseRoadFile reads the roads of a file in format fmtName.
+func parseRoadFile(ctx context.Context, r io.ReadSeeker, fmtName string, speeds parse.RoadSpeeds) ([]record.Road, parse.RoadStats, error) {
 	switch fmtName {
 	case parse.RoadFormatPBF, parse.RoadFormatOSM:
-		roads, st, err = parse.RoadsOSM(ctx, cr, fmtName, speeds)
+		return parse.RoadsOSM(ctx, r, fmtName, speeds)
 	case parse.RoadFormatGeoJSON:
-		roads, st, err = parse.RoadsGeoJSON(cr, speeds)
-	default:
-		err = fmt.Errorf("unknown format %q: want pbf, osm or geojson", fmtName)
+		return parse.RoadsGeoJSON(r, speeds)
 	}
-	stopTick()
-	if err != nil {
-		return fmt.Errorf("import roads %s: %w (nothing was written)", path, err)
-	}
-	var written atomic.Int64
-	stopTick = prog.tick(func() string { return fmt.Sprintf("writing: %d of %d roads", written.Load(), len(roads)) })
-	sum, err := store.ImportRoads(ctx, src, roads, func(n int64) { written.Store(n) })
-	stopTick()
-	if err != nil {
-		return fmt.Errorf("import roads %s: %w (nothing was written)", path, err)
-	}
-	fmt.Fprintf(stdout, "imported %d roads from %d %s ways/features into source %q in %.1fs: %d skipped (other classes or geometries), %d missing nodes, %d replaced, %d within one country; road network version %d\n",
-		sum.Inserted, st.Read, fmtName, src, time.Since(start).Seconds(), st.Skipped, st.MissingNodes, sum.Deleted, sum.WithCountry, sum.Version)
-	return nil
+	return nil, parse.RoadStats{}, fmt.Errorf("unknown format %q: want pbf, osm or geojson", fmtName)
 }
 
 // sourceName derives a source name from a file name ("tajikistan-latest").
