@@ -118,8 +118,7 @@ type RoadStats struct {
 // country extracts fit in memory. maxspeed tags lower the class speed;
 // oneway, oneway=-1, roundabouts and motorways give one-way roads.
 //
-// RoadsOSM is one function over 100 lines: it follows the two passes of
-// the OpenStreetMap format (ways, then their nodes) in order.
+// Over 100 lines as a parser of a published format: its two passes (ways, then their nodes) read in order.
 func RoadsOSM(ctx context.Context, r io.ReadSeeker, format string, speeds RoadSpeeds) ([]record.Road, RoadStats, error) {
 	var st RoadStats
 	if format != RoadFormatPBF && format != RoadFormatOSM {
@@ -309,8 +308,7 @@ const maxRoadsGeoJSONBytes = 2 << 30
 // when the class has none. Features of other geometry types are counted as
 // skipped; invalid coordinates or properties are errors naming the feature.
 //
-// RoadsGeoJSON is one function over 100 lines: it checks the published
-// road properties one after another, in the order the format lists them.
+// Over 100 lines as a parser of a published format: each road property checked in turn, as documented above.
 func RoadsGeoJSON(r io.Reader, speeds RoadSpeeds) ([]record.Road, RoadStats, error) {
 	var st RoadStats
 	b, err := io.ReadAll(io.LimitReader(r, maxRoadsGeoJSONBytes+1))
