@@ -73,7 +73,7 @@ type roadGraphs struct {
 	mu      sync.Mutex
 	loaded  bool
 	version int64
-	roads   []data.Road
+	roads   []record.Road
 	graphs  map[string]*planner.Graph
 }
 

@@ -13,8 +13,8 @@ import (
 	"github.com/paulmach/orb/geojson"
 	"github.com/paulmach/orb/planar"
 
-	"github.com/borderwatch/borderwatch/data"
 	"github.com/borderwatch/borderwatch/planner"
+	"github.com/borderwatch/borderwatch/record"
 )
 
 // patrolFixture makes TJK and AFG share the border line lat 36.6 from lon
@@ -77,16 +77,16 @@ func newPatrolFixture(t *testing.T, e *testEnv) patrolFixture {
 		border[0] = append(border[0], orb.Point{lon, 36.6})
 	}
 	afg := orb.MultiPolygon{{{{60, 29}, {75, 29}, {75, 36.6}, {60, 36.6}, {60, 29}}}}
-	var roads []data.Road
+	var roads []record.Road
 	add := func(country string, rs []planner.Road) {
 		for _, r := range rs {
-			roads = append(roads, data.Road{Highway: "synthetic_track", SpeedKPH: r.SpeedKPH, Country: r.Country, Line: r.Line})
+			roads = append(roads, record.Road{Highway: "synthetic_track", SpeedKPH: r.SpeedKPH, Country: r.Country, Line: r.Line})
 		}
 	}
 	add("TJK", planner.BorderTracks(border, f.tjk, []orb.Point{f.bases[0], f.bases[1], {68.6053, 37.1946}}, planner.TrackOptions{Country: "TJK"}))
 	add("AFG", planner.BorderTracks(border, afg, []orb.Point{{69, 36.4}}, planner.TrackOptions{Country: "AFG"}))
 	// A fast road across the border that no Tajik team may use.
-	roads = append(roads, data.Road{Highway: "primary", SpeedKPH: 90, Line: orb.LineString{{68.3, 36.75}, {68.3, 36.45}, {70.6, 36.45}, {70.6, 36.75}}})
+	roads = append(roads, record.Road{Highway: "primary", SpeedKPH: 90, Line: orb.LineString{{68.3, 36.75}, {68.3, 36.45}, {70.6, 36.45}, {70.6, 36.75}}})
 	if _, err := e.sys.ImportRoads(ctx, "synthetic", roads, nil); err != nil {
 		t.Fatal(err)
 	}

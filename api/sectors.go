@@ -102,7 +102,7 @@ func changeColumns(prefix string, get func(r *data.SectorRisk) data.RateChange) 
 
 // sectionIndex is the number of a generated sector's section along its
 // border (1, 2, …), as its name states it; nil for an imported sector.
-func sectionIndex(s data.Sector) any {
+func sectionIndex(s record.Sector) any {
 	if s.SectionIndex < 1 {
 		return nil
 	}

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/borderwatch/borderwatch/parse"
 	"github.com/borderwatch/borderwatch/record"
 )
 
@@ -23,12 +24,12 @@ var exportCSVHeader = []string{"id", "kind", "occurred_at", "time_precision", "l
 const sqlExportEvents = `SELECT ` + eventReadColumns + ` FROM events e ORDER BY e.occurred_at, e.id`
 
 // ExportEvents streams every event the store's caller may see to w as CSV
-// (FormatCSV, the columns ImportEvents reads) or as a GeoJSON
-// FeatureCollection (FormatGeoJSON) whose properties match the API's event
+// (parse.FormatCSV, the columns ImportEvents reads) or as a GeoJSON
+// FeatureCollection (parse.FormatGeoJSON) whose properties match the API's event
 // features. progress, when set, is called every 10,000 events with the
 // count so far. It returns the number of events written.
 func (s *Store) ExportEvents(ctx context.Context, w io.Writer, format string, progress func(n int64)) (int64, error) {
-	if format != FormatCSV && format != FormatGeoJSON {
+	if format != parse.FormatCSV && format != parse.FormatGeoJSON {
 		return 0, fmt.Errorf("export: unknown format %q (want csv or geojson)", format)
 	}
 	rows, err := s.pool.Query(ctx, sqlExportEvents)
@@ -39,7 +40,7 @@ func (s *Store) ExportEvents(ctx context.Context, w io.Writer, format string, pr
 	bw := bufio.NewWriterSize(w, 1<<16)
 	var n int64
 	var cw *csv.Writer
-	if format == FormatCSV {
+	if format == parse.FormatCSV {
 		cw = csv.NewWriter(bw)
 		if err := cw.Write(exportCSVHeader); err != nil {
 			return 0, fmt.Errorf("export: %w", err)
@@ -53,7 +54,7 @@ func (s *Store) ExportEvents(ctx context.Context, w io.Writer, format string, pr
 		if err != nil {
 			return n, fmt.Errorf("export: %w", err)
 		}
-		if format == FormatCSV {
+		if format == parse.FormatCSV {
 			eventCSVRecord(&e, rec)
 			err = cw.Write(rec)
 		} else {

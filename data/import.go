@@ -1,8 +1,6 @@
 package data
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/csv"
 	"errors"
@@ -17,19 +15,14 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/borderwatch/borderwatch/parse"
 	"github.com/borderwatch/borderwatch/record"
-)
-
-// Import formats.
-const (
-	FormatCSV     = "csv"
-	FormatGeoJSON = "geojson"
 )
 
 // ImportOptions configures ImportEvents.
 type ImportOptions struct {
-	// Format is FormatCSV, FormatGeoJSON or "" to detect it from the
-	// content: a JSON object is GeoJSON, anything else CSV.
+	// Format is parse.FormatCSV, parse.FormatGeoJSON or "" to detect it
+	// from the content: a JSON object is GeoJSON, anything else CSV.
 	Format string
 	// SkipInvalid imports the valid records and writes each invalid one to
 	// Rejects instead of aborting the whole import.
@@ -86,11 +79,6 @@ func (e *RowError) Error() string {
 	return fmt.Sprintf("%s %d: %s", e.Unit, e.Row, strings.Join(parts, "; "))
 }
 
-// eventParser is a streaming reader of import records.
-type eventParser interface {
-	next() (parsedEvent, error)
-}
-
 // countingReader counts the bytes read through it.
 type countingReader struct {
 	r io.Reader
@@ -101,49 +89,6 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
 	return n, err
-}
-
-// detectFormat peeks at the first non-blank byte: '{' is GeoJSON.
-func detectFormat(br *bufio.Reader) (string, error) {
-	for i := 1; ; i++ {
-		b, err := br.Peek(i)
-		if len(b) < i {
-			if err == nil || errors.Is(err, io.EOF) || errors.Is(err, bufio.ErrBufferFull) {
-				return FormatCSV, nil
-			}
-			return "", err
-		}
-		c := b[i-1]
-		if i <= 3 && bytes.HasPrefix([]byte("\xef\xbb\xbf"), b) {
-			continue
-		}
-		switch c {
-		case ' ', '\t', '\r', '\n':
-			continue
-		case '{':
-			return FormatGeoJSON, nil
-		}
-		return FormatCSV, nil
-	}
-}
-
-func newEventParser(r io.Reader, format string) (eventParser, string, error) {
-	br := bufio.NewReaderSize(r, 1<<16)
-	if format == "" {
-		var err error
-		if format, err = detectFormat(br); err != nil {
-			return nil, "", fmt.Errorf("detect format: %w", err)
-		}
-	}
-	switch format {
-	case FormatCSV:
-		p, err := newCSVEventReader(br)
-		return p, format, err
-	case FormatGeoJSON:
-		p, err := newGeoJSONEventReader(br)
-		return p, format, err
-	}
-	return nil, "", fmt.Errorf("unknown format %q (want csv or geojson)", format)
 }
 
 // importBatch carries parsed, valid events from the parser to COPY,
@@ -337,7 +282,7 @@ func mergeImportChunk(ctx context.Context, tx pgx.Tx, chunk int64) (inserted, up
 const importChunkRows = 16 * importBatchSize
 
 // ImportEvents reads events from r (CSV with lon/lat columns or a GeoJSON
-// FeatureCollection, see csvColumns and geojsonEventReader), validates each
+// FeatureCollection, see parse.NewEventReader), validates each
 // record, and writes them in one transaction: COPY into a staging table,
 // then an upsert on (agency, source_ref), so that re-importing the same
 // source_refs updates the records instead of duplicating them; records
@@ -351,12 +296,13 @@ func (s *Store) ImportEvents(ctx context.Context, r io.Reader, opts ImportOption
 		return ImportSummary{}, errors.New("import: SkipInvalid needs a Rejects writer")
 	}
 	cr := &countingReader{r: r}
-	parser, format, err := newEventParser(cr, opts.Format)
+	parser, err := parse.NewEventReader(cr, opts.Format)
 	if err != nil {
 		return ImportSummary{}, fmt.Errorf("import: %w", err)
 	}
+	format := parser.Format()
 	unit := "row"
-	if format == FormatGeoJSON {
+	if format == parse.FormatGeoJSON {
 		unit = "feature"
 	}
 	sum := ImportSummary{Format: format}
@@ -444,7 +390,7 @@ const importBatchSize = 2048
 // in batches. It returns the number of records read and rejected; a fatal
 // error (or, without SkipInvalid, the first invalid record) is sent as the
 // last batch.
-func parseImport(ctx context.Context, parser eventParser, refs *importRefs, unit string, opts ImportOptions,
+func parseImport(ctx context.Context, parser *parse.EventReader, refs *importRefs, unit string, opts ImportOptions,
 	cr *countingReader, out chan<- importBatch) (rows, rejected int64) {
 	var rejects *csv.Writer
 	if opts.Rejects != nil {
@@ -464,7 +410,7 @@ func parseImport(ctx context.Context, parser eventParser, refs *importRefs, unit
 	}
 	lastReport := time.Now()
 	for {
-		pe, err := parser.next()
+		pe, err := parser.Next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
@@ -475,7 +421,7 @@ func parseImport(ctx context.Context, parser eventParser, refs *importRefs, unit
 		rows++
 		e := &pe.Event
 		if !(len(pe.Errs) == 1 && pe.Errs[0].Field == "row") {
-			validateParsed(&pe)
+			pe.Validate()
 			if len(pe.Errs) == 0 {
 				checkImportRefs(&pe, refs, seen, unit)
 			}
@@ -524,29 +470,9 @@ func parseImport(ctx context.Context, parser eventParser, refs *importRefs, unit
 	return rows, rejected
 }
 
-// validateParsed normalises and validates a parsed record, adding the
-// validation errors of fields that parsed well.
-func validateParsed(pe *parsedEvent) {
-	pe.Event.Normalize()
-	verr := pe.Event.Validate()
-	var ve *record.ValidationError
-	if !errors.As(verr, &ve) {
-		return
-	}
-	bad := map[string]bool{}
-	for _, f := range pe.Errs {
-		bad[f.Field] = true
-	}
-	for _, f := range ve.Fields {
-		if !bad[f.Field] && !(f.Field == "geometry" && (bad["lon"] || bad["lat"])) {
-			pe.Errs = append(pe.Errs, f)
-		}
-	}
-}
-
 // checkImportRefs adds errors for an unknown agency or joint operation and
 // for a source_ref the same agency already used earlier in the file.
-func checkImportRefs(pe *parsedEvent, refs *importRefs, seen map[[16]byte]int64, unit string) {
+func checkImportRefs(pe *parse.Record, refs *importRefs, seen map[[16]byte]int64, unit string) {
 	e := &pe.Event
 	if !refs.agencies[e.AgencyID] {
 		pe.Errs.Add("agency", "unknown agency %q", record.Truncate(e.AgencyID, 40))

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
+
+	"github.com/borderwatch/borderwatch/parse"
 )
 
 // benchImportCSV is n records shaped like scripts/genevents output.
@@ -34,7 +36,7 @@ func BenchmarkImportParse(b *testing.B) {
 	b.ReportAllocs()
 	b.SetBytes(int64(len(in)))
 	for b.Loop() {
-		p, _, err := newEventParser(bufio.NewReader(bytes.NewReader(in)), "")
+		p, err := parse.NewEventReader(bufio.NewReader(bytes.NewReader(in)), "")
 		if err != nil {
 			b.Fatal(err)
 		}

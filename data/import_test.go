@@ -13,6 +13,8 @@ import (
 
 	"github.com/borderwatch/borderwatch/data"
 	"github.com/borderwatch/borderwatch/data/datatest"
+	"github.com/borderwatch/borderwatch/data/seed"
+	"github.com/borderwatch/borderwatch/parse"
 )
 
 const importHeader = "kind,occurred_at,lon,lat,agency,drug,quantity_kg,category,severity,source_ref,place\n"
@@ -28,7 +30,7 @@ func importStore(t *testing.T) (*data.Store, *pgxpool.Pool) {
 	t.Helper()
 	pool := datatest.Pool(t)
 	s := data.NewFromPool(pool)
-	if _, err := s.SeedReference(context.Background(), nil); err != nil {
+	if _, err := seed.Reference(context.Background(), s, nil); err != nil {
 		t.Fatal(err)
 	}
 	return s, pool
@@ -180,7 +182,7 @@ func TestImportEventsSkipInvalid(t *testing.T) {
 func TestExportImportRoundTrip(t *testing.T) {
 	s, pool := importStore(t)
 	ctx := context.Background()
-	if _, err := s.GenerateDemo(ctx, data.DemoOptions{Events: 500, Seed: 3}); err != nil {
+	if _, err := seed.Demo(ctx, s, seed.DemoOptions{Events: 500, Seed: 3}); err != nil {
 		t.Fatal(err)
 	}
 	fingerprint := func() string {
@@ -194,7 +196,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 	}
 	before := fingerprint()
 	total := countRows(t, pool, `SELECT count(*) FROM event_records`)
-	for _, format := range []string{data.FormatCSV, data.FormatGeoJSON} {
+	for _, format := range []string{parse.FormatCSV, parse.FormatGeoJSON} {
 		t.Run(format, func(t *testing.T) {
 			var buf bytes.Buffer
 			n, err := s.ExportEvents(ctx, &buf, format, nil)
@@ -307,4 +309,14 @@ func TestImportEventsConcurrentInsert(t *testing.T) {
 	if n := countImported(t, pool); n != 4 {
 		t.Errorf("%d imported events, want 4", n)
 	}
+}
+
+// countRows returns the result of a count query.
+func countRows(t *testing.T, pool *pgxpool.Pool, sql string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := pool.QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+	return n
 }

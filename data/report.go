@@ -229,112 +229,16 @@ func (s *Store) Report(ctx context.Context, q ReportQuery) (Report, error) {
 	if q.By == "" {
 		q.By = ByYear
 	}
-	var fe record.Fields
-	if q.By != ByYear && q.By != ByQuarter && q.By != ByMonth && q.By != ByTotal {
-		fe.Add("by", "must be year, quarter, month or total")
-	}
-	if !q.Period.IsZero() && !q.Period.End.After(q.Period.Start) {
-		fe.Add("to", "the period ends before it starts")
-	}
-	names := map[string]string{}
-	rows, err := s.pool.Query(ctx, sqlAgencyNames)
+	names, err := s.checkReport(ctx, q)
 	if err != nil {
-		return Report{}, fmt.Errorf("report: %w", mapErr(err))
-	}
-	for rows.Next() {
-		var id, name string
-		if err := rows.Scan(&id, &name); err != nil {
-			rows.Close()
-			return Report{}, fmt.Errorf("report: %w", err)
-		}
-		names[id] = name
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return Report{}, fmt.Errorf("report: %w", mapErr(err))
-	}
-	if q.Agency != "" {
-		if _, ok := names[q.Agency]; !ok {
-			fe.Add("agency", "unknown agency %q", q.Agency)
-		}
-	}
-	if err := fe.Err(); err != nil {
 		return Report{}, err
 	}
-	var start, end *time.Time
-	if !q.Period.IsZero() {
-		start, end = &q.Period.Start, &q.Period.End
-	}
-	type key struct{ period, agency string }
-	byKey := map[key]*ReportRow{}
-	row := func(period, agency string) *ReportRow {
-		k := key{period, agency}
-		if r, ok := byKey[k]; ok {
-			return r
-		}
-		r := &ReportRow{Period: period, Agency: agency, AgencyName: names[agency], KG: map[string]float64{}, Litres: map[string]float64{}}
-		if agency == "" {
-			r.AgencyName = "All agencies"
-		}
-		byKey[k] = r
-		return r
-	}
-	all := q.Agency == ""
-	err = s.scanRows(ctx, sqlReportCounts, []any{q.By, start, end, q.Agency}, func(r scanner) error {
-		var period, agency string
-		var ns, ni int
-		if err := r.Scan(&period, &agency, &ns, &ni); err != nil {
-			return err
-		}
-		a := row(period, agency)
-		a.Seizures, a.Incidents = ns, ni
-		if all {
-			t := row(period, "")
-			t.Seizures += ns
-			t.Incidents += ni
-		}
-		return nil
-	})
-	if err != nil {
-		return Report{}, fmt.Errorf("report counts: %w", err)
-	}
-	err = s.scanRows(ctx, sqlReportItems, []any{q.By, start, end, q.Agency}, func(r scanner) error {
-		var period, agency, drug, unit string
-		var qty float64
-		if err := r.Scan(&period, &agency, &drug, &unit, &qty); err != nil {
-			return err
-		}
-		targets := []*ReportRow{row(period, agency)}
-		if all {
-			targets = append(targets, row(period, ""))
-		}
-		for _, t := range targets {
-			if unit == "kg" {
-				t.KG[drug] += qty
-				t.TotalKG += qty
-			} else {
-				t.Litres[drug] += qty
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return Report{}, fmt.Errorf("report items: %w", err)
-	}
-	err = s.scanRows(ctx, sqlReportJointOps, []any{q.By, start, end, q.Agency}, func(r scanner) error {
-		var period, agency string
-		var n int
-		if err := r.Scan(&period, &agency, &n); err != nil {
-			return err
-		}
-		row(period, agency).JointOperations = n
-		return nil
-	})
-	if err != nil {
-		return Report{}, fmt.Errorf("report joint operations: %w", err)
+	acc := &reportRows{names: names, byKey: map[reportKey]*ReportRow{}, all: q.Agency == ""}
+	if err := s.scanReport(ctx, q, acc); err != nil {
+		return Report{}, err
 	}
 	rep := Report{Query: q}
-	for _, r := range byKey {
+	for _, r := range acc.byKey {
 		rep.Rows = append(rep.Rows, *r)
 	}
 	sort.Slice(rep.Rows, func(i, j int) bool {
@@ -348,6 +252,132 @@ func (s *Store) Report(ctx context.Context, q ReportQuery) (Report, error) {
 		return a.Agency < b.Agency
 	})
 	return rep, nil
+}
+
+// checkReport validates q and returns the names of the agencies by id.
+func (s *Store) checkReport(ctx context.Context, q ReportQuery) (map[string]string, error) {
+	var fe record.Fields
+	if q.By != ByYear && q.By != ByQuarter && q.By != ByMonth && q.By != ByTotal {
+		fe.Add("by", "must be year, quarter, month or total")
+	}
+	if !q.Period.IsZero() && !q.Period.End.After(q.Period.Start) {
+		fe.Add("to", "the period ends before it starts")
+	}
+	names := map[string]string{}
+	rows, err := s.pool.Query(ctx, sqlAgencyNames)
+	if err != nil {
+		return nil, fmt.Errorf("report: %w", mapErr(err))
+	}
+	for rows.Next() {
+		var id, name string
+		if err := rows.Scan(&id, &name); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("report: %w", err)
+		}
+		names[id] = name
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("report: %w", mapErr(err))
+	}
+	if q.Agency != "" {
+		if _, ok := names[q.Agency]; !ok {
+			fe.Add("agency", "unknown agency %q", q.Agency)
+		}
+	}
+	if err := fe.Err(); err != nil {
+		return nil, err
+	}
+	return names, nil
+}
+
+type reportKey struct{ period, agency string }
+
+// reportRows collects the rows of a report by period and agency; with all
+// set, every figure is also added to the period's all-agencies row.
+type reportRows struct {
+	names map[string]string
+	byKey map[reportKey]*ReportRow
+	all   bool
+}
+
+// row returns the row of period and agency ("" for all agencies),
+// creating it when needed.
+func (rr *reportRows) row(period, agency string) *ReportRow {
+	k := reportKey{period, agency}
+	if r, ok := rr.byKey[k]; ok {
+		return r
+	}
+	r := &ReportRow{Period: period, Agency: agency, AgencyName: rr.names[agency], KG: map[string]float64{}, Litres: map[string]float64{}}
+	if agency == "" {
+		r.AgencyName = "All agencies"
+	}
+	rr.byKey[k] = r
+	return r
+}
+
+// scanReport runs the report's three queries (counts, items, joint
+// operations) into acc.
+func (s *Store) scanReport(ctx context.Context, q ReportQuery, acc *reportRows) error {
+	var start, end *time.Time
+	if !q.Period.IsZero() {
+		start, end = &q.Period.Start, &q.Period.End
+	}
+	args := []any{q.By, start, end, q.Agency}
+	err := s.scanRows(ctx, sqlReportCounts, args, func(r scanner) error {
+		var period, agency string
+		var ns, ni int
+		if err := r.Scan(&period, &agency, &ns, &ni); err != nil {
+			return err
+		}
+		a := acc.row(period, agency)
+		a.Seizures, a.Incidents = ns, ni
+		if acc.all {
+			t := acc.row(period, "")
+			t.Seizures += ns
+			t.Incidents += ni
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("report counts: %w", err)
+	}
+	err = s.scanRows(ctx, sqlReportItems, args, func(r scanner) error {
+		var period, agency, drug, unit string
+		var qty float64
+		if err := r.Scan(&period, &agency, &drug, &unit, &qty); err != nil {
+			return err
+		}
+		targets := []*ReportRow{acc.row(period, agency)}
+		if acc.all {
+			targets = append(targets, acc.row(period, ""))
+		}
+		for _, t := range targets {
+			if unit == "kg" {
+				t.KG[drug] += qty
+				t.TotalKG += qty
+			} else {
+				t.Litres[drug] += qty
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("report items: %w", err)
+	}
+	err = s.scanRows(ctx, sqlReportJointOps, args, func(r scanner) error {
+		var period, agency string
+		var n int
+		if err := r.Scan(&period, &agency, &n); err != nil {
+			return err
+		}
+		acc.row(period, agency).JointOperations = n
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("report joint operations: %w", err)
+	}
+	return nil
 }
 
 // scanner is the Scan method of pgx rows.

@@ -12,27 +12,6 @@ import (
 	"github.com/borderwatch/borderwatch/record"
 )
 
-// Road is one polyline of the road network as stored.
-type Road struct {
-	ID int64
-	// Source names the import the road came from ("osm", "synthetic", …);
-	// re-importing a source replaces its roads.
-	Source string
-	// OSMID is the OpenStreetMap way id, or 0.
-	OSMID int64
-	Name  string
-	// Highway is the road class (OpenStreetMap highway=* values, or "road").
-	Highway  string
-	SpeedKPH float64
-	// Oneway roads may only be driven in the direction of Line.
-	Oneway bool
-	// Country is the ISO 3166-1 alpha-3 code of the country the road lies
-	// in entirely, or "" when it is unknown or the road crosses a border.
-	Country string
-	// Line is the geometry in {lon, lat}, at least two distinct points.
-	Line orb.LineString
-}
-
 // RoadImportSummary reports what ImportRoads changed.
 type RoadImportSummary struct {
 	Source   string
@@ -44,9 +23,6 @@ type RoadImportSummary struct {
 	// Version is the road network version after the import.
 	Version int64
 }
-
-// maxRoadSpeedKPH matches the roads.speed_kph check constraint.
-const maxRoadSpeedKPH = 300
 
 // validSource reports whether s is a valid roads.source value.
 func validSource(s string) bool {
@@ -64,20 +40,20 @@ func validSource(s string) bool {
 }
 
 // checkRoad validates one road before it is written.
-func checkRoad(i int, r *Road) error {
+func checkRoad(i int, r *record.Road) error {
 	bad := func(format string, args ...any) error {
 		return &record.ValidationError{Fields: []record.FieldError{{Field: fmt.Sprintf("roads[%d]", i), Reason: fmt.Sprintf(format, args...)}}}
 	}
 	switch {
 	case len(r.Line) < 2:
 		return bad("fewer than two points")
-	case !(r.SpeedKPH > 0) || r.SpeedKPH > maxRoadSpeedKPH:
-		return bad("speed %g km/h is not in (0, %d]", r.SpeedKPH, maxRoadSpeedKPH)
+	case !(r.SpeedKPH > 0) || r.SpeedKPH > record.MaxRoadSpeedKPH:
+		return bad("speed %g km/h is not in (0, %d]", r.SpeedKPH, record.MaxRoadSpeedKPH)
 	case r.Highway == "" || len(r.Highway) > 100:
 		return bad("highway class must have 1 to 100 characters")
 	case len(r.Name) > 500:
 		return bad("name longer than 500 characters")
-	case r.Country != "" && !reISO3.MatchString(r.Country):
+	case r.Country != "" && !record.ValidISO3(r.Country):
 		return bad("country %q is not an ISO 3166-1 alpha-3 code", r.Country)
 	}
 	distinct := false
@@ -101,7 +77,7 @@ const sqlRoadsCountry = `UPDATE roads r SET country = c.iso3
 // either all of them are stored or none. Roads without a country get the
 // country they lie in entirely, if any. progress, if set, is called with
 // the number of roads written so far. The import is audited.
-func (s *Store) ImportRoads(ctx context.Context, source string, roads []Road, progress func(written int64)) (RoadImportSummary, error) {
+func (s *Store) ImportRoads(ctx context.Context, source string, roads []record.Road, progress func(written int64)) (RoadImportSummary, error) {
 	sum := RoadImportSummary{Source: source}
 	if !validSource(source) {
 		return sum, &record.ValidationError{Fields: []record.FieldError{{Field: "source", Reason: "must be 1 to 100 letters, digits, '_', '.', ':' or '-'"}}}
@@ -179,9 +155,9 @@ const sqlLoadRoads = `SELECT id, source, coalesce(osm_id, 0), coalesce(name, '')
 
 // LoadRoads returns every road with the road network version they belong
 // to, read from one snapshot.
-func (s *Store) LoadRoads(ctx context.Context) ([]Road, int64, error) {
+func (s *Store) LoadRoads(ctx context.Context) ([]record.Road, int64, error) {
 	var (
-		roads   []Road
+		roads   []record.Road
 		version int64
 	)
 	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
@@ -199,7 +175,7 @@ func (s *Store) LoadRoads(ctx context.Context) ([]Road, int64, error) {
 	defer rows.Close()
 	for rows.Next() {
 		var (
-			r Road
+			r record.Road
 			g []byte
 		)
 		if err := rows.Scan(&r.ID, &r.Source, &r.OSMID, &r.Name, &r.Highway, &r.SpeedKPH, &r.Oneway, &r.Country, &g); err != nil {

@@ -2,16 +2,10 @@ package data
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
-	"math"
-	"regexp"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/geojson"
 
 	"github.com/borderwatch/borderwatch/geo"
 	"github.com/borderwatch/borderwatch/record"
@@ -50,34 +44,6 @@ const sectionSpacingM = 1000
 // centimetres.
 const segmentizeDeg = 0.01
 
-// Sector is one border sector: an area on one side of a border section,
-// watched by that side's border agency, or an imported polygon.
-type Sector struct {
-	ID  string
-	Set string
-	// Name is a human-readable label.
-	Name string
-	// BorderID is the country pair ("AFG-TJK"); empty for imported sectors
-	// that name none.
-	BorderID string
-	// SectionID groups the two sides of one generated section
-	// ("AFG-TJK-025-20-007").
-	SectionID    string
-	SectionIndex int
-	// Side is the ISO3 code of the sector's country.
-	Side string
-	// AgencyID is the owning (border guard) agency.
-	AgencyID string
-	SectorKM float64
-	DepthKM  float64
-	// BorderKM is the length of border line the sector watches.
-	BorderKM float64
-	AreaKM2  float64
-	// Source is "generated" or "imported".
-	Source   string
-	Geometry orb.MultiPolygon
-}
-
 // SectorSummary counts what GenerateSectors or ImportSectors wrote.
 type SectorSummary struct {
 	Sectors  int
@@ -85,12 +51,6 @@ type SectorSummary struct {
 	// Borders is the number of sectors per border pair.
 	Borders map[string]int
 }
-
-var (
-	reSectorID  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$`)
-	reSectorSet = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
-	reISO3      = regexp.MustCompile(`^[A-Z]{3}$`)
-)
 
 // Statements of GenerateSectors. They run in one transaction and build the
 // sectors in temporary tables, in the LAEA plane (geo.LAEAProj4, $1):
@@ -253,170 +213,6 @@ func setSummary(ctx context.Context, tx pgx.Tx, set string, sum *SectorSummary) 
 	return mapErr(rows.Err())
 }
 
-// ParseSectorGeoJSON reads user sector polygons from a GeoJSON
-// FeatureCollection (or a single Feature). Each feature needs a Polygon or
-// MultiPolygon geometry with valid lon/lat; its id is the feature's id or
-// its "id" property, else "<set>-<n>" by position (n from 1). Optional
-// properties: "name", "agency", "border" (a country pair such as
-// "AFG-TJK"), "side" (ISO3), "section". Every offending feature is named in
-// the returned *record.ValidationError as features[i].field.
-func ParseSectorGeoJSON(r io.Reader, set string) ([]Sector, error) {
-	if !reSectorSet.MatchString(set) {
-		return nil, &record.ValidationError{Fields: []record.FieldError{{Field: "set", Reason: "must be 1–63 lowercase letters, digits, _ or -, starting with a letter or digit"}}}
-	}
-	b, err := io.ReadAll(io.LimitReader(r, 256<<20))
-	if err != nil {
-		return nil, fmt.Errorf("read sectors: %w", err)
-	}
-	var head struct {
-		Type string `json:"type"`
-	}
-	if err := json.Unmarshal(b, &head); err != nil {
-		return nil, &record.ValidationError{Fields: []record.FieldError{{Field: "file", Reason: "not JSON: " + err.Error()}}}
-	}
-	var feats []*geojson.Feature
-	switch head.Type {
-	case "FeatureCollection":
-		fc, err := geojson.UnmarshalFeatureCollection(b)
-		if err != nil {
-			return nil, &record.ValidationError{Fields: []record.FieldError{{Field: "file", Reason: "not a GeoJSON FeatureCollection: " + err.Error()}}}
-		}
-		feats = fc.Features
-	case "Feature":
-		f, err := geojson.UnmarshalFeature(b)
-		if err != nil {
-			return nil, &record.ValidationError{Fields: []record.FieldError{{Field: "file", Reason: "not a GeoJSON Feature: " + err.Error()}}}
-		}
-		feats = []*geojson.Feature{f}
-	default:
-		return nil, &record.ValidationError{Fields: []record.FieldError{{Field: "type", Reason: `must be "FeatureCollection" or "Feature"`}}}
-	}
-	if len(feats) == 0 {
-		return nil, &record.ValidationError{Fields: []record.FieldError{{Field: "features", Reason: "no features"}}}
-	}
-	var fe record.Fields
-	out := make([]Sector, 0, len(feats))
-	seen := map[string]int{}
-	for i, f := range feats {
-		at := fmt.Sprintf("features[%d]", i)
-		sec := Sector{Set: set, Source: "imported"}
-		sec.ID = featureID(f)
-		if sec.ID == "" {
-			sec.ID = fmt.Sprintf("%s-%03d", set, i+1)
-		}
-		if !reSectorID.MatchString(sec.ID) {
-			fe.Add(at+".id", "must be 1–100 letters, digits, _, . or -, starting with a letter or digit")
-		} else if j, dup := seen[sec.ID]; dup {
-			fe.Add(at+".id", "repeats the id of features[%d]", j)
-		} else {
-			seen[sec.ID] = i
-		}
-		switch g := f.Geometry.(type) {
-		case orb.Polygon:
-			sec.Geometry = orb.MultiPolygon{g}
-		case orb.MultiPolygon:
-			sec.Geometry = g
-		case nil:
-			fe.Add(at+".geometry", "required: a Polygon or MultiPolygon")
-		default:
-			fe.Add(at+".geometry", "must be a Polygon or MultiPolygon, not %s", g.GeoJSONType())
-		}
-		if sec.Geometry != nil && !validPolygonCoords(sec.Geometry) {
-			fe.Add(at+".geometry", "needs closed rings of at least 4 valid lon/lat positions")
-		}
-		sec.Name = propString(&fe, f.Properties, at, "name", sec.ID)
-		if len(sec.Name) == 0 || len(sec.Name) > 200 {
-			fe.Add(at+".properties.name", "must be 1–200 characters")
-		}
-		sec.AgencyID = propString(&fe, f.Properties, at, "agency", "")
-		sec.BorderID = strings.ToUpper(propString(&fe, f.Properties, at, "border", ""))
-		sec.Side = strings.ToUpper(propString(&fe, f.Properties, at, "side", ""))
-		sec.SectionID = propString(&fe, f.Properties, at, "section", "")
-		if sec.BorderID != "" {
-			if p, ok := NormalizePair(sec.BorderID); ok {
-				sec.BorderID = p
-			} else {
-				fe.Add(at+".properties.border", "must be a country pair such as AFG-TJK")
-			}
-		}
-		if sec.Side != "" && !reISO3.MatchString(sec.Side) {
-			fe.Add(at+".properties.side", "must be an ISO 3166-1 alpha-3 code")
-		}
-		if len(sec.SectionID) > 100 {
-			fe.Add(at+".properties.section", "longer than 100 characters")
-		}
-		out = append(out, sec)
-	}
-	if err := fe.Err(); err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-// propString reads an optional string property of features[i] (prefix at);
-// absent or null gives def, any other JSON type is a field error.
-func propString(fe *record.Fields, props geojson.Properties, at, key, def string) string {
-	v, ok := props[key]
-	if !ok || v == nil {
-		return def
-	}
-	s, ok := v.(string)
-	if !ok {
-		fe.Add(at+".properties."+key, "must be a string")
-		return def
-	}
-	return s
-}
-
-func featureID(f *geojson.Feature) string {
-	switch v := f.ID.(type) {
-	case string:
-		return v
-	case float64:
-		if v == math.Trunc(v) && math.Abs(v) < 1e15 {
-			return fmt.Sprintf("%d", int64(v))
-		}
-		return fmt.Sprint(v)
-	}
-	return f.Properties.MustString("id", "")
-}
-
-func validPolygonCoords(mp orb.MultiPolygon) bool {
-	if len(mp) == 0 {
-		return false
-	}
-	for _, pg := range mp {
-		if len(pg) == 0 {
-			return false
-		}
-		for _, r := range pg {
-			if len(r) < 4 || r[0] != r[len(r)-1] {
-				return false
-			}
-			for _, p := range r {
-				if !geo.ValidLonLat(p) {
-					return false
-				}
-			}
-		}
-	}
-	return true
-}
-
-// NormalizePair returns the border id of a country pair given in either
-// order and any case ("tjk-afg" → "AFG-TJK"); ok is false when s is not two
-// ISO3 codes joined by '-'.
-func NormalizePair(s string) (string, bool) {
-	a, b, found := strings.Cut(strings.ToUpper(strings.TrimSpace(s)), "-")
-	if !found || !reISO3.MatchString(a) || !reISO3.MatchString(b) || a == b {
-		return "", false
-	}
-	if b < a {
-		a, b = b, a
-	}
-	return a + "-" + b, true
-}
-
 const (
 	sqlSectorRefCheck = `SELECT
   (SELECT $1::text = '' OR EXISTS (SELECT 1 FROM agencies WHERE id = $1)),
@@ -438,12 +234,12 @@ ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, border_id = EXCLUDED.border
   geom = EXCLUDED.geom`
 )
 
-// ImportSectors writes user sectors (from ParseSectorGeoJSON) into their
+// ImportSectors writes user sectors (from parse.SectorsGeoJSON) into their
 // set, all or nothing: a sector with an existing id of the same set is
 // replaced, an id used by another set is refused. Polygons must be valid
 // (OGC validity as PostGIS checks it); agency, border and side must exist.
 // border_km is the length of border line within 1 km of the polygon.
-func (s *Store) ImportSectors(ctx context.Context, sectors []Sector) (SectorSummary, error) {
+func (s *Store) ImportSectors(ctx context.Context, sectors []record.Sector) (SectorSummary, error) {
 	if len(sectors) == 0 {
 		return SectorSummary{}, &record.ValidationError{Fields: []record.FieldError{{Field: "features", Reason: "no sectors"}}}
 	}
@@ -527,7 +323,7 @@ ORDER BY border_id NULLS LAST, section_index NULLS LAST, side, id`
 
 // ListSectors returns the sectors of q.Set in border, section and side
 // order.
-func (s *Store) ListSectors(ctx context.Context, q SectorQuery) ([]Sector, error) {
+func (s *Store) ListSectors(ctx context.Context, q SectorQuery) ([]record.Sector, error) {
 	if q.Set == "" {
 		q.Set = SetGenerated
 	}
@@ -536,10 +332,10 @@ func (s *Store) ListSectors(ctx context.Context, q SectorQuery) ([]Sector, error
 		return nil, fmt.Errorf("list sectors: %w", mapErr(err))
 	}
 	defer rows.Close()
-	var out []Sector
+	var out []record.Sector
 	for rows.Next() {
 		var (
-			sec Sector
+			sec record.Sector
 			wkb []byte
 		)
 		if err := rows.Scan(&sec.ID, &sec.Set, &sec.Name, &sec.BorderID, &sec.SectionID, &sec.SectionIndex, &sec.Side,

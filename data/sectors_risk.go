@@ -193,7 +193,7 @@ type RiskComponents struct {
 
 // SectorRisk is the risk index of one sector in one period.
 type SectorRisk struct {
-	Sector    Sector
+	Sector    record.Sector
 	Seizures  int
 	Incidents int
 	// KG is the mass seized per drug (items in kg); TotalKG their sum.
@@ -279,7 +279,7 @@ func (s *Store) normalizeRisk(ctx context.Context, q *RiskQuery) error {
 	if q.Set == "" {
 		q.Set = SetGenerated
 	}
-	if !reSectorSet.MatchString(q.Set) {
+	if !record.ValidSectorSet(q.Set) {
 		fe.Add("set", "not a sector set name")
 	}
 	if q.Period.IsZero() {
@@ -318,7 +318,7 @@ func (s *Store) normalizeRisk(ctx context.Context, q *RiskQuery) error {
 		return nil
 	}
 	if q.Pair != "" {
-		p, ok := NormalizePair(q.Pair)
+		p, ok := record.NormalizePair(q.Pair)
 		if !ok {
 			fe.Add("pair", "must be a country pair such as AFG-TJK")
 		} else {

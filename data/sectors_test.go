@@ -15,6 +15,8 @@ import (
 
 	"github.com/borderwatch/borderwatch/data"
 	"github.com/borderwatch/borderwatch/data/datatest"
+	"github.com/borderwatch/borderwatch/data/seed"
+	"github.com/borderwatch/borderwatch/parse"
 	"github.com/borderwatch/borderwatch/record"
 )
 
@@ -167,84 +169,6 @@ func TestParseRiskWeights(t *testing.T) {
 	}
 }
 
-func TestNormalizePair(t *testing.T) {
-	for in, want := range map[string]string{"AFG-TJK": "AFG-TJK", "tjk-afg": "AFG-TJK", " UZB-KGZ ": "KGZ-UZB", "AFG-AFG": "", "AFG": "", "AF-TJK": ""} {
-		got, ok := data.NormalizePair(in)
-		if got != want || ok != (want != "") {
-			t.Errorf("NormalizePair(%q) = %q, %v; want %q", in, got, ok, want)
-		}
-	}
-}
-
-const sectorFixture = `{"type": "FeatureCollection", "features": [
- {"type": "Feature", "id": "pyanj-east", "properties": {"name": "Pyanj east", "border": "tjk-afg", "side": "TJK"},
-  "geometry": {"type": "Polygon", "coordinates": [[[68,37],[69,37],[69,38],[68,38],[68,37]]]}},
- {"type": "Feature", "properties": {"id": "p2"},
-  "geometry": {"type": "MultiPolygon", "coordinates": [[[[70,37],[71,37],[71,38],[70,37]]]]}},
- {"type": "Feature", "properties": {},
-  "geometry": {"type": "Polygon", "coordinates": [[[72,37],[73,37],[73,38],[72,37]]]}}
-]}`
-
-func TestParseSectorGeoJSON(t *testing.T) {
-	secs, err := data.ParseSectorGeoJSON(strings.NewReader(sectorFixture), "mine")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(secs) != 3 || secs[0].ID != "pyanj-east" || secs[1].ID != "p2" || secs[2].ID != "mine-003" {
-		t.Fatalf("ids: %+v", secs)
-	}
-	if secs[0].BorderID != "AFG-TJK" || secs[0].Side != "TJK" || secs[0].Name != "Pyanj east" || secs[2].Name != "mine-003" {
-		t.Errorf("properties: %+v", secs[0])
-	}
-	for _, tc := range []struct {
-		name, doc, set, field string
-	}{
-		{"bad set", sectorFixture, "Bad Set", "set"},
-		{"not json", "{", "s", "file"},
-		{"point", `{"type":"Feature","geometry":{"type":"Point","coordinates":[1,2]},"properties":{}}`, "s", "features[0].geometry"},
-		{"open ring", `{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[1,2],[2,2],[2,3],[1,3]]]},"properties":{}}`, "s", "features[0].geometry"},
-		{"out of range", `{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[1,2],[200,2],[2,3],[1,2]]]},"properties":{}}`, "s", "features[0].geometry"},
-		{"bad border", `{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[1,2],[2,2],[2,3],[1,2]]]},"properties":{"border":"Tajikistan"}}`, "s", "features[0].properties.border"},
-		{"duplicate ids", `{"type":"FeatureCollection","features":[
-			{"type":"Feature","id":"a","geometry":{"type":"Polygon","coordinates":[[[1,2],[2,2],[2,3],[1,2]]]},"properties":{}},
-			{"type":"Feature","id":"a","geometry":{"type":"Polygon","coordinates":[[[1,2],[2,2],[2,3],[1,2]]]},"properties":{}}]}`, "s", "features[1].id"},
-		{"empty", `{"type":"FeatureCollection","features":[]}`, "s", "features"},
-		{"wrong type", `{"type":"Polygon","coordinates":[]}`, "s", "type"},
-		{"name not a string", `{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[1,2],[2,2],[2,3],[1,2]]]},"properties":{"name":[]}}`, "s", "features[0].properties.name"},
-		{"side not a string", `{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[1,2],[2,2],[2,3],[1,2]]]},"properties":{"side":7}}`, "s", "features[0].properties.side"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			_, err := data.ParseSectorGeoJSON(strings.NewReader(tc.doc), tc.set)
-			if names := fieldNames(t, err); !hasField(names, tc.field) {
-				t.Errorf("error names %v, want %q", names, tc.field)
-			}
-		})
-	}
-}
-
-func FuzzParseSectorGeoJSON(f *testing.F) {
-	f.Add(sectorFixture)
-	f.Add(`{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[1,2],[2,2],[2,3],[1,2]]]},"properties":{"id":"x"}}`)
-	f.Add(`{"type":"FeatureCollection","features":[{"type":"Feature","geometry":null}]}`)
-	// Regression: a non-string property once panicked in orb's MustString.
-	f.Add(`{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[1,2],[2,2],[2,3],[1,2]]]},"properties":{"agency":[]}}`)
-	f.Fuzz(func(t *testing.T, doc string) {
-		secs, err := data.ParseSectorGeoJSON(strings.NewReader(doc), "fuzz")
-		if err != nil {
-			var ve *record.ValidationError
-			if !errors.As(err, &ve) {
-				t.Fatalf("error is not a record.ValidationError: %v", err)
-			}
-			return
-		}
-		for _, s := range secs {
-			if s.ID == "" || len(s.Geometry) == 0 || s.Set != "fuzz" {
-				t.Fatalf("accepted an incomplete sector %+v", s)
-			}
-		}
-	})
-}
-
 func FuzzParsePeriod(f *testing.F) {
 	for _, s := range [][2]string{{"2008", "2008"}, {"2008-02", "2008-03"}, {"2008-02-28", "2008-02-29"}, {"2009", "2008"}, {"", ""}} {
 		f.Add(s[0], s[1])
@@ -271,11 +195,11 @@ func seededSectors(t *testing.T, events int) (*data.Store, *pgxpool.Pool) {
 	pool := datatest.Pool(t)
 	s := data.NewFromPool(pool)
 	ctx := context.Background()
-	if _, err := s.SeedReference(ctx, nil); err != nil {
+	if _, err := seed.Reference(ctx, s, nil); err != nil {
 		t.Fatal(err)
 	}
 	if events > 0 {
-		if _, err := s.GenerateDemo(ctx, data.DemoOptions{Events: events, Seed: 7}); err != nil {
+		if _, err := seed.Demo(ctx, s, seed.DemoOptions{Events: events, Seed: 7}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -402,7 +326,7 @@ func countPrefix(m map[string][]string, prefix string) int {
 }
 
 func TestSectorRiskAcceptance(t *testing.T) {
-	s, pool := seededSectors(t, data.DefaultDemoEvents)
+	s, pool := seededSectors(t, seed.DefaultDemoEvents)
 	ctx := context.Background()
 	p, err := data.ParsePeriod("from", "2023", "to", "2024", false)
 	if err != nil {
@@ -629,7 +553,7 @@ func TestImportSectorsAndRisk(t *testing.T) {
 	  "geometry":{"type":"Polygon","coordinates":[[[68,36.4],[69,36.4],[69,36.6],[68,36.6],[68,36.4]]]}},
 	 {"type":"Feature","id":"empty","properties":{},
 	  "geometry":{"type":"Polygon","coordinates":[[[72,38],[73,38],[73,39],[72,39],[72,38]]]}}]}`
-	secs, err := data.ParseSectorGeoJSON(strings.NewReader(doc), "offices")
+	secs, err := parse.SectorsGeoJSON(strings.NewReader(doc), "offices")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -644,7 +568,7 @@ func TestImportSectorsAndRisk(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	byID := map[string]data.Sector{}
+	byID := map[string]record.Sector{}
 	for _, g := range got {
 		byID[g.ID] = g
 	}
@@ -659,7 +583,7 @@ func TestImportSectorsAndRisk(t *testing.T) {
 	bad := `{"type":"FeatureCollection","features":[
 	 {"type":"Feature","id":"north","properties":{},"geometry":{"type":"Polygon","coordinates":[[[68,36.6],[69,36.6],[69,36.8],[68,36.8],[68,36.6]]]}},
 	 {"type":"Feature","id":"bow","properties":{"agency":"nobody"},"geometry":{"type":"Polygon","coordinates":[[[0,0],[1,1],[1,0],[0,1],[0,0]]]}}]}`
-	secs, err = data.ParseSectorGeoJSON(strings.NewReader(bad), "offices")
+	secs, err = parse.SectorsGeoJSON(strings.NewReader(bad), "offices")
 	if err != nil {
 		t.Fatal(err)
 	}

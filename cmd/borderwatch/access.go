@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
@@ -269,48 +267,4 @@ func runAudit(ctx context.Context, args []string, getenv func(string) string, st
 		fmt.Fprintf(stdout, "audit log intact: %d entries\n", rep.Entries)
 		return nil
 	})
-}
-
-// demoAgreements are the sharing agreements of the demo: Border Liaison
-// Office pairs across the Afghan border see each other's bilateral records
-// coarsened to a 5 km cell and the day; agencies of one country share in
-// full.
-var demoAgreements = []data.Agreement{
-	{AgencyA: "af-border", AgencyB: "tj-border", CoarsenM: ptr(5000.0), CoarsenTime: ptr("day"), Note: "BLO pair Panji Poyon / Sher Khan Bandar (demo)"},
-	{AgencyA: "af-border", AgencyB: "uz-border", CoarsenM: ptr(5000.0), CoarsenTime: ptr("day"), Note: "BLO pair Termez / Hairatan (demo)"},
-	{AgencyA: "tj-border", AgencyB: "tj-dca", Note: "national exchange (demo)"},
-	{AgencyA: "kg-border", AgencyB: "tj-border", Note: "Fergana valley exchange (demo)"},
-}
-
-// demoUsers are the web-client accounts the demo creates, one per agency
-// whose records the demo shows, with the role a planner of that agency has.
-var demoUsers = []struct{ agency, role string }{
-	{"tj-border", "admin"}, {"tj-dca", "analyst"}, {"uz-border", "planner"},
-	{"af-border", "analyst"}, {"kg-border", "planner"}, {"tm-border", "planner"},
-}
-
-func ptr[T any](v T) *T { return &v }
-
-// seedDemoAccess sets the demo's sharing agreements and creates its users
-// with fresh random passwords, printing how to sign in.
-func seedDemoAccess(ctx context.Context, store *data.Store, stdout io.Writer) error {
-	for _, a := range demoAgreements {
-		if _, err := store.EstablishAgreement(ctx, a); err != nil {
-			return fmt.Errorf("demo agreement %s-%s: %w", a.AgencyA, a.AgencyB, err)
-		}
-	}
-	fmt.Fprintln(stdout, "sign in to the web client (these passwords are new on every demo run):")
-	for _, u := range demoUsers {
-		b := make([]byte, 9)
-		if _, err := rand.Read(b); err != nil {
-			return err
-		}
-		password := base64.RawURLEncoding.EncodeToString(b)
-		name := u.agency
-		if _, err := store.CreateUser(ctx, name, u.agency, u.role, password); err != nil {
-			return fmt.Errorf("demo user %s: %w", name, err)
-		}
-		fmt.Fprintf(stdout, "  sign in: %-10s password %s  (%s)\n", name, password, u.role)
-	}
-	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/borderwatch/borderwatch/data"
+	"github.com/borderwatch/borderwatch/data/seed"
 )
 
 // runDemo implements "borderwatch demo [-events N] [-seed S] [-from DATE]
@@ -19,10 +20,10 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	dbURL := fs.String("db", getenv("DATABASE_URL"), "PostgreSQL connection string (env DATABASE_URL)")
-	events := fs.Int("events", data.DefaultDemoEvents, "number of synthetic events")
-	seed := fs.Int64("seed", 1, "random seed of the synthetic history")
-	from := fs.String("from", data.DefaultDemoFrom.Format(time.DateOnly), "first day of the synthetic history (YYYY-MM-DD)")
-	to := fs.String("to", data.DefaultDemoTo.Format(time.DateOnly), "day after the synthetic history (YYYY-MM-DD)")
+	events := fs.Int("events", seed.DefaultDemoEvents, "number of synthetic events")
+	seedFlag := fs.Int64("seed", 1, "random seed of the synthetic history")
+	from := fs.String("from", seed.DefaultDemoFrom.Format(time.DateOnly), "first day of the synthetic history (YYYY-MM-DD)")
+	to := fs.String("to", seed.DefaultDemoTo.Format(time.DateOnly), "day after the synthetic history (YYYY-MM-DD)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -35,7 +36,7 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	if *events < 1 {
 		return errors.New("demo: -events must be at least 1")
 	}
-	opts := data.DemoOptions{Events: *events, Seed: *seed}
+	opts := seed.DemoOptions{Events: *events, Seed: *seedFlag}
 	var err error
 	if opts.From, err = time.Parse(time.DateOnly, *from); err != nil {
 		return fmt.Errorf("demo: -from: %w", err)
@@ -52,17 +53,32 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 		return fmt.Errorf("demo: %w", err)
 	}
 	start := time.Now()
-	ref, err := store.SeedReference(ctx, nil)
+	ref, err := seed.Reference(ctx, store, nil)
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
 	fmt.Fprintf(stdout, "reference: %d agencies, %d countries, %d provinces, %d borders, %d crossings, %d places, %d rivers, %d offices\n",
 		ref.Agencies, ref.Countries, ref.Provinces, ref.Borders, ref.Crossings, ref.Places, ref.Rivers, ref.Offices)
 	fmt.Fprintf(stdout, "reported seizures: %d loaded, %d without coordinates skipped\n", ref.Seizures, ref.SeizuresSkipped)
-	sum, err := store.GenerateDemo(ctx, opts)
+	sum, err := seed.Demo(ctx, store, opts)
 	if err != nil {
 		return err
 	}
+	printDemoSummary(stdout, opts, sum)
+	sectors, err := store.GenerateSectors(ctx, data.DefaultSectorKM, data.DefaultDepthKM)
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	printSectorSummary(stdout, "generated", sectors)
+	if err := demoRoadsAndAccess(ctx, store, stdout); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "done in %s\n", time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// printDemoSummary prints what the synthetic history holds.
+func printDemoSummary(stdout io.Writer, opts seed.DemoOptions, sum seed.DemoSummary) {
 	fmt.Fprintf(stdout, "synthetic history (seed %d, %s to %s): %d events (%d seizures, %d incidents), %d joint operations, %d MOBIT teams\n",
 		opts.Seed, opts.From.Format(time.DateOnly), opts.To.Format(time.DateOnly),
 		sum.Events, sum.Seizures, sum.Incidents, sum.JointOperations, sum.Teams)
@@ -79,17 +95,25 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	for _, c := range sum.Clusters {
 		fmt.Fprintf(stdout, "trend cluster: %-11s %s (%.3f, %.3f)\n", c.Trend, c.Name, c.Location[0], c.Location[1])
 	}
-	sectors, err := store.GenerateSectors(ctx, data.DefaultSectorKM, data.DefaultDepthKM)
+}
+
+// demoRoadsAndAccess loads the synthetic track network and the demo's
+// agreements and users, and prints how to sign in.
+func demoRoadsAndAccess(ctx context.Context, store *data.Store, stdout io.Writer) error {
+	roadsStart := time.Now()
+	roads, err := seed.DemoRoads(ctx, store)
 	if err != nil {
-		return fmt.Errorf("demo: %w", err)
-	}
-	printSectorSummary(stdout, "generated", sectors)
-	if err := loadDemoRoads(ctx, store, stdout); err != nil {
 		return err
 	}
-	if err := seedDemoAccess(ctx, store, stdout); err != nil {
+	fmt.Fprintf(stdout, "synthetic track network (labelled source %q, not real roads): %d tracks, %.0f km along %d border sides in %s\n",
+		roads.Source, roads.Roads, roads.KM, roads.Sides, time.Since(roadsStart).Round(time.Millisecond))
+	logins, err := seed.DemoAccess(ctx, store)
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "done in %s\n", time.Since(start).Round(time.Millisecond))
+	fmt.Fprintln(stdout, "sign in to the web client (these passwords are new on every demo run):")
+	for _, l := range logins {
+		fmt.Fprintf(stdout, "  sign in: %-10s password %s  (%s)\n", l.Username, l.Password, l.Role)
+	}
 	return nil
 }

@@ -9,7 +9,7 @@ import (
 	"io"
 	"os"
 
-	"github.com/borderwatch/borderwatch/data"
+	"github.com/borderwatch/borderwatch/parse"
 )
 
 // runExport implements "borderwatch export events [-format csv|geojson]
@@ -18,7 +18,7 @@ func runExport(ctx context.Context, args []string, getenv func(string) string, s
 	fs := flag.NewFlagSet("export", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	dbURL := fs.String("db", getenv("DATABASE_URL"), "PostgreSQL connection string (env DATABASE_URL)")
-	format := fs.String("format", data.FormatCSV, "csv or geojson")
+	format := fs.String("format", parse.FormatCSV, "csv or geojson")
 	out := fs.String("o", "", "output file (default standard output)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
@@ -27,7 +27,7 @@ func runExport(ctx context.Context, args []string, getenv func(string) string, s
 	if len(pos) != 1 || pos[0] != "events" {
 		return errors.New("export: want: export events [-format csv|geojson] [-o FILE]")
 	}
-	if *format != data.FormatCSV && *format != data.FormatGeoJSON {
+	if *format != parse.FormatCSV && *format != parse.FormatGeoJSON {
 		return fmt.Errorf("export: unknown format %q (want csv or geojson)", *format)
 	}
 	if *dbURL == "" {

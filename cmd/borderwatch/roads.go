@@ -8,19 +8,14 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
-	"sort"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/paulmach/orb"
-	orbgeo "github.com/paulmach/orb/geo"
 	"golang.org/x/term"
 
-	"github.com/borderwatch/borderwatch/data"
-	"github.com/borderwatch/borderwatch/planner"
+	"github.com/borderwatch/borderwatch/parse"
+	"github.com/borderwatch/borderwatch/record"
 )
 
 // runImportRoads implements "borderwatch import roads FILE [-format
@@ -29,73 +24,20 @@ import (
 // LineStrings and replaces the stored roads of the same source with them
 // in one transaction. The service rebuilds its road graph on the next plan.
 func runImportRoads(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("import roads", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	dbURL := fs.String("db", getenv("DATABASE_URL"), "PostgreSQL connection string (env DATABASE_URL)")
-	format := fs.String("format", "", "pbf, osm or geojson (default: from the file name and content)")
-	source := fs.String("source", "", "source name of these roads; re-importing a source replaces its roads (default: the file name)")
-	speedsPath := fs.String("speeds", "", `JSON file of highway class → km/h, e.g. {"track": 15, "path": 5}; 0 leaves a class out`)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: borderwatch import roads FILE [flags]")
-		fs.PrintDefaults()
-		fmt.Fprintf(stderr, "default speeds (km/h): %s\n", formatSpeeds(data.DefaultRoadSpeeds()))
+	fl, err := parseImportRoadsFlags(args, getenv, stderr)
+	if err != nil {
+		return err
 	}
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		pos = append(pos, fs.Arg(0))
-		args = fs.Args()[1:]
+	speeds, err := loadRoadSpeeds(fl.speedsPath)
+	if err != nil {
+		return err
 	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return errors.New("import roads: want: import roads FILE")
-	}
-	if *dbURL == "" {
-		return errors.New("import roads: no database: set -db or DATABASE_URL")
-	}
-	path := pos[0]
-	speeds := data.DefaultRoadSpeeds()
-	if *speedsPath != "" {
-		f, err := os.Open(*speedsPath)
-		if err != nil {
-			return fmt.Errorf("import roads: %w", err)
-		}
-		speeds, err = data.ParseRoadSpeeds(f)
-		f.Close()
-		if err != nil {
-			return fmt.Errorf("import roads: %s: %w", *speedsPath, err)
-		}
-	}
-	f, err := os.Open(path)
+	f, size, fmtName, err := openRoadFile(fl.path, fl.format)
 	if err != nil {
 		return fmt.Errorf("import roads: %w", err)
 	}
 	defer f.Close()
-	var size int64
-	if st, err := f.Stat(); err == nil {
-		size = st.Size()
-	}
-	fmtName := *format
-	if fmtName == "" {
-		head := make([]byte, 512)
-		n, _ := io.ReadFull(f, head)
-		if fmtName, err = data.DetectRoadFormat(path, head[:n]); err != nil {
-			return fmt.Errorf("import roads: %w", err)
-		}
-		if _, err := f.Seek(0, io.SeekStart); err != nil {
-			return fmt.Errorf("import roads: %w", err)
-		}
-	}
-	src := *source
-	if src == "" {
-		src = sourceName(path)
-	}
-	store, err := openStore(ctx, *dbURL, 2, 0, false)
+	store, err := openStore(ctx, fl.dbURL, 2, 0, false)
 	if err != nil {
 		return fmt.Errorf("import roads: %w", err)
 	}
@@ -105,34 +47,124 @@ func runImportRoads(ctx context.Context, args []string, getenv func(string) stri
 	prog := newRoadProgress(stderr)
 	cr := &countingReader{r: f}
 	stopTick := prog.tick(func() string {
-		return fmt.Sprintf("reading %s: %s of %s", filepath.Base(path), mib(cr.n.Load()), mib(size))
+		return fmt.Sprintf("reading %s: %s of %s", filepath.Base(fl.path), mib(cr.n.Load()), mib(size))
 	})
-	var (
-		roads []data.Road
-		st    data.RoadParseStats
-	)
-	switch fmtName {
-	case data.RoadFormatPBF, data.RoadFormatOSM:
-		roads, st, err = data.ParseRoadsOSM(ctx, cr, fmtName, speeds)
-	case data.RoadFormatGeoJSON:
-		roads, st, err = data.ParseRoadsGeoJSON(cr, speeds)
-	default:
-		err = fmt.Errorf("unknown format %q: want pbf, osm or geojson", fmtName)
-	}
+	roads, st, err := parseRoadFile(ctx, cr, fmtName, speeds)
 	stopTick()
 	if err != nil {
-		return fmt.Errorf("import roads %s: %w (nothing was written)", path, err)
+		return fmt.Errorf("import roads %s: %w (nothing was written)", fl.path, err)
 	}
 	var written atomic.Int64
 	stopTick = prog.tick(func() string { return fmt.Sprintf("writing: %d of %d roads", written.Load(), len(roads)) })
-	sum, err := store.ImportRoads(ctx, src, roads, func(n int64) { written.Store(n) })
+	sum, err := store.ImportRoads(ctx, fl.source, roads, func(n int64) { written.Store(n) })
 	stopTick()
 	if err != nil {
-		return fmt.Errorf("import roads %s: %w (nothing was written)", path, err)
+		return fmt.Errorf("import roads %s: %w (nothing was written)", fl.path, err)
 	}
 	fmt.Fprintf(stdout, "imported %d roads from %d %s ways/features into source %q in %.1fs: %d skipped (other classes or geometries), %d missing nodes, %d replaced, %d within one country; road network version %d\n",
-		sum.Inserted, st.Read, fmtName, src, time.Since(start).Seconds(), st.Skipped, st.MissingNodes, sum.Deleted, sum.WithCountry, sum.Version)
+		sum.Inserted, st.Read, fmtName, fl.source, time.Since(start).Seconds(), st.Skipped, st.MissingNodes, sum.Deleted, sum.WithCountry, sum.Version)
 	return nil
+}
+
+// importRoadsFlags are the settings of "borderwatch import roads".
+type importRoadsFlags struct {
+	dbURL, format, source, speedsPath string
+	// path is the road file.
+	path string
+}
+
+// parseImportRoadsFlags reads the flags and the one file argument, which
+// may come before, between or after the flags. The source defaults to a
+// name derived from the file's.
+func parseImportRoadsFlags(args []string, getenv func(string) string, stderr io.Writer) (importRoadsFlags, error) {
+	fs := flag.NewFlagSet("import roads", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dbURL := fs.String("db", getenv("DATABASE_URL"), "PostgreSQL connection string (env DATABASE_URL)")
+	format := fs.String("format", "", "pbf, osm or geojson (default: from the file name and content)")
+	source := fs.String("source", "", "source name of these roads; re-importing a source replaces its roads (default: the file name)")
+	speedsPath := fs.String("speeds", "", `JSON file of highway class → km/h, e.g. {"track": 15, "path": 5}; 0 leaves a class out`)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: borderwatch import roads FILE [flags]")
+		fs.PrintDefaults()
+		fmt.Fprintf(stderr, "default speeds (km/h): %s\n", formatSpeeds(parse.DefaultRoadSpeeds()))
+	}
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return importRoadsFlags{}, err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return importRoadsFlags{}, errors.New("import roads: want: import roads FILE")
+	}
+	if *dbURL == "" {
+		return importRoadsFlags{}, errors.New("import roads: no database: set -db or DATABASE_URL")
+	}
+	fl := importRoadsFlags{dbURL: *dbURL, format: *format, source: *source, speedsPath: *speedsPath, path: pos[0]}
+	if fl.source == "" {
+		fl.source = sourceName(fl.path)
+	}
+	return fl, nil
+}
+
+// loadRoadSpeeds returns the default speeds overridden by the JSON file
+// at path, if any.
+func loadRoadSpeeds(path string) (parse.RoadSpeeds, error) {
+	if path == "" {
+		return parse.DefaultRoadSpeeds(), nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("import roads: %w", err)
+	}
+	defer f.Close()
+	speeds, err := parse.ReadRoadSpeeds(f)
+	if err != nil {
+		return nil, fmt.Errorf("import roads: %s: %w", path, err)
+	}
+	return speeds, nil
+}
+
+// openRoadFile opens a road file and returns its size and format: format
+// if given, else detected from the name and the first bytes.
+func openRoadFile(path, format string) (f *os.File, size int64, fmtName string, err error) {
+	f, err = os.Open(path)
+	if err != nil {
+		return nil, 0, "", err
+	}
+	if st, err := f.Stat(); err == nil {
+		size = st.Size()
+	}
+	fmtName = format
+	if fmtName == "" {
+		head := make([]byte, 512)
+		n, _ := io.ReadFull(f, head)
+		if fmtName, err = parse.DetectRoadFormat(path, head[:n]); err == nil {
+			_, err = f.Seek(0, io.SeekStart)
+		}
+		if err != nil {
+			f.Close()
+			return nil, 0, "", err
+		}
+	}
+	return f, size, fmtName, nil
+}
+
+// parseRoadFile reads the roads of a file in format fmtName.
+func parseRoadFile(ctx context.Context, r io.ReadSeeker, fmtName string, speeds parse.RoadSpeeds) ([]record.Road, parse.RoadStats, error) {
+	switch fmtName {
+	case parse.RoadFormatPBF, parse.RoadFormatOSM:
+		return parse.RoadsOSM(ctx, r, fmtName, speeds)
+	case parse.RoadFormatGeoJSON:
+		return parse.RoadsGeoJSON(r, speeds)
+	}
+	return nil, parse.RoadStats{}, fmt.Errorf("unknown format %q: want pbf, osm or geojson", fmtName)
 }
 
 // sourceName derives a source name from a file name ("tajikistan-latest").
@@ -160,7 +192,7 @@ func sourceName(path string) string {
 	return s
 }
 
-func formatSpeeds(s data.RoadSpeeds) string {
+func formatSpeeds(s parse.RoadSpeeds) string {
 	var parts []string
 	for _, c := range s.Classes() {
 		parts = append(parts, fmt.Sprintf("%s %g", c, s[c]))
@@ -230,185 +262,4 @@ func (p *roadProgress) tick(line func() string) (stop func()) {
 		close(done)
 		<-finished
 	}
-}
-
-// demoTrackOptions are the synthetic tracks of the demo.
-var demoTrackOptions = planner.TrackOptions{InsetM: 3000, StepM: 2000, SpeedKPH: 25, SpurKPH: 30, MaxSpurM: 40000}
-
-// demoRoadSource is the source name of the synthetic demo tracks.
-const demoRoadSource = "synthetic"
-
-// loadDemoRoads replaces the synthetic track network: along each
-// country's own side of every border line, linked to the MOBIT bases,
-// the crossings and the towns near the line, and straight roads between
-// those places inside each country. They are stored with source
-// "synthetic" and highway classes "synthetic_track", "synthetic_link" and
-// "synthetic_road", clearly apart from imported roads.
-func loadDemoRoads(ctx context.Context, store *data.Store, stdout io.Writer) error {
-	start := time.Now()
-	sides, err := store.TrackSides(ctx, 8)
-	if err != nil {
-		return fmt.Errorf("demo roads: %w", err)
-	}
-	// The sides are independent; build them in parallel.
-	perSide := make([][]planner.Road, len(sides))
-	var wg sync.WaitGroup
-	for i, s := range sides {
-		wg.Go(func() {
-			opt := demoTrackOptions
-			opt.Country = s.Country
-			perSide[i] = planner.BorderTracks(s.Border, s.Polygon, s.Anchors, opt)
-		})
-	}
-	wg.Wait()
-	var roads []data.Road
-	for i, s := range sides {
-		for _, r := range perSide[i] {
-			class := "synthetic_track"
-			if r.SpeedKPH == demoTrackOptions.SpurKPH && len(r.Line) == 2 {
-				class = "synthetic_link"
-			}
-			roads = append(roads, data.Road{
-				Name: "synthetic track " + s.BorderID + " (" + s.Country + " side)", Highway: class,
-				SpeedKPH: r.SpeedKPH, Country: r.Country, Line: r.Line,
-			})
-		}
-	}
-	roads = append(roads, demoAnchorLinks(sides)...)
-	roads = append(roads, demoConnectors(sides, roads)...)
-	sum, err := store.ImportRoads(ctx, demoRoadSource, roads, nil)
-	if err != nil {
-		return fmt.Errorf("demo roads: %w", err)
-	}
-	km := 0.0
-	for _, r := range roads {
-		km += orbgeo.LengthHaversine(r.Line) / 1000
-	}
-	fmt.Fprintf(stdout, "synthetic track network (labelled source %q, not real roads): %d tracks, %.0f km along %d border sides in %s\n",
-		demoRoadSource, sum.Inserted, km, len(sides), time.Since(start).Round(time.Millisecond))
-	return nil
-}
-
-// Links between the anchors of one country, so that the tracks of its
-// different borders and its bases form one network.
-const (
-	demoLinkKPH       = 40
-	demoLinkNeighbors = 4
-	demoLinkMaxM      = 200000
-)
-
-// demoConnectors joins the pieces of each country's synthetic network
-// (tracks broken where the border bends, anchors too far from a track for
-// a straight link) into one network inside the country, so that every base
-// reaches the tracks, crossings and towns of its country by road.
-func demoConnectors(sides []data.TrackSide, roads []data.Road) []data.Road {
-	type country struct {
-		code    string
-		poly    orb.MultiPolygon
-		anchors []orb.Point
-		roads   []planner.Road
-	}
-	byCode := map[string]*country{}
-	var all []*country
-	for _, s := range sides {
-		c := byCode[s.Country]
-		if c == nil {
-			c = &country{code: s.Country, poly: s.Polygon}
-			byCode[s.Country] = c
-			all = append(all, c)
-		}
-		for _, a := range s.Anchors {
-			if !slices.Contains(c.anchors, a) {
-				c.anchors = append(c.anchors, a)
-			}
-		}
-	}
-	for _, r := range roads {
-		if c := byCode[r.Country]; c != nil {
-			c.roads = append(c.roads, planner.Road{Line: r.Line, SpeedKPH: r.SpeedKPH, Country: r.Country})
-		}
-	}
-	sort.Slice(all, func(i, j int) bool { return all[i].code < all[j].code })
-	links := make([][]planner.Road, len(all))
-	var wg sync.WaitGroup
-	for i, c := range all {
-		wg.Go(func() {
-			links[i] = planner.ConnectRoads(c.roads, c.anchors, c.poly, planner.ConnectOptions{SpeedKPH: demoLinkKPH, Country: c.code})
-		})
-	}
-	wg.Wait()
-	var out []data.Road
-	for i, c := range all {
-		for _, r := range links[i] {
-			out = append(out, data.Road{Name: "synthetic connecting road (" + c.code + ")", Highway: "synthetic_road",
-				SpeedKPH: r.SpeedKPH, Country: c.code, Line: r.Line})
-		}
-	}
-	return out
-}
-
-// demoAnchorLinks joins every anchor of a country (bases, crossings,
-// towns) to its nearest few other anchors by a straight synthetic road,
-// where that road stays inside the country without touching its border.
-func demoAnchorLinks(sides []data.TrackSide) []data.Road {
-	type country struct {
-		poly    orb.MultiPolygon
-		anchors []orb.Point
-	}
-	byCode := map[string]*country{}
-	var codes []string
-	for _, s := range sides {
-		c := byCode[s.Country]
-		if c == nil {
-			c = &country{poly: s.Polygon}
-			byCode[s.Country] = c
-			codes = append(codes, s.Country)
-		}
-		for _, a := range s.Anchors {
-			if !slices.Contains(c.anchors, a) {
-				c.anchors = append(c.anchors, a)
-			}
-		}
-	}
-	sort.Strings(codes)
-	var roads []data.Road
-	for _, code := range codes {
-		c := byCode[code]
-		empty, err := planner.NewGraph(nil, 0)
-		if err != nil {
-			continue
-		}
-		net := empty.Restrict(planner.Access{Country: c.poly})
-		done := map[[2]int]bool{}
-		for i, a := range c.anchors {
-			if !net.Inside(a) {
-				continue
-			}
-			order := make([]int, 0, len(c.anchors))
-			for j := range c.anchors {
-				if j != i {
-					order = append(order, j)
-				}
-			}
-			sort.Slice(order, func(x, y int) bool {
-				return orbgeo.Distance(a, c.anchors[order[x]]) < orbgeo.Distance(a, c.anchors[order[y]])
-			})
-			linked := 0
-			for _, j := range order {
-				b := c.anchors[j]
-				if linked == demoLinkNeighbors || orbgeo.Distance(a, b) > demoLinkMaxM {
-					break
-				}
-				key := [2]int{min(i, j), max(i, j)}
-				if done[key] || !net.Inside(b) || !net.SegmentAllowed(a, b) {
-					continue
-				}
-				done[key] = true
-				linked++
-				roads = append(roads, data.Road{Name: "synthetic road (" + code + ")", Highway: "synthetic_road",
-					SpeedKPH: demoLinkKPH, Country: code, Line: orb.LineString{a, b}})
-			}
-		}
-	}
-	return roads
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/borderwatch/borderwatch/api"
 	"github.com/borderwatch/borderwatch/data"
 	"github.com/borderwatch/borderwatch/data/datatest"
+	"github.com/borderwatch/borderwatch/data/seed"
 )
 
 // TestDemoTeamsReachTargets builds the demo as the browser tests load it
@@ -32,13 +33,13 @@ func TestDemoTeamsReachTargets(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sys.Close()
-	if _, err := sys.SeedReference(ctx, nil); err != nil {
+	if _, err := seed.Reference(ctx, sys, nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := sys.GenerateDemo(ctx, data.DemoOptions{Events: 5000, Seed: 1}); err != nil {
+	if _, err := seed.Demo(ctx, sys, seed.DemoOptions{Events: 5000, Seed: 1}); err != nil {
 		t.Fatal(err)
 	}
-	if err := loadDemoRoads(ctx, sys, io.Discard); err != nil {
+	if _, err := seed.DemoRoads(ctx, sys); err != nil {
 		t.Fatal(err)
 	}
 
@@ -86,7 +87,7 @@ func TestDemoTeamsReachTargets(t *testing.T) {
 		t.Fatalf("the demo made %d teams", len(teams))
 	}
 	tokens := map[string]string{}
-	window := fmt.Sprintf(`"from": %q, "to": %q`, data.DefaultDemoTo.AddDate(0, 0, -90).Format(time.DateOnly), data.DefaultDemoTo.Format(time.DateOnly))
+	window := fmt.Sprintf(`"from": %q, "to": %q`, seed.DefaultDemoTo.AddDate(0, 0, -90).Format(time.DateOnly), seed.DefaultDemoTo.Format(time.DateOnly))
 	for _, tm := range teams {
 		t.Run(tm.name, func(t *testing.T) {
 			if tokens[tm.agency] == "" {

@@ -10,6 +10,7 @@ import (
 	"sort"
 
 	"github.com/borderwatch/borderwatch/data"
+	"github.com/borderwatch/borderwatch/parse"
 )
 
 // runSectors runs `borderwatch sectors generate|import`.
@@ -55,7 +56,7 @@ func runSectors(ctx context.Context, args []string, getenv func(string) string, 
 			return fmt.Errorf("sectors import: %w", err)
 		}
 		defer f.Close()
-		sectors, err := data.ParseSectorGeoJSON(f, *set)
+		sectors, err := parse.SectorsGeoJSON(f, *set)
 		if err != nil {
 			return fmt.Errorf("sectors import %s: %w", fs.Arg(0), err)
 		}

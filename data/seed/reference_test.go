@@ -1,4 +1,4 @@
-package data_test
+package seed_test
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/borderwatch/borderwatch/data"
 	"github.com/borderwatch/borderwatch/data/datatest"
+	"github.com/borderwatch/borderwatch/data/seed"
 )
 
 // countRows returns the result of a count query.
@@ -20,12 +21,12 @@ func countRows(t *testing.T, pool *pgxpool.Pool, sql string, args ...any) int {
 	return n
 }
 
-func TestSeedReference(t *testing.T) {
+func TestReference(t *testing.T) {
 	pool := datatest.Pool(t)
 	s := data.NewFromPool(pool)
 	ctx := context.Background()
 	var steps []string
-	sum, err := s.SeedReference(ctx, func(table string, rows int) { steps = append(steps, table) })
+	sum, err := seed.Reference(ctx, s, func(table string, rows int) { steps = append(steps, table) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +77,7 @@ func TestSeedReference(t *testing.T) {
 	v1 := countRows(t, pool, `SELECT sum(version)::int FROM events`)
 	// A second run replaces rather than duplicates and leaves unchanged
 	// seizures untouched.
-	sum2, err := s.SeedReference(ctx, nil)
+	sum2, err := seed.Reference(ctx, s, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
-package data
+package parse
 
 import (
+	"bufio"
 	"errors"
 	"io"
 	"strings"
@@ -8,21 +9,21 @@ import (
 )
 
 // parseAll reads every record of input in the given format ("" detects).
-func parseAll(input, format string) ([]parsedEvent, error) {
-	p, _, err := newEventParser(strings.NewReader(input), format)
+func parseAll(input, format string) ([]Record, error) {
+	p, err := NewEventReader(strings.NewReader(input), format)
 	if err != nil {
 		return nil, err
 	}
-	var out []parsedEvent
+	var out []Record
 	for {
-		pe, err := p.next()
+		pe, err := p.Next()
 		if errors.Is(err, io.EOF) {
 			return out, nil
 		}
 		if err != nil {
 			return out, err
 		}
-		validateParsed(&pe)
+		pe.Validate()
 		_ = pe.Original()
 		out = append(out, pe)
 	}
@@ -151,8 +152,8 @@ func TestDetectFormat(t *testing.T) {
 		{"kind,lon\n", FormatCSV},
 		{"", FormatCSV},
 	} {
-		_, got, _ := newEventParser(strings.NewReader(tc.in), "")
-		if got != tc.want && !(tc.in == "" && got == "") {
+		got, err := detectFormat(bufio.NewReader(strings.NewReader(tc.in)))
+		if err != nil || got != tc.want {
 			t.Errorf("%q: %q, want %q", tc.in, got, tc.want)
 		}
 	}

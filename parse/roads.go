@@ -1,4 +1,4 @@
-package data
+package parse
 
 import (
 	"bufio"
@@ -22,6 +22,7 @@ import (
 	"github.com/paulmach/osm/osmxml"
 
 	"github.com/borderwatch/borderwatch/geo"
+	"github.com/borderwatch/borderwatch/record"
 )
 
 // ErrRoadFile is wrapped by the errors of the road file parsers.
@@ -55,9 +56,9 @@ func DefaultRoadSpeeds() RoadSpeeds {
 	}
 }
 
-// ParseRoadSpeeds reads a JSON object of class → km/h and returns the
+// ReadRoadSpeeds reads a JSON object of class → km/h and returns the
 // default speeds overridden by it; a speed of 0 leaves a class out.
-func ParseRoadSpeeds(r io.Reader) (RoadSpeeds, error) {
+func ReadRoadSpeeds(r io.Reader) (RoadSpeeds, error) {
 	var m map[string]float64
 	dec := json.NewDecoder(r)
 	if err := dec.Decode(&m); err != nil {
@@ -68,8 +69,8 @@ func ParseRoadSpeeds(r io.Reader) (RoadSpeeds, error) {
 		if k == "" || len(k) > 100 {
 			return nil, fmt.Errorf("%w: speeds: bad class name %q", ErrRoadFile, k)
 		}
-		if !(v >= 0) || v > maxRoadSpeedKPH {
-			return nil, fmt.Errorf("%w: speeds: %s: %g km/h is not in [0, %d]", ErrRoadFile, k, v, maxRoadSpeedKPH)
+		if !(v >= 0) || v > record.MaxRoadSpeedKPH {
+			return nil, fmt.Errorf("%w: speeds: %s: %g km/h is not in [0, %d]", ErrRoadFile, k, v, record.MaxRoadSpeedKPH)
 		}
 		speeds[k] = v
 	}
@@ -100,8 +101,8 @@ func DetectRoadFormat(name string, head []byte) (string, error) {
 	return "", fmt.Errorf("%w: cannot tell the format of %s; name it .osm.pbf, .osm or .geojson", ErrRoadFile, filepath.Base(name))
 }
 
-// RoadParseStats counts what a road parser read and left out.
-type RoadParseStats struct {
+// RoadStats counts what a road parser read and left out.
+type RoadStats struct {
 	// Ways or features read, and roads produced from them.
 	Read, Roads int
 	// Skipped are ways or features of other classes or geometry types.
@@ -111,13 +112,15 @@ type RoadParseStats struct {
 	MissingNodes int
 }
 
-// ParseRoadsOSM reads the highways of an OpenStreetMap file (format
+// RoadsOSM reads the highways of an OpenStreetMap file (format
 // RoadFormatPBF or RoadFormatOSM) whose class has a speed in speeds. It
 // reads r twice, first the ways and then only the nodes they use, so that
 // country extracts fit in memory. maxspeed tags lower the class speed;
 // oneway, oneway=-1, roundabouts and motorways give one-way roads.
-func ParseRoadsOSM(ctx context.Context, r io.ReadSeeker, format string, speeds RoadSpeeds) ([]Road, RoadParseStats, error) {
-	var st RoadParseStats
+//
+// Over 100 lines as a parser of a published format: its two passes (ways, then their nodes) read in order.
+func RoadsOSM(ctx context.Context, r io.ReadSeeker, format string, speeds RoadSpeeds) ([]record.Road, RoadStats, error) {
+	var st RoadStats
 	if format != RoadFormatPBF && format != RoadFormatOSM {
 		return nil, st, fmt.Errorf("%w: unknown OpenStreetMap format %q", ErrRoadFile, format)
 	}
@@ -203,7 +206,7 @@ func ParseRoadsOSM(ctx context.Context, r io.ReadSeeker, format string, speeds R
 	if badNode != nil {
 		return nil, st, badNode
 	}
-	var roads []Road
+	var roads []record.Road
 	for _, w := range ways {
 		var line orb.LineString
 		flush := func() {
@@ -213,7 +216,7 @@ func ParseRoadsOSM(ctx context.Context, r io.ReadSeeker, format string, speeds R
 						line[i], line[j] = line[j], line[i]
 					}
 				}
-				roads = append(roads, Road{OSMID: int64(w.id), Name: w.name, Highway: w.class, SpeedKPH: w.speed, Oneway: w.oneway, Line: line})
+				roads = append(roads, record.Road{OSMID: int64(w.id), Name: w.name, Highway: w.class, SpeedKPH: w.speed, Oneway: w.oneway, Line: line})
 			}
 			line = nil
 		}
@@ -280,7 +283,7 @@ func parseMaxSpeed(s string) (float64, bool) {
 		s = strings.TrimSpace(strings.TrimSuffix(s, "km/h"))
 	}
 	v, err := strconv.ParseFloat(s, 64)
-	if err != nil || !(v > 0) || v > maxRoadSpeedKPH {
+	if err != nil || !(v > 0) || v > record.MaxRoadSpeedKPH {
 		return 0, false
 	}
 	return v * factor, true
@@ -297,15 +300,17 @@ func osmCoord(v float64) float64 {
 // maxRoadsGeoJSONBytes bounds a GeoJSON road file.
 const maxRoadsGeoJSONBytes = 2 << 30
 
-// ParseRoadsGeoJSON reads the LineString and MultiLineString features of a
+// RoadsGeoJSON reads the LineString and MultiLineString features of a
 // GeoJSON FeatureCollection (or a single Feature) as roads. Properties are
 // optional: speed_kph (number), oneway (boolean, or "yes"/"no"/"-1"),
 // highway (class, default "road"), name, country (ISO alpha-3). A feature
 // without speed_kph gets its class's speed from speeds, and is left out
 // when the class has none. Features of other geometry types are counted as
 // skipped; invalid coordinates or properties are errors naming the feature.
-func ParseRoadsGeoJSON(r io.Reader, speeds RoadSpeeds) ([]Road, RoadParseStats, error) {
-	var st RoadParseStats
+//
+// Over 100 lines as a parser of a published format: each road property checked in turn, as documented above.
+func RoadsGeoJSON(r io.Reader, speeds RoadSpeeds) ([]record.Road, RoadStats, error) {
+	var st RoadStats
 	b, err := io.ReadAll(io.LimitReader(r, maxRoadsGeoJSONBytes+1))
 	if err != nil {
 		return nil, st, fmt.Errorf("read: %w", err)
@@ -336,7 +341,7 @@ func ParseRoadsGeoJSON(r io.Reader, speeds RoadSpeeds) ([]Road, RoadParseStats, 
 	default:
 		return nil, st, fmt.Errorf("%w: want a GeoJSON FeatureCollection or Feature, got type %q", ErrRoadFile, probe.Type)
 	}
-	var roads []Road
+	var roads []record.Road
 	for i, f := range features {
 		st.Read++
 		bad := func(format string, args ...any) error {
@@ -356,7 +361,7 @@ func ParseRoadsGeoJSON(r io.Reader, speeds RoadSpeeds) ([]Road, RoadParseStats, 
 			st.Skipped++
 			continue
 		}
-		rd := Road{Highway: DefaultRoadClass}
+		rd := record.Road{Highway: DefaultRoadClass}
 		if v, ok := f.Properties["highway"]; ok && v != nil {
 			s, ok := v.(string)
 			if !ok || s == "" || len(s) > 100 {
@@ -373,7 +378,7 @@ func ParseRoadsGeoJSON(r io.Reader, speeds RoadSpeeds) ([]Road, RoadParseStats, 
 		}
 		if v, ok := f.Properties["country"]; ok && v != nil {
 			s, ok := v.(string)
-			if !ok || !reISO3.MatchString(s) {
+			if !ok || !record.ValidISO3(s) {
 				return nil, st, bad("country must be an ISO 3166-1 alpha-3 code")
 			}
 			rd.Country = s
@@ -399,8 +404,8 @@ func ParseRoadsGeoJSON(r io.Reader, speeds RoadSpeeds) ([]Road, RoadParseStats, 
 		}
 		if v, ok := f.Properties["speed_kph"]; ok && v != nil {
 			s, ok := v.(float64)
-			if !ok || !(s > 0) || s > maxRoadSpeedKPH {
-				return nil, st, bad("speed_kph must be a number in (0, %d]", maxRoadSpeedKPH)
+			if !ok || !(s > 0) || s > record.MaxRoadSpeedKPH {
+				return nil, st, bad("speed_kph must be a number in (0, %d]", record.MaxRoadSpeedKPH)
 			}
 			rd.SpeedKPH = s
 		} else {

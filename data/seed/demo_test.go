@@ -1,4 +1,4 @@
-package data_test
+package seed_test
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/borderwatch/borderwatch/data"
 	"github.com/borderwatch/borderwatch/data/datatest"
+	"github.com/borderwatch/borderwatch/data/seed"
 )
 
 // sqlDemoFingerprint hashes the synthetic history in a stable order, leaving
@@ -16,18 +17,18 @@ const sqlDemoFingerprint = `SELECT md5(string_agg(concat_ws('|', id, kind, occur
 	ST_AsText(geom), accuracy_m, place, agency_id, sharing, source_ref, joint_operation_id, items::text, category,
 	severity, persons_detained), ',' ORDER BY source_ref)) FROM events WHERE synthetic`
 
-func TestGenerateDemo(t *testing.T) {
+func TestDemo(t *testing.T) {
 	pool := datatest.Pool(t)
 	s := data.NewFromPool(pool)
 	ctx := context.Background()
-	if _, err := s.GenerateDemo(ctx, data.DemoOptions{Events: 10, Seed: 1}); err == nil {
-		t.Fatal("GenerateDemo without reference data succeeded")
+	if _, err := seed.Demo(ctx, s, seed.DemoOptions{Events: 10, Seed: 1}); err == nil {
+		t.Fatal("Demo without reference data succeeded")
 	}
-	if _, err := s.SeedReference(ctx, nil); err != nil {
+	if _, err := seed.Reference(ctx, s, nil); err != nil {
 		t.Fatal(err)
 	}
-	opts := data.DemoOptions{Events: 4000, Seed: 7}
-	sum, err := s.GenerateDemo(ctx, opts)
+	opts := seed.DemoOptions{Events: 4000, Seed: 7}
+	sum, err := seed.Demo(ctx, s, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +126,7 @@ func TestGenerateDemo(t *testing.T) {
 	if err := pool.QueryRow(ctx, sqlDemoFingerprint).Scan(&fp1); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.GenerateDemo(ctx, opts); err != nil {
+	if _, err := seed.Demo(ctx, s, opts); err != nil {
 		t.Fatal(err)
 	}
 	if err := pool.QueryRow(ctx, sqlDemoFingerprint).Scan(&fp2); err != nil {
@@ -134,7 +135,7 @@ func TestGenerateDemo(t *testing.T) {
 	if fp1 != fp2 {
 		t.Error("the same seed gave a different history")
 	}
-	if _, err := s.GenerateDemo(ctx, data.DemoOptions{Events: 4000, Seed: 8,
+	if _, err := seed.Demo(ctx, s, seed.DemoOptions{Events: 4000, Seed: 8,
 		From: time.Date(2019, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package data
+package parse
 
 import (
 	"encoding/csv"
@@ -52,9 +52,9 @@ var csvColumns = map[string]string{
 // csvRequired are the columns a CSV file must have.
 var csvRequired = []string{"kind", "occurred_at", "lon", "lat", "agency"}
 
-// parsedEvent is one record of an import file: the event, or the reasons it
-// is invalid, with its position and original text.
-type parsedEvent struct {
+// Record is one record of an event file: the event, or the reasons it is
+// invalid, with its position and original text.
+type Record struct {
 	// Row is the CSV line number of the record (the header is row 1) or
 	// the 1-based number of the GeoJSON feature.
 	Row   int64
@@ -116,21 +116,21 @@ func newCSVEventReader(r io.Reader) (*csvEventReader, error) {
 
 // next returns the next record, or io.EOF. Malformed CSV (such as an
 // unterminated quote) is an error that ends the file.
-func (c *csvEventReader) next() (parsedEvent, error) {
+func (c *csvEventReader) next() (Record, error) {
 	rec, err := c.r.Read()
 	if err != nil {
 		if errors.Is(err, io.EOF) {
-			return parsedEvent{}, io.EOF
+			return Record{}, io.EOF
 		}
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
-			return parsedEvent{}, fmt.Errorf("row %d: malformed CSV: %v", pe.StartLine, pe.Err)
+			return Record{}, fmt.Errorf("row %d: malformed CSV: %v", pe.StartLine, pe.Err)
 		}
-		return parsedEvent{}, err
+		return Record{}, err
 	}
 	c.row++
 	line, _ := c.r.FieldPos(0)
-	pe := parsedEvent{Row: int64(line)}
+	pe := Record{Row: int64(line)}
 	c.rec = rec
 	pe.Original = func() string { return csvLine(rec) }
 	if len(rec) != c.ncol {

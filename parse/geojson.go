@@ -1,4 +1,4 @@
-package data
+package parse
 
 import (
 	"bytes"
@@ -47,51 +47,51 @@ func newGeoJSONEventReader(r io.Reader) (*geojsonEventReader, error) {
 
 // next returns the next feature, or io.EOF after the last one. A syntax
 // error in the JSON ends the file with an error naming the feature.
-func (g *geojsonEventReader) next() (parsedEvent, error) {
+func (g *geojsonEventReader) next() (Record, error) {
 	for !g.inFeatures {
 		if g.done || !g.dec.More() {
 			if !g.done {
 				if _, err := g.dec.Token(); err != nil { // closing '}'
-					return parsedEvent{}, fmt.Errorf("geojson: %w", noEOF(err))
+					return Record{}, fmt.Errorf("geojson: %w", noEOF(err))
 				}
 				g.done = true
 			}
 			if g.n == 0 && !g.sawFeatures() {
-				return parsedEvent{}, errors.New(`geojson: no "features" array (want a FeatureCollection)`)
+				return Record{}, errors.New(`geojson: no "features" array (want a FeatureCollection)`)
 			}
-			return parsedEvent{}, io.EOF
+			return Record{}, io.EOF
 		}
 		tok, err := g.dec.Token()
 		if err != nil {
-			return parsedEvent{}, fmt.Errorf("geojson: %w", noEOF(err))
+			return Record{}, fmt.Errorf("geojson: %w", noEOF(err))
 		}
 		key, _ := tok.(string)
 		switch key {
 		case "features":
 			tok, err := g.dec.Token()
 			if err != nil {
-				return parsedEvent{}, fmt.Errorf("geojson: features: %w", noEOF(err))
+				return Record{}, fmt.Errorf("geojson: features: %w", noEOF(err))
 			}
 			if d, ok := tok.(json.Delim); !ok || d != '[' {
-				return parsedEvent{}, errors.New("geojson: features is not an array")
+				return Record{}, errors.New("geojson: features is not an array")
 			}
 			g.inFeatures = true
 			g.seen = true
 		case "type":
 			var t string
 			if err := g.dec.Decode(&t); err != nil || t != "FeatureCollection" {
-				return parsedEvent{}, fmt.Errorf("geojson: type is %q, want FeatureCollection", record.Truncate(t, 40))
+				return Record{}, fmt.Errorf("geojson: type is %q, want FeatureCollection", record.Truncate(t, 40))
 			}
 		default:
 			var skip json.RawMessage
 			if err := g.dec.Decode(&skip); err != nil {
-				return parsedEvent{}, fmt.Errorf("geojson: %s: %w", record.Truncate(key, 40), noEOF(err))
+				return Record{}, fmt.Errorf("geojson: %s: %w", record.Truncate(key, 40), noEOF(err))
 			}
 		}
 	}
 	if !g.dec.More() {
 		if _, err := g.dec.Token(); err != nil { // closing ']'
-			return parsedEvent{}, fmt.Errorf("geojson: %w", noEOF(err))
+			return Record{}, fmt.Errorf("geojson: %w", noEOF(err))
 		}
 		g.inFeatures = false
 		return g.next()
@@ -99,10 +99,10 @@ func (g *geojsonEventReader) next() (parsedEvent, error) {
 	g.n++
 	g.raw = g.raw[:0]
 	if err := g.dec.Decode(&g.raw); err != nil {
-		return parsedEvent{}, fmt.Errorf("feature %d: malformed JSON: %w", g.n, noEOF(err))
+		return Record{}, fmt.Errorf("feature %d: malformed JSON: %w", g.n, noEOF(err))
 	}
 	raw := g.raw
-	pe := parsedEvent{Row: g.n, Original: func() string {
+	pe := Record{Row: g.n, Original: func() string {
 		var b bytes.Buffer
 		if json.Compact(&b, raw) != nil {
 			return string(raw)
