@@ -121,107 +121,130 @@ func parseItems(j []byte, out []liveItem) ([]liveItem, error) {
 // scanItems reads `[{"k": "v" or number, ...}, ...]` without escapes in
 // strings; ok is false for anything else.
 func scanItems(j []byte, out []liveItem) (_ []liveItem, ok bool) {
-	i := 0
-	ws := func() {
-		for i < len(j) && (j[i] == ' ' || j[i] == '\n' || j[i] == '\t' || j[i] == '\r') {
-			i++
-		}
-	}
-	str := func() (string, bool) {
-		if i >= len(j) || j[i] != '"' {
-			return "", false
-		}
-		start := i + 1
-		for i = start; i < len(j) && j[i] != '"'; i++ {
-			if j[i] == '\\' {
-				return "", false
-			}
-		}
-		if i >= len(j) {
-			return "", false
-		}
-		s := string(j[start:i])
-		i++
-		return s, true
-	}
-	ws()
-	if i >= len(j) || j[i] != '[' {
+	s := itemScanner{j: j}
+	s.ws()
+	if !s.at('[') {
 		return out, false
 	}
-	i++
-	ws()
-	if i < len(j) && j[i] == ']' {
+	s.i++
+	s.ws()
+	if s.at(']') {
 		return out, true
 	}
 	for {
-		ws()
-		if i >= len(j) || j[i] != '{' {
+		s.ws()
+		it, ok := s.object()
+		if !ok {
 			return out, false
-		}
-		i++
-		var it liveItem
-		for {
-			ws()
-			key, ok := str()
-			if !ok {
-				return out, false
-			}
-			ws()
-			if i >= len(j) || j[i] != ':' {
-				return out, false
-			}
-			i++
-			ws()
-			if i < len(j) && j[i] == '"' {
-				v, ok := str()
-				if !ok {
-					return out, false
-				}
-				switch key {
-				case "drug":
-					it.Drug = v
-				case "unit":
-					it.Unit = v
-				}
-			} else {
-				start := i
-				for i < len(j) && j[i] != ',' && j[i] != '}' && j[i] != ' ' {
-					i++
-				}
-				v, err := strconv.ParseFloat(string(j[start:i]), 64)
-				if err != nil {
-					return out, false
-				}
-				if key == "quantity" {
-					it.Quantity = v
-				}
-			}
-			ws()
-			if i >= len(j) {
-				return out, false
-			}
-			if j[i] == ',' {
-				i++
-				continue
-			}
-			if j[i] != '}' {
-				return out, false
-			}
-			i++
-			break
 		}
 		out = append(out, it)
-		ws()
-		if i >= len(j) {
+		s.ws()
+		switch {
+		case s.at(','):
+			s.i++
+		case s.at(']'):
+			return out, true
+		default:
 			return out, false
 		}
-		if j[i] == ',' {
-			i++
-			continue
-		}
-		if j[i] != ']' {
-			return out, false
-		}
-		return out, true
 	}
+}
+
+// itemScanner reads the text of an items array from position i.
+type itemScanner struct {
+	j []byte
+	i int
+}
+
+// at reports whether the next byte is c.
+func (s *itemScanner) at(c byte) bool { return s.i < len(s.j) && s.j[s.i] == c }
+
+// ws skips white space.
+func (s *itemScanner) ws() {
+	for s.i < len(s.j) && (s.j[s.i] == ' ' || s.j[s.i] == '\n' || s.j[s.i] == '\t' || s.j[s.i] == '\r') {
+		s.i++
+	}
+}
+
+// str reads a string without escapes and returns its bytes.
+func (s *itemScanner) str() ([]byte, bool) {
+	if !s.at('"') {
+		return nil, false
+	}
+	start := s.i + 1
+	for s.i = start; s.i < len(s.j) && s.j[s.i] != '"'; s.i++ {
+		if s.j[s.i] == '\\' {
+			return nil, false
+		}
+	}
+	if s.i >= len(s.j) {
+		return nil, false
+	}
+	v := s.j[start:s.i]
+	s.i++
+	return v, true
+}
+
+// object reads one item, `{"key": value, ...}`.
+func (s *itemScanner) object() (it liveItem, ok bool) {
+	if !s.at('{') {
+		return it, false
+	}
+	s.i++
+	for {
+		s.ws()
+		if !s.member(&it) {
+			return it, false
+		}
+		s.ws()
+		switch {
+		case s.at(','):
+			s.i++
+		case s.at('}'):
+			s.i++
+			return it, true
+		default:
+			return it, false
+		}
+	}
+}
+
+// member reads `"key": value` into it; a value is a string or a number,
+// and members other than drug, unit and quantity are skipped.
+func (s *itemScanner) member(it *liveItem) bool {
+	key, ok := s.str()
+	if !ok {
+		return false
+	}
+	s.ws()
+	if !s.at(':') {
+		return false
+	}
+	s.i++
+	s.ws()
+	if s.at('"') {
+		v, ok := s.str()
+		if !ok {
+			return false
+		}
+		switch string(key) {
+		case "drug":
+			it.Drug = string(v)
+		case "unit":
+			it.Unit = string(v)
+		}
+		return true
+	}
+	start := s.i
+	for s.i < len(s.j) && s.j[s.i] != ',' && s.j[s.i] != '}' && s.j[s.i] != ' ' {
+		s.i++
+	}
+	v, err := strconv.ParseFloat(string(s.j[start:s.i]), 64)
+	if err != nil {
+		return false
+	}
+	if string(key) == "quantity" {
+		it.Quantity = v
+	}
+	return true
 }
