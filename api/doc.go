@@ -1,5 +1,10 @@
 // Package api is Borderwatch's HTTP interface: chi handlers for the OGC API –
-// Features endpoints (Part 1, and Part 4 writes on events), health checks and
-// the analysis endpoints. Handlers are maker functions with explicit
-// dependencies; routes.go lists every route. api never imports pgx.
+// Features endpoints (Part 1, and Part 4 writes on events), health checks,
+// the analysis endpoints and patrol plans. Handlers are maker functions with
+// explicit dependencies; routes.go lists every route. A handler parses,
+// authorizes and encodes: what a caller may see, and in which area, comes
+// from data.Live.Scope, the computations from geo and planner.
+//
+// api may import data, geo, planner, record and web from this module; it
+// never imports pgx.
 package api

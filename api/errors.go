@@ -69,6 +69,9 @@ func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err
 	case errors.As(err, &perr):
 		p.Status, p.Title = http.StatusBadRequest, "Invalid parameter"
 		p.InvalidParams = []invalidParam{{Name: perr.Param, Reason: perr.Reason}}
+	case errors.Is(err, data.ErrNoBorderLines):
+		p.Status, p.Title = http.StatusBadRequest, "Invalid parameter"
+		p.InvalidParams = []invalidParam{{Name: "corridor_km", Reason: "no border lines are loaded; give bbox or sector"}}
 	case errors.Is(err, errNoToken), errors.Is(err, data.ErrUnauthenticated):
 		p.Status, p.Title = http.StatusUnauthorized, "Unauthorized"
 		p.Detail = "send a valid API token as Authorization: Bearer <token> (or sign in)"

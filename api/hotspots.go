@@ -33,36 +33,6 @@ var (
 	emergingParams       = append([]string{"step", "value", "cell_m", "radius_m", "time_step", "global_window", "all_cells", "max_cells"}, commonAnalysisParams...)
 )
 
-// resolveCommon completes f with the caller's visibility vis (the one the
-// answer is cached under) and the agency slugs as index numbers, and turns
-// the area parameter into a geo.Area (bbox, a sector's outline, or the
-// corridor around the live index's border lines).
-func resolveCommon(ctx context.Context, live *data.Live, c geo.CommonParams, f *geo.Filter, vis *geo.Visibility) (geo.Area, error) {
-	f.Visibility = vis
-	if len(c.Agencies) > 0 {
-		ids, err := live.AgencyIndex(c.Agencies)
-		if err != nil {
-			return geo.Area{}, err
-		}
-		f.Agencies = ids
-	}
-	switch {
-	case c.BBox != nil:
-		return geo.Area{BBox: c.BBox}, nil
-	case c.Sector != "":
-		mp, err := live.SectorPolygon(ctx, c.Sector)
-		if err != nil {
-			return geo.Area{}, err
-		}
-		return geo.Area{Polygon: mp}, nil
-	}
-	lines := live.BorderLines()
-	if len(lines) == 0 {
-		return geo.Area{}, &geo.ParamError{Param: "corridor_km", Reason: "no border lines are loaded; give bbox or sector"}
-	}
-	return geo.Area{Lines: lines, CorridorKM: c.CorridorKM}, nil
-}
-
 // responseCache keeps encoded analysis responses by key (the canonical
 // query and the caller's visibility), each with the index version it was
 // computed on, up to maxBytes in all; the least recently used go first.
@@ -306,11 +276,12 @@ func handleHotspots(logger *slog.Logger, live *data.Live, cache *responseCache) 
 	rings := newRingCache(1 << 20)
 	return analysisHandler(logger, live, cache, "hotspots", hotspotParams, geo.ParseHotspotParams,
 		func(ctx context.Context, q geo.HotspotQuery, c geo.CommonParams, vis *geo.Visibility) ([]byte, uint64, error) {
-			area, err := resolveCommon(ctx, live, c, &q.Filter, vis)
+			sc, err := live.Scope(ctx, vis, c)
 			if err != nil {
 				return nil, 0, err
 			}
-			q.Area = area
+			sc.Restrict(&q.Filter)
+			q.Area = sc.Area
 			res, err := geo.HotSpots(live.Index(), q)
 			if err != nil {
 				return nil, 0, err
@@ -580,11 +551,12 @@ func appendJSONString(b []byte, s string) []byte {
 func handleClusters(logger *slog.Logger, live *data.Live, cache *responseCache) http.Handler {
 	return analysisHandler(logger, live, cache, "clusters", clusterParams, geo.ParseClusterParams,
 		func(ctx context.Context, q geo.ClusterQuery, c geo.CommonParams, vis *geo.Visibility) ([]byte, uint64, error) {
-			area, err := resolveCommon(ctx, live, c, &q.Filter, vis)
+			sc, err := live.Scope(ctx, vis, c)
 			if err != nil {
 				return nil, 0, err
 			}
-			q.Area = &area
+			sc.Restrict(&q.Filter)
+			q.Area = &sc.Area
 			res, err := geo.Clusters(live.Index(), q)
 			if err != nil {
 				return nil, 0, err
@@ -697,11 +669,12 @@ func appendHull(b []byte, hull orb.Ring) []byte {
 func handleEmerging(logger *slog.Logger, live *data.Live, cache *responseCache) http.Handler {
 	return analysisHandler(logger, live, cache, "emerging", emergingParams, geo.ParseEmergingParams,
 		func(ctx context.Context, q geo.EmergingQuery, c geo.CommonParams, vis *geo.Visibility) ([]byte, uint64, error) {
-			area, err := resolveCommon(ctx, live, c, &q.Filter, vis)
+			sc, err := live.Scope(ctx, vis, c)
 			if err != nil {
 				return nil, 0, err
 			}
-			q.Area = area
+			sc.Restrict(&q.Filter)
+			q.Area = sc.Area
 			res, err := geo.EmergingHotSpots(live.Index(), q)
 			if errors.Is(err, geo.ErrZeroVariance) {
 				return nil, 0, &geo.ParamError{Param: "datetime", Reason: "every cell has the same value in every step; no trend can be computed"}

@@ -22,7 +22,6 @@ import (
 	"github.com/paulmach/orb"
 	orbgeo "github.com/paulmach/orb/geo"
 	"github.com/paulmach/orb/geojson"
-	"github.com/paulmach/orb/planar"
 
 	"github.com/borderwatch/borderwatch/data"
 	"github.com/borderwatch/borderwatch/geo"
@@ -36,28 +35,16 @@ const (
 	planMaxTeams = 20
 	// planMaxPoints bounds the extra target points of one request.
 	planMaxPoints = 200
-	// planMaxHotspots is the number of hottest reachable cells offered to
-	// the solver.
-	planMaxHotspots = 60
 	// planDefaultDays is the intelligence window when "from" is not given.
 	planDefaultDays = 90
-	// planCellM and planRadiusM are the Gi* grid of the hotspot targets,
-	// the web client's defaults.
-	planCellM   = 5000.0
-	planRadiusM = 12000.0
-	// planCorridorKM is the analysis corridor around the border lines.
-	planCorridorKM = geo.DefaultCorridorKM
-	// planHotspotDwellMin, planCrossingDwellMin and planPointDwellMin are
-	// the default times spent at each kind of target.
-	planHotspotDwellMin  = 20.0
-	planCrossingDwellMin = 30.0
-	planPointDwellMin    = 15.0
+	// planHotspotDwellMin and planPointDwellMin are the default times
+	// spent at a hot spot and at a requested point (planner sets the
+	// crossings').
+	planHotspotDwellMin = 20.0
+	planPointDwellMin   = 15.0
 	// planCrossingRadiusM is the radius within which an allowed crossing
 	// lifts the country constraint.
 	planCrossingRadiusM = 3000.0
-	// planCrossingNearM is the distance within which events count for a
-	// crossing's score.
-	planCrossingNearM = 5000.0
 	// planPieceM is the longest stretch of road without a graph node.
 	planPieceM = 1000.0
 	// planSnapM merges road vertices closer than this into one node.
@@ -339,129 +326,95 @@ func handlePlanPatrols(logger *slog.Logger, cfg Config, store *data.Store, live 
 	})
 }
 
-// planTarget is a candidate target with what the plan shows about it:
-// the sentence of its reason and, for clients that word it themselves,
-// the facts the sentence states.
-type planTarget struct {
-	planner.Target
-	kind string // "hotspot", "crossing", "point"
-	name string
-	// giBin is a hot spot's confidence bin (1, 2, 3: 90, 95, 99 %).
-	giBin int8
-	// seizures and incidents are a hot spot's events in the window, kg
-	// the seized kilograms among them.
-	seizures, incidents int
-	kg                  float64
-	// events counts the events within nearKM of a crossing.
-	events int
-	nearKM float64
-	// country and other are a crossing's two sides, the team's first;
-	// insideKM is how far inside country the crossing is checked (0: at
-	// the crossing itself).
-	country, other string
-	insideKM       float64
-	// days is the length of the intelligence window.
-	days float64
+// planSetting is what a plan request is planned on: the teams, their
+// countries (codes, in the order of the teams) and outlines, the
+// crossings on their borders and those the request allows, and the road
+// graph with the version and number of the roads it was built from.
+type planSetting struct {
+	teams        []data.PlanTeam
+	codes        []string
+	polys        map[string]orb.MultiPolygon
+	crossings    []planner.BorderCrossing
+	allowed      map[int]bool
+	graph        *planner.Graph
+	roadsVersion int64
+	nRoads       int
 }
 
-// facts returns the structured fields of the target's reason.
-func (t *planTarget) facts() geojson.Properties {
-	p := geojson.Properties{}
-	switch t.kind {
-	case "hotspot":
-		p["gi_bin"] = t.giBin
-		p["confidence"] = map[int8]float64{1: 0.90, 2: 0.95, 3: 0.99}[t.giBin]
-		p["seizures"] = t.seizures
-		p["incidents"] = t.incidents
-		p["events"] = t.seizures + t.incidents
-		p["kg"] = round2(t.kg)
-		p["days"] = math.Round(t.days)
-	case "crossing":
-		p["events"] = t.events
-		p["near_km"] = t.nearKM
-		p["country"] = t.country
-		p["other_country"] = t.other
-		p["inside_km"] = math.Round(t.insideKM*10) / 10
-		p["days"] = math.Round(t.days)
+// loadPlanSetting reads the setting of a plan request.
+func loadPlanSetting(ctx context.Context, store *data.Store, graphs *roadGraphs, in planInput) (planSetting, error) {
+	var set planSetting
+	var err error
+	if set.teams, err = store.PlanTeams(ctx, in.req.Teams); err != nil {
+		return set, err
 	}
-	return p
-}
-
-// planPatrols gathers teams, roads and targets, runs the planner and
-// returns the plan as a FeatureCollection with the id at the top level,
-// and the details for the audit log.
-func planPatrols(ctx context.Context, store *data.Store, live *data.Live, graphs *roadGraphs, in planInput, id uuid.UUID) (*geojson.FeatureCollection, map[string]any, error) {
-	teams, err := store.PlanTeams(ctx, in.req.Teams)
-	if err != nil {
-		return nil, nil, err
-	}
-	var codes []string
-	for _, t := range teams {
-		if !slices.Contains(codes, t.Country) {
-			codes = append(codes, t.Country)
+	for _, t := range set.teams {
+		if !slices.Contains(set.codes, t.Country) {
+			set.codes = append(set.codes, t.Country)
 		}
 	}
-	polys, err := store.CountryPolygons(ctx, codes)
-	if err != nil {
-		return nil, nil, err
+	if set.polys, err = store.CountryPolygons(ctx, set.codes); err != nil {
+		return set, err
 	}
-	crossings, err := store.Crossings(ctx, codes)
+	crossings, err := store.Crossings(ctx, set.codes)
 	if err != nil {
-		return nil, nil, err
+		return set, err
 	}
-	allowed := map[int]bool{}
+	for _, c := range crossings {
+		set.crossings = append(set.crossings, planner.BorderCrossing{ID: c.ID, Name: c.Name,
+			CountryA: c.CountryA, CountryB: c.CountryB, Point: c.Point})
+	}
+	set.allowed = map[int]bool{}
 	for _, cid := range in.req.AllowCrossings {
 		ok := false
 		for _, c := range crossings {
 			ok = ok || c.ID == cid
 		}
 		if !ok {
-			return nil, nil, newBadRequest("allow_crossings", fmt.Sprintf("unknown crossing %d on the teams' borders", cid))
+			return set, newBadRequest("allow_crossings", fmt.Sprintf("unknown crossing %d on the teams' borders", cid))
 		}
-		allowed[cid] = true
+		set.allowed[cid] = true
 	}
-	g, roadsVersion, nRoads, err := graphs.get(ctx, store, codes, polys)
+	set.graph, set.roadsVersion, set.nRoads, err = graphs.get(ctx, store, set.codes, set.polys)
+	return set, err
+}
+
+// planTargets returns the candidate targets of a plan: the hot spots and
+// crossings of what the caller may see in the window, in the hotspot
+// view's default area (the corridor around the border lines, or the teams'
+// countries when no border lines are loaded), and the requested points.
+// It also returns the number of events in the hot spot analysis's area.
+func planTargets(ctx context.Context, live *data.Live, in planInput, set planSetting, teams []planner.PatrolTeam) ([]planner.Candidate, int, error) {
+	sc, err := live.Scope(ctx, nil, geo.CommonParams{CorridorKM: planner.HotspotCorridorKM})
+	if errors.Is(err, data.ErrNoBorderLines) {
+		b := planner.CountriesBound(set.polys)
+		sc, err = live.Scope(ctx, nil, geo.CommonParams{BBox: &b})
+	}
 	if err != nil {
-		return nil, nil, err
+		return nil, 0, err
 	}
-
-	preq := planner.PatrolRequest{Now: time.Now().UTC().Truncate(time.Minute)}
-	for _, t := range teams {
-		budget := t.ShiftH
-		if in.budgetH > 0 {
-			budget = in.budgetH
-		}
-		preq.Teams = append(preq.Teams, planner.PatrolTeam{
-			ID: strconv.Itoa(t.ID), Base: t.Base, Country: polys[t.Country], CountryCode: t.Country,
-			SpeedKPH: t.SpeedKPH, OffroadKPH: t.OffroadKPH, ShiftH: budget, DwellMin: planHotspotDwellMin,
-		})
-	}
-	for _, c := range crossings {
-		if allowed[c.ID] {
-			preq.Crossings = append(preq.Crossings, planner.Crossing{Point: c.Point, RadiusM: planCrossingRadiusM})
-		}
-	}
-
 	filter := geo.Filter{Time: geo.Interval{Start: in.from, End: in.to}}
-	if filter.Visibility, err = live.Visibility(ctx); err != nil {
-		return nil, nil, err
-	}
+	sc.Restrict(&filter)
 	days := in.to.Sub(in.from).Hours() / 24
-	var targets []planTarget
-	hot, nEvents, err := hotspotTargets(ctx, live, filter, polys, preq.Teams, days)
+	targets, nEvents, err := planner.HotspotTargets(ctx, live.Index(), sc.Area, filter, teams, days)
 	if err != nil {
-		return nil, nil, err
+		return nil, 0, err
 	}
-	targets = append(targets, hot...)
-	cross, err := crossingTargets(live, filter, crossings, allowed, codes, polys, days)
+	cross, err := planner.CrossingTargets(live.Index(), filter, set.crossings, set.allowed, set.codes, set.polys, days)
 	if err != nil {
-		return nil, nil, err
+		return nil, 0, err
 	}
 	targets = append(targets, cross...)
-	for i, p := range in.req.Targets {
-		t := planTarget{kind: "point", name: p.Name}
-		if t.name == "" {
-			t.name = fmt.Sprintf("point %d", i+1)
+	return append(targets, pointTargets(in.req.Targets)...), nEvents, nil
+}
+
+// pointTargets returns the targets of the requested points.
+func pointTargets(points []planPoint) []planner.Candidate {
+	var out []planner.Candidate
+	for i, p := range points {
+		t := planner.Candidate{Kind: "point", Name: p.Name}
+		if t.Name == "" {
+			t.Name = fmt.Sprintf("point %d", i+1)
 		}
 		t.ID = fmt.Sprintf("point:%d", i)
 		t.Point = orb.Point{*p.Lon, *p.Lat}
@@ -473,35 +426,80 @@ func planPatrols(ctx context.Context, store *data.Store, live *data.Live, graphs
 		if p.DwellMin != nil {
 			t.DwellMin = *p.DwellMin
 		}
-		t.Reason = "requested: " + t.name
-		targets = append(targets, t)
+		t.Reason = "requested: " + t.Name
+		out = append(out, t)
 	}
-	if len(targets) == 0 {
-		return nil, nil, unprocessable("targets", "there is nothing to visit: no hot spot, crossing or requested point near the teams; widen from/to or add targets")
+	return out
+}
+
+// patrolRequest returns the planner's request for the teams of set, with
+// their budgets and the allowed crossings, departing now (to the minute).
+func patrolRequest(in planInput, set planSetting) planner.PatrolRequest {
+	preq := planner.PatrolRequest{Now: time.Now().UTC().Truncate(time.Minute)}
+	for _, t := range set.teams {
+		budget := t.ShiftH
+		if in.budgetH > 0 {
+			budget = in.budgetH
+		}
+		preq.Teams = append(preq.Teams, planner.PatrolTeam{
+			ID: strconv.Itoa(t.ID), Base: t.Base, Country: set.polys[t.Country], CountryCode: t.Country,
+			SpeedKPH: t.SpeedKPH, OffroadKPH: t.OffroadKPH, ShiftH: budget, DwellMin: planHotspotDwellMin,
+		})
 	}
-	byID := map[string]*planTarget{}
-	for i := range targets {
-		preq.Targets = append(preq.Targets, targets[i].Target)
-		byID[targets[i].ID] = &targets[i]
+	for _, c := range set.crossings {
+		if set.allowed[c.ID] {
+			preq.Crossings = append(preq.Crossings, planner.Crossing{Point: c.Point, RadiusM: planCrossingRadiusM})
+		}
 	}
+	return preq
+}
+
+// solverOptions bounds the search by planSolveLimit and half the time
+// left to the request, and lets a request with a variety seed vary.
+func solverOptions(ctx context.Context, in planInput) planner.Options {
 	limit := planSolveLimit
 	if dl, ok := ctx.Deadline(); ok {
 		limit = min(limit, time.Until(dl)/2)
 	}
-	preq.Solver = planner.Options{TimeLimit: limit}
-	seed := uint64(in.req.Variety)
+	opt := planner.Options{TimeLimit: limit}
 	if in.req.Variety != 0 {
-		preq.Solver.Variety = 0.05
+		opt.Variety = 0.05
 	}
+	return opt
+}
+
+// planPatrols gathers teams, roads and targets, runs the planner and
+// returns the plan as a FeatureCollection with the id at the top level,
+// and the details for the audit log.
+func planPatrols(ctx context.Context, store *data.Store, live *data.Live, graphs *roadGraphs, in planInput, id uuid.UUID) (*geojson.FeatureCollection, map[string]any, error) {
+	set, err := loadPlanSetting(ctx, store, graphs, in)
+	if err != nil {
+		return nil, nil, err
+	}
+	preq := patrolRequest(in, set)
+	targets, nEvents, err := planTargets(ctx, live, in, set, preq.Teams)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(targets) == 0 {
+		return nil, nil, unprocessable("targets", "there is nothing to visit: no hot spot, crossing or requested point near the teams; widen from/to or add targets")
+	}
+	byID := map[string]*planner.Candidate{}
+	for i := range targets {
+		preq.Targets = append(preq.Targets, targets[i].Target)
+		byID[targets[i].ID] = &targets[i]
+	}
+	preq.Solver = solverOptions(ctx, in)
+	seed := uint64(in.req.Variety)
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-	plan, err := planner.PlanPatrols(ctx, g, preq, rng)
+	plan, err := planner.PlanPatrols(ctx, set.graph, preq, rng)
 	if err != nil {
 		return nil, nil, planError(err, in)
 	}
 	if plan.Score <= 0 {
 		return nil, nil, unprocessable("teams", "no team can reach a target and be back at its base within the budget; raise budget_h or add targets")
 	}
-	fc := planFeatures(plan, preq, teams, byID)
+	fc := planFeatures(plan, preq, set.teams, byID)
 	fc.ExtraMembers = geojson.Properties{
 		"id":           id.String(),
 		"created_at":   time.Now().UTC().Format(time.RFC3339),
@@ -512,8 +510,8 @@ func planPatrols(ctx context.Context, store *data.Store, live *data.Live, graphs
 		"targets":      len(targets),
 		"unreachable":  orEmpty(plan.Unreachable),
 		"events":       nEvents,
-		"roads":        nRoads,
-		"road_version": roadsVersion,
+		"roads":        set.nRoads,
+		"road_version": set.roadsVersion,
 	}
 	detail := map[string]any{"teams": in.req.Teams, "score": round2(plan.Score), "targets": len(targets),
 		"from": in.from.UTC().Format(time.RFC3339), "to": in.to.UTC().Format(time.RFC3339)}
@@ -551,201 +549,11 @@ func planError(err error, in planInput) error {
 	return err
 }
 
-// hotspotTargets runs Gi* on the live index, over the events the caller
-// may see in the window, in the hotspot view's default area (the corridor
-// around the border lines, or the teams' countries when no border lines
-// are loaded), and returns the significant hot cells that lie in a team's
-// country within its reach, hottest first, each with the reason ("99 %
-// hot spot: 14 seizures, 230 kg in 90 days"). It also returns the number
-// of events in the analysis area.
-func hotspotTargets(ctx context.Context, live *data.Live, filter geo.Filter, polys map[string]orb.MultiPolygon, teams []planner.PatrolTeam, days float64) ([]planTarget, int, error) {
-	q := geo.HotspotQuery{Method: geo.MethodGiStar, Value: geo.ValueCount, CellM: planCellM, RadiusM: planRadiusM, MinBin: 1, Filter: filter}
-	if lines := live.BorderLines(); len(lines) > 0 {
-		q.Area = geo.Area{Lines: lines, CorridorKM: planCorridorKM}
-	} else {
-		var b orb.Bound
-		first := true
-		for _, mp := range polys {
-			if first {
-				b, first = mp.Bound(), false
-			} else {
-				b = b.Union(mp.Bound())
-			}
-		}
-		b = b.Pad(0.5)
-		b.Min[0], b.Min[1] = max(b.Min[0], -180), max(b.Min[1], -90)
-		b.Max[0], b.Max[1] = min(b.Max[0], 180), min(b.Max[1], 90)
-		q.Area = geo.Area{BBox: &b}
-	}
-	res, err := geo.HotSpots(live.Index(), q)
-	if err != nil {
-		return nil, 0, fmt.Errorf("hotspots: %w", err)
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, 0, err
-	}
-	grid, err := geo.NewHexGrid(planCellM)
-	if err != nil {
-		return nil, 0, err
-	}
-	var cand []geo.HotspotCell
-	for _, c := range res.Cells {
-		if c.GiBin < 1 || c.Count == 0 {
-			continue
-		}
-		p := orb.Point{c.Lon, c.Lat}
-		reach := false
-		for _, t := range teams {
-			if !planar.MultiPolygonContains(t.Country, p) {
-				continue
-			}
-			speed := t.SpeedKPH
-			if speed <= 0 || speed > 80 {
-				speed = 80
-			}
-			reach = reach || orbgeo.Distance(t.Base, p) <= speed*1000*t.ShiftH/2
-		}
-		if reach {
-			cand = append(cand, c)
-		}
-	}
-	score := func(c geo.HotspotCell) float64 { return float64(c.GiBin) * math.Log2(2+c.Value) }
-	sort.SliceStable(cand, func(i, j int) bool { return score(cand[i]) > score(cand[j]) })
-	if len(cand) > planMaxHotspots {
-		cand = cand[:planMaxHotspots]
-	}
-	out := make([]planTarget, 0, len(cand))
-	for _, c := range cand {
-		// What the cell holds, as the caller sees it.
-		var seizures, incidents int
-		var kg float64
-		err := live.Index().Search(c.Ring.Bound(), filter, func(e *geo.Event, p orb.Point) bool {
-			if grid.Cell(p[0], p[1]) != c.Hex {
-				return true
-			}
-			if e.Kind.String() == record.KindSeizure {
-				seizures++
-				kg += e.KG()
-			} else {
-				incidents++
-			}
-			return true
-		})
-		if err != nil {
-			return nil, 0, fmt.Errorf("hot spot %v: %w", c.Hex, err)
-		}
-		conf := map[int8]string{1: "90 %", 2: "95 %", 3: "99 %"}[c.GiBin]
-		var parts []string
-		if seizures > 0 {
-			parts = append(parts, plural(seizures, "seizure"))
-			if kg > 0 {
-				parts = append(parts, fmt.Sprintf("%.0f kg", kg))
-			}
-		}
-		if incidents > 0 {
-			parts = append(parts, plural(incidents, "incident"))
-		}
-		t := planTarget{kind: "hotspot", name: fmt.Sprintf("hot spot %d,%d", c.Hex.Q, c.Hex.R),
-			giBin: c.GiBin, seizures: seizures, incidents: incidents, kg: kg, days: days}
-		t.ID = fmt.Sprintf("hotspot:%d,%d", c.Hex.Q, c.Hex.R)
-		t.Point = orb.Point{c.Lon, c.Lat}
-		t.Score = round2(score(c))
-		t.Reason = fmt.Sprintf("%s hot spot: %s in %.0f days", conf, strings.Join(parts, ", "), days)
-		out = append(out, t)
-	}
-	return out, res.Events, nil
-}
-
-// crossingTargets returns a target per crossing and team country: the
-// crossing itself when it is allowed or lies inside the country, else the
-// nearest point a little inside the country, scored by the events the
-// caller sees near it.
-func crossingTargets(live *data.Live, filter geo.Filter, crossings []data.PlanCrossing, allowed map[int]bool, codes []string, polys map[string]orb.MultiPolygon, days float64) ([]planTarget, error) {
-	var out []planTarget
-	for _, c := range crossings {
-		near := 0
-		box := orb.Bound{Min: c.Point, Max: c.Point}.Pad(planCrossingNearM / 111000 * 2)
-		err := live.Index().Search(box, filter, func(e *geo.Event, _ orb.Point) bool {
-			if orbgeo.Distance(c.Point, orb.Point{e.Lon, e.Lat}) <= planCrossingNearM {
-				near++
-			}
-			return true
-		})
-		if err != nil {
-			return nil, fmt.Errorf("crossing %d: %w", c.ID, err)
-		}
-		for _, code := range codes {
-			if code != c.CountryA && code != c.CountryB {
-				continue
-			}
-			mp := polys[code]
-			p, ok := c.Point, true
-			if !allowed[c.ID] {
-				p, ok = ownSide(mp, c.Point)
-			}
-			if !ok {
-				continue
-			}
-			other := c.CountryB
-			if other == code {
-				other = c.CountryA
-			}
-			t := planTarget{kind: "crossing", name: c.Name, events: near, nearKM: planCrossingNearM / 1000,
-				country: code, other: other, days: days}
-			t.ID = fmt.Sprintf("crossing:%d:%s", c.ID, code)
-			t.Point = p
-			t.Score = round2(1 + math.Log2(1+float64(near)))
-			t.DwellMin = planCrossingDwellMin
-			t.Reason = fmt.Sprintf("border crossing %s (%s–%s): %s within %.0f km in %.0f days",
-				c.Name, code, other, plural(near, "event"), planCrossingNearM/1000, days)
-			if !allowed[c.ID] && p != c.Point {
-				t.insideKM = orbgeo.Distance(p, c.Point) / 1000
-				t.Reason += fmt.Sprintf(", checked %.1f km inside %s", t.insideKM, code)
-			}
-			out = append(out, t)
-		}
-	}
-	return out, nil
-}
-
-// ownSide returns p if it lies clearly inside mp, else the nearest of a
-// few points around p within 5 km that does.
-func ownSide(mp orb.MultiPolygon, p orb.Point) (orb.Point, bool) {
-	clear := func(q orb.Point) bool {
-		const d = 0.002 // about 200 m
-		for _, o := range []orb.Point{{0, 0}, {d, 0}, {-d, 0}, {0, d}, {0, -d}} {
-			if !planar.MultiPolygonContains(mp, orb.Point{q[0] + o[0], q[1] + o[1]}) {
-				return false
-			}
-		}
-		return true
-	}
-	if clear(p) {
-		return p, true
-	}
-	for _, rM := range []float64{500, 1000, 2000, 3000, 5000} {
-		for k := range 16 {
-			q := orbgeo.PointAtBearingAndDistance(p, float64(k)*22.5, rM)
-			if clear(q) {
-				return q, true
-			}
-		}
-	}
-	return orb.Point{}, false
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return strconv.Itoa(n) + " " + word + "s"
-}
-
 func round2(v float64) float64 { return math.Round(v*100) / 100 }
 
 // planFeatures turns a plan into GeoJSON: per team a LineString of the
 // route along the roads and a Point per stop, in order.
-func planFeatures(plan *planner.Plan, req planner.PatrolRequest, teams []data.PlanTeam, targets map[string]*planTarget) *geojson.FeatureCollection {
+func planFeatures(plan *planner.Plan, req planner.PatrolRequest, teams []data.PlanTeam, targets map[string]*planner.Candidate) *geojson.FeatureCollection {
 	fc := geojson.NewFeatureCollection()
 	for i, tp := range plan.Teams {
 		tm := teams[i]
@@ -765,9 +573,9 @@ func planFeatures(plan *planner.Plan, req planner.PatrolRequest, teams []data.Pl
 				"kind": "stop", "team": tm.ID, "team_name": tm.Name, "seq": st.Seq,
 				"eta": st.ETA.UTC().Format(time.RFC3339), "depart": st.Depart.UTC().Format(time.RFC3339),
 				"dwell_min": round2(st.DwellMin), "score": round2(st.Score), "reason": st.Reason,
-				"target": st.TargetID, "target_kind": t.kind, "name": t.name,
+				"target": st.TargetID, "target_kind": t.Kind, "name": t.Name,
 			}
-			for k, v := range t.facts() {
+			for k, v := range t.Facts() {
 				f.Properties[k] = v
 			}
 			fc.Append(f)

@@ -257,7 +257,10 @@ func handleSectorRisk(logger *slog.Logger, store *data.Store, live *data.Live, c
 			return
 		}
 		// The risk of every sector is recomputed only when the events the
-		// caller may see have changed (the live index's version).
+		// caller may see have changed (the live index's version). It needs
+		// no scope from the live index: its area is the sector set, and it
+		// reads the events view as the caller, which applies the caller's
+		// visibility in the database.
 		serveAnalysis(w, r, logger, live, cache, "sectors/risk", func(ctx context.Context, _ *geo.Visibility) ([]byte, uint64, error) {
 			version := live.Version()
 			res, err := store.SectorRisk(ctx, rq)

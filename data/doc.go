@@ -11,9 +11,13 @@
 // converted to orb in geom.go. tx.go is the one door through which seed
 // writes tables no method covers.
 //
+// The live index (Live: live.go, live_scan.go, live_sync.go, scope.go)
+// keeps every event in memory in step with the database and resolves, in
+// Scope, what a caller's analysis may see and in which area.
+//
 // From this module data imports only record (what an event, road or
 // sector is), parse (to read import files), geo (the pure geometry and
-// statistics the index uses) and migrations. It imports no net/http and no
-// package above it (api, planner, cmd); file parsing lives in parse, demo
-// generation and the reference seeding in data/seed.
+// statistics the index uses), migrations and data/ref. It imports no
+// net/http and no package above it (api, planner, cmd); file parsing lives
+// in parse, demo generation and the reference seeding in data/seed.
 package data

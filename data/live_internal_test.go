@@ -40,3 +40,20 @@ func TestParseItemsMatchesEncodingJSON(t *testing.T) {
 		t.Error("truncated input accepted")
 	}
 }
+
+// BenchmarkParseItems reads items as the live index gets them from
+// PostgreSQL, one and two per seizure.
+func BenchmarkParseItems(b *testing.B) {
+	in := [][]byte{
+		[]byte(`[{"drug": "heroin", "unit": "kg", "quantity": 12.5, "qualifier": "exact"}]`),
+		[]byte(`[{"drug": "opium", "unit": "l", "quantity": 3}, {"drug": "hashish", "unit": "kg", "quantity": 102.75}]`),
+	}
+	b.ReportAllocs()
+	var out []liveItem
+	for i := 0; i < b.N; i++ {
+		var err error
+		if out, err = parseItems(in[i%2], out[:0]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

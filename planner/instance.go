@@ -54,7 +54,9 @@ const maxInstancePoints = 20000
 
 // ParseInstance reads an instance in the OP or the Chao TOP format, telling
 // them apart by the first non-blank line: a "n N" header means TOP, two
-// numbers mean OP.
+// numbers mean OP. It is a parser of published formats, kept in one
+// piece so that each format's header, point and budget rules read in the
+// order the format states them.
 func ParseInstance(r io.Reader) (*Instance, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64*1024), 1024*1024)

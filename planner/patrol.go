@@ -171,97 +171,24 @@ func PlanPatrols(ctx context.Context, g *Graph, req PatrolRequest, rng *rand.Ran
 		return nil, err
 	}
 	nt, nk := len(req.Teams), len(req.Targets)
-	// Problem nodes: start and end of each team, then the targets.
-	nodes := make([]orb.Point, 0, 2*nt+nk)
-	for _, tm := range req.Teams {
-		s, e := tm.Base, tm.Base
-		if tm.Start != nil {
-			s = *tm.Start
-		}
-		if tm.End != nil {
-			e = *tm.End
-		}
-		nodes = append(nodes, s, e)
-	}
+	nodes := problemNodes(req)
 	prob := &Problem{Score: make([]float64, 2*nt+nk)}
 	for k, tg := range req.Targets {
-		nodes = append(nodes, tg.Point)
 		prob.Score[2*nt+k] = tg.Score
 	}
 	routers := make([]*router, nt)
 	dwellS := make([][]float64, nt)
 	reach := make([]bool, nk)
-	for t, tm := range req.Teams {
-		net := g.Restrict(Access{
-			Country: tm.Country, CountryCode: tm.CountryCode, Crossings: req.Crossings,
-			MaxKPH: tm.SpeedKPH, OffroadKPH: tm.OffroadKPH, MaxOffroadM: req.MaxOffroadM,
-		})
-		for _, p := range []orb.Point{nodes[2*t], nodes[2*t+1]} {
-			if !net.Inside(p) {
-				return nil, &TeamError{TeamID: tm.ID, Err: ErrBaseOutsideCountry, Detail: fmt.Sprintf("point %v is not inside the team's country", p)}
-			}
-		}
-		// The team's own points: its start, its end and every target.
-		pts := append([]orb.Point{nodes[2*t], nodes[2*t+1]}, nodes[2*nt:]...)
-		r := net.router(pts)
-		routers[t] = r
-		budgetS := tm.ShiftH * 3600
-		sources := make([]bool, len(pts))
-		for i := range sources {
-			sources[i] = i != 1
-		}
-		sub, err := r.matrix(ctx, sources, budgetS)
+	for t := range req.Teams {
+		team, r, dwell, err := teamProblem(ctx, g, req, nodes, t)
 		if err != nil {
-			return nil, fmt.Errorf("team %q: %w", tm.ID, err)
+			return nil, err
 		}
-		dwellS[t] = make([]float64, nk)
-		for k, tg := range req.Targets {
-			d := tg.DwellMin
-			if d == 0 {
-				d = tm.DwellMin
-			}
-			dwellS[t][k] = d * 60
-		}
-		// Team matrix over all problem nodes, with the dwell at a target
-		// folded into the cost of arriving there.
-		m := NewMatrix(len(nodes))
-		local := func(v int) int { // problem node → pts index, or -1
-			switch {
-			case v == 2*t:
-				return 0
-			case v == 2*t+1:
-				return 1
-			case v >= 2*nt:
-				return 2 + v - 2*nt
-			}
-			return -1
-		}
-		for a := range nodes {
-			for b := range nodes {
-				la, lb := local(a), local(b)
-				c := math.Inf(1)
-				switch {
-				case a == b:
-					c = 0
-				case la >= 0 && lb >= 0:
-					c = sub.At(la, lb)
-					if b >= 2*nt {
-						c += dwellS[t][b-2*nt]
-					}
-				}
-				m.Set(a, b, c)
-			}
-		}
-		if sub.At(0, 1) > budgetS && !(nodes[2*t] == nodes[2*t+1]) {
-			return nil, &TeamError{TeamID: tm.ID, Err: ErrBadTeam, Detail: fmt.Sprintf("its end cannot be reached from its start within %g h", tm.ShiftH)}
-		}
-		if nodes[2*t] == nodes[2*t+1] {
-			m.Set(2*t, 2*t+1, 0)
-		}
-		prob.Teams = append(prob.Teams, Team{Start: 2 * t, End: 2*t + 1, Budget: budgetS, Travel: m})
+		routers[t], dwellS[t] = r, dwell
+		prob.Teams = append(prob.Teams, team)
 		for k := range nk {
 			v := 2*nt + k
-			if m.At(2*t, v)+m.At(v, 2*t+1) <= budgetS+feasEps {
+			if team.Travel.At(2*t, v)+team.Travel.At(v, 2*t+1) <= team.Budget+feasEps {
 				reach[k] = true
 			}
 		}
@@ -295,6 +222,108 @@ func PlanPatrols(ctx context.Context, g *Graph, req PatrolRequest, rng *rand.Ran
 		plan.Score += tp.Score
 	}
 	return plan, nil
+}
+
+// problemNodes returns the nodes of the orienteering problem: the start
+// and the end of each team, then the targets.
+func problemNodes(req PatrolRequest) []orb.Point {
+	nodes := make([]orb.Point, 0, 2*len(req.Teams)+len(req.Targets))
+	for _, tm := range req.Teams {
+		s, e := tm.Base, tm.Base
+		if tm.Start != nil {
+			s = *tm.Start
+		}
+		if tm.End != nil {
+			e = *tm.End
+		}
+		nodes = append(nodes, s, e)
+	}
+	for _, tg := range req.Targets {
+		nodes = append(nodes, tg.Point)
+	}
+	return nodes
+}
+
+// teamProblem returns team t's part of the orienteering problem over
+// nodes: its travel times on the roads it may use, with the dwell at a
+// target folded into the cost of arriving there, its router and its dwell
+// times at the targets in seconds.
+func teamProblem(ctx context.Context, g *Graph, req PatrolRequest, nodes []orb.Point, t int) (Team, *router, []float64, error) {
+	nt := len(req.Teams)
+	tm := req.Teams[t]
+	net := g.Restrict(Access{
+		Country: tm.Country, CountryCode: tm.CountryCode, Crossings: req.Crossings,
+		MaxKPH: tm.SpeedKPH, OffroadKPH: tm.OffroadKPH, MaxOffroadM: req.MaxOffroadM,
+	})
+	for _, p := range []orb.Point{nodes[2*t], nodes[2*t+1]} {
+		if !net.Inside(p) {
+			return Team{}, nil, nil, &TeamError{TeamID: tm.ID, Err: ErrBaseOutsideCountry, Detail: fmt.Sprintf("point %v is not inside the team's country", p)}
+		}
+	}
+	// The team's own points: its start, its end and every target.
+	pts := append([]orb.Point{nodes[2*t], nodes[2*t+1]}, nodes[2*nt:]...)
+	r := net.router(pts)
+	budgetS := tm.ShiftH * 3600
+	sources := make([]bool, len(pts))
+	for i := range sources {
+		sources[i] = i != 1
+	}
+	sub, err := r.matrix(ctx, sources, budgetS)
+	if err != nil {
+		return Team{}, nil, nil, fmt.Errorf("team %q: %w", tm.ID, err)
+	}
+	dwellS := make([]float64, len(req.Targets))
+	for k, tg := range req.Targets {
+		d := tg.DwellMin
+		if d == 0 {
+			d = tm.DwellMin
+		}
+		dwellS[k] = d * 60
+	}
+	m := teamMatrix(len(nodes), nt, t, sub, dwellS)
+	if sub.At(0, 1) > budgetS && !(nodes[2*t] == nodes[2*t+1]) {
+		return Team{}, nil, nil, &TeamError{TeamID: tm.ID, Err: ErrBadTeam, Detail: fmt.Sprintf("its end cannot be reached from its start within %g h", tm.ShiftH)}
+	}
+	if nodes[2*t] == nodes[2*t+1] {
+		m.Set(2*t, 2*t+1, 0)
+	}
+	return Team{Start: 2 * t, End: 2*t + 1, Budget: budgetS, Travel: m}, r, dwellS, nil
+}
+
+// teamMatrix spreads team t's matrix sub over its own points (its start,
+// its end, the targets) to the n problem nodes of nt teams, adding the
+// dwell at a target to the cost of arriving there; the other teams' start
+// and end nodes are unreachable.
+func teamMatrix(n, nt, t int, sub *Matrix, dwellS []float64) *Matrix {
+	m := NewMatrix(n)
+	local := func(v int) int { // problem node → pts index, or -1
+		switch {
+		case v == 2*t:
+			return 0
+		case v == 2*t+1:
+			return 1
+		case v >= 2*nt:
+			return 2 + v - 2*nt
+		}
+		return -1
+	}
+	for a := range n {
+		for b := range n {
+			la, lb := local(a), local(b)
+			c := math.Inf(1)
+			switch {
+			case a == b:
+				c = 0
+			case la >= 0 && lb >= 0:
+				c = sub.At(la, lb)
+				if b >= 2*nt {
+					c += dwellS[b-2*nt]
+				}
+			}
+			m.Set(a, b, c)
+		}
+	}
+	return m
 }
 
 func buildTeamPlan(ctx context.Context, req PatrolRequest, t int, route []int, r *router, dwellS []float64) (TeamPlan, error) {
