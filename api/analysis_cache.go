@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"hash/fnv"
-	"log/slog"
 	"math"
 	"net/http"
 	"net/url"
@@ -146,13 +145,12 @@ func analysisETag(key string, version uint64) string {
 // with 304 when the client's ETag is current, or by computing it. compute
 // returns the encoded body and the index version it was computed on.
 // "Cache-Control: no-cache" in the request skips the stored response.
-func serveAnalysis(w http.ResponseWriter, r *http.Request, logger *slog.Logger, live *data.Live, cache *responseCache,
-	endpoint string, compute func(ctx context.Context, vis *geo.Visibility) ([]byte, uint64, error)) {
+func serveAnalysis(w http.ResponseWriter, r *http.Request, live *data.Live, cache *responseCache,
+	endpoint string, compute func(ctx context.Context, vis *geo.Visibility) ([]byte, uint64, error)) error {
 	ctx := r.Context()
 	vis, err := live.Visibility(ctx)
 	if err != nil {
-		writeError(w, r, logger, err)
-		return
+		return err
 	}
 	version := live.Version()
 	key := analysisKey(endpoint, r.URL.Query(), vis, live.RefGeneration())
@@ -169,7 +167,7 @@ func serveAnalysis(w http.ResponseWriter, r *http.Request, logger *slog.Logger, 
 		return true
 	}
 	if notModified(etag) {
-		return
+		return nil
 	}
 	noCache := strings.Contains(strings.ToLower(r.Header.Get("Cache-Control")), "no-cache")
 	if !noCache {
@@ -177,7 +175,7 @@ func serveAnalysis(w http.ResponseWriter, r *http.Request, logger *slog.Logger, 
 			if !notModified(e.etag) {
 				writeAnalysis(w, e)
 			}
-			return
+			return nil
 		}
 	}
 	// Identical requests arriving together share one computation, and at
@@ -208,8 +206,7 @@ func serveAnalysis(w http.ResponseWriter, r *http.Request, logger *slog.Logger, 
 		})
 		select {
 		case <-ctx.Done():
-			writeError(w, r, logger, ctx.Err())
-			return
+			return ctx.Err()
 		case res := <-ch:
 			// The computation ran for another request whose client left:
 			// this one is still here, so compute again for it.
@@ -218,11 +215,10 @@ func serveAnalysis(w http.ResponseWriter, r *http.Request, logger *slog.Logger, 
 				continue
 			}
 			if res.Err != nil {
-				writeError(w, r, logger, res.Err)
-				return
+				return res.Err
 			}
 			writeAnalysis(w, res.Val.(*cachedResponse))
-			return
+			return nil
 		}
 	}
 }

@@ -136,22 +136,19 @@ type loginRequest struct {
 // handleLogin exchanges a username and password for a session token of the
 // web client. Attempts are rate limited per client address.
 func handleLogin(logger *slog.Logger, cfg Config, store *data.Store, lim *limiter) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return serveErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
 		if !lim.allow("login:" + clientAddr(r)) {
-			writeError(w, r, logger, errRateLimited)
-			return
+			return errRateLimited
 		}
 		req, err := decode[loginRequest](w, r, 4096)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		tok, u, err := store.Login(r.Context(), req.Username, req.Password, clientAddr(r))
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
-		_ = encode(w, http.StatusOK, mediaJSON, map[string]any{"token": tok, "user": u})
+		return encode(w, http.StatusOK, mediaJSON, map[string]any{"token": tok, "user": u})
 	})
 }
 
@@ -170,60 +167,54 @@ type tokenRequest struct {
 }
 
 func handleCreateToken(logger *slog.Logger, store *data.Store) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return serveErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
 		req, err := decode[tokenRequest](w, r, 4096)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		if req.TTLHours < 0 {
-			writeError(w, r, logger, newBadRequest("ttl_hours", "must not be negative"))
-			return
+			return newBadRequest("ttl_hours", "must not be negative")
 		}
 		p, _ := data.PrincipalFrom(r.Context())
 		secret, tok, err := store.CreateToken(r.Context(), p.AgencyID, req.Role, req.Label, time.Duration(req.TTLHours)*time.Hour)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
-		_ = encode(w, http.StatusCreated, mediaJSON, map[string]any{"token": secret, "info": tok})
+		return encode(w, http.StatusCreated, mediaJSON, map[string]any{"token": secret, "info": tok})
 	})
 }
 
 func handleListTokens(logger *slog.Logger, store *data.Store) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return serveErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
 		toks, err := store.ListTokens(r.Context())
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
-		_ = encode(w, http.StatusOK, mediaJSON, map[string]any{"tokens": toks})
+		return encode(w, http.StatusOK, mediaJSON, map[string]any{"tokens": toks})
 	})
 }
 
 func handleRevokeToken(logger *slog.Logger, store *data.Store) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return serveErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
 		id, err := strconv.Atoi(chi.URLParam(r, "id"))
 		if err != nil {
-			writeError(w, r, logger, data.ErrNotFound)
-			return
+			return data.ErrNotFound
 		}
 		if err := store.RevokeToken(r.Context(), id); err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		w.WriteHeader(http.StatusNoContent)
+		return nil
 	})
 }
 
 func handleListAgreements(logger *slog.Logger, store *data.Store) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return serveErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
 		as, err := store.Agreements(r.Context())
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
-		_ = encode(w, http.StatusOK, mediaJSON, map[string]any{"agreements": as})
+		return encode(w, http.StatusOK, mediaJSON, map[string]any{"agreements": as})
 	})
 }
 
@@ -237,34 +228,31 @@ type agreementRequest struct {
 // handleSetAgreement lets an agency's admin set the agreement with a
 // partner agency.
 func handleSetAgreement(logger *slog.Logger, store *data.Store) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return serveErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
 		req, err := decode[agreementRequest](w, r, 4096)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		p, _ := data.PrincipalFrom(r.Context())
 		a, err := store.SetAgreement(r.Context(), data.Agreement{AgencyA: p.AgencyID, AgencyB: req.Partner,
 			CoarsenM: req.CoarsenM, CoarsenTime: req.CoarsenTime, Note: req.Note})
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
-		_ = encode(w, http.StatusCreated, mediaJSON, a)
+		return encode(w, http.StatusCreated, mediaJSON, a)
 	})
 }
 
 func handleDeleteAgreement(logger *slog.Logger, store *data.Store) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return serveErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
 		id, err := strconv.Atoi(chi.URLParam(r, "id"))
 		if err != nil {
-			writeError(w, r, logger, data.ErrNotFound)
-			return
+			return data.ErrNotFound
 		}
 		if err := store.DeleteAgreement(r.Context(), id); err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		w.WriteHeader(http.StatusNoContent)
+		return nil
 	})
 }

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 
+	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/borderwatch/borderwatch/data"
@@ -82,6 +84,9 @@ func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err
 		w.Header().Set("Retry-After", "1")
 	case errors.Is(err, data.ErrNotFound):
 		p.Status, p.Title = http.StatusNotFound, "Not found"
+	case errors.Is(err, errMethodNotAllowed):
+		p.Status, p.Title = http.StatusMethodNotAllowed, "Method not allowed"
+		p.Detail = "the Allow header lists the methods of this resource"
 	case errors.Is(err, data.ErrStale):
 		p.Status, p.Title = http.StatusPreconditionFailed, "Precondition failed"
 		p.Detail = "the record was changed since you read it; fetch it again (new ETag) and retry"
@@ -127,5 +132,38 @@ func serveErrors(logger *slog.Logger, h func(w http.ResponseWriter, r *http.Requ
 		if err := h(w, r); err != nil {
 			writeError(w, r, logger, err)
 		}
+	})
+}
+
+// errMethodNotAllowed answers a request whose path is routed but not for
+// its method.
+var errMethodNotAllowed = errors.New("method not allowed")
+
+// routeMethods are the methods a route may be registered for.
+var routeMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
+
+// handleNotFound answers requests for paths no route matches.
+func handleNotFound(logger *slog.Logger) http.Handler {
+	return serveErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
+		return data.ErrNotFound
+	})
+}
+
+// handleMethodNotAllowed answers requests for a routed path with another
+// method, listing in Allow the methods that routes has for the path.
+func handleMethodNotAllowed(logger *slog.Logger, routes chi.Routes) http.Handler {
+	return serveErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
+		path := r.URL.RawPath
+		if path == "" {
+			path = r.URL.Path
+		}
+		var allow []string
+		for _, m := range routeMethods {
+			if routes.Match(chi.NewRouteContext(), m, path) {
+				allow = append(allow, m)
+			}
+		}
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		return errMethodNotAllowed
 	})
 }

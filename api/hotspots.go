@@ -99,18 +99,16 @@ func handleEmerging(logger *slog.Logger, live *data.Live, cache *responseCache) 
 func analysisHandler[Q any](logger *slog.Logger, live *data.Live, cache *responseCache, endpoint string, params []string,
 	parse func(url.Values) (Q, geo.CommonParams, error),
 	compute func(ctx context.Context, q Q, c geo.CommonParams, vis *geo.Visibility) ([]byte, uint64, error)) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return serveErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
 		v := r.URL.Query()
 		if err := checkParams(v, params...); err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		q, c, err := parse(v)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
-		serveAnalysis(w, r, logger, live, cache, endpoint, func(ctx context.Context, vis *geo.Visibility) ([]byte, uint64, error) {
+		return serveAnalysis(w, r, live, cache, endpoint, func(ctx context.Context, vis *geo.Visibility) ([]byte, uint64, error) {
 			return compute(ctx, q, c, vis)
 		})
 	})
