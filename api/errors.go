@@ -51,12 +51,35 @@ func newBadRequest(name, reason string) *badRequest {
 	return &badRequest{status: http.StatusBadRequest, title: "Invalid request", params: []invalidParam{{Name: name, Reason: reason}}}
 }
 
+// paramName returns the request parameter (or header) that carries the
+// field data and record name field in their typed errors. The two differ
+// only where the HTTP interface has its own name for a value: OGC API's
+// limit and cursor, the Idempotency-Key header, and the agency and sector
+// query parameters that hold ids. Record fields such as occurred_at are
+// named alike on both sides.
+func paramName(field string) string {
+	switch field {
+	case "page_size":
+		return "limit"
+	case "after":
+		return "cursor"
+	case "idempotency_key":
+		return "Idempotency-Key"
+	case "agency_id":
+		return "agency"
+	case "sector_id":
+		return "sector"
+	}
+	return field
+}
+
 // writeError maps err to a status and writes it as application/problem+json.
 // Server errors are logged; their text never reaches the client.
 func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err error) {
 	p := problem{Type: "about:blank", Instance: r.URL.Path, RequestID: middleware.GetReqID(r.Context())}
 	var (
 		verr *record.ValidationError
+		ferr *record.FieldError
 		perr *geo.ParamError
 		breq *badRequest
 	)
@@ -66,8 +89,11 @@ func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err
 	case errors.As(err, &verr):
 		p.Status, p.Title = http.StatusBadRequest, "Invalid request"
 		for _, f := range verr.Fields {
-			p.InvalidParams = append(p.InvalidParams, invalidParam{Name: f.Field, Reason: f.Reason})
+			p.InvalidParams = append(p.InvalidParams, invalidParam{Name: paramName(f.Field), Reason: f.Reason})
 		}
+	case errors.As(err, &ferr):
+		p.Status, p.Title = http.StatusBadRequest, "Invalid parameter"
+		p.InvalidParams = []invalidParam{{Name: paramName(ferr.Field), Reason: ferr.Reason}}
 	case errors.As(err, &perr):
 		p.Status, p.Title = http.StatusBadRequest, "Invalid parameter"
 		p.InvalidParams = []invalidParam{{Name: perr.Param, Reason: perr.Reason}}

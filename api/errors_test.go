@@ -2,11 +2,15 @@ package api
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
+
+	"github.com/borderwatch/borderwatch/geo"
+	"github.com/borderwatch/borderwatch/record"
 )
 
 // TestRouterErrorsAreProblems checks that paths no route matches, and
@@ -45,6 +49,45 @@ func TestRouterErrorsAreProblems(t *testing.T) {
 			}
 			if got := w.Header().Get("Allow"); got != tc.allow {
 				t.Errorf("Allow %q, want %q", got, tc.allow)
+			}
+		})
+	}
+}
+
+// TestFieldNamesMapToParams checks that the typed errors of data, which
+// name a record's or query's field, answer exactly as the errors phrased
+// in parameter names they replace.
+func TestFieldNamesMapToParams(t *testing.T) {
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	verr := func(field, reason string) error {
+		return &record.ValidationError{Fields: []record.FieldError{{Field: field, Reason: reason}}}
+	}
+	tests := []struct {
+		name      string
+		got, want error
+	}{
+		{"page size", verr("page_size", "must be between 1 and 10000"), verr("limit", "must be between 1 and 10000")},
+		{"after", verr("after", "malformed"), verr("cursor", "malformed")},
+		{"idempotency key", verr("idempotency_key", "must be 1 to 200 characters"), verr("Idempotency-Key", "must be 1 to 200 characters")},
+		{"agency id in a query", verr("agency_id", `"X" is not an agency id`), verr("agency", `"X" is not an agency id`)},
+		{"agency id", &record.FieldError{Field: "agency_id", Reason: `"X" is not an agency id`},
+			&geo.ParamError{Param: "agency", Reason: `"X" is not an agency id`}},
+		{"sector id", fmt.Errorf("area: %w", &record.FieldError{Field: "sector_id", Reason: `no sector "s"`}),
+			&geo.ParamError{Param: "sector", Reason: `no sector "s"`}},
+		{"record field", verr("occurred_at", "required"), &badRequest{status: http.StatusBadRequest, title: "Invalid request",
+			params: []invalidParam{{Name: "occurred_at", Reason: "required"}}}},
+	}
+	answer := func(err error) (int, string, string) {
+		w := httptest.NewRecorder()
+		writeError(w, httptest.NewRequest(http.MethodGet, "/api/hotspots?agency=X", nil), logger, err)
+		return w.Code, w.Header().Get("Content-Type"), w.Body.String()
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			gc, gt, gb := answer(tc.got)
+			wc, wt, wb := answer(tc.want)
+			if gc != wc || gt != wt || gb != wb {
+				t.Errorf("answer %d %s %s\nwant   %d %s %s", gc, gt, gb, wc, wt, wb)
 			}
 		})
 	}

@@ -37,7 +37,7 @@ func parseRiskQuery(q url.Values) (data.RiskQuery, error) {
 		}
 		if ve, ok := err.(*record.ValidationError); ok {
 			for _, f := range ve.Fields {
-				bad = append(bad, invalidParam{Name: f.Field, Reason: f.Reason})
+				bad = append(bad, invalidParam{Name: paramName(f.Field), Reason: f.Reason})
 			}
 			return
 		}
