@@ -16,7 +16,7 @@ import (
 // member count, the core points among them, kg by drug, the time span and
 // the centroid. The collection carries n_points, n_clustered and n_noise.
 func handleClusters(logger *slog.Logger, live *data.Live, cache *responseCache) http.Handler {
-	return analysisHandler(logger, live, cache, "clusters", clusterParams, geo.ParseClusterParams,
+	return analysisHandler(logger, live, cache, "clusters", geo.ClusterParams(),
 		func(ctx context.Context, q geo.ClusterQuery, c geo.CommonParams, vis *geo.Visibility) ([]byte, uint64, error) {
 			area, err := resolveCommon(ctx, live, c, &q.Filter, vis)
 			if err != nil {

@@ -5,18 +5,9 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"net/url"
 
 	"github.com/borderwatch/borderwatch/data"
 	"github.com/borderwatch/borderwatch/geo"
-)
-
-// Parameters each analysis endpoint accepts.
-var (
-	commonAnalysisParams = []string{"datetime", "from", "to", "kind", "drug", "category", "agency", "bbox", "sector", "corridor_km", "f"}
-	hotspotParams        = append([]string{"method", "value", "cell_m", "radius_m", "bandwidth_m", "min_bin", "min_density", "max_cells"}, commonAnalysisParams...)
-	clusterParams        = append([]string{"eps_m", "min_points"}, commonAnalysisParams...)
-	emergingParams       = append([]string{"step", "value", "cell_m", "radius_m", "time_step", "global_window", "all_cells", "max_cells"}, commonAnalysisParams...)
 )
 
 // resolveCommon completes f with the caller's visibility vis (the one the
@@ -54,7 +45,7 @@ func resolveCommon(ctx context.Context, live *data.Live, c geo.CommonParams, f *
 // the caller may see. See writeHotspots for the response.
 func handleHotspots(logger *slog.Logger, live *data.Live, cache *responseCache) http.Handler {
 	rings := newRingCache(1 << 20)
-	return analysisHandler(logger, live, cache, "hotspots", hotspotParams, geo.ParseHotspotParams,
+	return analysisHandler(logger, live, cache, "hotspots", geo.HotspotParams(),
 		func(ctx context.Context, q geo.HotspotQuery, c geo.CommonParams, vis *geo.Visibility) ([]byte, uint64, error) {
 			area, err := resolveCommon(ctx, live, c, &q.Filter, vis)
 			if err != nil {
@@ -75,7 +66,7 @@ func handleHotspots(logger *slog.Logger, live *data.Live, cache *responseCache) 
 // (pattern), the Mann–Kendall trend of its Gi* z-scores and its series
 // (values, z, p, bins per step). The collection lists the steps.
 func handleEmerging(logger *slog.Logger, live *data.Live, cache *responseCache) http.Handler {
-	return analysisHandler(logger, live, cache, "emerging", emergingParams, geo.ParseEmergingParams,
+	return analysisHandler(logger, live, cache, "emerging", geo.EmergingParams(),
 		func(ctx context.Context, q geo.EmergingQuery, c geo.CommonParams, vis *geo.Visibility) ([]byte, uint64, error) {
 			area, err := resolveCommon(ctx, live, c, &q.Filter, vis)
 			if err != nil {
@@ -93,18 +84,19 @@ func handleEmerging(logger *slog.Logger, live *data.Live, cache *responseCache) 
 		})
 }
 
-// analysisHandler is the shape the analyses share: reject unknown
-// parameters, parse the query (errors name the parameter), then answer from
-// the response cache or compute with the caller's visibility.
-func analysisHandler[Q any](logger *slog.Logger, live *data.Live, cache *responseCache, endpoint string, params []string,
-	parse func(url.Values) (Q, geo.CommonParams, error),
+// analysisHandler is the shape the analyses share: reject parameters not
+// in the endpoint's table, parse the query with the same table (errors
+// name the parameter), then answer from the response cache or compute with
+// the caller's visibility.
+func analysisHandler[Q any](logger *slog.Logger, live *data.Live, cache *responseCache, endpoint string, params geo.ParamTable[Q],
 	compute func(ctx context.Context, q Q, c geo.CommonParams, vis *geo.Visibility) ([]byte, uint64, error)) http.Handler {
+	names := params.Names()
 	return serveErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
 		v := r.URL.Query()
-		if err := checkParams(v, params...); err != nil {
+		if err := checkParams(v, names...); err != nil {
 			return err
 		}
-		q, c, err := parse(v)
+		q, c, err := params.Parse(v)
 		if err != nil {
 			return err
 		}
