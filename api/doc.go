@@ -2,4 +2,10 @@
 // Features endpoints (Part 1, and Part 4 writes on events), health checks and
 // the analysis endpoints. Handlers are maker functions with explicit
 // dependencies; routes.go lists every route. api never imports pgx.
+//
+// Every handler returns its error to serveErrors, and writeError
+// (errors.go) answers it as application/problem+json, mapping the field
+// names of data's typed errors to request parameters. The analyses share
+// the response cache of analysis_cache.go and the GeoJSON encoders of
+// encode_analysis.go, whose output testdata/*.golden.geojson holds.
 package api
