@@ -137,22 +137,19 @@ type loginRequest struct {
 // handleLogin exchanges a username and password for a session token of the
 // web client. Attempts are rate limited per client address.
 func handleLogin(logger *slog.Logger, cfg Config, store *data.Store, lim *limiter) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return serveErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
 		if !lim.allow("login:" + clientAddr(r)) {
-			writeError(w, r, logger, errRateLimited)
-			return
+			return errRateLimited
 		}
 		req, err := decode[loginRequest](w, r, 4096)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		tok, u, err := store.Login(r.Context(), req.Username, req.Password, clientAddr(r))
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
-		_ = encode(w, http.StatusOK, mediaJSON, map[string]any{"token": tok, "user": u})
+		return encode(w, http.StatusOK, mediaJSON, map[string]any{"token": tok, "user": u})
 	})
 }
 
@@ -183,49 +180,44 @@ type tokenRequest struct {
 }
 
 func handleCreateToken(logger *slog.Logger, store *data.Store) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return serveErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
 		req, err := decode[tokenRequest](w, r, 4096)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		// Checked before the multiplication, which overflows for large values.
 		if maxH := int(data.MaxTokenTTL / time.Hour); req.TTLHours < 0 || req.TTLHours > maxH {
-			writeError(w, r, logger, newBadRequest("ttl_hours", fmt.Sprintf("must be between 0 (until revoked) and %d", maxH)))
-			return
+			return newBadRequest("ttl_hours", fmt.Sprintf("must be between 0 (until revoked) and %d", maxH))
 		}
 		p, _ := data.PrincipalFrom(r.Context())
 		secret, tok, err := store.CreateToken(r.Context(), p.AgencyID, req.Role, req.Label, time.Duration(req.TTLHours)*time.Hour)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
-		_ = encode(w, http.StatusCreated, mediaJSON, map[string]any{"token": secret, "info": tok})
+		return encode(w, http.StatusCreated, mediaJSON, map[string]any{"token": secret, "info": tok})
 	})
 }
 
 func handleListTokens(logger *slog.Logger, store *data.Store) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return serveErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
 		toks, err := store.ListTokens(r.Context())
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
-		_ = encode(w, http.StatusOK, mediaJSON, map[string]any{"tokens": toks})
+		return encode(w, http.StatusOK, mediaJSON, map[string]any{"tokens": toks})
 	})
 }
 
 func handleRevokeToken(logger *slog.Logger, store *data.Store) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return serveErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
 		id, err := strconv.Atoi(chi.URLParam(r, "id"))
 		if err != nil {
-			writeError(w, r, logger, data.ErrNotFound)
-			return
+			return data.ErrNotFound
 		}
 		if err := store.RevokeToken(r.Context(), id); err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		w.WriteHeader(http.StatusNoContent)
+		return nil
 	})
 }

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 
+	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/borderwatch/borderwatch/data"
@@ -49,12 +51,35 @@ func newBadRequest(name, reason string) *badRequest {
 	return &badRequest{status: http.StatusBadRequest, title: "Invalid request", params: []invalidParam{{Name: name, Reason: reason}}}
 }
 
+// paramName returns the request parameter (or header) that carries the
+// field data and record name field in their typed errors. The two differ
+// only where the HTTP interface has its own name for a value: OGC API's
+// limit and cursor, the Idempotency-Key header, and the agency and sector
+// query parameters that hold ids. Record fields such as occurred_at are
+// named alike on both sides.
+func paramName(field string) string {
+	switch field {
+	case "page_size":
+		return "limit"
+	case "after":
+		return "cursor"
+	case "idempotency_key":
+		return "Idempotency-Key"
+	case "agency_id":
+		return "agency"
+	case "sector_id":
+		return "sector"
+	}
+	return field
+}
+
 // writeError maps err to a status and writes it as application/problem+json.
 // Server errors are logged; their text never reaches the client.
 func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err error) {
 	p := problem{Type: "about:blank", Instance: r.URL.Path, RequestID: middleware.GetReqID(r.Context())}
 	var (
 		verr *record.ValidationError
+		ferr *record.FieldError
 		perr *geo.ParamError
 		breq *badRequest
 	)
@@ -64,8 +89,11 @@ func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err
 	case errors.As(err, &verr):
 		p.Status, p.Title = http.StatusBadRequest, "Invalid request"
 		for _, f := range verr.Fields {
-			p.InvalidParams = append(p.InvalidParams, invalidParam{Name: f.Field, Reason: f.Reason})
+			p.InvalidParams = append(p.InvalidParams, invalidParam{Name: paramName(f.Field), Reason: f.Reason})
 		}
+	case errors.As(err, &ferr):
+		p.Status, p.Title = http.StatusBadRequest, "Invalid parameter"
+		p.InvalidParams = []invalidParam{{Name: paramName(ferr.Field), Reason: ferr.Reason}}
 	case errors.As(err, &perr):
 		p.Status, p.Title = http.StatusBadRequest, "Invalid parameter"
 		p.InvalidParams = []invalidParam{{Name: perr.Param, Reason: perr.Reason}}
@@ -85,6 +113,9 @@ func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err
 		w.Header().Set("Retry-After", "1")
 	case errors.Is(err, data.ErrNotFound):
 		p.Status, p.Title = http.StatusNotFound, "Not found"
+	case errors.Is(err, errMethodNotAllowed):
+		p.Status, p.Title = http.StatusMethodNotAllowed, "Method not allowed"
+		p.Detail = "the Allow header lists the methods of this resource"
 	case errors.Is(err, data.ErrStale):
 		p.Status, p.Title = http.StatusPreconditionFailed, "Precondition failed"
 		p.Detail = "the record was changed since you read it; fetch it again (new ETag) and retry"
@@ -130,5 +161,38 @@ func serveErrors(logger *slog.Logger, h func(w http.ResponseWriter, r *http.Requ
 		if err := h(w, r); err != nil {
 			writeError(w, r, logger, err)
 		}
+	})
+}
+
+// errMethodNotAllowed answers a request whose path is routed but not for
+// its method.
+var errMethodNotAllowed = errors.New("method not allowed")
+
+// routeMethods are the methods a route may be registered for.
+var routeMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
+
+// handleNotFound answers requests for paths no route matches.
+func handleNotFound(logger *slog.Logger) http.Handler {
+	return serveErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
+		return data.ErrNotFound
+	})
+}
+
+// handleMethodNotAllowed answers requests for a routed path with another
+// method, listing in Allow the methods that routes has for the path.
+func handleMethodNotAllowed(logger *slog.Logger, routes chi.Routes) http.Handler {
+	return serveErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
+		path := r.URL.RawPath
+		if path == "" {
+			path = r.URL.Path
+		}
+		var allow []string
+		for _, m := range routeMethods {
+			if routes.Match(chi.NewRouteContext(), m, path) {
+				allow = append(allow, m)
+			}
+		}
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		return errMethodNotAllowed
 	})
 }

@@ -163,7 +163,7 @@ func featureToEvent(f eventFeature, defaultAgency string) (record.Event, error) 
 				if f.Field == "occurred_at" && hasParam(fe, "occurred_at") {
 					continue
 				}
-				bad(f.Field, f.Reason)
+				bad(paramName(f.Field), f.Reason)
 			}
 		}
 	}

@@ -54,39 +54,33 @@ func parseBBoxParam(r *http.Request) (*orb.Bound, error) {
 }
 
 func handleListFeatures(logger *slog.Logger, store *data.Store) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return serveErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
 		c, ok := data.CollectionByID(chi.URLParam(r, "collectionId"))
 		if !ok {
-			writeError(w, r, logger, data.ErrNotFound)
-			return
+			return data.ErrNotFound
 		}
 		q := r.URL.Query()
 		if err := checkParams(q, "bbox", "bbox-crs", "limit", "cursor", "f", "datetime"); err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		limit, err := parseLimit(r)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		bbox, err := parseBBoxParam(r)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		if dt := q.Get("datetime"); dt != "" {
 			// Reference features have no time; a well-formed datetime
 			// selects all of them, a malformed one is still an error.
 			if _, err := geo.ParseInterval("datetime", dt); err != nil {
-				writeError(w, r, logger, err)
-				return
+				return err
 			}
 		}
 		page, err := store.ListFeatures(r.Context(), c, data.FeatureQuery{BBox: bbox, Limit: limit, After: q.Get("cursor")})
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		fc := featureCollection{Type: "FeatureCollection", Features: make([]*geojson.Feature, 0, len(page.Features)),
 			NumberMatched: &page.NumberMatched, NumberReturned: len(page.Features),
@@ -94,7 +88,7 @@ func handleListFeatures(logger *slog.Logger, store *data.Store) http.Handler {
 		for _, f := range page.Features {
 			fc.Features = append(fc.Features, refFeature(f))
 		}
-		_ = encode(w, http.StatusOK, mediaGeoJSON, fc)
+		return encode(w, http.StatusOK, mediaGeoJSON, fc)
 	})
 }
 
@@ -107,17 +101,15 @@ func refFeature(f data.Feature) *geojson.Feature {
 }
 
 func handleGetFeature(logger *slog.Logger, store *data.Store) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return serveErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
 		c, ok := data.CollectionByID(chi.URLParam(r, "collectionId"))
 		if !ok {
-			writeError(w, r, logger, data.ErrNotFound)
-			return
+			return data.ErrNotFound
 		}
 		f, err := store.GetFeature(r.Context(), c, chi.URLParam(r, "featureId"))
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
-		_ = encode(w, http.StatusOK, mediaGeoJSON, refFeature(f))
+		return encode(w, http.StatusOK, mediaGeoJSON, refFeature(f))
 	})
 }

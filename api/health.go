@@ -20,23 +20,20 @@ func handleHealthz() http.Handler {
 // is applied and the live index is loaded and listening for changes; 503
 // otherwise.
 func handleReadyz(logger *slog.Logger, store *data.Store, live *data.Live) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return serveErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		applied, latest, err := store.MigrationStatus(ctx)
 		if err != nil {
 			logger.WarnContext(r.Context(), "not ready", "error", err.Error())
-			_ = encode(w, http.StatusServiceUnavailable, mediaJSON, map[string]string{"status": "database unreachable"})
-			return
+			return encode(w, http.StatusServiceUnavailable, mediaJSON, map[string]string{"status": "database unreachable"})
 		}
 		if applied < latest {
-			_ = encode(w, http.StatusServiceUnavailable, mediaJSON, map[string]any{"status": "migrations pending", "applied": applied, "latest": latest})
-			return
+			return encode(w, http.StatusServiceUnavailable, mediaJSON, map[string]any{"status": "migrations pending", "applied": applied, "latest": latest})
 		}
 		if live != nil && !live.Ready() {
-			_ = encode(w, http.StatusServiceUnavailable, mediaJSON, map[string]any{"status": "live index not in step with the database"})
-			return
+			return encode(w, http.StatusServiceUnavailable, mediaJSON, map[string]any{"status": "live index not in step with the database"})
 		}
-		_ = encode(w, http.StatusOK, mediaJSON, map[string]any{"status": "ready", "migration": applied})
+		return encode(w, http.StatusOK, mediaJSON, map[string]any{"status": "ready", "migration": applied})
 	})
 }

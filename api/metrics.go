@@ -88,3 +88,30 @@ func (m *metrics) instrument(next http.Handler) http.Handler {
 func (m *metrics) handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 }
+
+// LiveGauges returns the live index's metrics: its size, the delay of the
+// last change applied, the time of its last successful pull and whether
+// its change feed is connected.
+func LiveGauges(live *data.Live) []Gauge {
+	return []Gauge{
+		{Name: "borderwatch_live_index_events", Help: "Events in the in-memory hotspot index.",
+			Value: func() float64 { return float64(live.Len()) }},
+		{Name: "borderwatch_live_notify_lag_seconds", Help: "Delay between the last applied change's write (start of its transaction) and its arrival in the index.",
+			Value: func() float64 { return live.Lag().Seconds() }},
+		{Name: "borderwatch_live_last_sync_timestamp_seconds", Help: "Unix time of the index's last successful pull of changes.",
+			Value: func() float64 {
+				t := live.LastSync()
+				if t.IsZero() {
+					return 0
+				}
+				return float64(t.UnixNano()) / 1e9
+			}},
+		{Name: "borderwatch_live_connected", Help: "1 when the index's change feed is listening, else 0.",
+			Value: func() float64 {
+				if live.Ready() {
+					return 1
+				}
+				return 0
+			}},
+	}
+}

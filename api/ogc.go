@@ -170,19 +170,17 @@ func eventsCollectionInfo(ctx context.Context, store *data.Store, b string) (col
 }
 
 func handleCollections(logger *slog.Logger, store *data.Store) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return serveErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
 		b := baseURL(r)
 		ev, err := eventsCollectionInfo(r.Context(), store, b)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		out := []collectionInfo{ev}
 		for _, c := range data.Collections() {
 			info, err := refCollectionInfo(r.Context(), store, b, c)
 			if err != nil {
-				writeError(w, r, logger, err)
-				return
+				return err
 			}
 			out = append(out, info)
 		}
@@ -190,33 +188,31 @@ func handleCollections(logger *slog.Logger, store *data.Store) http.Handler {
 			Links       []link           `json:"links"`
 			Collections []collectionInfo `json:"collections"`
 		}{Links: []link{{Href: b + "/collections", Rel: "self", Type: mediaJSON}}, Collections: out})
+		return nil
 	})
 }
 
 func handleEventsCollection(logger *slog.Logger, store *data.Store) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return serveErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
 		info, err := eventsCollectionInfo(r.Context(), store, baseURL(r))
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
-		_ = encode(w, http.StatusOK, mediaJSON, info)
+		return encode(w, http.StatusOK, mediaJSON, info)
 	})
 }
 
 func handleCollection(logger *slog.Logger, store *data.Store) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return serveErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
 		c, ok := data.CollectionByID(chi.URLParam(r, "collectionId"))
 		if !ok {
-			writeError(w, r, logger, data.ErrNotFound)
-			return
+			return data.ErrNotFound
 		}
 		info, err := refCollectionInfo(r.Context(), store, baseURL(r), c)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
-		_ = encode(w, http.StatusOK, mediaJSON, info)
+		return encode(w, http.StatusOK, mediaJSON, info)
 	})
 }
 

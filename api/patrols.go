@@ -279,50 +279,44 @@ func unprocessable(name, reason string) error {
 // and answers 201 with its Location and the plan as GeoJSON.
 func handlePlanPatrols(logger *slog.Logger, cfg Config, store *data.Store, live *data.Live, graphs *roadGraphs) http.Handler {
 	sem := make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2))
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return serveErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
 		req, err := decode[planRequest](w, r, cfg.MaxBodyBytes)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		raw, err := json.Marshal(req)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		in, err := validatePlanRequest(req, time.Now().UTC())
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		select {
 		case sem <- struct{}{}:
 			defer func() { <-sem }()
 		case <-r.Context().Done():
-			writeError(w, r, logger, r.Context().Err())
-			return
+			return r.Context().Err()
 		}
 		start := time.Now()
 		id := uuid.New()
 		fc, detail, err := planPatrols(r.Context(), store, live, graphs, in, id)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		body, err := json.Marshal(fc)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		detail["duration_ms"] = time.Since(start).Milliseconds()
 		if _, err := store.SavePlan(r.Context(), id, raw, body, detail); err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		w.Header().Set("Location", "/api/plans/"+id.String())
 		w.Header().Set("Content-Type", "application/geo+json")
 		w.WriteHeader(http.StatusCreated)
 		_, _ = w.Write(append(body, '\n'))
+		return nil
 	})
 }
 
@@ -618,37 +612,31 @@ func handleListPlans(logger *slog.Logger, store *data.Store) http.Handler {
 // GPX 1.1 (?f=gpx) or KML (?f=kml); other agencies' plans are not found.
 // Every read is audited as an export.
 func handleGetPlan(logger *slog.Logger, store *data.Store) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return serveErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
 		if err := checkParams(r.URL.Query(), "f"); err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		f := r.URL.Query().Get("f")
 		if f == "" {
 			f = "geojson"
 		}
 		if !slices.Contains(planFormats, f) {
-			writeError(w, r, logger, newBadRequest("f", "must be geojson, gpx or kml"))
-			return
+			return newBadRequest("f", "must be geojson, gpx or kml")
 		}
 		id, err := uuid.Parse(chi.URLParam(r, "id"))
 		if err != nil {
-			writeError(w, r, logger, data.ErrNotFound)
-			return
+			return data.ErrNotFound
 		}
 		sp, err := store.Plan(r.Context(), id)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		fc, err := geojson.UnmarshalFeatureCollection(sp.Result)
 		if err != nil {
-			writeError(w, r, logger, fmt.Errorf("stored plan %s: %w", id, err))
-			return
+			return fmt.Errorf("stored plan %s: %w", id, err)
 		}
 		if err := store.Audit(r.Context(), "plan.export", id.String(), map[string]any{"format": f}); err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		name := "plan-" + id.String()
 		switch f {
@@ -667,6 +655,7 @@ func handleGetPlan(logger *slog.Logger, store *data.Store) http.Handler {
 		if err != nil {
 			logger.WarnContext(r.Context(), "write plan", "plan_id", id.String(), "error", err.Error())
 		}
+		return nil
 	})
 }
 

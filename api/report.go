@@ -63,30 +63,25 @@ func reportCSVRow(r data.ReportRow) []string {
 // joint operations), and per period for all agencies, summed from the event
 // records the caller may see.
 func handleReport(logger *slog.Logger, store *data.Store) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return serveErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
 		q := r.URL.Query()
 		if err := checkParams(q, "from", "to", "agency", "by", "f"); err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		p, err := data.ParsePeriod("from", q.Get("from"), "to", q.Get("to"), true)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		if f := q.Get("f"); f != "" && f != "json" && f != "csv" {
-			writeError(w, r, logger, newBadRequest("f", "must be json or csv"))
-			return
+			return newBadRequest("f", "must be json or csv")
 		}
 		rep, err := store.Report(r.Context(), data.ReportQuery{Period: p, Agency: q.Get("agency"), By: q.Get("by")})
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		if q.Get("f") == "csv" {
 			if err := store.Audit(r.Context(), "report.export", "report", map[string]any{"query": r.URL.RawQuery, "format": "csv"}); err != nil {
-				writeError(w, r, logger, err)
-				return
+				return err
 			}
 			w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 			w.Header().Set("Content-Disposition", `attachment; filename="report.csv"`)
@@ -96,7 +91,7 @@ func handleReport(logger *slog.Logger, store *data.Store) http.Handler {
 				_ = cw.Write(reportCSVRow(row))
 			}
 			cw.Flush()
-			return
+			return nil
 		}
 		out := reportJSON{Agency: rep.Query.Agency, By: rep.Query.By, Rows: make([]reportRowJSON, 0, len(rep.Rows)),
 			Definitions: map[string]any{
@@ -114,6 +109,6 @@ func handleReport(logger *slog.Logger, store *data.Store) http.Handler {
 				Seizures: row.Seizures, Incidents: row.Incidents, TotalKG: row.TotalKG, KG: row.KG, Litres: row.Litres,
 				JointOperations: row.JointOperations})
 		}
-		_ = encode(w, http.StatusOK, mediaJSON, out)
+		return encode(w, http.StatusOK, mediaJSON, out)
 	})
 }

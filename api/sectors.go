@@ -37,7 +37,7 @@ func parseRiskQuery(q url.Values) (data.RiskQuery, error) {
 		}
 		if ve, ok := err.(*record.ValidationError); ok {
 			for _, f := range ve.Fields {
-				bad = append(bad, invalidParam{Name: f.Field, Reason: f.Reason})
+				bad = append(bad, invalidParam{Name: paramName(f.Field), Reason: f.Reason})
 			}
 			return
 		}
@@ -205,10 +205,9 @@ func riskFeatures(res *data.RiskResult) *geojson.FeatureCollection {
 
 // writeRiskCSV audits the export of r and writes one row per sector with
 // the columns of riskCols.
-func writeRiskCSV(w http.ResponseWriter, r *http.Request, logger *slog.Logger, store *data.Store, res *data.RiskResult, filename string) {
+func writeRiskCSV(w http.ResponseWriter, r *http.Request, store *data.Store, res *data.RiskResult, filename string) error {
 	if err := store.Audit(r.Context(), "sectors.export", r.URL.Path, map[string]any{"query": r.URL.RawQuery, "format": "csv"}); err != nil {
-		writeError(w, r, logger, err)
-		return
+		return err
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+filename+`"`)
@@ -234,6 +233,7 @@ func writeRiskCSV(w http.ResponseWriter, r *http.Request, logger *slog.Logger, s
 		_ = cw.Write(row)
 	}
 	cw.Flush()
+	return nil
 }
 
 // handleSectorRisk serves GET /api/sectors/risk: the risk index of every
@@ -241,27 +241,24 @@ func writeRiskCSV(w http.ResponseWriter, r *http.Request, logger *slog.Logger, s
 // (sector polygons with their metrics, score, ranks and changes; the
 // collection carries the score formula and weights) or, with f=csv, as CSV.
 func handleSectorRisk(logger *slog.Logger, store *data.Store, live *data.Live, cache *responseCache) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return serveErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
 		rq, err := parseRiskQuery(r.URL.Query())
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		if r.URL.Query().Get("f") == "csv" {
 			res, err := store.SectorRisk(r.Context(), rq)
 			if err != nil {
-				writeError(w, r, logger, err)
-				return
+				return err
 			}
-			writeRiskCSV(w, r, logger, store, &res, "sector-risk.csv")
-			return
+			return writeRiskCSV(w, r, store, &res, "sector-risk.csv")
 		}
 		// The risk of every sector is recomputed only when the events the
 		// caller may see have changed (the live index's version). It needs
 		// no scope from the live index: its area is the sector set, and it
 		// reads the events view as the caller, which applies the caller's
 		// visibility in the database.
-		serveAnalysis(w, r, logger, live, cache, "sectors/risk", func(ctx context.Context, _ *geo.Visibility) ([]byte, uint64, error) {
+		return serveAnalysis(w, r, live, cache, "sectors/risk", func(ctx context.Context, _ *geo.Visibility) ([]byte, uint64, error) {
 			version := live.Version()
 			res, err := store.SectorRisk(ctx, rq)
 			if err != nil {
@@ -280,12 +277,11 @@ func handleSectorRisk(logger *slog.Logger, store *data.Store, live *data.Live, c
 // so under equal rates each event falls on either side with probability
 // 1/2).
 func handleSectorSection(logger *slog.Logger, store *data.Store) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return serveErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
 		q := r.URL.Query()
 		rq, err := parseRiskQuery(q)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		rq.Section = chi.URLParam(r, "section")
 		res, err := store.SectorRisk(r.Context(), rq)
@@ -294,16 +290,13 @@ func handleSectorSection(logger *slog.Logger, store *data.Store) http.Handler {
 			if errors.As(err, &ve) && len(ve.Fields) == 1 && ve.Fields[0].Field == "section" {
 				err = data.ErrNotFound
 			}
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		if len(res.Sectors) == 0 {
-			writeError(w, r, logger, data.ErrNotFound)
-			return
+			return data.ErrNotFound
 		}
 		if q.Get("f") == "csv" {
-			writeRiskCSV(w, r, logger, store, &res, rq.Section+".csv")
-			return
+			return writeRiskCSV(w, r, store, &res, rq.Section+".csv")
 		}
 		fc := riskFeatures(&res)
 		sides := make([]string, len(res.Sectors))
@@ -333,6 +326,6 @@ func handleSectorSection(logger *slog.Logger, store *data.Store) http.Handler {
 			}
 		}
 		fc.ExtraMembers["section"] = section
-		_ = encode(w, http.StatusOK, mediaGeoJSON, fc)
+		return encode(w, http.StatusOK, mediaGeoJSON, fc)
 	})
 }

@@ -147,13 +147,13 @@ func scanFeature(row interface{ Scan(...any) error }) (Feature, error) {
 // ListFeatures returns one page of collection c.
 func (s *Store) ListFeatures(ctx context.Context, c Collection, q FeatureQuery) (FeaturePage, error) {
 	if q.Limit < 1 || q.Limit > MaxLimit {
-		return FeaturePage{}, &record.ValidationError{Fields: []record.FieldError{{Field: "limit", Reason: fmt.Sprintf("must be between 1 and %d", MaxLimit)}}}
+		return FeaturePage{}, &record.ValidationError{Fields: []record.FieldError{{Field: "page_size", Reason: fmt.Sprintf("must be between 1 and %d", MaxLimit)}}}
 	}
 	var after *string
 	if q.After != "" {
 		if c.intKey {
 			if _, err := strconv.Atoi(q.After); err != nil {
-				return FeaturePage{}, &record.ValidationError{Fields: []record.FieldError{{Field: "cursor", Reason: "malformed"}}}
+				return FeaturePage{}, &record.ValidationError{Fields: []record.FieldError{{Field: "after", Reason: "malformed"}}}
 			}
 		}
 		after = &q.After

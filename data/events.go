@@ -145,7 +145,7 @@ func (s *Store) CreateEventOnce(ctx context.Context, e record.Event, key string,
 		return record.Event{}, false, err
 	}
 	if key == "" || len(key) > 200 {
-		return record.Event{}, false, &record.ValidationError{Fields: []record.FieldError{{Field: "Idempotency-Key", Reason: "must be 1 to 200 characters"}}}
+		return record.Event{}, false, &record.ValidationError{Fields: []record.FieldError{{Field: "idempotency_key", Reason: "must be 1 to 200 characters"}}}
 	}
 	args, err := eventArgs(&e)
 	if err != nil {

@@ -125,12 +125,13 @@ func (l *Live) agency(slug string) (uint16, error) {
 }
 
 // AgencyIndex returns the index numbers of agency slugs, for
-// geo.Filter.Agencies.
+// geo.Filter.Agencies. A malformed slug is a *record.FieldError naming
+// agency_id.
 func (l *Live) AgencyIndex(slugs []string) ([]uint16, error) {
 	out := make([]uint16, 0, len(slugs))
 	for _, s := range slugs {
 		if !record.ValidSlug(s) {
-			return nil, &geo.ParamError{Param: "agency", Reason: fmt.Sprintf("%q is not an agency id", record.Truncate(s, 40))}
+			return nil, &record.FieldError{Field: "agency_id", Reason: fmt.Sprintf("%q is not an agency id", record.Truncate(s, 40))}
 		}
 		id, err := l.agency(s)
 		if err != nil {
@@ -188,12 +189,13 @@ func (l *Live) Visibility(ctx context.Context) (*geo.Visibility, error) {
 	return v, nil
 }
 
-// SectorPolygon returns the outline of sector id, read as the caller.
+// SectorPolygon returns the outline of sector id, read as the caller. An
+// unknown id is a *record.FieldError naming sector_id.
 func (l *Live) SectorPolygon(ctx context.Context, id string) (orb.MultiPolygon, error) {
 	var b []byte
 	if err := l.store.pool.QueryRow(ctx, `SELECT ST_AsEWKB(geom) FROM sectors WHERE id = $1`, id).Scan(&b); err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
-			return nil, &geo.ParamError{Param: "sector", Reason: fmt.Sprintf("no sector %q", record.Truncate(id, 100))}
+			return nil, &record.FieldError{Field: "sector_id", Reason: fmt.Sprintf("no sector %q", record.Truncate(id, 100))}
 		}
 		return nil, fmt.Errorf("sector %q: %w", record.Truncate(id, 100), mapErr(err))
 	}

@@ -101,11 +101,11 @@ func ValidateEventQuery(q *EventQuery) error {
 	record.CheckEnum(&fe, "category", q.Categories, record.Categories())
 	for _, a := range q.Agencies {
 		if !record.ValidSlug(a) {
-			fe.Add("agency", "%q is not an agency id", record.Truncate(a, 40))
+			fe.Add("agency_id", "%q is not an agency id", record.Truncate(a, 40))
 		}
 	}
 	if q.Limit < 1 || q.Limit > MaxLimit {
-		fe.Add("limit", "must be between 1 and %d", MaxLimit)
+		fe.Add("page_size", "must be between 1 and %d", MaxLimit)
 	}
 	return fe.Err()
 }

@@ -39,262 +39,428 @@ type CommonParams struct {
 	CorridorKM float64
 }
 
-// ParseCommonParams reads datetime (or from and to), kind, drug, category,
-// agency (comma-separated lists), and one of bbox, sector and corridor_km.
-// Errors are *ParamError naming the parameter.
-func ParseCommonParams(v url.Values) (CommonParams, error) {
-	var c CommonParams
-	dt, from, to := v.Get("datetime"), v.Get("from"), v.Get("to")
-	switch {
-	case dt != "" && (from != "" || to != ""):
-		return c, &ParamError{Param: "datetime", Reason: "give datetime or from/to, not both"}
-	case dt != "":
-		iv, err := ParseInterval("datetime", dt)
-		if err != nil {
-			return c, err
-		}
-		c.Filter.Time = iv
-	case from != "" || to != "":
-		if from != "" {
-			iv, err := ParseInterval("from", from)
-			if err != nil {
-				return c, err
-			}
-			if strings.Contains(from, "/") {
-				return c, &ParamError{Param: "from", Reason: "must be one date or date-time"}
-			}
-			c.Filter.Time.Start = iv.Start
-		}
-		if to != "" {
-			iv, err := ParseInterval("to", to)
-			if err != nil {
-				return c, err
-			}
-			if strings.Contains(to, "/") {
-				return c, &ParamError{Param: "to", Reason: "must be one date or date-time"}
-			}
-			c.Filter.Time.End = iv.End
-		}
-		if !c.Filter.Time.Start.IsZero() && !c.Filter.Time.End.IsZero() && c.Filter.Time.End.Before(c.Filter.Time.Start) {
-			return c, &ParamError{Param: "to", Reason: "the interval ends before it starts"}
-		}
-	}
-	for _, s := range SplitParam(v, "kind") {
-		k, ok := ParseKind(s)
-		if !ok {
-			return c, &ParamError{Param: "kind", Reason: "must be seizure or incident"}
-		}
-		c.Filter.Kinds = append(c.Filter.Kinds, k)
-	}
-	for _, s := range SplitParam(v, "drug") {
-		d, ok := ParseDrug(s)
-		if !ok {
-			return c, &ParamError{Param: "drug", Reason: fmt.Sprintf("unknown drug %q", truncate(s, 40))}
-		}
-		c.Filter.Drugs = append(c.Filter.Drugs, d)
-	}
-	for _, s := range SplitParam(v, "category") {
-		k, ok := ParseCategory(s)
-		if !ok {
-			return c, &ParamError{Param: "category", Reason: fmt.Sprintf("unknown category %q", truncate(s, 40))}
-		}
-		c.Filter.Categories = append(c.Filter.Categories, k)
-	}
-	c.Agencies = SplitParam(v, "agency")
-	if len(c.Agencies) > 100 {
-		return c, &ParamError{Param: "agency", Reason: "at most 100 agencies"}
-	}
-	set := 0
-	if s := v.Get("bbox"); s != "" {
-		b, err := ParseBBox(s)
-		if err != nil {
-			return c, err
-		}
-		c.BBox = &b
-		set++
-	}
-	if s := v.Get("sector"); s != "" {
-		if len(s) > 100 {
-			return c, &ParamError{Param: "sector", Reason: "not a sector id"}
-		}
-		c.Sector = s
-		set++
-	}
-	if s := v.Get("corridor_km"); s != "" {
-		km, err := parsePositive("corridor_km", s, 1000)
-		if err != nil {
-			return c, err
-		}
-		c.CorridorKM = km
-		set++
-	}
-	if set > 1 {
-		return c, &ParamError{Param: "area", Reason: "give only one of bbox, sector and corridor_km"}
-	}
-	if set == 0 {
-		c.CorridorKM = DefaultCorridorKM
-	}
-	return c, nil
+// param is one query parameter of an analysis: its name and the step that
+// reads it into the query T being built. A table's steps run in its order
+// whether or not the parameter is given, so that a step fills in its
+// default (which may depend on an earlier parameter, as radius_m on
+// cell_m) and checks its rules against the parameters before it. Errors
+// are *ParamError naming the parameter.
+type param[T any] struct {
+	name  string
+	parse func(name string, v url.Values, q *T) error
 }
 
-// ParseHotspotParams reads the parameters of a hotspot surface: method
-// (gistar, kde), value (count, kg), cell_m (default DefaultCellM), radius_m
-// (default DefaultRadiusCells × cell_m), bandwidth_m (default
-// DefaultBandwidthCells × cell_m), min_bin (gistar), min_density (kde,
-// default DefaultMinDensity: leave out the cells of density 0; 0 keeps
-// every cell), max_cells and the common
-// parameters. The returned query's Area and Filter.Agencies are left for the
-// caller to fill in from the CommonParams.
-func ParseHotspotParams(v url.Values) (HotspotQuery, CommonParams, error) {
-	var q HotspotQuery
+// parseParams runs the steps of params over v into q.
+func parseParams[T any](params []param[T], v url.Values, q *T) error {
+	for _, p := range params {
+		if err := p.parse(p.name, v, q); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ParamTable is the one list of the query parameters of an analysis
+// endpoint: its own parameters, then the common ones. Names, which the
+// caller checks a request's parameters against, and Parse read the same
+// table, so no parameter is accepted by one and rejected by the other.
+type ParamTable[Q any] struct {
+	own    []param[Q]
+	filter func(q *Q) *Filter // where the common filters go
+	finish func(q *Q) error   // checks of the whole query, after every step
+}
+
+// Names returns the parameters the endpoint accepts: its own, in the order
+// they are read, then the common ones.
+func (t ParamTable[Q]) Names() []string {
+	names := make([]string, 0, len(t.own)+len(commonParams))
+	for _, p := range t.own {
+		names = append(names, p.name)
+	}
+	for _, p := range commonParams {
+		names = append(names, p.name)
+	}
+	return names
+}
+
+// Parse reads the common parameters, then the endpoint's own. The returned
+// query's Area and Filter.Agencies are left for the caller to fill in from
+// the CommonParams.
+func (t ParamTable[Q]) Parse(v url.Values) (Q, CommonParams, error) {
+	var q Q
 	c, err := ParseCommonParams(v)
 	if err != nil {
 		return q, c, err
 	}
-	q.Filter = c.Filter
-	q.Method = MethodGiStar
-	if s := v.Get("method"); s != "" {
-		m, ok := ParseMethod(s)
-		if !ok {
-			return q, c, &ParamError{Param: "method", Reason: "must be gistar or kde"}
-		}
-		q.Method = m
+	*t.filter(&q) = c.Filter
+	if err := parseParams(t.own, v, &q); err != nil {
+		return q, c, err
 	}
-	q.Value = ValueCount
-	if s := v.Get("value"); s != "" {
+	if t.finish != nil {
+		err = t.finish(&q)
+	}
+	return q, c, err
+}
+
+// commonParams are the parameters every analysis endpoint shares: datetime
+// (or from and to), kind, drug, category, agency (comma-separated lists),
+// one of bbox, sector and corridor_km, and f.
+var commonParams = []param[CommonParams]{
+	{"datetime", func(name string, v url.Values, c *CommonParams) error {
+		dt := v.Get(name)
+		if dt == "" {
+			return nil
+		}
+		if v.Get("from") != "" || v.Get("to") != "" {
+			return &ParamError{Param: name, Reason: "give datetime or from/to, not both"}
+		}
+		iv, err := ParseInterval(name, dt)
+		c.Filter.Time = iv
+		return err
+	}},
+	{"from", func(name string, v url.Values, c *CommonParams) error {
+		s := v.Get(name)
+		if s == "" {
+			return nil
+		}
+		iv, err := parseOneDate(name, s)
+		if err != nil {
+			return err
+		}
+		c.Filter.Time.Start = iv.Start
+		return nil
+	}},
+	{"to", func(name string, v url.Values, c *CommonParams) error {
+		s := v.Get(name)
+		if s == "" {
+			return nil
+		}
+		iv, err := parseOneDate(name, s)
+		if err != nil {
+			return err
+		}
+		c.Filter.Time.End = iv.End
+		if t := c.Filter.Time; !t.Start.IsZero() && !t.End.IsZero() && t.End.Before(t.Start) {
+			return &ParamError{Param: name, Reason: "the interval ends before it starts"}
+		}
+		return nil
+	}},
+	{"kind", func(name string, v url.Values, c *CommonParams) error {
+		for _, s := range SplitParam(v, name) {
+			k, ok := ParseKind(s)
+			if !ok {
+				return &ParamError{Param: name, Reason: "must be seizure or incident"}
+			}
+			c.Filter.Kinds = append(c.Filter.Kinds, k)
+		}
+		return nil
+	}},
+	{"drug", func(name string, v url.Values, c *CommonParams) error {
+		for _, s := range SplitParam(v, name) {
+			d, ok := ParseDrug(s)
+			if !ok {
+				return &ParamError{Param: name, Reason: fmt.Sprintf("unknown drug %q", truncate(s, 40))}
+			}
+			c.Filter.Drugs = append(c.Filter.Drugs, d)
+		}
+		return nil
+	}},
+	{"category", func(name string, v url.Values, c *CommonParams) error {
+		for _, s := range SplitParam(v, name) {
+			k, ok := ParseCategory(s)
+			if !ok {
+				return &ParamError{Param: name, Reason: fmt.Sprintf("unknown category %q", truncate(s, 40))}
+			}
+			c.Filter.Categories = append(c.Filter.Categories, k)
+		}
+		return nil
+	}},
+	{"agency", func(name string, v url.Values, c *CommonParams) error {
+		c.Agencies = SplitParam(v, name)
+		if len(c.Agencies) > 100 {
+			return &ParamError{Param: name, Reason: "at most 100 agencies"}
+		}
+		return nil
+	}},
+	{"bbox", func(name string, v url.Values, c *CommonParams) error {
+		if s := v.Get(name); s != "" {
+			b, err := ParseBBox(s)
+			if err != nil {
+				return err
+			}
+			c.BBox = &b
+		}
+		return nil
+	}},
+	{"sector", func(name string, v url.Values, c *CommonParams) error {
+		if s := v.Get(name); s != "" {
+			if len(s) > 100 {
+				return &ParamError{Param: name, Reason: "not a sector id"}
+			}
+			c.Sector = s
+		}
+		return nil
+	}},
+	// corridor_km is the last of the area parameters: its step also checks
+	// that at most one is given and defaults to the corridor.
+	{"corridor_km", func(name string, v url.Values, c *CommonParams) error {
+		set := 0
+		if c.BBox != nil {
+			set++
+		}
+		if c.Sector != "" {
+			set++
+		}
+		if s := v.Get(name); s != "" {
+			km, err := parsePositive(name, s, 1000)
+			if err != nil {
+				return err
+			}
+			c.CorridorKM = km
+			set++
+		}
+		if set > 1 {
+			return &ParamError{Param: "area", Reason: "give only one of bbox, sector and corridor_km"}
+		}
+		if set == 0 {
+			c.CorridorKM = DefaultCorridorKM
+		}
+		return nil
+	}},
+	// f, the output format of OGC API clients, is accepted whatever it
+	// says: analyses answer GeoJSON.
+	{"f", func(string, url.Values, *CommonParams) error { return nil }},
+}
+
+// parseOneDate reads a from or to parameter: one date or date-time, as
+// the interval it covers.
+func parseOneDate(name, s string) (Interval, error) {
+	iv, err := ParseInterval(name, s)
+	if err != nil {
+		return Interval{}, err
+	}
+	if strings.Contains(s, "/") {
+		return Interval{}, &ParamError{Param: name, Reason: "must be one date or date-time"}
+	}
+	return iv, nil
+}
+
+// ParseCommonParams reads the parameters every analysis endpoint shares
+// (see commonParams). Errors are *ParamError naming the parameter.
+func ParseCommonParams(v url.Values) (CommonParams, error) {
+	var c CommonParams
+	err := parseParams(commonParams, v, &c)
+	return c, err
+}
+
+// parseValue and parseCellM are steps that more than one table shares.
+func parseValue(name string, v url.Values, value *ValueKind) error {
+	*value = ValueCount
+	if s := v.Get(name); s != "" {
 		k, ok := ParseValueKind(s)
 		if !ok {
-			return q, c, &ParamError{Param: "value", Reason: "must be count or kg"}
+			return &ParamError{Param: name, Reason: "must be count or kg"}
 		}
-		q.Value = k
+		*value = k
 	}
-	if q.CellM, err = parseFloatDefault(v, "cell_m", DefaultCellM); err != nil {
-		return q, c, err
+	return nil
+}
+
+func parseCellM(name string, v url.Values, cellM *float64) error {
+	var err error
+	if *cellM, err = parseFloatDefault(v, name, DefaultCellM); err != nil {
+		return err
 	}
-	if err := checkCellM(q.CellM); err != nil {
-		return q, c, err
-	}
-	if q.RadiusM, err = parseFloatDefault(v, "radius_m", DefaultRadiusCells*q.CellM); err != nil {
-		return q, c, err
-	}
-	if q.BandwidthM, err = parseFloatDefault(v, "bandwidth_m", DefaultBandwidthCells*q.CellM); err != nil {
-		return q, c, err
-	}
-	if q.Method == MethodKDE && v.Has("radius_m") {
-		return q, c, &ParamError{Param: "radius_m", Reason: "applies to method=gistar; kde takes bandwidth_m"}
-	}
-	if q.Method == MethodGiStar && v.Has("bandwidth_m") {
-		return q, c, &ParamError{Param: "bandwidth_m", Reason: "applies to method=kde; gistar takes radius_m"}
-	}
-	if q.MinBin, err = parseIntDefault(v, "min_bin", 0); err != nil {
-		return q, c, err
-	}
-	if q.Method == MethodKDE {
-		if q.MinDensity, err = parseFloatDefault(v, "min_density", DefaultMinDensity); err != nil {
-			return q, c, err
-		}
-	} else if v.Has("min_density") {
-		return q, c, &ParamError{Param: "min_density", Reason: "applies to method=kde; gistar takes min_bin"}
-	}
-	if q.MaxCells, err = parseIntDefault(v, "max_cells", DefaultMaxCells); err != nil {
-		return q, c, err
-	}
-	err = q.normalize()
-	return q, c, err
+	return checkCellM(*cellM)
+}
+
+// hotspotParams are the parameters of a hotspot surface: method (gistar,
+// kde), value (count, kg), cell_m (default DefaultCellM), radius_m
+// (default DefaultRadiusCells × cell_m), bandwidth_m (default
+// DefaultBandwidthCells × cell_m), min_bin (gistar), min_density (kde,
+// default DefaultMinDensity: leave out the cells of density 0; 0 keeps
+// every cell) and max_cells.
+var hotspotParams = ParamTable[HotspotQuery]{
+	own: []param[HotspotQuery]{
+		{"method", func(name string, v url.Values, q *HotspotQuery) error {
+			q.Method = MethodGiStar
+			if s := v.Get(name); s != "" {
+				m, ok := ParseMethod(s)
+				if !ok {
+					return &ParamError{Param: name, Reason: "must be gistar or kde"}
+				}
+				q.Method = m
+			}
+			return nil
+		}},
+		{"value", func(name string, v url.Values, q *HotspotQuery) error { return parseValue(name, v, &q.Value) }},
+		{"cell_m", func(name string, v url.Values, q *HotspotQuery) error { return parseCellM(name, v, &q.CellM) }},
+		{"radius_m", func(name string, v url.Values, q *HotspotQuery) (err error) {
+			q.RadiusM, err = parseFloatDefault(v, name, DefaultRadiusCells*q.CellM)
+			return err
+		}},
+		// bandwidth_m's step also refuses the distance of the other method.
+		{"bandwidth_m", func(name string, v url.Values, q *HotspotQuery) (err error) {
+			if q.BandwidthM, err = parseFloatDefault(v, name, DefaultBandwidthCells*q.CellM); err != nil {
+				return err
+			}
+			if q.Method == MethodKDE && v.Has("radius_m") {
+				return &ParamError{Param: "radius_m", Reason: "applies to method=gistar; kde takes bandwidth_m"}
+			}
+			if q.Method == MethodGiStar && v.Has(name) {
+				return &ParamError{Param: name, Reason: "applies to method=kde; gistar takes radius_m"}
+			}
+			return nil
+		}},
+		{"min_bin", func(name string, v url.Values, q *HotspotQuery) (err error) {
+			q.MinBin, err = parseIntDefault(v, name, 0)
+			return err
+		}},
+		{"min_density", func(name string, v url.Values, q *HotspotQuery) (err error) {
+			if q.Method == MethodKDE {
+				q.MinDensity, err = parseFloatDefault(v, name, DefaultMinDensity)
+				return err
+			}
+			if v.Has(name) {
+				return &ParamError{Param: name, Reason: "applies to method=kde; gistar takes min_bin"}
+			}
+			return nil
+		}},
+		{"max_cells", func(name string, v url.Values, q *HotspotQuery) (err error) {
+			q.MaxCells, err = parseIntDefault(v, name, DefaultMaxCells)
+			return err
+		}},
+	},
+	filter: func(q *HotspotQuery) *Filter { return &q.Filter },
+	finish: func(q *HotspotQuery) error { return q.normalize() },
+}
+
+// clusterParams are the parameters of DBSCAN clusters: eps_m (default
+// DefaultEpsM) and min_points (default DefaultMinPoints).
+var clusterParams = ParamTable[ClusterQuery]{
+	own: []param[ClusterQuery]{
+		{"eps_m", func(name string, v url.Values, q *ClusterQuery) (err error) {
+			if q.EpsM, err = parseFloatDefault(v, name, DefaultEpsM); err != nil {
+				return err
+			}
+			if !(q.EpsM > 0) || q.EpsM > 1e6 {
+				return &ParamError{Param: name, Reason: "must be a positive number of metres, at most 1e6"}
+			}
+			return nil
+		}},
+		{"min_points", func(name string, v url.Values, q *ClusterQuery) (err error) {
+			if q.MinPoints, err = parseIntDefault(v, name, DefaultMinPoints); err != nil {
+				return err
+			}
+			if q.MinPoints < 1 || q.MinPoints > 1_000_000 {
+				return &ParamError{Param: name, Reason: "must be in [1, 1000000]"}
+			}
+			return nil
+		}},
+	},
+	filter: func(q *ClusterQuery) *Filter { return &q.Filter },
+}
+
+// emergingParams are the parameters of an Emerging Hot Spot Analysis: step
+// (week, month, quarter; required), value, cell_m, radius_m (default
+// cell_m), time_step, global_window, all_cells and max_cells; the time
+// window (datetime or from/to) must have both ends.
+var emergingParams = ParamTable[EmergingQuery]{
+	own: []param[EmergingQuery]{
+		// step's step first checks the time window, which every
+		// emerging analysis needs closed.
+		{"step", func(name string, v url.Values, q *EmergingQuery) error {
+			if q.Filter.Time.Start.IsZero() || q.Filter.Time.End.IsZero() {
+				return &ParamError{Param: "datetime", Reason: "emerging hot spots need a closed time window (datetime=start/end or from and to)"}
+			}
+			s := v.Get(name)
+			if s == "" {
+				return &ParamError{Param: name, Reason: "required: week, month or quarter"}
+			}
+			st, ok := ParseStep(s)
+			if !ok {
+				return &ParamError{Param: name, Reason: "must be week, month or quarter"}
+			}
+			q.Step = st
+			return nil
+		}},
+		{"value", func(name string, v url.Values, q *EmergingQuery) error { return parseValue(name, v, &q.Value) }},
+		{"cell_m", func(name string, v url.Values, q *EmergingQuery) error { return parseCellM(name, v, &q.CellM) }},
+		{"radius_m", func(name string, v url.Values, q *EmergingQuery) (err error) {
+			if q.RadiusM, err = parseFloatDefault(v, name, q.CellM); err != nil {
+				return err
+			}
+			return checkRadius(name, q.RadiusM, q.CellM)
+		}},
+		{"time_step", func(name string, v url.Values, q *EmergingQuery) (err error) {
+			if q.TimeStepK, err = parseIntDefault(v, name, 1); err != nil {
+				return err
+			}
+			if q.TimeStepK < 1 || q.TimeStepK > MaxSteps {
+				return &ParamError{Param: name, Reason: fmt.Sprintf("must be in [1, %d]", MaxSteps)}
+			}
+			return nil
+		}},
+		{"global_window", func(name string, v url.Values, q *EmergingQuery) error {
+			if s := v.Get(name); s != "" {
+				w, ok := ParseGlobalWindow(s)
+				if !ok {
+					return &ParamError{Param: name, Reason: "must be entire_cube or neighborhood_time_step"}
+				}
+				q.Window = w
+			}
+			return nil
+		}},
+		{"all_cells", func(name string, v url.Values, q *EmergingQuery) error {
+			if s := v.Get(name); s != "" {
+				b, err := strconv.ParseBool(s)
+				if err != nil {
+					return &ParamError{Param: name, Reason: "must be true or false"}
+				}
+				q.AllCells = b
+			}
+			return nil
+		}},
+		{"max_cells", func(name string, v url.Values, q *EmergingQuery) (err error) {
+			if q.MaxCells, err = parseIntDefault(v, name, DefaultMaxCells); err != nil {
+				return err
+			}
+			return checkMaxCells(&q.MaxCells)
+		}},
+	},
+	filter: func(q *EmergingQuery) *Filter { return &q.Filter },
+}
+
+// HotspotParams returns the parameter table of a hotspot surface (see
+// hotspotParams).
+func HotspotParams() ParamTable[HotspotQuery] { return hotspotParams }
+
+// ClusterParams returns the parameter table of DBSCAN clusters.
+func ClusterParams() ParamTable[ClusterQuery] { return clusterParams }
+
+// EmergingParams returns the parameter table of an Emerging Hot Spot
+// Analysis.
+func EmergingParams() ParamTable[EmergingQuery] { return emergingParams }
+
+// ParseHotspotParams reads the parameters of a hotspot surface (see
+// hotspotParams) and the common parameters. The returned query's Area and
+// Filter.Agencies are left for the caller to fill in from the
+// CommonParams.
+func ParseHotspotParams(v url.Values) (HotspotQuery, CommonParams, error) {
+	return hotspotParams.Parse(v)
 }
 
 // ParseClusterParams reads eps_m (default DefaultEpsM), min_points (default
 // DefaultMinPoints) and the common parameters.
 func ParseClusterParams(v url.Values) (ClusterQuery, CommonParams, error) {
-	var q ClusterQuery
-	c, err := ParseCommonParams(v)
-	if err != nil {
-		return q, c, err
-	}
-	q.Filter = c.Filter
-	if q.EpsM, err = parseFloatDefault(v, "eps_m", DefaultEpsM); err != nil {
-		return q, c, err
-	}
-	if !(q.EpsM > 0) || q.EpsM > 1e6 {
-		return q, c, &ParamError{Param: "eps_m", Reason: "must be a positive number of metres, at most 1e6"}
-	}
-	if q.MinPoints, err = parseIntDefault(v, "min_points", DefaultMinPoints); err != nil {
-		return q, c, err
-	}
-	if q.MinPoints < 1 || q.MinPoints > 1_000_000 {
-		return q, c, &ParamError{Param: "min_points", Reason: "must be in [1, 1000000]"}
-	}
-	return q, c, nil
+	return clusterParams.Parse(v)
 }
 
-// ParseEmergingParams reads step (week, month, quarter; required), value,
-// cell_m, radius_m (default cell_m), time_step, global_window, all_cells,
-// max_cells and the common parameters; the time window (datetime or
-// from/to) must have both ends.
+// ParseEmergingParams reads the parameters of an Emerging Hot Spot Analysis
+// (see emergingParams) and the common parameters; the time window
+// (datetime or from/to) must have both ends.
 func ParseEmergingParams(v url.Values) (EmergingQuery, CommonParams, error) {
-	var q EmergingQuery
-	c, err := ParseCommonParams(v)
-	if err != nil {
-		return q, c, err
-	}
-	q.Filter = c.Filter
-	if q.Filter.Time.Start.IsZero() || q.Filter.Time.End.IsZero() {
-		return q, c, &ParamError{Param: "datetime", Reason: "emerging hot spots need a closed time window (datetime=start/end or from and to)"}
-	}
-	s := v.Get("step")
-	if s == "" {
-		return q, c, &ParamError{Param: "step", Reason: "required: week, month or quarter"}
-	}
-	st, ok := ParseStep(s)
-	if !ok {
-		return q, c, &ParamError{Param: "step", Reason: "must be week, month or quarter"}
-	}
-	q.Step = st
-	q.Value = ValueCount
-	if s := v.Get("value"); s != "" {
-		k, ok := ParseValueKind(s)
-		if !ok {
-			return q, c, &ParamError{Param: "value", Reason: "must be count or kg"}
-		}
-		q.Value = k
-	}
-	if q.CellM, err = parseFloatDefault(v, "cell_m", DefaultCellM); err != nil {
-		return q, c, err
-	}
-	if err := checkCellM(q.CellM); err != nil {
-		return q, c, err
-	}
-	if q.RadiusM, err = parseFloatDefault(v, "radius_m", q.CellM); err != nil {
-		return q, c, err
-	}
-	if err := checkRadius("radius_m", q.RadiusM, q.CellM); err != nil {
-		return q, c, err
-	}
-	if q.TimeStepK, err = parseIntDefault(v, "time_step", 1); err != nil {
-		return q, c, err
-	}
-	if q.TimeStepK < 1 || q.TimeStepK > MaxSteps {
-		return q, c, &ParamError{Param: "time_step", Reason: fmt.Sprintf("must be in [1, %d]", MaxSteps)}
-	}
-	if s := v.Get("global_window"); s != "" {
-		w, ok := ParseGlobalWindow(s)
-		if !ok {
-			return q, c, &ParamError{Param: "global_window", Reason: "must be entire_cube or neighborhood_time_step"}
-		}
-		q.Window = w
-	}
-	if s := v.Get("all_cells"); s != "" {
-		b, err := strconv.ParseBool(s)
-		if err != nil {
-			return q, c, &ParamError{Param: "all_cells", Reason: "must be true or false"}
-		}
-		q.AllCells = b
-	}
-	if q.MaxCells, err = parseIntDefault(v, "max_cells", DefaultMaxCells); err != nil {
-		return q, c, err
-	}
-	err = checkMaxCells(&q.MaxCells)
-	return q, c, err
+	return emergingParams.Parse(v)
 }
 
 // SplitParam returns the non-empty comma-separated values of v's key,

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"net/url"
+	"slices"
 	"testing"
 )
 
@@ -69,6 +70,50 @@ func TestParseHotspotParamsMinDensity(t *testing.T) {
 			}
 			if q.MinDensity != tc.want {
 				t.Errorf("min_density %v, want %v", q.MinDensity, tc.want)
+			}
+		})
+	}
+}
+
+// TestParamTables holds the parameter names of each analysis endpoint (the
+// API lists them in its unknown-parameter answer) and checks that every
+// error of a table's parser names one of them.
+func TestParamTables(t *testing.T) {
+	common := []string{"datetime", "from", "to", "kind", "drug", "category", "agency", "bbox", "sector", "corridor_km", "f"}
+	tables := []struct {
+		name  string
+		names []string
+		parse func(url.Values) error
+		want  []string
+	}{
+		{"hotspots", HotspotParams().Names(), func(v url.Values) error { _, _, err := HotspotParams().Parse(v); return err },
+			append([]string{"method", "value", "cell_m", "radius_m", "bandwidth_m", "min_bin", "min_density", "max_cells"}, common...)},
+		{"clusters", ClusterParams().Names(), func(v url.Values) error { _, _, err := ClusterParams().Parse(v); return err },
+			append([]string{"eps_m", "min_points"}, common...)},
+		{"emerging", EmergingParams().Names(), func(v url.Values) error { _, _, err := EmergingParams().Parse(v); return err },
+			append([]string{"step", "value", "cell_m", "radius_m", "time_step", "global_window", "all_cells", "max_cells"}, common...)},
+	}
+	bad := []string{"", "x", "-1", "0", "1e400", "2024-01-01/2023-01-01", "a,b,c", "kde", "gistar"}
+	for _, tc := range tables {
+		t.Run(tc.name, func(t *testing.T) {
+			if !slices.Equal(tc.names, tc.want) {
+				t.Fatalf("names %v\nwant  %v", tc.names, tc.want)
+			}
+			for _, name := range tc.names {
+				for _, s := range bad {
+					v := url.Values{name: {s}, "datetime": {"2024-01-01/2024-03-31"}, "step": {"month"}}
+					err := tc.parse(v)
+					var pe *ParamError
+					if err == nil {
+						continue
+					}
+					if !errors.As(err, &pe) {
+						t.Fatalf("%s=%q: error %v is not a *ParamError", name, s, err)
+					}
+					if pe.Param != "area" && !slices.Contains(tc.names, pe.Param) {
+						t.Errorf("%s=%q: error names %q, which the table does not list", name, s, pe.Param)
+					}
+				}
 			}
 		})
 	}

@@ -15,6 +15,10 @@ type FieldError struct {
 	Reason string `json:"reason"`
 }
 
+// Error implements error, for a lookup that fails on one field alone (an
+// unknown agency or sector id) and is returned as a *FieldError.
+func (e *FieldError) Error() string { return e.Field + ": " + e.Reason }
+
 // ValidationError lists every offending field of a rejected record. Nothing
 // is written when it is returned.
 type ValidationError struct {
