@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -519,6 +520,53 @@ func TestHotspotsBadParameters(t *testing.T) {
 	}
 	if resp, _ := e.do(t, "GET", "/api/hotspots?bbox=68,37,69,38", "", "Authorization", ""); resp.StatusCode != 401 {
 		t.Errorf("without a token: %d, want 401", resp.StatusCode)
+	}
+}
+
+// TestUnknownAgenciesAreNotRegistered: every valid-looking slug in an
+// agency filter used to be numbered in the live index for good, and 655
+// requests of 100 slugs filled its 65,536 numbers, after which every pull
+// failed for every agency. An agency that does not exist is now refused
+// and leaves no trace; one that exists but has no events is answered.
+func TestUnknownAgenciesAreNotRegistered(t *testing.T) {
+	e := newEnv(t)
+	// The caller's own agency is numbered by its first analysis.
+	if resp, b := e.do(t, "GET", "/api/hotspots?bbox=68,37,69,38", ""); resp.StatusCode != 200 {
+		t.Fatalf("hotspots: %d %s", resp.StatusCode, b)
+	}
+	before := e.live.NumAgencies()
+	for i := 0; i < 20; i++ {
+		slugs := make([]string, 50)
+		for j := range slugs {
+			slugs[j] = fmt.Sprintf("ghost-%d-%d", i, j)
+		}
+		for _, path := range []string{"/api/hotspots", "/api/clusters"} {
+			resp, b := e.do(t, "GET", path+"?bbox=68,37,69,38&agency="+strings.Join(slugs, ","), "", "Cache-Control", "no-cache")
+			if names := problemParams(t, resp, b); resp.StatusCode != 400 || len(names) == 0 || names[0] != "agency" {
+				t.Fatalf("%s with unknown agencies: %d %v, want 400 naming agency", path, resp.StatusCode, names)
+			}
+		}
+	}
+	if after := e.live.NumAgencies(); after != before {
+		t.Fatalf("unknown agencies grew the index's agency table from %d to %d", before, after)
+	}
+	if _, err := e.pool.Exec(context.Background(), `INSERT INTO agencies (id, name, country, kind) VALUES ('kg-quiet', 'No events yet (test)', 'KGZ', 'police')`); err != nil {
+		t.Fatal(err)
+	}
+	// A new agency is known after the next pull, on every replica.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, b := e.do(t, "GET", "/api/hotspots?bbox=68,37,69,38&agency=kg-quiet", "", "Cache-Control", "no-cache")
+		if resp.StatusCode == 200 {
+			if n := decodeJSON(t, b)["events"]; n != 0.0 {
+				t.Fatalf("kg-quiet has %v events, want 0", n)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("a new agency is still refused: %d %s", resp.StatusCode, b)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
 

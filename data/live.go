@@ -44,6 +44,11 @@ type Live struct {
 	agMu     sync.RWMutex
 	agencyID map[string]uint16
 	agencies []string
+	// known is the set of agencies in the database, reread when their
+	// generation moves; only these are ever given an index number, so no
+	// request can grow the table.
+	known       atomic.Pointer[map[string]bool]
+	agenciesGen atomic.Int64
 
 	agreements atomic.Pointer[[]Agreement]
 	borders    atomic.Pointer[[]orb.LineString]
@@ -124,6 +129,15 @@ func (l *Live) agency(slug string) (uint16, error) {
 	return id, nil
 }
 
+// NumAgencies is the number of agencies the index has numbered: those of
+// its events and of the callers' agreements, never more than the agencies
+// table holds.
+func (l *Live) NumAgencies() int {
+	l.agMu.RLock()
+	defer l.agMu.RUnlock()
+	return len(l.agencies)
+}
+
 // AgencyIndex returns the index numbers of agency slugs, for
 // geo.Filter.Agencies. A malformed slug is a *record.FieldError naming
 // agency_id.
@@ -132,6 +146,9 @@ func (l *Live) AgencyIndex(slugs []string) ([]uint16, error) {
 	for _, s := range slugs {
 		if !record.ValidSlug(s) {
 			return nil, &record.FieldError{Field: "agency_id", Reason: fmt.Sprintf("%q is not an agency id", record.Truncate(s, 40))}
+		}
+		if known := l.known.Load(); known == nil || !(*known)[s] {
+			return nil, &record.FieldError{Field: "agency_id", Reason: fmt.Sprintf("no agency %q", s)}
 		}
 		id, err := l.agency(s)
 		if err != nil {

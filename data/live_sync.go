@@ -123,9 +123,10 @@ func snapshotBounds(ctx context.Context, tx pgx.Tx) (xmax string, inflight []str
 // loadGenerations reads the generations and reloads the border lines when
 // theirs moved (always when reload is set).
 func (l *Live) loadGenerations(ctx context.Context, tx pgx.Tx, reload bool) error {
-	var sectors, borders int64
+	var sectors, borders, agencies int64
 	if err := tx.QueryRow(ctx, `SELECT coalesce(max(n) FILTER (WHERE name = 'sectors'), 0),
-		coalesce(max(n) FILTER (WHERE name = 'borders'), 0) FROM bw_generations`).Scan(&sectors, &borders); err != nil {
+		coalesce(max(n) FILTER (WHERE name = 'borders'), 0),
+		coalesce(max(n) FILTER (WHERE name = 'agencies'), 0) FROM bw_generations`).Scan(&sectors, &borders, &agencies); err != nil {
 		return fmt.Errorf("generations: %w", mapErr(err))
 	}
 	if reload || borders != l.bordersGen.Load() {
@@ -133,8 +134,32 @@ func (l *Live) loadGenerations(ctx context.Context, tx pgx.Tx, reload bool) erro
 			return err
 		}
 	}
+	if reload || agencies != l.agenciesGen.Load() || l.known.Load() == nil {
+		if err := l.loadKnownAgencies(ctx, tx); err != nil {
+			return err
+		}
+	}
 	l.sectorsGen.Store(sectors)
 	l.bordersGen.Store(borders)
+	l.agenciesGen.Store(agencies)
+	return nil
+}
+
+// loadKnownAgencies rereads the set of agencies an analysis may name.
+func (l *Live) loadKnownAgencies(ctx context.Context, tx pgx.Tx) error {
+	rows, err := tx.Query(ctx, `SELECT id FROM agencies`)
+	if err != nil {
+		return fmt.Errorf("agencies: %w", mapErr(err))
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return fmt.Errorf("agencies: %w", mapErr(err))
+	}
+	known := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		known[id] = true
+	}
+	l.known.Store(&known)
 	return nil
 }
 
