@@ -19,6 +19,7 @@ import (
 // given rather than look it up again, and look it up only when given none.
 func TestScopeUsesGivenVisibility(t *testing.T) {
 	live := data.NewLive(nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	data.SetKnownAgencies(live, "tj-dca", "af-border")
 	ctx := context.Background() // no principal: a lookup would fail
 	vis := &geo.Visibility{Agency: 7}
 	box := orb.Bound{Min: orb.Point{68, 37}, Max: orb.Point{70, 38}}
@@ -46,6 +47,9 @@ func TestScopeUsesGivenVisibility(t *testing.T) {
 		t.Errorf("Restrict gave %+v", f)
 	}
 
+	if _, err := live.Scope(ctx, vis, geo.CommonParams{BBox: &box, Agencies: []string{"nobody"}}); err == nil {
+		t.Error("an agency that does not exist was numbered")
+	}
 	if _, err := live.Scope(ctx, nil, geo.CommonParams{BBox: &box}); !errors.Is(err, data.ErrUnauthenticated) {
 		t.Errorf("without a visibility or a principal: %v, want ErrUnauthenticated", err)
 	}
