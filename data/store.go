@@ -2,6 +2,7 @@ package data
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"io"
@@ -51,6 +52,9 @@ type Store struct {
 	pool   *pgxpool.Pool
 	sys    *pgxpool.Pool
 	tokens *tokenCache
+	// auditKey signs the audit entries this store appends (nil: unsigned).
+	auditKey   ed25519.PrivateKey
+	auditKeyID string
 }
 
 // Config holds connection settings for Open.

@@ -2,11 +2,15 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -19,16 +23,36 @@ func dbFlag(fs *flag.FlagSet, getenv func(string) string) *string {
 }
 
 // withCLIStore runs fn with an unrestricted store for a command-line tool.
-func withCLIStore(ctx context.Context, dbURL string, fn func(*data.Store) error) error {
+func withCLIStore(ctx context.Context, dbURL string, getenv func(string) string, fn func(*data.Store) error) error {
 	if dbURL == "" {
 		return errors.New("no database: set -db or DATABASE_URL")
+	}
+	key, err := loadAuditKey(getenv("AUDIT_KEY"))
+	if err != nil {
+		return err
 	}
 	store, err := openStore(ctx, dbURL, 4, 0, false)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
+	if key != nil {
+		store.SetAuditKey(key)
+	}
 	return fn(store)
+}
+
+// loadAuditKey reads the Ed25519 key that signs audit entries from path;
+// none when path is empty.
+func loadAuditKey(path string) (ed25519.PrivateKey, error) {
+	if path == "" {
+		return nil, nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("audit key: %w", err)
+	}
+	return data.ParseAuditKey(b)
 }
 
 // runToken manages API tokens: create prints the new secret alone on
@@ -49,7 +73,7 @@ func runToken(ctx context.Context, args []string, getenv func(string) string, st
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
 		}
-		return withCLIStore(ctx, *dbURL, func(store *data.Store) error {
+		return withCLIStore(ctx, *dbURL, getenv, func(store *data.Store) error {
 			secret, _, err := store.CreateToken(ctx, *agency, *role, *label, *ttl)
 			if err != nil {
 				return err
@@ -61,7 +85,7 @@ func runToken(ctx context.Context, args []string, getenv func(string) string, st
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
 		}
-		return withCLIStore(ctx, *dbURL, func(store *data.Store) error {
+		return withCLIStore(ctx, *dbURL, getenv, func(store *data.Store) error {
 			toks, err := store.ListTokens(ctx)
 			if err != nil {
 				return err
@@ -91,7 +115,7 @@ func runToken(ctx context.Context, args []string, getenv func(string) string, st
 		if err != nil {
 			return fmt.Errorf("token id %q is not a number", fs.Arg(0))
 		}
-		return withCLIStore(ctx, *dbURL, func(store *data.Store) error {
+		return withCLIStore(ctx, *dbURL, getenv, func(store *data.Store) error {
 			if err := store.RevokeToken(ctx, id); err != nil {
 				return err
 			}
@@ -117,7 +141,7 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	return withCLIStore(ctx, *dbURL, func(store *data.Store) error {
+	return withCLIStore(ctx, *dbURL, getenv, func(store *data.Store) error {
 		u, err := store.CreateUser(ctx, *username, *agency, *role, *password)
 		if err != nil {
 			return err
@@ -202,7 +226,7 @@ func runAgreement(ctx context.Context, args []string, getenv func(string) string
 	if args[0] != "list" && *as == "" {
 		return errors.New("-as names the agency whose admin takes this step")
 	}
-	return withCLIStore(ctx, *dbURL, cmd)
+	return withCLIStore(ctx, *dbURL, getenv, cmd)
 }
 
 // listAgreements prints the agreements in force and the pending proposals.
@@ -241,20 +265,47 @@ func listAgreements(ctx context.Context, store *data.Store, stdout io.Writer) er
 	return tw.Flush()
 }
 
-// runAudit verifies the audit log's hash chain; it fails when any entry
-// was altered or removed.
+// runAudit verifies the audit log (its hash chain, and with -pubkey the
+// signatures of its entries and with -checkpoint the entries a partner
+// holds), makes a signing key, or prints the newest signed entry as a
+// checkpoint to hand to a partner agency.
 func runAudit(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "verify" {
-		return errors.New("usage: borderwatch audit verify")
+	const usage = "usage: borderwatch audit verify|keygen|checkpoint [flags]"
+	if len(args) == 0 {
+		return errors.New(usage)
 	}
-	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
+	fs := flag.NewFlagSet("audit "+args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	dbURL := dbFlag(fs, getenv)
+	var pubkeys, checkpoints stringList
+	fs.Var(&pubkeys, "pubkey", "PEM public key the entries were signed with (repeatable)")
+	switch args[0] {
+	case "keygen":
+		out := fs.String("out", "", "file for the private key (its public key goes to FILE.pub)")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		return auditKeygen(*out, stdout)
+	case "verify", "checkpoint":
+	default:
+		return errors.New(usage)
+	}
+	requireSigned := fs.Bool("require-signed", false, "fail on any unsigned entry")
+	fs.Var(&checkpoints, "checkpoint", "JSON checkpoint the log must still hold (repeatable)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	return withCLIStore(ctx, *dbURL, func(store *data.Store) error {
-		rep, err := store.VerifyAudit(ctx, func(n int64) { fmt.Fprintf(stderr, "\rverified %d entries", n) })
+	opt, err := auditVerifyOptions(pubkeys, checkpoints)
+	if err != nil {
+		return err
+	}
+	opt.RequireSigned = *requireSigned
+	opt.Progress = func(n int64) { fmt.Fprintf(stderr, "\rverified %d entries", n) }
+	if args[0] == "checkpoint" && len(opt.Keys) == 0 {
+		return errors.New("audit checkpoint needs -pubkey")
+	}
+	return withCLIStore(ctx, *dbURL, getenv, func(store *data.Store) error {
+		rep, err := store.VerifyAudit(ctx, opt)
 		if err != nil {
 			return err
 		}
@@ -264,7 +315,72 @@ func runAudit(ctx context.Context, args []string, getenv func(string) string, st
 			}
 			return fmt.Errorf("audit log of %d entries fails verification (%d problems)", rep.Entries, len(rep.Problems))
 		}
+		if args[0] == "checkpoint" {
+			if rep.Last == nil {
+				return errors.New("no signed entry yet")
+			}
+			return json.NewEncoder(stdout).Encode(rep.Last)
+		}
 		fmt.Fprintf(stdout, "audit log intact: %d entries\n", rep.Entries)
+		if len(opt.Keys) > 0 {
+			fmt.Fprintf(stdout, "signatures: %d entries signed and verified, %d unsigned\n", rep.Signed, rep.Unsigned)
+		}
 		return nil
 	})
 }
+
+// auditVerifyOptions reads the public keys and checkpoints named on the
+// command line.
+func auditVerifyOptions(pubkeys, checkpoints []string) (data.AuditVerify, error) {
+	var opt data.AuditVerify
+	for _, p := range pubkeys {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return opt, err
+		}
+		k, err := data.ParseAuditPublicKey(b)
+		if err != nil {
+			return opt, fmt.Errorf("%s: %w", p, err)
+		}
+		opt.Keys = append(opt.Keys, k)
+	}
+	for _, p := range checkpoints {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return opt, err
+		}
+		var c data.AuditCheckpoint
+		if err := json.Unmarshal(b, &c); err != nil || c.ID <= 0 {
+			return opt, fmt.Errorf("%s: not a checkpoint (%v)", p, err)
+		}
+		opt.Checkpoints = append(opt.Checkpoints, c)
+	}
+	return opt, nil
+}
+
+// auditKeygen writes a new signing key to out (mode 0600) and its public
+// key to out.pub.
+func auditKeygen(out string, stdout io.Writer) error {
+	if out == "" {
+		return errors.New("audit keygen needs -out FILE")
+	}
+	priv, pub, err := data.NewAuditKey()
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(out, priv, 0o600); err != nil {
+		return err
+	}
+	if err := os.WriteFile(out+".pub", pub, 0o644); err != nil {
+		return err
+	}
+	k, _ := data.ParseAuditPublicKey(pub)
+	fmt.Fprintf(stdout, "signing key %s written to %s, public key to %s.pub\n", data.AuditKeyID(k), out, out)
+	return nil
+}
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ",") }
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }

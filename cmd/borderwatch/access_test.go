@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -111,5 +113,69 @@ func TestAgreementCLI(t *testing.T) {
 	}
 	if out, err := cli("agreement", "revoke", "-as", "af-border", "-partner", "tj-dca"); err != nil || inForce() != 0 {
 		t.Fatalf("revoke: %v %q", err, out)
+	}
+}
+
+// TestAuditSignedVerify: `audit verify` detects a rewritten entry even when
+// every hash in the database was recomputed, from the signatures (with
+// -pubkey) and from a checkpoint a partner holds (with -checkpoint).
+func TestAuditSignedVerify(t *testing.T) {
+	ctx := context.Background()
+	conn, dbenv := cliDB(t)
+	dir := t.TempDir()
+	key := filepath.Join(dir, "audit.key")
+	getenv := func(k string) string {
+		if k == "AUDIT_KEY" {
+			return key
+		}
+		return dbenv(k)
+	}
+	cli := func(args ...string) (string, error) {
+		var out, errb bytes.Buffer
+		err := run(ctx, append([]string{"borderwatch"}, args...), getenv, &out, &errb)
+		return out.String(), err
+	}
+	if out, err := cli("audit", "keygen", "-out", key); err != nil || !strings.Contains(out, "signing key") {
+		t.Fatalf("keygen: %v %q", err, out)
+	}
+	for _, label := range []string{"a", "b", "c"} {
+		if _, err := cli("token", "create", "-agency", "tj-dca", "-role", "viewer", "-label", label); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, err := cli("audit", "verify", "-pubkey", key+".pub")
+	if err != nil || !strings.Contains(out, "3 entries signed and verified, 0 unsigned") {
+		t.Fatalf("verify a signed log: %v %q", err, out)
+	}
+	cp, err := cli("audit", "checkpoint", "-pubkey", key+".pub")
+	if err != nil || !strings.Contains(cp, `"id":3`) {
+		t.Fatalf("checkpoint: %v %q", err, cp)
+	}
+	cpFile := filepath.Join(dir, "checkpoint.json")
+	if err := os.WriteFile(cpFile, []byte(cp), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Rewrite entry 2's actor and recompute every hash from there on.
+	if _, err := conn.Exec(ctx, `DO $$
+DECLARE r record; prev bytea;
+BEGIN
+  UPDATE audit_log SET actor = 'someone else' WHERE id = 2;
+  SELECT hash INTO prev FROM audit_log WHERE id = 1;
+  FOR r IN SELECT * FROM audit_log WHERE id >= 2 ORDER BY id LOOP
+    UPDATE audit_log SET prev_hash = prev,
+      hash = sha256(prev || bw_audit_text(r.id, r.at, r.actor, r.agency_id, r.action, r.target, r.detail, r.remote_addr))
+      WHERE id = r.id RETURNING hash INTO prev;
+  END LOOP;
+END $$`); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := cli("audit", "verify"); err != nil {
+		t.Fatalf("the rewrite in this test is not consistent: %v %q", err, out)
+	}
+	if out, err := cli("audit", "verify", "-pubkey", key+".pub"); err == nil || !strings.Contains(out, "entry 2's signature does not match") {
+		t.Errorf("verify -pubkey missed the rewrite: %v %q", err, out)
+	}
+	if out, err := cli("audit", "verify", "-checkpoint", cpFile); err == nil || !strings.Contains(out, "entry 3 differs from the checkpoint") {
+		t.Errorf("verify -checkpoint missed the rewrite: %v %q", err, out)
 	}
 }

@@ -35,6 +35,7 @@ type serveConfig struct {
 	rateBurst       int
 	maxBodyBytes    int64
 	pprofAddr       string
+	auditKey        string
 }
 
 func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer) (serveConfig, error) {
@@ -53,6 +54,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.Float64Var(&c.ratePerSec, "rate-limit", 100, "requests per second allowed per API token (0: unlimited)")
 	fs.IntVar(&c.rateBurst, "rate-burst", 200, "burst of requests allowed per API token")
 	fs.Int64Var(&c.maxBodyBytes, "max-body", 1<<20, "largest request body in bytes")
+	fs.StringVar(&c.auditKey, "audit-key", getenv("AUDIT_KEY"), "Ed25519 private key (PEM) that signs every audit entry (env AUDIT_KEY; made by: borderwatch audit keygen)")
 	fs.StringVar(&c.pprofAddr, "pprof-addr", "", "serve Go profiles on this loopback address (e.g. 127.0.0.1:6060); off when empty")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -103,9 +105,18 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	logger := newLogger(cfg.logFormat, stdout)
+	auditKey, err := loadAuditKey(cfg.auditKey)
+	if err != nil {
+		return err
+	}
 	store, err := openStore(ctx, cfg.dbURL, cfg.maxConns, cfg.requestTimeout, true)
 	if err != nil {
 		return err
+	}
+	if auditKey != nil {
+		store.SetAuditKey(auditKey)
+	} else {
+		logger.Warn("audit entries are not signed: give -audit-key so that a rewritten audit log can be told")
 	}
 	defer store.Close()
 	if cfg.migrate {
