@@ -521,24 +521,41 @@ func HotSpots(ix *Index, q HotspotQuery) (HotspotResult, error) {
 		}
 		return res, nil
 	}
-	z := make([]float64, len(vals))
-	res.Mean, res.Std = GiStar(vals, ag.nb, z)
-	p := make([]float64, len(z))
-	for i, v := range z {
-		p[i] = PValue(v)
-	}
-	c99, c95, c90 := FDRCutoffs(p)
-	for i := range z {
-		bin := BinOf(z[i], p[i], c99, c95, c90)
+	g := giStarFDR(vals, ag.nb)
+	res.Mean, res.Std = g.mean, g.std
+	for i, bin := range g.bins {
 		if int(absInt(int(bin))) < q.MinBin {
 			continue
 		}
 		c := cell(i)
-		c.GiZ, c.GiP, c.GiBin = z[i], p[i], bin
+		c.GiZ, c.GiP, c.GiBin = g.z[i], g.p[i], bin
 		c.Neighbor = len(ag.nb.Of(i))
 		res.Cells = append(res.Cells, c)
 	}
 	return res, nil
+}
+
+// giResult is the outcome of giStarFDR.
+type giResult struct {
+	z, p      []float64
+	bins      []int8
+	mean, std float64
+}
+
+// giStarFDR is the hotspot engine's one Gi* pipeline: the Gi* z-score of
+// every cell value with the binary neighbour lists nb (GiStar), its
+// two-sided p-value (PValue) and the Benjamini–Hochberg confidence bin over
+// all cells (FDRBins). docs/statistics.md, "Getis–Ord Gi*" and "FDR
+// confidence bins".
+func giStarFDR(vals []float64, nb *Neighbors) giResult {
+	g := giResult{z: make([]float64, len(vals))}
+	g.mean, g.std = GiStar(vals, nb, g.z)
+	g.p = make([]float64, len(g.z))
+	for i, v := range g.z {
+		g.p[i] = PValue(v)
+	}
+	g.bins = FDRBins(g.z, g.p, nil)
+	return g
 }
 
 func meanStd(x []float64) (mean, std float64) {
