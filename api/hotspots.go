@@ -311,7 +311,7 @@ func handleHotspots(logger *slog.Logger, live *data.Live, cache *responseCache) 
 				return nil, 0, err
 			}
 			q.Area = area
-			res, err := geo.HotSpots(live.Index(), q)
+			res, err := geo.HotSpots(ctx, live.Index(), q)
 			if err != nil {
 				return nil, 0, err
 			}
@@ -585,7 +585,7 @@ func handleClusters(logger *slog.Logger, live *data.Live, cache *responseCache) 
 				return nil, 0, err
 			}
 			q.Area = &area
-			res, err := geo.Clusters(live.Index(), q)
+			res, err := geo.Clusters(ctx, live.Index(), q)
 			if err != nil {
 				return nil, 0, err
 			}
@@ -702,7 +702,7 @@ func handleEmerging(logger *slog.Logger, live *data.Live, cache *responseCache) 
 				return nil, 0, err
 			}
 			q.Area = area
-			res, err := geo.EmergingHotSpots(live.Index(), q)
+			res, err := geo.EmergingHotSpots(ctx, live.Index(), q)
 			if errors.Is(err, geo.ErrZeroVariance) {
 				return nil, 0, &geo.ParamError{Param: "datetime", Reason: "every cell has the same value in every step; no trend can be computed"}
 			}

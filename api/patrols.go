@@ -576,7 +576,7 @@ func hotspotTargets(ctx context.Context, live *data.Live, filter geo.Filter, pol
 		b.Max[0], b.Max[1] = min(b.Max[0], 180), min(b.Max[1], 90)
 		q.Area = geo.Area{BBox: &b}
 	}
-	res, err := geo.HotSpots(live.Index(), q)
+	res, err := geo.HotSpots(ctx, live.Index(), q)
 	if err != nil {
 		return nil, 0, fmt.Errorf("hotspots: %w", err)
 	}

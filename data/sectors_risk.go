@@ -439,7 +439,10 @@ func (s *Store) sectorHotspots(ctx context.Context, q *RiskQuery, risks []Sector
 	if err != nil {
 		return fmt.Errorf("sector hotspots: %w", err)
 	}
-	hs := zh.Compute()
+	hs, err := zh.Compute(ctx)
+	if err != nil {
+		return err
+	}
 	res.GiMean, res.GiStd = hs.Mean, hs.Std
 	for i := range risks {
 		r := &risks[i]

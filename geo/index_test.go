@@ -1,6 +1,7 @@
 package geo
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -370,13 +371,13 @@ func TestIndexConcurrent(t *testing.T) {
 	}()
 	q := HotspotQuery{CellM: 10000, RadiusM: 20000, Area: corridorArea()}
 	for i := 0; i < 20; i++ {
-		if _, err := HotSpots(&ix, q); err != nil {
+		if _, err := HotSpots(context.Background(), &ix, q); err != nil {
 			t.Fatal(err)
 		}
 		_ = ix.Search(orb.Bound{Min: orb.Point{60, 34}, Max: orb.Point{76, 42}}, Filter{}, func(*Event, orb.Point) bool { return true })
 	}
 	<-done
-	res, err := HotSpots(&ix, q)
+	res, err := HotSpots(context.Background(), &ix, q)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,8 @@
 package geo
 
 import (
+	"context"
+
 	"github.com/paulmach/orb"
 )
 
@@ -74,17 +76,21 @@ func (z *ZoneHotspots) AddPoint(lon, lat float64) {
 }
 
 // Compute runs Gi* with FDR bins over the cells and counts each zone's hot
-// cells. Zones must not be added afterwards.
-func (z *ZoneHotspots) Compute() ZoneHotspotResult {
+// cells. Zones must not be added afterwards. It returns ctx's error once
+// ctx is done.
+func (z *ZoneHotspots) Compute(ctx context.Context) (ZoneHotspotResult, error) {
 	if z.values == nil {
 		z.values = make([]float64, len(z.cells))
 	}
 	ag := newAreaGrid(z.grid, z.cells, z.radiusM)
 	res := ZoneHotspotResult{Cells: make([]int, len(z.zones)), HotCells: make([]int, len(z.zones))}
 	if len(z.cells) == 0 {
-		return res
+		return res, nil
 	}
-	g := giStarFDR(z.values, ag.nb)
+	g, err := giStarFDR(ctx, z.values, ag.nb)
+	if err != nil {
+		return ZoneHotspotResult{}, err
+	}
 	res.Mean, res.Std = g.mean, g.std
 	for k, idx := range z.zones {
 		res.Cells[k] = len(idx)
@@ -94,5 +100,5 @@ func (z *ZoneHotspots) Compute() ZoneHotspotResult {
 			}
 		}
 	}
-	return res
+	return res, nil
 }
