@@ -651,9 +651,13 @@ func (st *store) kde(ctx context.Context, ag *areaGrid, cf *compiledFilter, valu
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			next := lo // the slot at which to check ctx next
 			for slot := lo; slot < hi; slot++ {
-				if (slot-lo)%ctxCheckEvents == 0 && ctx.Err() != nil {
-					return
+				if slot == next {
+					if ctx.Err() != nil {
+						return
+					}
+					next += ctxCheckEvents
 				}
 				pt := st.xy[slot]
 				if !coarse && (pt[0] < b.Min[0] || pt[0] > b.Max[0] || pt[1] < b.Min[1] || pt[1] > b.Max[1]) {
