@@ -113,7 +113,6 @@ type dbscan struct {
 	minPoints int
 	core      []bool  // core point
 	parent    []int32 // union-find forest of the core points
-	firstCore []int32 // per square, its first core point; −1: none
 }
 
 // corePoints is pass 1: a square holding minPoints points is all core;
@@ -126,7 +125,8 @@ func (d *dbscan) corePoints(ctx context.Context) error {
 		dx, dy := p[0]-q[0], p[1]-q[1]
 		return dx*dx+dy*dy <= eps2
 	}
-	d.core = make([]bool, len(g.pts))
+	core := make([]bool, len(g.pts))
+	d.core = core
 	parallelRange(len(g.cells), func(lo, hi int) {
 		var blk [25][2]int32
 		for c := lo; c < hi; c++ {
@@ -136,7 +136,7 @@ func (d *dbscan) corePoints(ctx context.Context) error {
 			cell := g.cells[c]
 			if int(cell.end-cell.start) >= minPoints {
 				for k := cell.start; k < cell.end; k++ {
-					d.core[k] = true
+					core[k] = true
 				}
 				continue
 			}
@@ -153,15 +153,16 @@ func (d *dbscan) corePoints(ctx context.Context) error {
 						}
 					}
 				}
-				d.core[k] = cnt >= minPoints
+				core[k] = cnt >= minPoints
 			}
 		}
 	})
 	return ctx.Err()
 }
 
-func (d *dbscan) find(i int32) int32 {
-	parent := d.parent
+// findRoot returns the root of i in the union-find forest parent,
+// halving the path on the way.
+func findRoot(parent []int32, i int32) int32 {
 	for parent[i] != i {
 		parent[i] = parent[parent[i]]
 		i = parent[i]
@@ -169,12 +170,14 @@ func (d *dbscan) find(i int32) int32 {
 	return i
 }
 
-func (d *dbscan) union(a, b int32) {
-	if a, b = d.find(a), d.find(b); a != b {
+// unionRoots joins the trees of a and b; the smaller root becomes the
+// root of both.
+func unionRoots(parent []int32, a, b int32) {
+	if a, b = findRoot(parent, a), findRoot(parent, b); a != b {
 		if a < b {
-			d.parent[b] = a
+			parent[b] = a
 		} else {
-			d.parent[a] = b
+			parent[a] = b
 		}
 	}
 }
@@ -189,19 +192,20 @@ func (d *dbscan) joinCores(ctx context.Context) error {
 		dx, dy := p[0]-q[0], p[1]-q[1]
 		return dx*dx+dy*dy <= eps2
 	}
-	d.parent = make([]int32, len(g.pts))
-	for i := range d.parent {
-		d.parent[i] = int32(i)
+	parent := make([]int32, len(g.pts))
+	for i := range parent {
+		parent[i] = int32(i)
 	}
-	d.firstCore = make([]int32, len(g.cells))
+	d.parent = parent
+	firstCore := make([]int32, len(g.cells)) // per square, its first core point; −1: none
 	for c, cell := range g.cells {
-		d.firstCore[c] = -1
+		firstCore[c] = -1
 		for k := cell.start; k < cell.end; k++ {
 			if core[k] {
-				if d.firstCore[c] < 0 {
-					d.firstCore[c] = k
+				if firstCore[c] < 0 {
+					firstCore[c] = k
 				} else {
-					d.union(d.firstCore[c], k)
+					unionRoots(parent, firstCore[c], k)
 				}
 			}
 		}
@@ -213,12 +217,12 @@ func (d *dbscan) joinCores(ctx context.Context) error {
 				return err
 			}
 		}
-		if d.firstCore[c] < 0 {
+		if firstCore[c] < 0 {
 			continue
 		}
 		cell := g.cells[c]
 		for _, c2 := range g.blockCells(c, &blkIdx) {
-			if int(c2) <= c || d.firstCore[c2] < 0 || d.find(d.firstCore[c]) == d.find(d.firstCore[c2]) {
+			if int(c2) <= c || firstCore[c2] < 0 || findRoot(parent, firstCore[c]) == findRoot(parent, firstCore[c2]) {
 				continue
 			}
 			other := g.cells[c2]
@@ -229,7 +233,7 @@ func (d *dbscan) joinCores(ctx context.Context) error {
 				}
 				for m := other.start; m < other.end; m++ {
 					if core[m] && within(k, m) {
-						d.union(k, m)
+						unionRoots(parent, k, m)
 						break pair
 					}
 				}
@@ -244,7 +248,7 @@ func (d *dbscan) joinCores(ctx context.Context) error {
 // nearest core point (ties: the lowest input index), −1 for noise. It
 // checks ctx every ctxCheckEvery squares.
 func (d *dbscan) borderRoots(ctx context.Context) ([]int32, error) {
-	g, core := d.g, d.core
+	g, core, parent, eps2 := d.g, d.core, d.parent, d.eps2
 	root := make([]int32, len(g.pts))
 	var blk [25][2]int32
 	for c := range g.cells {
@@ -256,7 +260,7 @@ func (d *dbscan) borderRoots(ctx context.Context) ([]int32, error) {
 		nb := g.block(c, &blk)
 		for k := g.cells[c].start; k < g.cells[c].end; k++ {
 			if core[k] {
-				root[k] = d.find(k)
+				root[k] = findRoot(parent, k)
 				continue
 			}
 			p := g.pts[k]
@@ -269,13 +273,13 @@ func (d *dbscan) borderRoots(ctx context.Context) ([]int32, error) {
 					q := g.pts[m]
 					dx, dy := p[0]-q[0], p[1]-q[1]
 					d2 := dx*dx + dy*dy
-					if d2 <= d.eps2 && (d2 < bestD2 || (d2 == bestD2 && g.order[m] < bestIdx)) {
+					if d2 <= eps2 && (d2 < bestD2 || (d2 == bestD2 && g.order[m] < bestIdx)) {
 						best, bestD2, bestIdx = m, d2, g.order[m]
 					}
 				}
 			}
 			if best >= 0 {
-				root[k] = d.find(best)
+				root[k] = findRoot(parent, best)
 			} else {
 				root[k] = -1
 			}
