@@ -24,7 +24,7 @@ func handleClusters(logger *slog.Logger, live *data.Live, cache *responseCache) 
 			}
 			sc.Restrict(&q.Filter)
 			q.Area = &sc.Area
-			res, err := geo.Clusters(live.Index(), q)
+			res, err := geo.Clusters(ctx, live.Index(), q)
 			if err != nil {
 				return nil, 0, err
 			}

@@ -23,7 +23,7 @@ func handleHotspots(logger *slog.Logger, live *data.Live, cache *responseCache) 
 			}
 			sc.Restrict(&q.Filter)
 			q.Area = sc.Area
-			res, err := geo.HotSpots(live.Index(), q)
+			res, err := geo.HotSpots(ctx, live.Index(), q)
 			if err != nil {
 				return nil, 0, err
 			}
@@ -45,7 +45,7 @@ func handleEmerging(logger *slog.Logger, live *data.Live, cache *responseCache) 
 			}
 			sc.Restrict(&q.Filter)
 			q.Area = sc.Area
-			res, err := geo.EmergingHotSpots(live.Index(), q)
+			res, err := geo.EmergingHotSpots(ctx, live.Index(), q)
 			if errors.Is(err, geo.ErrZeroVariance) {
 				return nil, 0, &geo.ParamError{Param: "datetime", Reason: "every cell has the same value in every step; no trend can be computed"}
 			}

@@ -41,6 +41,10 @@ func parseRiskQuery(q url.Values) (data.RiskQuery, error) {
 			}
 			return
 		}
+		if pe, ok := err.(*geo.ParamError); ok {
+			bad = append(bad, invalidParam{Name: pe.Param, Reason: pe.Reason})
+			return
+		}
 		bad = append(bad, invalidParam{Name: "query", Reason: err.Error()})
 	}
 	rq := data.RiskQuery{Set: q.Get("set"), Pair: q.Get("pair"), Agency: q.Get("agency")}
@@ -49,7 +53,7 @@ func parseRiskQuery(q url.Values) (data.RiskQuery, error) {
 	add(err)
 	rq.Compare, err = data.ParsePeriod("compare_from", q.Get("compare_from"), "compare_to", q.Get("compare_to"), true)
 	add(err)
-	rq.Weights, err = data.ParseRiskWeights("weights", q.Get("weights"))
+	rq.Weights, err = geo.ParseRiskWeights("weights", q.Get("weights"))
 	add(err)
 	for _, p := range []struct {
 		name string
@@ -91,7 +95,7 @@ type riskColumn struct {
 	value func(r *data.SectorRisk) any
 }
 
-func changeColumns(prefix string, get func(r *data.SectorRisk) data.RateChange) []riskColumn {
+func changeColumns(prefix string, get func(r *data.SectorRisk) geo.RateChange) []riskColumn {
 	return []riskColumn{
 		{prefix + "_before", func(r *data.SectorRisk) any { return get(r).Before }},
 		{prefix + "_rate_ratio", func(r *data.SectorRisk) any { return num(round3(get(r).RateRatio)) }},
@@ -148,9 +152,9 @@ func riskColumns() []riskColumn {
 		riskColumn{"trend_z", func(r *data.SectorRisk) any { return round3(r.Trend.Z) }},
 		riskColumn{"trend_p", func(r *data.SectorRisk) any { return r.Trend.P }},
 	)
-	cols = append(cols, changeColumns("events", func(r *data.SectorRisk) data.RateChange { return r.Change })...)
-	cols = append(cols, changeColumns("seizures", func(r *data.SectorRisk) data.RateChange { return r.ChangeSeizures })...)
-	cols = append(cols, changeColumns("incidents", func(r *data.SectorRisk) data.RateChange { return r.ChangeIncidents })...)
+	cols = append(cols, changeColumns("events", func(r *data.SectorRisk) geo.RateChange { return r.Change })...)
+	cols = append(cols, changeColumns("seizures", func(r *data.SectorRisk) geo.RateChange { return r.ChangeSeizures })...)
+	cols = append(cols, changeColumns("incidents", func(r *data.SectorRisk) geo.RateChange { return r.ChangeIncidents })...)
 	return cols
 }
 
@@ -315,14 +319,14 @@ func handleSectorSection(logger *slog.Logger, store *data.Store) http.Handler {
 		section := map[string]any{"id": rq.Section, "border": res.Sectors[0].Sector.BorderID, "sides": sides, "metrics": cmp}
 		if len(res.Sectors) == 2 {
 			a, b := &res.Sectors[0], &res.Sectors[1]
-			t := data.NewRateChange(a.Events(), 1, b.Events(), 1)
+			t := geo.NewRateChange(a.Events(), 1, b.Events(), 1)
 			section["sides_test"] = map[string]any{
 				"test":       "exact conditional test of equal event rates on both sides (binomial, π = 1/2)",
 				"first":      a.Sector.Side,
 				"second":     b.Sector.Side,
 				"rate_ratio": num(round3(t.RateRatio)),
 				"p":          t.P,
-				"different":  t.P < data.ChangeAlpha,
+				"different":  t.P < geo.ChangeAlpha,
 			}
 		}
 		fc.ExtraMembers["section"] = section

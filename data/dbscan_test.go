@@ -100,7 +100,7 @@ ORDER BY i`
 			if err := rows.Err(); err != nil {
 				t.Fatal(err)
 			}
-			res, err := geo.DBSCAN(pts, tc.epsM, tc.minPoints)
+			res, err := geo.DBSCAN(context.Background(), pts, tc.epsM, tc.minPoints)
 			if err != nil {
 				t.Fatal(err)
 			}

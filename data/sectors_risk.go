@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"math"
 	"sort"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/borderwatch/borderwatch/geo"
@@ -20,76 +18,7 @@ const (
 	DefaultRiskRadiusM = 12000
 	// maxRiskCells bounds the hexagons of one risk analysis.
 	maxRiskCells = 400_000
-	// ChangeAlpha is the significance level of the period change test.
-	ChangeAlpha = 0.05
 )
-
-// RiskWeights are the weights of the composite score's components. They
-// need not sum to 1; the score divides by their sum.
-type RiskWeights struct {
-	Seizures  float64 `json:"seizures"`
-	KG        float64 `json:"kg"`
-	Incidents float64 `json:"incidents"`
-	Hotspots  float64 `json:"hotspots"`
-	Trend     float64 `json:"trend"`
-}
-
-// DefaultRiskWeights returns the default weights: seizures 0.3, kg 0.2,
-// severity-weighted incidents 0.3, hot-spot share 0.1, trend 0.1.
-func DefaultRiskWeights() RiskWeights {
-	return RiskWeights{Seizures: 0.3, KG: 0.2, Incidents: 0.3, Hotspots: 0.1, Trend: 0.1}
-}
-
-func (w RiskWeights) sum() float64 { return w.Seizures + w.KG + w.Incidents + w.Hotspots + w.Trend }
-
-// RiskFormula documents the composite score; responses carry it.
-const RiskFormula = "score = 100 · Σ_k w_k · x_k(s) / max_t x_k(t) / Σ_k w_k, " +
-	"k ∈ {seizures: number of seizures; kg: kilograms seized; incidents: sum of incident severities (1–5); " +
-	"hotspots: share of the sector's hexagons that are Gi* hot spots (gi_bin ≥ 1, FDR-corrected, ≥ 90 % confidence); " +
-	"trend: max(0, Kendall's τ of the monthly event rate)}; t runs over every sector of the set; " +
-	"a component whose maximum is 0 adds 0. Ranks: 1 = highest score, equal scores share a rank."
-
-// ParseRiskWeights parses "seizures:0.3,kg:0.2,incidents:0.3,hotspots:0.1,
-// trend:0.1". Components not named keep their default weight. Weights
-// must be finite and non-negative with a positive sum; errors name the
-// parameter param.
-func ParseRiskWeights(param, s string) (RiskWeights, error) {
-	w := DefaultRiskWeights()
-	if strings.TrimSpace(s) == "" {
-		return w, nil
-	}
-	bad := func(reason string) (RiskWeights, error) {
-		return RiskWeights{}, &record.ValidationError{Fields: []record.FieldError{{Field: param, Reason: reason}}}
-	}
-	for _, part := range strings.Split(s, ",") {
-		name, val, ok := strings.Cut(strings.TrimSpace(part), ":")
-		if !ok {
-			return bad(fmt.Sprintf("%q is not name:weight", part))
-		}
-		v, err := strconv.ParseFloat(strings.TrimSpace(val), 64)
-		if err != nil || v < 0 || math.IsInf(v, 0) || math.IsNaN(v) || v > 1e6 {
-			return bad(fmt.Sprintf("weight of %q must be a non-negative number", name))
-		}
-		switch strings.TrimSpace(name) {
-		case "seizures":
-			w.Seizures = v
-		case "kg":
-			w.KG = v
-		case "incidents":
-			w.Incidents = v
-		case "hotspots":
-			w.Hotspots = v
-		case "trend":
-			w.Trend = v
-		default:
-			return bad(fmt.Sprintf("unknown component %q; use seizures, kg, incidents, hotspots or trend", name))
-		}
-	}
-	if !(w.sum() > 0) {
-		return bad("the weights must not all be 0")
-	}
-	return w, nil
-}
 
 // RiskQuery asks for the risk index of the sectors of one set.
 type RiskQuery struct {
@@ -106,89 +35,11 @@ type RiskQuery struct {
 	Agency string
 	// Section keeps the two sides of one section (as Pair).
 	Section string
-	Weights RiskWeights
+	Weights geo.RiskWeights
 	// CellM and RadiusM are the Gi* grid spacing and distance band (0:
 	// DefaultRiskCellM, DefaultRiskRadiusM).
 	CellM   float64
 	RadiusM float64
-}
-
-// RateChange compares an event count with the count of a reference period
-// or place by the exact conditional test for two Poisson rates.
-type RateChange struct {
-	// Now and Before are the two counts; NowDays and BeforeDays their
-	// exposures (period lengths in days).
-	Now, Before         int
-	NowDays, BeforeDays float64
-	// RateRatio is (Now/NowDays)/(Before/BeforeDays); NaN when Before is 0.
-	RateRatio float64
-	// P is the two-sided p-value of PoissonRateTest.
-	P float64
-	// Direction is "increase" or "decrease" when P < ChangeAlpha, else
-	// "none".
-	Direction string
-}
-
-// PoissonRateTest tests whether two Poisson counts k1 (exposure t1) and k0
-// (exposure t0) have the same rate. Conditional on n = k1 + k0, k1 is
-// Binomial(n, π) with π = t1 / (t1 + t0) under equal rates
-// (Przyborowski & Wilenski 1940; the C-test of Krishnamoorthy & Thomson
-// 2004, J. Stat. Plan. Inference 119:23–35). The two-sided p-value is the
-// exact binomial test's minimum-likelihood p-value, as R's poisson.test and
-// binom.test compute it:
-//
-//	p = Σ_{i=0..n, f(i) ≤ f(k1)·(1+10⁻⁷)} f(i),   f(i) = C(n,i) π^i (1−π)^(n−i)
-//
-// It returns 1 when n = 0 or k1 equals its expectation nπ.
-func PoissonRateTest(k1 int, t1 float64, k0 int, t0 float64) float64 {
-	n := k1 + k0
-	if n == 0 || !(t1 > 0) || !(t0 > 0) {
-		return 1
-	}
-	pi := t1 / (t1 + t0)
-	if float64(k1) == float64(n)*pi {
-		return 1
-	}
-	logf := func(i int) float64 {
-		lg := func(x int) float64 { v, _ := math.Lgamma(float64(x) + 1); return v }
-		return lg(n) - lg(i) - lg(n-i) + float64(i)*math.Log(pi) + float64(n-i)*math.Log1p(-pi)
-	}
-	d := logf(k1) + math.Log1p(1e-7)
-	var p float64
-	for i := 0; i <= n; i++ {
-		if l := logf(i); l <= d {
-			p += math.Exp(l)
-		}
-	}
-	return math.Min(1, p)
-}
-
-// NewRateChange compares count now (over nowDays) with before (over
-// beforeDays) with PoissonRateTest.
-func NewRateChange(now int, nowDays float64, before int, beforeDays float64) RateChange {
-	c := RateChange{Now: now, Before: before, NowDays: nowDays, BeforeDays: beforeDays, RateRatio: math.NaN(), Direction: "none"}
-	if before > 0 && nowDays > 0 && beforeDays > 0 {
-		c.RateRatio = (float64(now) / nowDays) / (float64(before) / beforeDays)
-	}
-	c.P = PoissonRateTest(now, nowDays, before, beforeDays)
-	if c.P < ChangeAlpha {
-		if float64(now)/nowDays > float64(before)/beforeDays {
-			c.Direction = "increase"
-		} else {
-			c.Direction = "decrease"
-		}
-	}
-	return c
-}
-
-// RiskComponents are the score's raw components of one sector or, in a
-// RiskResult, their maxima over the set.
-type RiskComponents struct {
-	Seizures  float64 `json:"seizures"`
-	KG        float64 `json:"kg"`
-	Incidents float64 `json:"incidents"`
-	Hotspots  float64 `json:"hotspots"`
-	Trend     float64 `json:"trend"`
 }
 
 // SectorRisk is the risk index of one sector in one period.
@@ -221,11 +72,11 @@ type SectorRisk struct {
 	TrendDirection string
 	// Change compares the events (seizures + incidents), seizures and
 	// incidents of the period with the comparison period.
-	Change          RateChange
-	ChangeSeizures  RateChange
-	ChangeIncidents RateChange
+	Change          geo.RateChange
+	ChangeSeizures  geo.RateChange
+	ChangeIncidents geo.RateChange
 	// Components are the raw score components; Score the composite score.
-	Components RiskComponents
+	Components geo.RiskComponents
 	Score      float64
 	// Rank is the rank in the set, RankPair within the border pair,
 	// RankAgency within the owning agency (0 when the sector has none).
@@ -240,7 +91,7 @@ type RiskResult struct {
 	Query   RiskQuery
 	Formula string
 	// Maxima are the components' maxima over the set.
-	Maxima RiskComponents
+	Maxima geo.RiskComponents
 	// Months are the first days of the months of the period.
 	Months []time.Time
 	// NCells is the number of Gi* hexagons of the whole set, GiMean and
@@ -292,8 +143,8 @@ func (s *Store) normalizeRisk(ctx context.Context, q *RiskQuery) error {
 	} else if !q.Compare.End.After(q.Compare.Start) {
 		fe.Add("compare_to", "the comparison period ends before it starts")
 	}
-	if q.Weights == (RiskWeights{}) {
-		q.Weights = DefaultRiskWeights()
+	if q.Weights == (geo.RiskWeights{}) {
+		q.Weights = geo.DefaultRiskWeights()
 	}
 	if q.CellM == 0 {
 		q.CellM = DefaultRiskCellM
@@ -347,14 +198,14 @@ func (s *Store) normalizeRisk(ctx context.Context, q *RiskQuery) error {
 // Counts and kilograms are a spatial join of events and sectors
 // (ST_Intersects, so an event on a shared edge counts for both sectors).
 // The hot-spot share comes from one Getis–Ord Gi* analysis of the event
-// counts of q.Period on the hexagons (geo.HexGrid, q.CellM) whose centres
-// lie in any sector of the set, with binary weights within q.RadiusM
-// (geo.GiStar) and Benjamini–Hochberg FDR bins (geo.FDRCutoffs, geo.BinOf),
-// as the hotspot engine computes them for a polygon area. The trend is
-// geo.MannKendall over the monthly event rates; changes use
-// PoissonRateTest. Each component of the score (RiskFormula) is divided by
-// its maximum over the whole set, so scores and ranks do not depend on the
-// filters.
+// counts of q.Period on the hexagons (q.CellM) whose centres lie in any
+// sector of the set, with binary weights within q.RadiusM and
+// Benjamini–Hochberg FDR bins (geo.ZoneHotspots, the hotspot engine's
+// pipeline for a polygon area). The trend is geo.MannKendall over the
+// monthly event rates; changes use geo.PoissonRateTest. Each component of
+// the score (geo.RiskFormula) is divided by its maximum over the whole set
+// (geo.RiskScores), so scores and ranks do not depend on the filters.
+// docs/statistics.md, "Sector risk score".
 func (s *Store) SectorRisk(ctx context.Context, q RiskQuery) (RiskResult, error) {
 	if err := s.normalizeRisk(ctx, &q); err != nil {
 		return RiskResult{}, err
@@ -363,23 +214,57 @@ func (s *Store) SectorRisk(ctx context.Context, q RiskQuery) (RiskResult, error)
 	if err != nil {
 		return RiskResult{}, err
 	}
-	res := RiskResult{Query: q, Formula: RiskFormula, Months: q.Period.Months(), SetSectors: len(sectors)}
+	res := RiskResult{Query: q, Formula: geo.RiskFormula, Months: q.Period.Months(), SetSectors: len(sectors)}
 	risks := make([]SectorRisk, len(sectors))
-	byID := make(map[string]*SectorRisk, len(sectors))
-	monthIdx := make(map[time.Time]int, len(res.Months))
-	for i, m := range res.Months {
-		monthIdx[m] = i
-	}
-	type counts struct{ seizures, incidents int }
-	before := make(map[string]*counts, len(sectors))
 	for i := range sectors {
 		risks[i] = SectorRisk{Sector: sectors[i], KG: map[string]float64{}, Litres: map[string]float64{},
 			Monthly: make([]float64, len(res.Months))}
-		byID[sectors[i].ID] = &risks[i]
-		before[sectors[i].ID] = &counts{}
 	}
+	before, err := s.riskCounts(ctx, &q, res.Months, risks)
+	if err != nil {
+		return RiskResult{}, err
+	}
+	if err := s.riskItems(ctx, &q, risks); err != nil {
+		return RiskResult{}, err
+	}
+	if err := s.sectorHotspots(ctx, &q, risks, &res); err != nil {
+		return RiskResult{}, err
+	}
+	riskTrends(&q, res.Months, risks, before)
+	res.Maxima = scoreAndRank(risks, q.Weights)
+	for _, r := range risks {
+		if (q.Pair == "" || r.Sector.BorderID == q.Pair) && (q.Agency == "" || r.Sector.AgencyID == q.Agency) &&
+			(q.Section == "" || r.Sector.SectionID == q.Section) {
+			res.Sectors = append(res.Sectors, r)
+		}
+	}
+	sort.SliceStable(res.Sectors, func(i, j int) bool {
+		if res.Sectors[i].Rank != res.Sectors[j].Rank {
+			return res.Sectors[i].Rank < res.Sectors[j].Rank
+		}
+		return res.Sectors[i].Sector.ID < res.Sectors[j].Sector.ID
+	})
+	return res, nil
+}
+
+// riskBefore counts a sector's events of the comparison period.
+type riskBefore struct{ seizures, incidents int }
+
+// riskCounts adds up the seizures, incidents, severities and monthly
+// events of q.Period per sector, and returns the seizures and incidents of
+// the comparison period, in the order of risks.
+func (s *Store) riskCounts(ctx context.Context, q *RiskQuery, months []time.Time, risks []SectorRisk) ([]riskBefore, error) {
+	byID := make(map[string]int, len(risks))
+	for i := range risks {
+		byID[risks[i].Sector.ID] = i
+	}
+	monthIdx := make(map[time.Time]int, len(months))
+	for i, m := range months {
+		monthIdx[m] = i
+	}
+	before := make([]riskBefore, len(risks))
 	args := []any{q.Set, q.Period.Start, q.Period.End, q.Compare.Start, q.Compare.End}
-	err = s.scanRows(ctx, sqlRiskCounts, args, func(row scanner) error {
+	err := s.scanRows(ctx, sqlRiskCounts, args, func(row scanner) error {
 		var (
 			id            string
 			cur, cmp      bool
@@ -390,10 +275,11 @@ func (s *Store) SectorRisk(ctx context.Context, q RiskQuery) (RiskResult, error)
 		if err := row.Scan(&id, &cur, &cmp, &month, &kind, &n, &sumSeverty); err != nil {
 			return err
 		}
-		r := byID[id]
-		if r == nil {
+		i, ok := byID[id]
+		if !ok {
 			return nil
 		}
+		r := &risks[i]
 		if cur {
 			if kind == record.KindSeizure {
 				r.Seizures += n
@@ -401,23 +287,33 @@ func (s *Store) SectorRisk(ctx context.Context, q RiskQuery) (RiskResult, error)
 				r.Incidents += n
 				r.SeverityWeighted += sumSeverty
 			}
-			if i, ok := monthIdx[time.Date(month.Year(), month.Month(), 1, 0, 0, 0, 0, time.UTC)]; ok {
-				r.Monthly[i] += float64(n)
+			if m, ok := monthIdx[time.Date(month.Year(), month.Month(), 1, 0, 0, 0, 0, time.UTC)]; ok {
+				r.Monthly[m] += float64(n)
 			}
 		}
 		if cmp {
 			if kind == record.KindSeizure {
-				before[id].seizures += n
+				before[i].seizures += n
 			} else {
-				before[id].incidents += n
+				before[i].incidents += n
 			}
 		}
 		return nil
 	})
 	if err != nil {
-		return RiskResult{}, fmt.Errorf("sector risk counts: %w", err)
+		return nil, fmt.Errorf("sector risk counts: %w", err)
 	}
-	err = s.scanRows(ctx, sqlRiskItems, args[:3], func(row scanner) error {
+	return before, nil
+}
+
+// riskItems adds up the kilograms and litres seized per drug in q.Period
+// per sector.
+func (s *Store) riskItems(ctx context.Context, q *RiskQuery, risks []SectorRisk) error {
+	byID := make(map[string]*SectorRisk, len(risks))
+	for i := range risks {
+		byID[risks[i].Sector.ID] = &risks[i]
+	}
+	err := s.scanRows(ctx, sqlRiskItems, []any{q.Set, q.Period.Start, q.Period.End}, func(row scanner) error {
 		var (
 			id, drug, unit string
 			qty            float64
@@ -436,14 +332,17 @@ func (s *Store) SectorRisk(ctx context.Context, q RiskQuery) (RiskResult, error)
 		return nil
 	})
 	if err != nil {
-		return RiskResult{}, fmt.Errorf("sector risk items: %w", err)
+		return fmt.Errorf("sector risk items: %w", err)
 	}
-	if err := s.sectorHotspots(ctx, &q, risks, &res); err != nil {
-		return RiskResult{}, err
-	}
-	// Monthly rates, trend, change.
-	monthDays := make([]float64, len(res.Months))
-	for i, m := range res.Months {
+	return nil
+}
+
+// riskTrends turns every sector's monthly counts into rates per day, tests
+// their trend and the change against the comparison period, and fills the
+// score's raw components.
+func riskTrends(q *RiskQuery, months []time.Time, risks []SectorRisk, before []riskBefore) {
+	monthDays := make([]float64, len(months))
+	for i, m := range months {
 		lo, hi := m, m.AddDate(0, 1, 0)
 		if q.Period.Start.After(lo) {
 			lo = q.Period.Start
@@ -469,161 +368,86 @@ func (s *Store) SectorRisk(ctx context.Context, q RiskQuery) (RiskResult, error)
 				r.TrendDirection = "decreasing"
 			}
 		}
-		b := before[r.Sector.ID]
-		r.Change = NewRateChange(r.Events(), nowDays, b.seizures+b.incidents, beforeDays)
-		r.ChangeSeizures = NewRateChange(r.Seizures, nowDays, b.seizures, beforeDays)
-		r.ChangeIncidents = NewRateChange(r.Incidents, nowDays, b.incidents, beforeDays)
+		b := before[i]
+		r.Change = geo.NewRateChange(r.Events(), nowDays, b.seizures+b.incidents, beforeDays)
+		r.ChangeSeizures = geo.NewRateChange(r.Seizures, nowDays, b.seizures, beforeDays)
+		r.ChangeIncidents = geo.NewRateChange(r.Incidents, nowDays, b.incidents, beforeDays)
 		r.EventsPer100KM = math.NaN()
 		if r.Sector.BorderKM > 0 {
 			r.EventsPer100KM = float64(r.Events()) / r.Sector.BorderKM * 100
 		}
-		r.Components = RiskComponents{Seizures: float64(r.Seizures), KG: r.TotalKG, Incidents: float64(r.SeverityWeighted),
+		r.Components = geo.RiskComponents{Seizures: float64(r.Seizures), KG: r.TotalKG, Incidents: float64(r.SeverityWeighted),
 			Trend: math.Max(0, r.Trend.Tau)}
 		if r.Cells > 0 {
 			r.Components.Hotspots = r.HotShare
 		}
 	}
-	res.Maxima = scoreAndRank(risks, q.Weights)
-	for _, r := range risks {
-		if (q.Pair == "" || r.Sector.BorderID == q.Pair) && (q.Agency == "" || r.Sector.AgencyID == q.Agency) &&
-			(q.Section == "" || r.Sector.SectionID == q.Section) {
-			res.Sectors = append(res.Sectors, r)
-		}
-	}
-	sort.SliceStable(res.Sectors, func(i, j int) bool {
-		if res.Sectors[i].Rank != res.Sectors[j].Rank {
-			return res.Sectors[i].Rank < res.Sectors[j].Rank
-		}
-		return res.Sectors[i].Sector.ID < res.Sectors[j].Sector.ID
-	})
-	return res, nil
 }
 
-// scoreAndRank sets every sector's Score (RiskFormula) and ranks, and
+// scoreAndRank sets every sector's Score (geo.RiskScores) and its ranks in
+// the set, its border pair and its agency (geo.CompetitionRanks), and
 // returns the components' maxima.
-func scoreAndRank(risks []SectorRisk, w RiskWeights) RiskComponents {
-	var mx RiskComponents
-	for _, r := range risks {
-		c := r.Components
-		mx.Seizures = math.Max(mx.Seizures, c.Seizures)
-		mx.KG = math.Max(mx.KG, c.KG)
-		mx.Incidents = math.Max(mx.Incidents, c.Incidents)
-		mx.Hotspots = math.Max(mx.Hotspots, c.Hotspots)
-		mx.Trend = math.Max(mx.Trend, c.Trend)
-	}
-	norm := func(x, m float64) float64 {
-		if m > 0 {
-			return x / m
-		}
-		return 0
-	}
-	sw := w.sum()
+func scoreAndRank(risks []SectorRisk, w geo.RiskWeights) geo.RiskComponents {
+	cs := make([]geo.RiskComponents, len(risks))
+	pairs := make([]string, len(risks))
+	agencies := make([]string, len(risks))
 	for i := range risks {
-		c := risks[i].Components
-		s := w.Seizures*norm(c.Seizures, mx.Seizures) + w.KG*norm(c.KG, mx.KG) + w.Incidents*norm(c.Incidents, mx.Incidents) +
-			w.Hotspots*norm(c.Hotspots, mx.Hotspots) + w.Trend*norm(c.Trend, mx.Trend)
-		// Round to 1e-9 so that equal scores computed in different
-		// orders compare equal.
-		risks[i].Score = math.Round(100*s/sw*1e9) / 1e9
+		cs[i] = risks[i].Components
+		pairs[i] = risks[i].Sector.BorderID
+		agencies[i] = risks[i].Sector.AgencyID
 	}
-	rankBy(risks, func(r *SectorRisk) string { return "" }, func(r *SectorRisk, k int) { r.Rank = k })
-	rankBy(risks, func(r *SectorRisk) string { return r.Sector.BorderID }, func(r *SectorRisk, k int) { r.RankPair = k })
-	rankBy(risks, func(r *SectorRisk) string { return r.Sector.AgencyID }, func(r *SectorRisk, k int) {
+	scores, mx := geo.RiskScores(cs, w)
+	rank := geo.CompetitionRanks(scores, nil)
+	rankPair := geo.CompetitionRanks(scores, pairs)
+	rankAgency := geo.CompetitionRanks(scores, agencies)
+	for i := range risks {
+		r := &risks[i]
+		r.Score, r.Rank, r.RankPair = scores[i], rank[i], rankPair[i]
 		if r.Sector.AgencyID != "" {
-			r.RankAgency = k
+			r.RankAgency = rankAgency[i]
 		}
-	})
+	}
 	return mx
 }
 
-// rankBy gives competition ranks ("1224") by descending score within each
-// group.
-func rankBy(risks []SectorRisk, group func(*SectorRisk) string, set func(*SectorRisk, int)) {
-	groups := map[string][]*SectorRisk{}
-	for i := range risks {
-		g := group(&risks[i])
-		groups[g] = append(groups[g], &risks[i])
-	}
-	for _, rs := range groups {
-		sort.SliceStable(rs, func(i, j int) bool { return rs[i].Score > rs[j].Score })
-		k := 0
-		for i, r := range rs {
-			if i == 0 || r.Score != rs[i-1].Score {
-				k = i + 1
-			}
-			set(r, k)
-		}
-	}
-}
-
-// sectorHotspots runs Gi* over the hexagons of all sectors of the set and
-// sets Cells, HotCells and HotShare of every sector.
+// sectorHotspots runs Gi* over the hexagons of all sectors of the set
+// (geo.ZoneHotspots) and sets Cells, HotCells and HotShare of every sector.
 func (s *Store) sectorHotspots(ctx context.Context, q *RiskQuery, risks []SectorRisk, res *RiskResult) error {
-	g, err := geo.NewHexGrid(q.CellM)
+	zh, err := geo.NewZoneHotspots(q.CellM, q.RadiusM)
 	if err != nil {
 		return err
 	}
-	perSector := make([][]geo.Hex, len(risks))
-	index := map[geo.Hex]int32{}
-	var cells []geo.Hex
 	for i := range risks {
-		perSector[i] = g.CellsInPolygon(geo.ProjectMultiPolygon(risks[i].Sector.Geometry))
-		for _, h := range perSector[i] {
-			if _, ok := index[h]; !ok {
-				index[h] = int32(len(cells))
-				cells = append(cells, h)
-			}
-		}
-		if len(cells) > maxRiskCells {
+		if zh.AddZone(risks[i].Sector.Geometry) > maxRiskCells {
 			return &record.ValidationError{Fields: []record.FieldError{{Field: "cell_m", Reason: fmt.Sprintf("the sectors cover more than %d hexagons; use larger cells", maxRiskCells)}}}
 		}
 	}
-	res.NCells = len(cells)
-	if len(cells) == 0 {
+	res.NCells = zh.NCells()
+	if res.NCells == 0 {
 		for i := range risks {
 			risks[i].HotShare = math.NaN()
 		}
 		return nil
 	}
-	values := make([]float64, len(cells))
 	err = s.scanRows(ctx, sqlRiskPoints, []any{q.Set, q.Period.Start, q.Period.End}, func(row scanner) error {
 		var lon, lat float64
 		if err := row.Scan(&lon, &lat); err != nil {
 			return err
 		}
-		x, y := geo.ProjectXY(lon, lat)
-		if i, ok := index[g.Cell(x, y)]; ok {
-			values[i]++
-		}
+		zh.AddPoint(lon, lat)
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("sector hotspots: %w", err)
 	}
-	offs := g.DiskOffsets(q.RadiusM)
-	lists := make([][]int32, len(cells))
-	for i, c := range cells {
-		for _, o := range offs {
-			if j, ok := index[c.Add(o)]; ok {
-				lists[i] = append(lists[i], j)
-			}
-		}
+	hs, err := zh.Compute(ctx)
+	if err != nil {
+		return err
 	}
-	z := make([]float64, len(cells))
-	res.GiMean, res.GiStd = geo.GiStar(values, geo.NeighborsFromLists(lists), z)
-	p := make([]float64, len(z))
-	for i, v := range z {
-		p[i] = geo.PValue(v)
-	}
-	bins := geo.FDRBins(z, p, nil)
+	res.GiMean, res.GiStd = hs.Mean, hs.Std
 	for i := range risks {
 		r := &risks[i]
-		r.Cells = len(perSector[i])
-		for _, h := range perSector[i] {
-			if bins[index[h]] >= 1 {
-				r.HotCells++
-			}
-		}
+		r.Cells, r.HotCells = hs.Cells[i], hs.HotCells[i]
 		r.HotShare = math.NaN()
 		if r.Cells > 0 {
 			r.HotShare = float64(r.HotCells) / float64(r.Cells)

@@ -16,6 +16,7 @@ import (
 	"github.com/borderwatch/borderwatch/data"
 	"github.com/borderwatch/borderwatch/data/datatest"
 	"github.com/borderwatch/borderwatch/data/seed"
+	"github.com/borderwatch/borderwatch/geo"
 	"github.com/borderwatch/borderwatch/parse"
 	"github.com/borderwatch/borderwatch/record"
 )
@@ -41,55 +42,6 @@ func hasField(names []string, want string) bool {
 		}
 	}
 	return false
-}
-
-func TestPoissonRateTestWorkedExamples(t *testing.T) {
-	// Exact values computed by hand from the binomial probabilities
-	// C(n,i) π^i (1−π)^(n−i); the minimum-likelihood two-sided p-value sums
-	// every outcome at most as likely as the observed one.
-	for _, tc := range []struct {
-		name   string
-		k1     int
-		t1     float64
-		k0     int
-		t0     float64
-		want   float64
-		reason string
-	}{
-		{"10 vs 2, equal periods", 10, 1, 2, 1, 158.0 / 4096, "n=12, π=1/2: 2·(66+12+1)/4096"},
-		{"5 vs 1, equal periods", 5, 1, 1, 1, 14.0 / 64, "n=6, π=1/2: (1+6+6+1)/64"},
-		{"3 vs 0, now a third of the time", 3, 1, 0, 2, 1.0 / 27, "n=3, π=1/3: only i=3 is as unlikely"},
-		{"1 vs 9, now a third of the time", 1, 1, 9, 2, 10665.0 / 59049,
-			"n=10, π=1/3, f(i)·3^10 = C(10,i)·2^(10−i): i∈{0,1,6,…,10} → 1024+5120+3360+960+180+20+1"},
-		{"equal counts", 4, 1, 4, 1, 1, "k1 = nπ"},
-		{"no events", 0, 1, 0, 1, 1, "n = 0"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			got := data.PoissonRateTest(tc.k1, tc.t1, tc.k0, tc.t0)
-			if math.Abs(got-tc.want) > 1e-12 {
-				t.Errorf("p = %.15f, want %.15f (%s)", got, tc.want, tc.reason)
-			}
-		})
-	}
-}
-
-func TestNewRateChange(t *testing.T) {
-	c := data.NewRateChange(10, 365, 2, 365)
-	if c.Direction != "increase" || math.Abs(c.RateRatio-5) > 1e-12 {
-		t.Errorf("10 vs 2: %+v", c)
-	}
-	c = data.NewRateChange(2, 365, 10, 365)
-	if c.Direction != "decrease" {
-		t.Errorf("2 vs 10: %+v", c)
-	}
-	c = data.NewRateChange(5, 365, 1, 365)
-	if c.Direction != "none" {
-		t.Errorf("5 vs 1 is not significant at 0.05: %+v", c)
-	}
-	c = data.NewRateChange(3, 365, 0, 365)
-	if !math.IsNaN(c.RateRatio) || c.Before != 0 {
-		t.Errorf("rate ratio against 0 events must be NaN: %+v", c)
-	}
 }
 
 func TestParsePeriod(t *testing.T) {
@@ -147,25 +99,6 @@ func TestPeriodPreceding(t *testing.T) {
 	}
 	if n := len(p.Months()); n != 1 {
 		t.Errorf("months of 10 March days = %d", n)
-	}
-}
-
-func TestParseRiskWeights(t *testing.T) {
-	w, err := data.ParseRiskWeights("weights", "seizures:1, kg:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	def := data.DefaultRiskWeights()
-	if w.Seizures != 1 || w.KG != 0 || w.Incidents != def.Incidents || w.Trend != def.Trend {
-		t.Errorf("got %+v", w)
-	}
-	for _, bad := range []string{"seizures", "seizures:-1", "speed:1", "seizures:NaN",
-		"seizures:0,kg:0,incidents:0,hotspots:0,trend:0", "kg:1e400"} {
-		if _, err := data.ParseRiskWeights("weights", bad); err == nil {
-			t.Errorf("%q accepted", bad)
-		} else if names := fieldNames(t, err); !hasField(names, "weights") {
-			t.Errorf("%q: error names %v", bad, names)
-		}
 	}
 }
 
@@ -635,7 +568,7 @@ func TestImportSectorsAndRisk(t *testing.T) {
 	if n.Rank != 1 || r["south"].Rank != 2 || r["empty"].Rank != 3 {
 		t.Errorf("ranks north %d south %d empty %d", n.Rank, r["south"].Rank, r["empty"].Rank)
 	}
-	w := data.DefaultRiskWeights()
+	w := geo.DefaultRiskWeights()
 	south := r["south"]
 	wantSouth := 100 * (w.Seizures*1/2 + w.KG*1/15 + w.Trend*math.Max(0, south.Trend.Tau)/math.Max(res.Maxima.Trend, 1e-300)*b2f(res.Maxima.Trend > 0) +
 		w.Hotspots*south.Components.Hotspots/math.Max(res.Maxima.Hotspots, 1e-300)*b2f(res.Maxima.Hotspots > 0)) /

@@ -1,6 +1,7 @@
 package geo
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -52,8 +53,10 @@ type ClusterResult struct {
 
 // Clusters runs DBSCAN (see DBSCAN) on the projected points of the events
 // that pass q.Filter and lie in q.Area and aggregates each cluster. The
-// index is read under its lock only while the points are copied.
-func Clusters(ix *Index, q ClusterQuery) (ClusterResult, error) {
+// index is read under its lock only while the points are copied. Clusters
+// checks ctx every ctxCheckEvents events and every ctxCheckEvery grid
+// squares or clusters and returns ctx's error once it is done.
+func Clusters(ctx context.Context, ix *Index, q ClusterQuery) (ClusterResult, error) {
 	if !(q.EpsM > 0) || q.EpsM > 1e6 {
 		return ClusterResult{}, &ParamError{Param: "eps_m", Reason: "must be a positive number of metres, at most 1e6"}
 	}
@@ -84,6 +87,12 @@ func Clusters(ix *Index, q ClusterQuery) (ClusterResult, error) {
 	st := &ix.st
 	res.Version = ix.version
 	for slot, a := range st.attr {
+		if slot%ctxCheckEvents == 0 {
+			if err := ctx.Err(); err != nil {
+				ix.mu.RUnlock()
+				return ClusterResult{}, err
+			}
+		}
 		ok, rule := cf.view(st, slot)
 		if !ok {
 			continue
@@ -103,7 +112,7 @@ func Clusters(ix *Index, q ClusterQuery) (ClusterResult, error) {
 		items = append(items, st.items[off:off+uint32(a.nItems)]...)
 	}
 	ix.mu.RUnlock()
-	db, err := DBSCAN(pts, q.EpsM, q.MinPoints)
+	db, err := DBSCAN(ctx, pts, q.EpsM, q.MinPoints)
 	if err != nil {
 		return ClusterResult{}, err
 	}
@@ -111,6 +120,11 @@ func Clusters(ix *Index, q ClusterQuery) (ClusterResult, error) {
 	members := db.Members()
 	res.Clusters = make([]Cluster, len(members))
 	for c, mem := range members {
+		if c%ctxCheckEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return ClusterResult{}, err
+			}
+		}
 		cl := Cluster{ID: c, Count: len(mem), KG: map[Drug]float64{}, Events: make([][16]byte, len(mem))}
 		hullPts := make([][2]float64, len(mem))
 		var sx, sy float64

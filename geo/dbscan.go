@@ -1,6 +1,7 @@
 package geo
 
 import (
+	"context"
 	"math"
 	"slices"
 )
@@ -49,12 +50,18 @@ func (r *DBSCANResult) Members() [][]int32 {
 // of its 5×5 block, a square holding minPoints points is core without
 // counting, and two squares are joined by the first pair of core points
 // within eps.
-func DBSCAN(pts [][2]float64, epsM float64, minPoints int) (DBSCANResult, error) {
+//
+// DBSCAN checks ctx every ctxCheckEvery squares of the grid and returns
+// ctx's error once it is done. docs/statistics.md, "DBSCAN".
+func DBSCAN(ctx context.Context, pts [][2]float64, epsM float64, minPoints int) (DBSCANResult, error) {
 	if !(epsM > 0) || math.IsInf(epsM, 0) {
 		return DBSCANResult{}, &ParamError{Param: "eps_m", Reason: "must be a positive number of metres"}
 	}
 	if minPoints < 1 {
 		return DBSCANResult{}, &ParamError{Param: "min_points", Reason: "must be at least 1"}
+	}
+	if err := ctx.Err(); err != nil {
+		return DBSCANResult{}, err
 	}
 	n := len(pts)
 	res := DBSCANResult{Labels: make([]int32, n), Core: make([]bool, n)}
@@ -63,141 +70,23 @@ func DBSCAN(pts [][2]float64, epsM float64, minPoints int) (DBSCANResult, error)
 	}
 	// Squares of side eps/√2: two points in the same square are within
 	// eps, and the points within eps of a square lie in its 5×5 block.
-	g := newPointGrid(pts, epsM/math.Sqrt2)
-	eps2 := epsM * epsM
-	within := func(a, b int32) bool {
-		p, q := g.pts[a], g.pts[b]
-		dx, dy := p[0]-q[0], p[1]-q[1]
-		return dx*dx+dy*dy <= eps2
+	d := &dbscan{g: newPointGrid(pts, epsM/math.Sqrt2), eps2: epsM * epsM, minPoints: minPoints}
+	if err := d.corePoints(ctx); err != nil {
+		return DBSCANResult{}, err
 	}
-	coreG := make([]bool, n) // by grid position
-	// Pass 1: core points. A square holding minPoints points is all core;
-	// elsewhere count neighbours until minPoints is reached.
-	parallelRange(len(g.cells), func(lo, hi int) {
-		var blk [25][2]int32
-		for c := lo; c < hi; c++ {
-			cell := g.cells[c]
-			if int(cell.end-cell.start) >= minPoints {
-				for k := cell.start; k < cell.end; k++ {
-					coreG[k] = true
-				}
-				continue
-			}
-			nb := g.block(c, &blk)
-			for k := cell.start; k < cell.end; k++ {
-				cnt := 0
-			count:
-				for _, r := range nb {
-					for m := r[0]; m < r[1]; m++ {
-						if within(k, m) {
-							if cnt++; cnt >= minPoints {
-								break count
-							}
-						}
-					}
-				}
-				coreG[k] = cnt >= minPoints
-			}
-		}
-	})
-	for k, o := range g.order {
-		res.Core[o] = coreG[k]
+	for k, o := range d.g.order {
+		res.Core[o] = d.core[k]
 	}
-	// Pass 2: union. Core points of one square are all connected; two
-	// squares are joined when any pair of their core points is within eps.
-	parent := make([]int32, n)
-	for i := range parent {
-		parent[i] = int32(i)
+	if err := d.joinCores(ctx); err != nil {
+		return DBSCANResult{}, err
 	}
-	find := func(i int32) int32 {
-		for parent[i] != i {
-			parent[i] = parent[parent[i]]
-			i = parent[i]
-		}
-		return i
-	}
-	union := func(a, b int32) {
-		if a, b = find(a), find(b); a != b {
-			if a < b {
-				parent[b] = a
-			} else {
-				parent[a] = b
-			}
-		}
-	}
-	firstCore := make([]int32, len(g.cells)) // −1: no core point
-	for c, cell := range g.cells {
-		firstCore[c] = -1
-		for k := cell.start; k < cell.end; k++ {
-			if coreG[k] {
-				if firstCore[c] < 0 {
-					firstCore[c] = k
-				} else {
-					union(firstCore[c], k)
-				}
-			}
-		}
-	}
-	var blkIdx [25]int32
-	for c := range g.cells {
-		if firstCore[c] < 0 {
-			continue
-		}
-		cell := g.cells[c]
-		for _, c2 := range g.blockCells(c, &blkIdx) {
-			if int(c2) <= c || firstCore[c2] < 0 || find(firstCore[c]) == find(firstCore[c2]) {
-				continue
-			}
-			other := g.cells[c2]
-		pair:
-			for k := cell.start; k < cell.end; k++ {
-				if !coreG[k] {
-					continue
-				}
-				for m := other.start; m < other.end; m++ {
-					if coreG[m] && within(k, m) {
-						union(k, m)
-						break pair
-					}
-				}
-			}
-		}
-	}
-	// Pass 3: each border point takes the root of its nearest core point.
-	root := make([]int32, n) // by grid position; −1 noise
-	var blk [25][2]int32
-	for c := range g.cells {
-		nb := g.block(c, &blk)
-		for k := g.cells[c].start; k < g.cells[c].end; k++ {
-			if coreG[k] {
-				root[k] = find(k)
-				continue
-			}
-			p := g.pts[k]
-			best, bestD2, bestIdx := int32(-1), math.Inf(1), int32(math.MaxInt32)
-			for _, r := range nb {
-				for m := r[0]; m < r[1]; m++ {
-					if !coreG[m] {
-						continue
-					}
-					q := g.pts[m]
-					dx, dy := p[0]-q[0], p[1]-q[1]
-					d2 := dx*dx + dy*dy
-					if d2 <= eps2 && (d2 < bestD2 || (d2 == bestD2 && g.order[m] < bestIdx)) {
-						best, bestD2, bestIdx = m, d2, g.order[m]
-					}
-				}
-			}
-			if best >= 0 {
-				root[k] = find(best)
-			} else {
-				root[k] = -1
-			}
-		}
+	root, err := d.borderRoots(ctx)
+	if err != nil {
+		return DBSCANResult{}, err
 	}
 	// Labels in the order of each cluster's lowest original index.
 	byOrig := make([]int32, n)
-	for k, o := range g.order {
+	for k, o := range d.g.order {
 		byOrig[o] = root[k]
 	}
 	label := make(map[int32]int32)
@@ -215,6 +104,188 @@ func DBSCAN(pts [][2]float64, epsM float64, minPoints int) (DBSCANResult, error)
 	}
 	res.NClusters = len(label)
 	return res, nil
+}
+
+// dbscan is the state of one DBSCAN run, by grid position.
+type dbscan struct {
+	g         *pointGrid
+	eps2      float64
+	minPoints int
+	core      []bool  // core point
+	parent    []int32 // union-find forest of the core points
+}
+
+// corePoints is pass 1: a square holding minPoints points is all core;
+// elsewhere each point counts its neighbours until minPoints is reached.
+// It checks ctx every ctxCheckEvery squares.
+func (d *dbscan) corePoints(ctx context.Context) error {
+	g, minPoints, pts, eps2 := d.g, d.minPoints, d.g.pts, d.eps2
+	within := func(a, b int32) bool {
+		p, q := pts[a], pts[b]
+		dx, dy := p[0]-q[0], p[1]-q[1]
+		return dx*dx+dy*dy <= eps2
+	}
+	core := make([]bool, len(g.pts))
+	d.core = core
+	parallelRange(len(g.cells), func(lo, hi int) {
+		var blk [25][2]int32
+		for c := lo; c < hi; c++ {
+			if (c-lo)%ctxCheckEvery == 0 && ctx.Err() != nil {
+				return
+			}
+			cell := g.cells[c]
+			if int(cell.end-cell.start) >= minPoints {
+				for k := cell.start; k < cell.end; k++ {
+					core[k] = true
+				}
+				continue
+			}
+			nb := g.block(c, &blk)
+			for k := cell.start; k < cell.end; k++ {
+				cnt := 0
+			count:
+				for _, r := range nb {
+					for m := r[0]; m < r[1]; m++ {
+						if within(k, m) {
+							if cnt++; cnt >= minPoints {
+								break count
+							}
+						}
+					}
+				}
+				core[k] = cnt >= minPoints
+			}
+		}
+	})
+	return ctx.Err()
+}
+
+// findRoot returns the root of i in the union-find forest parent,
+// halving the path on the way.
+func findRoot(parent []int32, i int32) int32 {
+	for parent[i] != i {
+		parent[i] = parent[parent[i]]
+		i = parent[i]
+	}
+	return i
+}
+
+// unionRoots joins the trees of a and b; the smaller root becomes the
+// root of both.
+func unionRoots(parent []int32, a, b int32) {
+	if a, b = findRoot(parent, a), findRoot(parent, b); a != b {
+		if a < b {
+			parent[b] = a
+		} else {
+			parent[a] = b
+		}
+	}
+}
+
+// joinCores is pass 2: core points of one square are all connected; two
+// squares are joined when any pair of their core points is within eps.
+// It checks ctx every ctxCheckEvery squares.
+func (d *dbscan) joinCores(ctx context.Context) error {
+	g, core, pts, eps2 := d.g, d.core, d.g.pts, d.eps2
+	within := func(a, b int32) bool {
+		p, q := pts[a], pts[b]
+		dx, dy := p[0]-q[0], p[1]-q[1]
+		return dx*dx+dy*dy <= eps2
+	}
+	parent := make([]int32, len(g.pts))
+	for i := range parent {
+		parent[i] = int32(i)
+	}
+	d.parent = parent
+	firstCore := make([]int32, len(g.cells)) // per square, its first core point; −1: none
+	for c, cell := range g.cells {
+		firstCore[c] = -1
+		for k := cell.start; k < cell.end; k++ {
+			if core[k] {
+				if firstCore[c] < 0 {
+					firstCore[c] = k
+				} else {
+					unionRoots(parent, firstCore[c], k)
+				}
+			}
+		}
+	}
+	var blkIdx [25]int32
+	for c := range g.cells {
+		if c%ctxCheckEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		if firstCore[c] < 0 {
+			continue
+		}
+		cell := g.cells[c]
+		for _, c2 := range g.blockCells(c, &blkIdx) {
+			if int(c2) <= c || firstCore[c2] < 0 || findRoot(parent, firstCore[c]) == findRoot(parent, firstCore[c2]) {
+				continue
+			}
+			other := g.cells[c2]
+		pair:
+			for k := cell.start; k < cell.end; k++ {
+				if !core[k] {
+					continue
+				}
+				for m := other.start; m < other.end; m++ {
+					if core[m] && within(k, m) {
+						unionRoots(parent, k, m)
+						break pair
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// borderRoots is pass 3: it returns, by grid position, the cluster root of
+// every point: a core point's own root, a border point the root of its
+// nearest core point (ties: the lowest input index), −1 for noise. It
+// checks ctx every ctxCheckEvery squares.
+func (d *dbscan) borderRoots(ctx context.Context) ([]int32, error) {
+	g, core, parent, eps2 := d.g, d.core, d.parent, d.eps2
+	root := make([]int32, len(g.pts))
+	var blk [25][2]int32
+	for c := range g.cells {
+		if c%ctxCheckEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		nb := g.block(c, &blk)
+		for k := g.cells[c].start; k < g.cells[c].end; k++ {
+			if core[k] {
+				root[k] = findRoot(parent, k)
+				continue
+			}
+			p := g.pts[k]
+			best, bestD2, bestIdx := int32(-1), math.Inf(1), int32(math.MaxInt32)
+			for _, r := range nb {
+				for m := r[0]; m < r[1]; m++ {
+					if !core[m] {
+						continue
+					}
+					q := g.pts[m]
+					dx, dy := p[0]-q[0], p[1]-q[1]
+					d2 := dx*dx + dy*dy
+					if d2 <= eps2 && (d2 < bestD2 || (d2 == bestD2 && g.order[m] < bestIdx)) {
+						best, bestD2, bestIdx = m, d2, g.order[m]
+					}
+				}
+			}
+			if best >= 0 {
+				root[k] = findRoot(parent, best)
+			} else {
+				root[k] = -1
+			}
+		}
+	}
+	return root, nil
 }
 
 // pointGrid buckets points in squares of side s: pts are the points sorted

@@ -1,6 +1,7 @@
 package geo
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -83,7 +84,7 @@ func TestDBSCANBruteForce(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			res, err := DBSCAN(pts, tc.eps, tc.minPts)
+			res, err := DBSCAN(context.Background(), pts, tc.eps, tc.minPts)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -141,13 +142,13 @@ func TestDBSCANBruteForce(t *testing.T) {
 }
 
 func TestDBSCANParams(t *testing.T) {
-	if _, err := DBSCAN(nil, 0, 3); err == nil {
+	if _, err := DBSCAN(context.Background(), nil, 0, 3); err == nil {
 		t.Error("eps 0 accepted")
 	}
-	if _, err := DBSCAN(nil, 10, 0); err == nil {
+	if _, err := DBSCAN(context.Background(), nil, 10, 0); err == nil {
 		t.Error("min_points 0 accepted")
 	}
-	res, err := DBSCAN(nil, 10, 3)
+	res, err := DBSCAN(context.Background(), nil, 10, 3)
 	if err != nil || res.NClusters != 0 {
 		t.Errorf("empty input: %+v %v", res, err)
 	}
@@ -190,7 +191,7 @@ func TestClustersEngine(t *testing.T) {
 		t.Fatal(err)
 	}
 	q := ClusterQuery{EpsM: 3000, MinPoints: 8, Filter: Filter{Kinds: []Kind{KindSeizure}}}
-	res, err := Clusters(&ix, q)
+	res, err := Clusters(context.Background(), &ix, q)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,7 +238,7 @@ func TestClustersEngine(t *testing.T) {
 	}
 	// Restricted to a bbox, only events inside count.
 	box := orb.Bound{Min: orb.Point{68.5, 36.5}, Max: orb.Point{70.5, 38}}
-	res2, err := Clusters(&ix, ClusterQuery{EpsM: 3000, MinPoints: 8, Filter: q.Filter, Area: &Area{BBox: &box}})
+	res2, err := Clusters(context.Background(), &ix, ClusterQuery{EpsM: 3000, MinPoints: 8, Filter: q.Filter, Area: &Area{BBox: &box}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -280,7 +281,7 @@ func BenchmarkDBSCAN(b *testing.B) {
 	var res DBSCANResult
 	for b.Loop() {
 		var err error
-		if res, err = DBSCAN(pts, 2000, 20); err != nil {
+		if res, err = DBSCAN(context.Background(), pts, 2000, 20); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -289,7 +290,7 @@ func BenchmarkDBSCAN(b *testing.B) {
 
 func ExampleDBSCAN() {
 	pts := [][2]float64{{0, 0}, {100, 0}, {0, 100}, {100, 100}, {5000, 5000}, {5100, 5000}, {20000, 0}}
-	res, _ := DBSCAN(pts, 150, 3)
+	res, _ := DBSCAN(context.Background(), pts, 150, 3)
 	fmt.Println(res.Labels, res.NClusters)
 	// Output: [0 0 0 0 -1 -1 -1] 1
 }

@@ -48,11 +48,12 @@ func ClampTimeStep(k, t int) int {
 
 // SpaceTimeGiStar computes the space-time Getis–Ord Gi* z-score of every bin
 // of a cube of L cells and T time steps, as ArcGIS Pro's Emerging Hot Spot
-// Analysis does (emerging-hotspots.md §1). x holds the values cell by cell:
-// x[i·T + t] is cell i at step t (0-based, t = T−1 the most recent). nb
-// gives each cell's spatial neighbours P(i), itself included. The bin
-// (i,t) has the neighbourhood N(i,t) = P(i) × {max(0, t−K), …, t}, with K
-// clamped by ClampTimeStep and binary weights, so with
+// Analysis does (docs/statistics.md, "Space-time Gi*"). x holds the
+// values cell by cell: x[i·T + t] is cell i at step t (0-based, t = T−1
+// the most recent). nb gives each cell's spatial neighbours P(i), itself
+// included. The bin (i,t) has the neighbourhood N(i,t) = P(i) ×
+// {max(0, t−K), …, t}, with K clamped by ClampTimeStep and binary weights,
+// so with
 //
 //	A = Σ_{(j,s)∈N(i,t)} x(j,s)     W = |N(i,t)|
 //	X̄ = Σ_G x / n                   S = sqrt( Σ_G x² / n − X̄² )
@@ -65,6 +66,12 @@ func ClampTimeStep(k, t int) int {
 // window has S = 0, or n·W − W² ≤ 0, that bin's z is 0. z is laid out like
 // x.
 func SpaceTimeGiStar(x []float64, T int, nb *Neighbors, K int, w GlobalWindow) ([]float64, error) {
+	return spaceTimeGiStar(x, T, nb, K, w, nil)
+}
+
+// spaceTimeGiStar is SpaceTimeGiStar that calls stop, when not nil, every
+// ctxCheckEvery cells and returns errStopped once it reports true.
+func spaceTimeGiStar(x []float64, T int, nb *Neighbors, K int, w GlobalWindow, stop func() bool) ([]float64, error) {
 	L := nb.Len()
 	if T < 1 || len(x) != L*T {
 		return nil, fmt.Errorf("geo: cube has %d values, want %d cells × %d steps", len(x), L, T)
@@ -95,6 +102,9 @@ func SpaceTimeGiStar(x []float64, T int, nb *Neighbors, K int, w GlobalWindow) (
 	z := make([]float64, L*T)
 	sp := make([]float64, T)
 	for i := 0; i < L; i++ {
+		if stop != nil && i%ctxCheckEvery == 0 && stop() {
+			return nil, errStopped
+		}
 		clear(sp)
 		for _, j := range nb.Of(i) {
 			for t, v := range x[int(j)*T : int(j+1)*T] {
@@ -151,7 +161,7 @@ type MKResult struct {
 
 // MannKendall runs the Mann–Kendall trend test on the chronological series
 // y (Mann 1945; Kendall 1975; Gilbert 1987 §16.4), as in
-// emerging-hotspots.md §2:
+// docs/statistics.md, "Mann–Kendall trend":
 //
 //	S      = Σ_{a<b} sgn(y_b − y_a)
 //	var(S) = [ T(T−1)(2T+5) − Σ_g t_g(t_g−1)(2t_g+5) ] / 18   (t_g: sizes of groups of equal values)
@@ -211,7 +221,8 @@ func MannKendall(y []float64) MKResult {
 }
 
 // TrendAlpha is the significance level of the Mann–Kendall trend in the
-// pattern rules (p ≤ 0.10, two-sided, no FDR; emerging-hotspots.md §2).
+// pattern rules (p ≤ 0.10, two-sided, no FDR; docs/statistics.md,
+// "Mann–Kendall trend").
 const TrendAlpha = 0.10
 
 // TrendBin returns ArcGIS's TREND_BIN of a Mann–Kendall result:
@@ -273,9 +284,10 @@ func ParsePattern(s string) (Pattern, bool) {
 // Classify returns the emerging hot spot category of one cell from its
 // series of FDR confidence bins (chronological, bins[T−1] the most recent)
 // and the Mann–Kendall test of its Gi* z-scores, by the decision procedure
-// of emerging-hotspots.md §3.2 (first match wins). A step is hot when its
-// bin ≥ +1 and cold when ≤ −1; "at least 90 % of the steps" is 10·n ≥ 9·T;
-// the trend is up (down) when mk.P ≤ TrendAlpha and mk.Z > 0 (< 0).
+// of docs/statistics.md, "Categories" (first match wins). A step is hot
+// when its bin ≥ +1 and cold when ≤ −1; "at least 90 % of the steps" is
+// 10·n ≥ 9·T; the trend is up (down) when mk.P ≤ TrendAlpha and mk.Z > 0
+// (< 0).
 func Classify(bins []int8, mk MKResult) Pattern {
 	return classify(bins, mk, TrendAlpha)
 }
@@ -368,7 +380,18 @@ type EmergingCellResult struct {
 // 0.10, 0.05, 0.01), the Mann–Kendall test of each cell's z series and the
 // category of Classify.
 func EmergingHotSpotsCube(x []float64, T int, nb *Neighbors, K int, w GlobalWindow) ([]EmergingCellResult, error) {
-	z, err := SpaceTimeGiStar(x, T, nb, K, w)
+	return emergingHotSpotsCube(x, T, nb, K, w, nil)
+}
+
+// errStopped is returned by the steps that take a stop function once it
+// reports true; their callers return their context's error instead.
+var errStopped = errors.New("geo: stopped")
+
+// emergingHotSpotsCube is EmergingHotSpotsCube that calls stop, when not
+// nil, every ctxCheckEvery cells and returns errStopped once it reports
+// true.
+func emergingHotSpotsCube(x []float64, T int, nb *Neighbors, K int, w GlobalWindow, stop func() bool) ([]EmergingCellResult, error) {
+	z, err := spaceTimeGiStar(x, T, nb, K, w, stop)
 	if err != nil {
 		return nil, err
 	}
@@ -380,6 +403,9 @@ func EmergingHotSpotsCube(x []float64, T int, nb *Neighbors, K int, w GlobalWind
 	L := nb.Len()
 	out := make([]EmergingCellResult, L)
 	for i := range out {
+		if stop != nil && i%ctxCheckEvery == 0 && stop() {
+			return nil, errStopped
+		}
 		r := &out[i]
 		r.Z = z[i*T : (i+1)*T : (i+1)*T]
 		r.P = p[i*T : (i+1)*T : (i+1)*T]

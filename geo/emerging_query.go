@@ -1,6 +1,7 @@
 package geo
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -128,57 +129,24 @@ type EmergingResult struct {
 	Version    uint64
 }
 
-// EmergingHotSpots runs the Emerging Hot Spot Analysis of
-// emerging-hotspots.md over the cells of q.Area and the time steps of
-// q.Filter.Time: it bins the events into a cube of cells × steps,
-// restricts it to the analysed cells, and runs EmergingHotSpotsCube. A cube
-// of fewer than MinCubeBins bins is refused with a *ParamError; a cube whose
-// bins are all equal gives ErrZeroVariance.
-func EmergingHotSpots(ix *Index, q EmergingQuery) (EmergingResult, error) {
-	if q.Value == 0 {
-		q.Value = ValueCount
-	}
-	if q.Value.String() == "" {
-		return EmergingResult{}, &ParamError{Param: "value", Reason: "must be count or kg"}
-	}
-	if err := checkCellM(q.CellM); err != nil {
+// EmergingHotSpots runs the Emerging Hot Spot Analysis
+// (docs/statistics.md, "Emerging hot spots") over the cells of q.Area and
+// the time steps of q.Filter.Time: it bins the events into a cube of
+// cells × steps, restricts it to the analysed cells, and runs
+// EmergingHotSpotsCube. A cube of fewer than MinCubeBins bins is refused
+// with a *ParamError; a cube whose bins are all equal gives
+// ErrZeroVariance. It checks ctx every ctxCheckEvents events and every
+// ctxCheckEvery cells and returns ctx's error once it is done.
+func EmergingHotSpots(ctx context.Context, ix *Index, q EmergingQuery) (EmergingResult, error) {
+	first, T, err := q.normalize()
+	if err != nil {
 		return EmergingResult{}, err
-	}
-	if q.RadiusM == 0 {
-		q.RadiusM = q.CellM
-	}
-	if err := checkRadius("radius_m", q.RadiusM, q.CellM); err != nil {
-		return EmergingResult{}, err
-	}
-	if q.Step.String() == "" {
-		return EmergingResult{}, &ParamError{Param: "step", Reason: "must be week, month or quarter"}
-	}
-	if q.Window.String() == "" {
-		return EmergingResult{}, &ParamError{Param: "global_window", Reason: "must be entire_cube or neighborhood_time_step"}
-	}
-	if q.TimeStepK < 0 || q.TimeStepK > MaxSteps {
-		return EmergingResult{}, &ParamError{Param: "time_step", Reason: "must be a non-negative number of steps"}
-	}
-	if err := checkMaxCells(&q.MaxCells); err != nil {
-		return EmergingResult{}, err
-	}
-	iv := q.Filter.Time
-	if iv.Start.IsZero() || iv.End.IsZero() {
-		return EmergingResult{}, &ParamError{Param: "datetime", Reason: "needs a start and an end"}
-	}
-	if iv.End.Before(iv.Start) {
-		return EmergingResult{}, &ParamError{Param: "datetime", Reason: "the interval ends before it starts"}
-	}
-	first, last := q.Step.index(iv.Start), q.Step.index(iv.End)
-	T := last - first + 1
-	if T > MaxSteps {
-		return EmergingResult{}, &ParamError{Param: "datetime", Reason: fmt.Sprintf("spans %d steps, at most %d", T, MaxSteps)}
 	}
 	cf, err := q.Filter.compile()
 	if err != nil {
 		return EmergingResult{}, err
 	}
-	ag, err := ix.grid(&q.Area, q.CellM, q.RadiusM, q.MaxCells)
+	ag, err := ix.grid(ctx, &q.Area, q.CellM, q.RadiusM, q.MaxCells)
 	if err != nil {
 		return EmergingResult{}, err
 	}
@@ -189,62 +157,20 @@ func EmergingHotSpots(ix *Index, q EmergingQuery) (EmergingResult, error) {
 	for t := 0; t < T; t++ {
 		res.Steps = append(res.Steps, Interval{Start: q.Step.start(first + t), End: q.Step.start(first + t + 1).Add(-time.Nanosecond)})
 	}
-	// The cube over all area cells, and each cell's event count.
-	cube := make([]float64, len(ag.cells)*T)
-	counts := make([]int32, len(ag.cells))
-	ix.mu.RLock()
-	res.Version = ix.version
-	st := &ix.st
-	coarse := cf.coarsens()
-	for slot, i := range ix.assigned(ag) {
-		if i < 0 && !coarse {
-			continue
-		}
-		i, rule, ok := st.viewCell(&cf, ag, slot, i)
-		if !ok {
-			continue
-		}
-		t := q.Step.index(time.Unix(0, cf.at(st, slot, rule))) - first
-		if t < 0 || t >= T {
-			continue
-		}
-		counts[i]++
-		if q.Value == ValueKG {
-			cube[int(i)*T+t] += cf.kg(st, slot)
-		} else {
-			cube[int(i)*T+t]++
-		}
+	cube, counts, version, err := ix.binCube(ctx, ag, &cf, &q, first, T)
+	if err != nil {
+		return EmergingResult{}, err
 	}
-	ix.mu.RUnlock()
-	// The mask and the neighbour lists restricted to it.
-	keep := make([]int32, len(ag.cells)) // area index → analysed index, −1 outside
-	var cells []int32
-	for i := range ag.cells {
-		keep[i] = -1
-		if q.AllCells || counts[i] > 0 {
-			keep[i] = int32(len(cells))
-			cells = append(cells, int32(i))
-		}
-	}
+	res.Version = version
+	x, cells, nb := maskCube(ag, cube, counts, T, q.AllCells)
 	res.NCells = len(cells)
 	if len(cells)*T < MinCubeBins {
 		return res, &ParamError{Param: "area", Reason: fmt.Sprintf("the cube has %d analysed cells × %d steps = %d bins, at least %d needed", len(cells), T, len(cells)*T, MinCubeBins)}
 	}
-	x := make([]float64, len(cells)*T)
-	nb := &Neighbors{Start: make([]int32, len(cells)+1)}
-	for k, i := range cells {
-		copy(x[k*T:(k+1)*T], cube[int(i)*T:int(i+1)*T])
-		for _, j := range ag.nb.Of(int(i)) {
-			if keep[j] >= 0 {
-				nb.Idx = append(nb.Idx, keep[j])
-			}
-		}
-		nb.Start[k+1] = int32(len(nb.Idx))
-	}
 	res.Mean, res.Std = meanStd(x)
-	out, err := EmergingHotSpotsCube(x, T, nb, q.TimeStepK, q.Window)
-	if errors.Is(err, ErrZeroVariance) {
-		return res, err
+	out, err := emergingHotSpotsCube(x, T, nb, q.TimeStepK, q.Window, func() bool { return ctx.Err() != nil })
+	if errors.Is(err, errStopped) {
+		return EmergingResult{}, ctx.Err()
 	}
 	if err != nil {
 		return res, err
@@ -262,4 +188,118 @@ func EmergingHotSpots(ix *Index, q EmergingQuery) (EmergingResult, error) {
 		res.Cells[k] = c
 	}
 	return res, nil
+}
+
+// normalize fills q's defaults, validates it (errors are *ParamError) and
+// returns the index of the first time step and the number of steps T.
+func (q *EmergingQuery) normalize() (first, T int, err error) {
+	if q.Value == 0 {
+		q.Value = ValueCount
+	}
+	if q.Value.String() == "" {
+		return 0, 0, &ParamError{Param: "value", Reason: "must be count or kg"}
+	}
+	if err := checkCellM(q.CellM); err != nil {
+		return 0, 0, err
+	}
+	if q.RadiusM == 0 {
+		q.RadiusM = q.CellM
+	}
+	if err := checkRadius("radius_m", q.RadiusM, q.CellM); err != nil {
+		return 0, 0, err
+	}
+	if q.Step.String() == "" {
+		return 0, 0, &ParamError{Param: "step", Reason: "must be week, month or quarter"}
+	}
+	if q.Window.String() == "" {
+		return 0, 0, &ParamError{Param: "global_window", Reason: "must be entire_cube or neighborhood_time_step"}
+	}
+	if q.TimeStepK < 0 || q.TimeStepK > MaxSteps {
+		return 0, 0, &ParamError{Param: "time_step", Reason: "must be a non-negative number of steps"}
+	}
+	if err := checkMaxCells(&q.MaxCells); err != nil {
+		return 0, 0, err
+	}
+	iv := q.Filter.Time
+	if iv.Start.IsZero() || iv.End.IsZero() {
+		return 0, 0, &ParamError{Param: "datetime", Reason: "needs a start and an end"}
+	}
+	if iv.End.Before(iv.Start) {
+		return 0, 0, &ParamError{Param: "datetime", Reason: "the interval ends before it starts"}
+	}
+	first, last := q.Step.index(iv.Start), q.Step.index(iv.End)
+	T = last - first + 1
+	if T > MaxSteps {
+		return 0, 0, &ParamError{Param: "datetime", Reason: fmt.Sprintf("spans %d steps, at most %d", T, MaxSteps)}
+	}
+	return first, T, nil
+}
+
+// binCube bins the events that pass cf into the cube of all cells of ag ×
+// the T steps from first (cube[i·T+t]) and counts each cell's events. It
+// returns the index version it read, and ctx's error once ctx is done
+// (checked every ctxCheckEvents events).
+func (ix *Index) binCube(ctx context.Context, ag *areaGrid, cf *compiledFilter, q *EmergingQuery, first, T int) (cube []float64, counts []int32, version uint64, err error) {
+	cube = make([]float64, len(ag.cells)*T)
+	counts = make([]int32, len(ag.cells))
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	version = ix.version
+	st := &ix.st
+	coarse := cf.coarsens()
+	assigned, err := ix.assigned(ctx, ag)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	for slot, i := range assigned {
+		if slot%ctxCheckEvents == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, nil, 0, err
+			}
+		}
+		if i < 0 && !coarse {
+			continue
+		}
+		i, rule, ok := st.viewCell(cf, ag, slot, i)
+		if !ok {
+			continue
+		}
+		t := q.Step.index(time.Unix(0, cf.at(st, slot, rule))) - first
+		if t < 0 || t >= T {
+			continue
+		}
+		counts[i]++
+		if q.Value == ValueKG {
+			cube[int(i)*T+t] += cf.kg(st, slot)
+		} else {
+			cube[int(i)*T+t]++
+		}
+	}
+	return cube, counts, version, nil
+}
+
+// maskCube restricts the cube to the analysed cells (every cell when
+// allCells, else those with an event): it returns their values x (cell by
+// cell), their indices in ag and the neighbour lists restricted to them.
+func maskCube(ag *areaGrid, cube []float64, counts []int32, T int, allCells bool) (x []float64, cells []int32, nb *Neighbors) {
+	keep := make([]int32, len(ag.cells)) // area index → analysed index, −1 outside
+	for i := range ag.cells {
+		keep[i] = -1
+		if allCells || counts[i] > 0 {
+			keep[i] = int32(len(cells))
+			cells = append(cells, int32(i))
+		}
+	}
+	x = make([]float64, len(cells)*T)
+	nb = &Neighbors{Start: make([]int32, len(cells)+1)}
+	for k, i := range cells {
+		copy(x[k*T:(k+1)*T], cube[int(i)*T:int(i+1)*T])
+		for _, j := range ag.nb.Of(int(i)) {
+			if keep[j] >= 0 {
+				nb.Idx = append(nb.Idx, keep[j])
+			}
+		}
+		nb.Start[k+1] = int32(len(nb.Idx))
+	}
+	return x, cells, nb
 }

@@ -1,6 +1,7 @@
 package geo
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -10,9 +11,10 @@ import (
 	"github.com/paulmach/orb"
 )
 
-// hexPatch returns the 7-cell patch of emerging-hotspots.md §1.6: c0 the
-// centre, c1…c6 its ring in cyclic order, each cell's neighbours being the
-// cells at most one step away (k = 1), itself included.
+// hexPatch returns the 7-cell patch of docs/statistics.md, "Space-time
+// Gi*": c0 the centre, c1…c6 its ring in cyclic order, each cell's
+// neighbours being the cells at most one step away (k = 1), itself
+// included.
 func hexPatch(t *testing.T) *Neighbors {
 	t.Helper()
 	cells := KRing(Hex{}, 1)
@@ -33,7 +35,7 @@ func hexPatch(t *testing.T) *Neighbors {
 	return NeighborsFromLists(lists)
 }
 
-// patchCube is the table of §1.6, laid out cell by cell (c0…c6 × t=1…3).
+// patchCube is the table of that example, laid out cell by cell (c0…c6 × t=1…3).
 func patchCube() []float64 {
 	steps := [3][7]float64{
 		{4, 2, 1, 0, 3, 1, 2},
@@ -175,8 +177,9 @@ func TestMannKendallDegenerate(t *testing.T) {
 	}
 }
 
-// TestEmergingWorkedExample runs §4 end to end: the FDR bins over the 50
-// bins and the category of each cell at α_trend = 0.10; E flips to
+// TestEmergingWorkedExample runs the worked example of docs/statistics.md,
+// "Worked example: five cells, ten steps", end to end: the FDR bins over
+// the 50 bins and the category of each cell at α_trend = 0.10; E flips to
 // persistent at 0.05.
 func TestEmergingWorkedExample(t *testing.T) {
 	z, p := ehsaZP()
@@ -203,7 +206,7 @@ func TestClassifyBinPatterns(t *testing.T) {
 		bins []int8
 		want Pattern
 	}{
-		// §4.4.
+		// docs/statistics.md, "Categories".
 		{"consecutive run of 3", []int8{0, 0, 0, 0, 0, 0, 0, 1, 2, 2}, ConsecutiveHotSpot},
 		{"sporadic", []int8{0, 1, 0, 0, 2, 0, 0, 1, 0, 1}, SporadicHotSpot},
 		{"on and off, final not hot", []int8{0, 1, 0, 0, 2, 0, 0, 1, 0, 0}, NoPattern},
@@ -313,7 +316,7 @@ func TestEmergingHotSpotsEngine(t *testing.T) {
 	}
 	iv := Interval{Start: time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2024, 12, 31, 0, 0, 0, 0, time.UTC)}
 	q := EmergingQuery{CellM: 10000, Step: StepQuarter, Filter: Filter{Time: iv}, Area: corridorArea()}
-	res, err := EmergingHotSpots(&ix, q)
+	res, err := EmergingHotSpots(context.Background(), &ix, q)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -351,7 +354,7 @@ func TestEmergingHotSpotsEngine(t *testing.T) {
 		}
 	}
 	// Events in the cube = events in the corridor and interval.
-	hs, err := HotSpots(&ix, HotspotQuery{CellM: 10000, RadiusM: 10000, Filter: Filter{Time: iv}, Area: corridorArea()})
+	hs, err := HotSpots(context.Background(), &ix, HotspotQuery{CellM: 10000, RadiusM: 10000, Filter: Filter{Time: iv}, Area: corridorArea()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -379,7 +382,7 @@ func TestEmergingHotSpotsParamErrors(t *testing.T) {
 	iv := Interval{Start: time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2024, 12, 31, 0, 0, 0, 0, time.UTC)}
 	box := orb.Bound{Min: orb.Point{68, 36}, Max: orb.Point{70, 38}}
 	good := EmergingQuery{CellM: 10000, Step: StepMonth, Filter: Filter{Time: iv}, Area: Area{BBox: &box}}
-	if _, err := EmergingHotSpots(&ix, good); err != nil {
+	if _, err := EmergingHotSpots(context.Background(), &ix, good); err != nil {
 		t.Fatalf("good query: %v", err)
 	}
 	tests := []struct {
@@ -407,7 +410,7 @@ func TestEmergingHotSpotsParamErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			q := good
 			tc.mod(&q)
-			_, err := EmergingHotSpots(&ix, q)
+			_, err := EmergingHotSpots(context.Background(), &ix, q)
 			var pe *ParamError
 			if !errors.As(err, &pe) || pe.Param != tc.param {
 				t.Fatalf("error %v, want a ParamError on %s", err, tc.param)
@@ -420,13 +423,13 @@ func BenchmarkEmergingHotSpots(b *testing.B) {
 	ix := benchIndex(b)
 	iv := Interval{Start: time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2024, 12, 31, 0, 0, 0, 0, time.UTC)}
 	q := EmergingQuery{CellM: 5000, Step: StepMonth, Filter: Filter{Time: iv}, Area: corridorArea()}
-	if _, err := EmergingHotSpots(ix, q); err != nil {
+	if _, err := EmergingHotSpots(context.Background(), ix, q); err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		if _, err := EmergingHotSpots(ix, q); err != nil {
+		if _, err := EmergingHotSpots(context.Background(), ix, q); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -44,7 +44,8 @@ func bhCutoffSorted(sorted []float64, q float64) float64 {
 // Benjamini–Hochberg correction over all n p-values, as ArcGIS Pro's
 // Gi_Bin with FDR: sign(z)·3 if p is significant at q = 0.01, else
 // sign(z)·2 at 0.05, else sign(z)·1 at 0.10, else 0 (cut-offs from
-// BHCutoff). bins, if long enough, is reused.
+// BHCutoff). bins, if long enough, is reused. docs/statistics.md, "FDR
+// confidence bins".
 func FDRBins(z, p []float64, bins []int8) []int8 {
 	c99, c95, c90 := FDRCutoffs(p)
 	if cap(bins) < len(p) {

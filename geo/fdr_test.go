@@ -7,7 +7,7 @@ import (
 )
 
 // ehsaZ holds the Gi* z-scores of cells A–E at t = 1…10 of
-// emerging-hotspots.md §4.2.
+// docs/statistics.md, "Worked example: five cells, ten steps".
 var ehsaZ = [5][10]float64{
 	{1.20, 2.10, 2.30, 2.25, 2.60, 2.90, 3.10, 3.40, 3.80, 4.20},
 	{0.30, -0.50, 0.80, 1.10, 0.20, -0.30, 0.90, 1.20, 0.70, 2.80},
@@ -16,7 +16,7 @@ var ehsaZ = [5][10]float64{
 	{2.90, 2.60, 2.80, 2.75, 3.20, 2.70, 2.95, 3.00, 3.30, 3.10},
 }
 
-// ehsaBins are the FDR bins of emerging-hotspots.md §4.2.
+// ehsaBins are the FDR bins of the same example.
 var ehsaBins = [5][10]int8{
 	{0, 1, 2, 2, 2, 2, 2, 2, 3, 3},
 	{0, 0, 0, 0, 0, 0, 0, 0, 0, 2},
@@ -40,7 +40,7 @@ func TestBHCutoffEmergingTable(t *testing.T) {
 	tests := []struct {
 		name string
 		q    float64
-		want float64 // the cut-off p of §4.1
+		want float64 // the cut-off p of docs/statistics.md, "FDR confidence bins"
 	}{
 		{"q=0.10 k=33", 0.10, 0.035729},
 		{"q=0.05 k=32", 0.05, 0.027807},

@@ -44,23 +44,32 @@ func NeighborsFromLists(lists [][]int32) *Neighbors {
 // Gi* is already a standard normal z-score. When S = 0 (all values equal) or
 // a neighbourhood covers every cell (the denominator vanishes) z is 0. z
 // must have length n; GiStar fills it and returns X̄ and S.
+// docs/statistics.md, "Getis–Ord Gi*".
 func GiStar(x []float64, nb *Neighbors, z []float64) (mean, std float64) {
 	n := len(x)
 	if n == 0 {
 		return 0, 0
 	}
 	mean, std = meanStd(x)
+	giStarRange(x, nb, z, mean, std, 0, n)
+	return mean, std
+}
+
+// giStarRange computes z[lo:hi] of GiStar given the mean and standard
+// deviation of x.
+func giStarRange(x []float64, nb *Neighbors, z []float64, mean, std float64, lo, hi int) {
+	n := len(x)
 	nf := float64(n)
-	for i := range z[:n] {
-		z[i] = 0
+	for i := range z[lo:hi] {
+		z[lo+i] = 0
 	}
 	if std == 0 || n < 2 {
-		return mean, std
+		return
 	}
 	// Binary weights: Σw = Σw² = W, so the denominator depends only on W.
 	var cacheW int32 = -1
 	var cacheDen float64
-	for i := 0; i < n; i++ {
+	for i := lo; i < hi; i++ {
 		lo, hi := nb.Start[i], nb.Start[i+1]
 		var a float64
 		for _, j := range nb.Idx[lo:hi] {
@@ -80,7 +89,6 @@ func GiStar(x []float64, nb *Neighbors, z []float64) (mean, std float64) {
 			z[i] = (a - mean*float64(w)) / cacheDen
 		}
 	}
-	return mean, std
 }
 
 // PValue returns the two-sided p-value of a standard normal z-score,

@@ -7,7 +7,7 @@ import (
 )
 
 // pysalExample is the data of PySAL esda's G_Local test (star=True, binary
-// weights, distance band 15), restated in hotspot-statistics.md.
+// weights, distance band 15), restated in docs/statistics.md, "Getis–Ord Gi*".
 func pysalExample() ([]float64, *Neighbors) {
 	pts := [][2]float64{{10, 10}, {20, 10}, {40, 10}, {15, 20}, {30, 20}, {30, 30}}
 	x := []float64{2, 3, 3.2, 5, 8, 7}

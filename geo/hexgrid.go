@@ -42,6 +42,7 @@ const sqrt3 = 1.7320508075688772
 // between adjacent centres. Cell (0,0) is centred on the projection origin;
 // the centre of cell (q,r) is x = CellM·(q + r/2), y = CellM·(√3/2)·r. Each
 // hexagon has circumradius CellM/√3 and area (√3/2)·CellM².
+// docs/statistics.md, "Hexagonal grid".
 type HexGrid struct {
 	CellM float64
 }

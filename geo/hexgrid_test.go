@@ -89,7 +89,7 @@ func TestDiskOffsets(t *testing.T) {
 		radiusM float64
 		want    int
 	}{
-		// Ring 1 at d, ring 2 at √3·d and 2d, ring 3 at √7·d, 3d (spec §1.2).
+		// Ring 1 at d, ring 2 at √3·d and 2d, ring 3 at √7·d, 3d (docs/statistics.md, "Hexagonal grid").
 		{"self only", 5000, 4999, 1},
 		{"ring 1 at exactly d", 5000, 5000, 7},
 		{"just below sqrt3 d", 5000, 8660, 7},

@@ -1,6 +1,7 @@
 package geo
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"runtime"
@@ -198,9 +199,13 @@ func checkMaxCells(m *int) error {
 
 // grid returns the cached analysis grid of area for (cellM, radiusM),
 // building it on first use. It fails with a *ParamError naming max_cells
-// when the area has more than maxCells cells.
-func (ix *Index) grid(area *Area, cellM, radiusM float64, maxCells int) (*areaGrid, error) {
+// when the area has more than maxCells cells, and with ctx's error when
+// ctx is done before or after the grid is built.
+func (ix *Index) grid(ctx context.Context, area *Area, cellM, radiusM float64, maxCells int) (*areaGrid, error) {
 	if err := area.validate(); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	key := gridKey{cellM: cellM, radiusM: radiusM, area: area.key()}
@@ -222,6 +227,9 @@ func (ix *Index) grid(area *Area, cellM, radiusM float64, maxCells int) (*areaGr
 		return newAreaGrid(g, hexes, radiusM), nil
 	})
 	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	if len(ag.cells) > maxCells {
@@ -277,8 +285,9 @@ func (st *store) cellOfXY(ag *areaGrid, p [2]float64) int32 {
 }
 
 // assigned returns the cell of every slot in ag, from the cache or by one
-// pass over the store. The caller holds the read lock.
-func (ix *Index) assigned(ag *areaGrid) []int32 {
+// pass over the store, which stops with ctx's error once ctx is done (and
+// caches nothing then). The caller holds the read lock.
+func (ix *Index) assigned(ctx context.Context, ag *areaGrid) ([]int32, error) {
 	c := &ix.assign
 	c.mu.Lock()
 	c.tick++
@@ -286,17 +295,20 @@ func (ix *Index) assigned(ag *areaGrid) []int32 {
 		if e.ag == ag {
 			e.used = c.tick
 			c.mu.Unlock()
-			return e.cell
+			return e.cell, nil
 		}
 	}
 	c.mu.Unlock()
 	st := &ix.st
 	cell := make([]int32, len(st.attr))
-	parallelRange(len(cell), func(lo, hi int) {
+	err := parallelRangeCtx(ctx, len(cell), func(lo, hi int) {
 		for slot := lo; slot < hi; slot++ {
 			cell[slot] = st.cellOfSlot(ag, slot)
 		}
 	})
+	if err != nil {
+		return nil, err
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e := &assignment{ag: ag, cell: cell, used: c.tick}
@@ -311,7 +323,7 @@ func (ix *Index) assigned(ag *areaGrid) []int32 {
 		}
 		c.entries[oldest] = e
 	}
-	return cell
+	return cell, nil
 }
 
 // updateAssigned recomputes slot's cell in every cached assignment. The
@@ -328,15 +340,23 @@ func (ix *Index) updateAssigned(slot uint32) {
 
 // binEvents adds up, per cell of ag, the events that pass cf: their count
 // and their value (1 or kg). It makes one pass over the slots' cached cell
-// assignment, split across CPUs. The caller holds the read lock.
-func (ix *Index) binEvents(ag *areaGrid, cf *compiledFilter, value ValueKind) (vals []float64, counts []int32) {
+// assignment, split across CPUs, checking ctx every ctxCheckEvents events
+// and returning its error once it is done. The caller holds the read lock.
+func (ix *Index) binEvents(ctx context.Context, ag *areaGrid, cf *compiledFilter, value ValueKind) (vals []float64, counts []int32, err error) {
 	st := &ix.st
-	cells := ix.assigned(ag)
+	cells, err := ix.assigned(ctx, ag)
+	if err != nil {
+		return nil, nil, err
+	}
 	n := len(cells)
 	nc := len(ag.cells)
 	p := max(1, min(runtime.GOMAXPROCS(0), n/65536))
 	partV := make([][]float64, p)
 	partC := make([][]int32, p)
+	var pt *passTables
+	if !cf.all || value != ValueCount {
+		pt = cf.passTables(st.maxAgency)
+	}
 	var wg sync.WaitGroup
 	for w := 0; w < p; w++ {
 		lo, hi := n*w/p, n*(w+1)/p
@@ -346,10 +366,18 @@ func (ix *Index) binEvents(ag *areaGrid, cf *compiledFilter, value ValueKind) (v
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			st.binRange(cells, cf, value, lo, hi, v, c, ag)
+			for a := lo; a < hi; a += ctxCheckEvents {
+				if ctx.Err() != nil {
+					return
+				}
+				st.binRange(cells, cf, pt, value, a, min(a+ctxCheckEvents, hi), v, c, ag)
+			}
 		}()
 	}
 	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
 	vals, counts = partV[0], partC[0]
 	for w := 1; w < p; w++ {
 		for i := range vals {
@@ -362,11 +390,13 @@ func (ix *Index) binEvents(ag *areaGrid, cf *compiledFilter, value ValueKind) (v
 			vals[i] = float64(c)
 		}
 	}
-	return vals, counts
+	return vals, counts, nil
 }
 
-func (st *store) binRange(cells []int32, cf *compiledFilter, value ValueKind, lo, hi int, vals []float64, counts []int32, ag *areaGrid) {
-	if cf.all && value == ValueCount {
+// binRange bins the slots lo…hi−1; pt is nil when cf keeps every event
+// and value is ValueCount, else cf's passTables.
+func (st *store) binRange(cells []int32, cf *compiledFilter, pt *passTables, value ValueKind, lo, hi int, vals []float64, counts []int32, ag *areaGrid) {
+	if pt == nil {
 		for _, i := range cells[lo:hi] {
 			if i >= 0 {
 				counts[i]++
@@ -374,7 +404,7 @@ func (st *store) binRange(cells []int32, cf *compiledFilter, value ValueKind, lo
 		}
 		return
 	}
-	st.binTables(cells, cf, value, lo, hi, vals, counts, ag)
+	st.binTables(cells, cf, pt, value, lo, hi, vals, counts, ag)
 }
 
 // binTables is binRange through lookup tables: whether an event passes is
@@ -385,8 +415,7 @@ func (st *store) binRange(cells []int32, cf *compiledFilter, value ValueKind, lo
 // event seen coarsened (a partner's bilateral record under an agreement
 // that coarsens) may move into another cell, or into the area from
 // outside it, and takes the per-event path.
-func (st *store) binTables(cells []int32, cf *compiledFilter, value ValueKind, lo, hi int, vals []float64, counts []int32, ag *areaGrid) {
-	pt := cf.passTables(st.maxAgency)
+func (st *store) binTables(cells []int32, cf *compiledFilter, pt *passTables, value ValueKind, lo, hi int, vals []float64, counts []int32, ag *areaGrid) {
 	t0, t1, minSev := cf.t0, cf.t1, cf.minSev
 	attrs, ats, kgs := st.attr[lo:hi], st.at[lo:hi], st.kg[lo:hi]
 	for j, i := range cells[lo:hi] {
@@ -467,8 +496,11 @@ func b2u8(b bool) uint8 {
 //
 // The area's grid, neighbour lists and cell outlines are cached in the
 // index per (cell_m, radius_m, area). Invalid parameters give a
-// *ParamError naming the parameter.
-func HotSpots(ix *Index, q HotspotQuery) (HotspotResult, error) {
+// *ParamError naming the parameter. HotSpots checks ctx every
+// ctxCheckEvents events and every ctxCheckEvery cells and returns ctx's
+// error once it is done. docs/statistics.md, "Getis–Ord Gi*", "FDR
+// confidence bins" and "Kernel density".
+func HotSpots(ctx context.Context, ix *Index, q HotspotQuery) (HotspotResult, error) {
 	if err := q.normalize(); err != nil {
 		return HotspotResult{}, err
 	}
@@ -480,19 +512,22 @@ func HotSpots(ix *Index, q HotspotQuery) (HotspotResult, error) {
 	if q.Method == MethodKDE {
 		radius = q.CellM // the neighbour lists are unused; share grids
 	}
-	ag, err := ix.grid(&q.Area, q.CellM, radius, q.MaxCells)
+	ag, err := ix.grid(ctx, &q.Area, q.CellM, radius, q.MaxCells)
 	if err != nil {
 		return HotspotResult{}, err
 	}
 	res := HotspotResult{Query: q, NCells: len(ag.cells)}
 	ix.mu.RLock()
 	res.Version = ix.version
-	vals, counts := ix.binEvents(ag, &cf, q.Value)
+	vals, counts, err := ix.binEvents(ctx, ag, &cf, q.Value)
 	var dens []float64
-	if q.Method == MethodKDE {
-		dens = ix.st.kde(ag, &cf, q.Value, q.BandwidthM)
+	if err == nil && q.Method == MethodKDE {
+		dens, err = ix.st.kde(ctx, ag, &cf, q.Value, q.BandwidthM)
 	}
 	ix.mu.RUnlock()
+	if err != nil {
+		return HotspotResult{}, err
+	}
 	for i, c := range counts {
 		res.Events += int(c)
 		res.Total += vals[i]
@@ -521,24 +556,51 @@ func HotSpots(ix *Index, q HotspotQuery) (HotspotResult, error) {
 		}
 		return res, nil
 	}
-	z := make([]float64, len(vals))
-	res.Mean, res.Std = GiStar(vals, ag.nb, z)
-	p := make([]float64, len(z))
-	for i, v := range z {
-		p[i] = PValue(v)
+	g, err := giStarFDR(ctx, vals, ag.nb)
+	if err != nil {
+		return HotspotResult{}, err
 	}
-	c99, c95, c90 := FDRCutoffs(p)
-	for i := range z {
-		bin := BinOf(z[i], p[i], c99, c95, c90)
+	res.Mean, res.Std = g.mean, g.std
+	for i, bin := range g.bins {
 		if int(absInt(int(bin))) < q.MinBin {
 			continue
 		}
 		c := cell(i)
-		c.GiZ, c.GiP, c.GiBin = z[i], p[i], bin
+		c.GiZ, c.GiP, c.GiBin = g.z[i], g.p[i], bin
 		c.Neighbor = len(ag.nb.Of(i))
 		res.Cells = append(res.Cells, c)
 	}
 	return res, nil
+}
+
+// giResult is the outcome of giStarFDR.
+type giResult struct {
+	z, p      []float64
+	bins      []int8
+	mean, std float64
+}
+
+// giStarFDR is the hotspot engine's one Gi* pipeline: the Gi* z-score of
+// every cell value with the binary neighbour lists nb (GiStar), its
+// two-sided p-value (PValue) and the Benjamini–Hochberg confidence bin over
+// all cells (FDRBins). It checks ctx every ctxCheckEvery cells and returns
+// ctx's error once it is done. docs/statistics.md, "Getis–Ord Gi*" and
+// "FDR confidence bins".
+func giStarFDR(ctx context.Context, vals []float64, nb *Neighbors) (giResult, error) {
+	g := giResult{z: make([]float64, len(vals))}
+	g.mean, g.std = meanStd(vals)
+	for lo := 0; lo < len(vals); lo += ctxCheckEvery {
+		if err := ctx.Err(); err != nil {
+			return giResult{}, err
+		}
+		giStarRange(vals, nb, g.z, g.mean, g.std, lo, min(lo+ctxCheckEvery, len(vals)))
+	}
+	g.p = make([]float64, len(g.z))
+	for i, v := range g.z {
+		g.p[i] = PValue(v)
+	}
+	g.bins = FDRBins(g.z, g.p, nil)
+	return g, nil
 }
 
 func meanStd(x []float64) (mean, std float64) {
@@ -562,8 +624,9 @@ func meanStd(x []float64) (mean, std float64) {
 // candidate centres are the cell offsets within bandwidthM plus a cell's
 // circumradius of the event's own cell, and each is tested by its exact
 // distance. Both orders give the same sums; this one reads memory in order.
-// The caller holds the read lock.
-func (st *store) kde(ag *areaGrid, cf *compiledFilter, value ValueKind, bandwidthM float64) []float64 {
+// It checks ctx every ctxCheckEvents events and returns its error once it
+// is done. The caller holds the read lock.
+func (st *store) kde(ctx context.Context, ag *areaGrid, cf *compiledFilter, value ValueKind, bandwidthM float64) ([]float64, error) {
 	g := ag.grid
 	type off struct {
 		h      Hex
@@ -588,7 +651,14 @@ func (st *store) kde(ag *areaGrid, cf *compiledFilter, value ValueKind, bandwidt
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			next := lo // the slot at which to check ctx next
 			for slot := lo; slot < hi; slot++ {
+				if slot == next {
+					if ctx.Err() != nil {
+						return
+					}
+					next += ctxCheckEvents
+				}
 				pt := st.xy[slot]
 				if !coarse && (pt[0] < b.Min[0] || pt[0] > b.Max[0] || pt[1] < b.Min[1] || pt[1] > b.Max[1]) {
 					continue
@@ -627,6 +697,9 @@ func (st *store) kde(ag *areaGrid, cf *compiledFilter, value ValueKind, bandwidt
 		}()
 	}
 	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	out := parts[0]
 	for w := 1; w < p; w++ {
 		for i, v := range parts[w] {
@@ -637,5 +710,5 @@ func (st *store) kde(ag *areaGrid, cf *compiledFilter, value ValueKind, bandwidt
 	for i := range out {
 		out[i] *= scale
 	}
-	return out
+	return out, nil
 }

@@ -1,6 +1,7 @@
 package geo
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -19,7 +20,7 @@ func corridorArea() Area {
 // TestHotSpotsGiStarBruteForce recomputes a Gi* surface from scratch: the
 // corridor's cells by a distance test on every candidate centre, each
 // event's cell by the nearest centre, neighbours by pairwise distances, and
-// z by the formula of hotspot-statistics.md.
+// z by the formula of docs/statistics.md, "Getis–Ord Gi*".
 func TestHotSpotsGiStarBruteForce(t *testing.T) {
 	var ix Index
 	evs := syntheticEvents(20000, 21)
@@ -40,7 +41,7 @@ func TestHotSpotsGiStarBruteForce(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			q := HotspotQuery{Method: MethodGiStar, Value: tc.value, CellM: cellM, RadiusM: radiusM, Filter: tc.f, Area: corridorArea()}
-			res, err := HotSpots(&ix, q)
+			res, err := HotSpots(context.Background(), &ix, q)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -140,7 +141,7 @@ func TestHotSpotsGiStarBruteForce(t *testing.T) {
 			}
 			// min_bin returns the same cells minus the non-significant ones.
 			q.MinBin = 1
-			res2, err := HotSpots(&ix, q)
+			res2, err := HotSpots(context.Background(), &ix, q)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -169,7 +170,7 @@ func TestHotSpotsKDEBruteForce(t *testing.T) {
 	box := orb.Bound{Min: orb.Point{68.5, 36.5}, Max: orb.Point{70.5, 38}}
 	for _, value := range []ValueKind{ValueCount, ValueKG} {
 		t.Run(value.String(), func(t *testing.T) {
-			res, err := HotSpots(&ix, HotspotQuery{Method: MethodKDE, Value: value, CellM: 5000, BandwidthM: 15000, Area: Area{BBox: &box}})
+			res, err := HotSpots(context.Background(), &ix, HotspotQuery{Method: MethodKDE, Value: value, CellM: 5000, BandwidthM: 15000, Area: Area{BBox: &box}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -226,7 +227,7 @@ func TestHotSpotsKDEBruteForce(t *testing.T) {
 				{"above the peak", dens[len(dens)-1] * 2, 0},
 			} {
 				q := HotspotQuery{Method: MethodKDE, Value: value, CellM: 5000, BandwidthM: 15000, Area: Area{BBox: &box}, MinDensity: tc.min}
-				res2, err := HotSpots(&ix, q)
+				res2, err := HotSpots(context.Background(), &ix, q)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -283,14 +284,14 @@ func TestHotSpotsParamErrors(t *testing.T) {
 			q.Area = Area{BBox: &orb.Bound{Min: orb.Point{68.01, 36.01}, Max: orb.Point{68.02, 36.02}}}
 		}, "area"},
 	}
-	if _, err := HotSpots(&ix, good); err != nil {
+	if _, err := HotSpots(context.Background(), &ix, good); err != nil {
 		t.Fatalf("good query: %v", err)
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			q := good
 			tc.mod(&q)
-			_, err := HotSpots(&ix, q)
+			_, err := HotSpots(context.Background(), &ix, q)
 			var pe *ParamError
 			if !errors.As(err, &pe) || pe.Param != tc.param {
 				t.Fatalf("error %v, want a ParamError on %s", err, tc.param)
@@ -398,14 +399,14 @@ func benchIndex(b *testing.B) *Index {
 func BenchmarkHotSpots(b *testing.B) {
 	ix := benchIndex(b)
 	q := HotspotQuery{Method: MethodGiStar, CellM: 5000, RadiusM: 12000, Area: corridorArea(), MinBin: 1}
-	res, err := HotSpots(ix, q) // warm the grid cache
+	res, err := HotSpots(context.Background(), ix, q) // warm the grid cache
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		if _, err := HotSpots(ix, q); err != nil {
+		if _, err := HotSpots(context.Background(), ix, q); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -417,13 +418,13 @@ func BenchmarkHotSpots(b *testing.B) {
 func BenchmarkHotSpotsAllCells(b *testing.B) {
 	ix := benchIndex(b)
 	q := HotspotQuery{Method: MethodGiStar, CellM: 5000, RadiusM: 12000, Area: corridorArea()}
-	if _, err := HotSpots(ix, q); err != nil {
+	if _, err := HotSpots(context.Background(), ix, q); err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		if _, err := HotSpots(ix, q); err != nil {
+		if _, err := HotSpots(context.Background(), ix, q); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -433,7 +434,7 @@ func BenchmarkHotSpotsAllCells(b *testing.B) {
 func BenchmarkBinning(b *testing.B) {
 	ix := benchIndex(b)
 	area := corridorArea()
-	ag, err := ix.grid(&area, 5000, 12000, DefaultMaxCells)
+	ag, err := ix.grid(context.Background(), &area, 5000, 12000, DefaultMaxCells)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -448,25 +449,25 @@ func BenchmarkBinning(b *testing.B) {
 	b.Run("all", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			ix.binEvents(ag, &cf, ValueCount)
+			ix.binEvents(context.Background(), ag, &cf, ValueCount)
 		}
 	})
 	b.Run("filtered-kg", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			ix.binEvents(ag, &cfTime, ValueKG)
+			ix.binEvents(context.Background(), ag, &cfTime, ValueKG)
 		}
 	})
 	b.Run("visible", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			ix.binEvents(ag, &cfVis, ValueCount)
+			ix.binEvents(context.Background(), ag, &cfVis, ValueCount)
 		}
 	})
 	b.Run("visible-coarsened", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			ix.binEvents(ag, &cfCoarse, ValueCount)
+			ix.binEvents(context.Background(), ag, &cfCoarse, ValueCount)
 		}
 	})
 }
@@ -476,13 +477,13 @@ func BenchmarkBinning(b *testing.B) {
 func BenchmarkKDE(b *testing.B) {
 	ix := benchIndex(b)
 	q := HotspotQuery{Method: MethodKDE, CellM: 5000, BandwidthM: 15000, Area: corridorArea()}
-	if _, err := HotSpots(ix, q); err != nil {
+	if _, err := HotSpots(context.Background(), ix, q); err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		if _, err := HotSpots(ix, q); err != nil {
+		if _, err := HotSpots(context.Background(), ix, q); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -504,7 +505,7 @@ func ExampleHotSpots() {
 		add(68.6+float64(i%6)*0.3, 36.6+float64(i/6)*0.3, 1) // background
 	}
 	box := orb.Bound{Min: orb.Point{68.5, 36.5}, Max: orb.Point{70.5, 38}}
-	res, err := HotSpots(&ix, HotspotQuery{CellM: 5000, RadiusM: 12000, Area: Area{BBox: &box}, MinBin: 3})
+	res, err := HotSpots(context.Background(), &ix, HotspotQuery{CellM: 5000, RadiusM: 12000, Area: Area{BBox: &box}, MinBin: 3})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -536,7 +537,7 @@ func TestHotSpotsCacheFollowsWrites(t *testing.T) {
 		{Method: MethodKDE, Value: ValueKG, CellM: 8000, BandwidthM: 20000, Area: corridorArea()},
 	}
 	for _, q := range queries {
-		if _, err := HotSpots(&ix, q); err != nil { // fill the caches
+		if _, err := HotSpots(context.Background(), &ix, q); err != nil { // fill the caches
 			t.Fatal(err)
 		}
 	}
@@ -570,11 +571,11 @@ func TestHotSpotsCacheFollowsWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, q := range queries {
-		got, err := HotSpots(&ix, q)
+		got, err := HotSpots(context.Background(), &ix, q)
 		if err != nil {
 			t.Fatal(err)
 		}
-		want, err := HotSpots(&fresh, q)
+		want, err := HotSpots(context.Background(), &fresh, q)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -619,11 +620,11 @@ func TestBinTablesMatchesReference(t *testing.T) {
 		ix.Delete(evs[i].ID)
 	}
 	area := corridorArea()
-	ag, err := ix.grid(&area, 5000, 12000, DefaultMaxCells)
+	ag, err := ix.grid(context.Background(), &area, 5000, 12000, DefaultMaxCells)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cells := ix.assigned(ag)
+	cells, _ := ix.assigned(context.Background(), ag)
 	rng := rand.New(rand.NewPCG(9, 9))
 	pick := func(n int) []int {
 		var out []int
@@ -690,7 +691,7 @@ func TestBinTablesMatchesReference(t *testing.T) {
 			wantV, wantC := make([]float64, nc), make([]int32, nc)
 			gotV, gotC := make([]float64, nc), make([]int32, nc)
 			ix.st.binReference(cells, &cf, value, wantV, wantC, ag)
-			ix.st.binTables(cells, &cf, value, 0, n, gotV, gotC, ag)
+			ix.st.binTables(cells, &cf, cf.passTables(ix.st.maxAgency), value, 0, n, gotV, gotC, ag)
 			if !slices.Equal(gotC, wantC) || !slices.Equal(gotV, wantV) {
 				t.Fatalf("trial %d, %+v, value %v: table-driven binning differs from the per-event path", trial, f, value)
 			}

@@ -1,11 +1,13 @@
 package geo
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"sync"
 	"testing"
 	"time"
 
@@ -352,35 +354,139 @@ func ExampleIndex() {
 
 // TestIndexConcurrent runs queries while another goroutine writes; run with
 // -race.
+// TestIndexConcurrent runs queries while writers change the index and
+// checks what every query sees: the events loaded before the readers start
+// are always all there; the events that one Load brings in are seen all
+// together or not at all, never half of one Load and half of another; and
+// the Gi* surface of an area far from the writers stays exactly what it was.
+// Without the index's lock (or under -race) these fail.
 func TestIndexConcurrent(t *testing.T) {
 	var ix Index
-	evs := syntheticEvents(3000, 12)
-	if err := ix.Load(evs[:2000]); err != nil {
+	base := syntheticEvents(3000, 12)
+	if err := ix.Load(base); err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for i, e := range evs[2000:] {
-			_ = ix.Upsert(e)
-			if i%4 == 0 {
-				ix.Delete(evs[i].ID)
-			}
-		}
-	}()
-	q := HotspotQuery{CellM: 10000, RadiusM: 20000, Area: corridorArea()}
-	for i := 0; i < 20; i++ {
-		if _, err := HotSpots(&ix, q); err != nil {
-			t.Fatal(err)
-		}
-		_ = ix.Search(orb.Bound{Min: orb.Point{60, 34}, Max: orb.Point{76, 42}}, Filter{}, func(*Event, orb.Point) bool { return true })
+	// Writers work around (62° E, 40.5° N), more than 300 km from the Gi*
+	// area and from every base event.
+	far := func(id [16]byte, k int) Event {
+		return Event{ID: id, Lon: 61.5 + float64(k%40)*0.025, Lat: 40.2 + float64(k/40%24)*0.025,
+			At: time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC), Kind: KindIncident, Category: 1, Severity: 2, Sharing: 1}
 	}
-	<-done
-	res, err := HotSpots(&ix, q)
+	batch := func(first, n int) []Event {
+		evs := append([]Event(nil), base...)
+		for k := 0; k < n; k++ {
+			evs = append(evs, far(idOf(first+k), k))
+		}
+		return evs
+	}
+	const nA, nB = 500, 800
+	batchA, batchB := batch(1_000_000, nA), batch(2_000_000, nB)
+	isBase := make(map[[16]byte]bool, len(base))
+	for _, e := range base {
+		isBase[e.ID] = true
+	}
+	whole := orb.Bound{Min: orb.Point{55, 30}, Max: orb.Point{80, 45}}
+	baseSeen := 0
+	_ = ix.Search(whole, Filter{}, func(e *Event, _ orb.Point) bool {
+		if isBase[e.ID] {
+			baseSeen++
+		}
+		return true
+	})
+	if baseSeen != len(base) {
+		t.Fatalf("before the writers: %d of %d base events found", baseSeen, len(base))
+	}
+	box := orb.Bound{Min: orb.Point{70.5, 37.5}, Max: orb.Point{72, 38.6}}
+	q := HotspotQuery{CellM: 5000, RadiusM: 12000, Area: Area{BBox: &box}}
+	want, err := HotSpots(context.Background(), &ix, q)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Version != ix.Version() {
-		t.Fatal("version mismatch")
+	if want.Events < 100 || len(want.Cells) < 100 {
+		t.Fatalf("the Gi* area holds %d events in %d cells; too few to notice a change", want.Events, len(want.Cells))
 	}
+
+	done := make(chan struct{})
+	var writers sync.WaitGroup
+	writers.Add(2)
+	go func() { // whole batches
+		defer writers.Done()
+		for i := 0; i < 40; i++ {
+			evs := batchA
+			if i%2 == 1 {
+				evs = batchB
+			}
+			if err := ix.Load(evs); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	go func() { // single events, inserted, moved and deleted
+		defer writers.Done()
+		for k := 0; k < 3000; k++ {
+			id := idOf(3_000_000 + k%500)
+			if err := ix.Upsert(far(id, k)); err != nil {
+				t.Error(err)
+				return
+			}
+			if k%3 == 0 {
+				ix.Delete(id)
+			}
+		}
+	}()
+	go func() { writers.Wait(); close(done) }()
+
+	for reads := 0; ; reads++ {
+		select {
+		case <-done:
+			t.Logf("%d reads while the writers ran", reads)
+			if reads < 5 {
+				t.Errorf("only %d reads while the writers ran; the test proves little", reads)
+			}
+			return
+		default:
+		}
+		var nBase, inA, inB int
+		_ = ix.Search(whole, Filter{}, func(e *Event, _ orb.Point) bool {
+			switch id := e.ID; {
+			case isBase[id]:
+				nBase++
+			case idNum(id) >= 1_000_000 && idNum(id) < 1_000_000+nA:
+				inA++
+			case idNum(id) >= 2_000_000 && idNum(id) < 2_000_000+nB:
+				inB++
+			}
+			return true
+		})
+		if nBase != len(base) {
+			t.Fatalf("read %d: %d of the %d events loaded before the readers started", reads, nBase, len(base))
+		}
+		if !(inA == 0 && inB == 0) && !(inA == nA && inB == 0) && !(inA == 0 && inB == nB) {
+			t.Fatalf("read %d: %d events of one batch and %d of the other; want all of one (%d or %d) and none of the other",
+				reads, inA, inB, nA, nB)
+		}
+		got, err := HotSpots(context.Background(), &ix, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Events != want.Events || got.Mean != want.Mean || got.Std != want.Std || len(got.Cells) != len(want.Cells) {
+			t.Fatalf("read %d: Gi* area has %d events, mean %v, std %v, %d cells; before the writers %d, %v, %v, %d",
+				reads, got.Events, got.Mean, got.Std, len(got.Cells), want.Events, want.Mean, want.Std, len(want.Cells))
+		}
+		for i := range want.Cells {
+			if g, w := got.Cells[i], want.Cells[i]; g.Hex != w.Hex || g.Count != w.Count || g.GiZ != w.GiZ || g.GiBin != w.GiBin {
+				t.Fatalf("read %d: cell %v count %d z %v bin %d; before the writers %d, %v, %d",
+					reads, g.Hex, g.Count, g.GiZ, g.GiBin, w.Count, w.GiZ, w.GiBin)
+			}
+		}
+	}
+}
+
+// idNum is the number idOf encodes in id, or −1.
+func idNum(id [16]byte) int {
+	if id[15] != 0x42 {
+		return -1
+	}
+	return int(id[0]) | int(id[1])<<8 | int(id[2])<<16
 }

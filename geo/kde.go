@@ -12,7 +12,7 @@ import (
 //
 //	K(d) = (3/π) · (1 − (d/r)²)² / r²   for d < r, else 0.
 //
-// It integrates to 1 over the plane.
+// It integrates to 1 over the plane. docs/statistics.md, "Kernel density".
 func QuarticKernel(d2, r float64) float64 {
 	r2 := r * r
 	if d2 >= r2 {

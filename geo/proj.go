@@ -8,7 +8,8 @@ import (
 
 // LAEAProj4 is the PROJ definition of the equal-area projection in which
 // every distance, cell and density of the hotspot engine is computed. PostGIS
-// reproduces it with ST_Transform(geom, LAEAProj4).
+// reproduces it with ST_Transform(geom, LAEAProj4). docs/statistics.md,
+// "Projection".
 const LAEAProj4 = "+proj=laea +lat_0=38 +lon_0=68 +datum=WGS84 +units=m"
 
 // LAEA projection parameters: the WGS84 ellipsoid and the centre of the

@@ -1,6 +1,7 @@
 package geo
 
 import (
+	"context"
 	"math"
 	"slices"
 	"testing"
@@ -88,11 +89,11 @@ func TestVisibilityEqualsViewedEvents(t *testing.T) {
 			} {
 				got := tc.q
 				got.Filter.Visibility = &v
-				a, err := HotSpots(&full, got)
+				a, err := HotSpots(context.Background(), &full, got)
 				if err != nil {
 					t.Fatal(err)
 				}
-				b, err := HotSpots(&ref, tc.q)
+				b, err := HotSpots(context.Background(), &ref, tc.q)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -114,11 +115,11 @@ func TestVisibilityEqualsViewedEvents(t *testing.T) {
 
 			cq := ClusterQuery{EpsM: 2000, MinPoints: 4}
 			cq.Filter.Visibility = &v
-			ca, err := Clusters(&full, cq)
+			ca, err := Clusters(context.Background(), &full, cq)
 			if err != nil {
 				t.Fatal(err)
 			}
-			cb, err := Clusters(&ref, ClusterQuery{EpsM: 2000, MinPoints: 4})
+			cb, err := Clusters(context.Background(), &ref, ClusterQuery{EpsM: 2000, MinPoints: 4})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -138,8 +139,8 @@ func TestVisibilityEqualsViewedEvents(t *testing.T) {
 			}
 
 			eq := EmergingQuery{CellM: 10000, Step: StepMonth, Area: corridorArea(), Filter: Filter{Time: Interval{Start: from, End: to}}}
-			ea, erra := EmergingHotSpots(&full, withVis(eq, &v))
-			eb, errb := EmergingHotSpots(&ref, eq)
+			ea, erra := EmergingHotSpots(context.Background(), &full, withVis(eq, &v))
+			eb, errb := EmergingHotSpots(context.Background(), &ref, eq)
 			if (erra == nil) != (errb == nil) {
 				t.Fatalf("emerging: errors %v / %v", erra, errb)
 			}
@@ -242,7 +243,7 @@ func TestVisibilityKeyAndErrors(t *testing.T) {
 		"negative":     {Agency: 1, Partners: []Partner{{Agency: 2, CoarsenM: -1}}},
 		"bad timeunit": {Agency: 1, Partners: []Partner{{Agency: 2, CoarsenTime: 9}}},
 	} {
-		if _, err := HotSpots(&Index{}, HotspotQuery{CellM: 5000, RadiusM: 5000, Area: corridorArea(), Filter: Filter{Visibility: &v}}); err == nil {
+		if _, err := HotSpots(context.Background(), &Index{}, HotspotQuery{CellM: 5000, RadiusM: 5000, Area: corridorArea(), Filter: Filter{Visibility: &v}}); err == nil {
 			t.Errorf("%s: no error", name)
 		}
 	}

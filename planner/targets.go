@@ -120,7 +120,7 @@ func CountriesBound(polys map[string]orb.MultiPolygon) orb.Bound {
 func HotspotTargets(ctx context.Context, ix *geo.Index, area geo.Area, filter geo.Filter, teams []PatrolTeam, days float64) ([]Candidate, int, error) {
 	q := geo.HotspotQuery{Method: geo.MethodGiStar, Value: geo.ValueCount, CellM: HotspotCellM, RadiusM: HotspotRadiusM,
 		MinBin: 1, Filter: filter, Area: area}
-	res, err := geo.HotSpots(ix, q)
+	res, err := geo.HotSpots(ctx, ix, q)
 	if err != nil {
 		return nil, 0, fmt.Errorf("hotspots: %w", err)
 	}
