@@ -152,7 +152,7 @@ func serveAnalysis(w http.ResponseWriter, r *http.Request, live *data.Live, cach
 	if err != nil {
 		return err
 	}
-	version := live.Version()
+	version := live.VisibleVersion(vis)
 	key := analysisKey(endpoint, r.URL.Query(), vis, live.RefGeneration())
 	etag := analysisETag(key, version)
 	w.Header().Set("Cache-Control", "private, no-cache")

@@ -627,3 +627,62 @@ func TestHotspotsKDEMinDensity(t *testing.T) {
 		t.Errorf("parameters %v, want min_density 0.5", params.Parameters)
 	}
 }
+
+// TestHiddenWritesLeaveOthersAnswersAlone: analysis answers used to carry
+// the global index version, and their ETags changed on any write, so an
+// agency learnt when another recorded something it may not see. A record
+// that only its agency sees now changes that agency's answers and no one
+// else's: not the body, not index_version, not the ETag.
+func TestHiddenWritesLeaveOthersAnswersAlone(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	if _, err := e.pool.Exec(ctx, `INSERT INTO agencies (id, name, country, kind) VALUES ('kg-border', 'Kyrgyz border service (test)', 'KGZ', 'border_guard')`); err != nil {
+		t.Fatal(err)
+	}
+	other := "Bearer " + e.tokenFor(t, "kg-border", "viewer")
+	paths := []string{
+		"/api/hotspots?bbox=67,36,71,39&cell_m=5000&radius_m=12000",
+		"/api/hotspots?bbox=67,36,71,39&method=kde&cell_m=5000&bandwidth_m=15000",
+		"/api/clusters?bbox=67,36,71,39&eps_m=5000&min_points=2",
+	}
+	type answer struct {
+		etag, body string
+	}
+	get := func(auth, path string) answer {
+		resp, b := e.do(t, "GET", path, "", "Authorization", auth, "Cache-Control", "no-cache")
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: %d %s", path, resp.StatusCode, b)
+		}
+		return answer{resp.Header.Get("ETag"), string(b)}
+	}
+	before := map[string]answer{}
+	for _, p := range paths {
+		before[p] = get(other, p)
+		_ = get("Bearer "+e.token, p)
+	}
+	ownBefore := get("Bearer "+e.token, paths[0])
+	// tj-dca records an agency-only seizure (sharing defaults to agency).
+	body := `{"type":"Feature","geometry":{"type":"Point","coordinates":[68.5,37.45]},
+		"properties":{"kind":"seizure","occurred_at":"2024-05-01T10:00:00Z","items":[{"drug":"heroin","quantity":12,"unit":"kg"}]}}`
+	if resp, b := e.do(t, "POST", "/collections/events/items", body, "Content-Type", "application/geo+json"); resp.StatusCode != 201 {
+		t.Fatalf("create: %d %s", resp.StatusCode, b)
+	}
+	// tj-dca's own answer changes once the index has the record …
+	deadline := time.Now().Add(5 * time.Second)
+	for get("Bearer "+e.token, paths[0]).etag == ownBefore.etag {
+		if time.Now().After(deadline) {
+			t.Fatal("the write did not reach tj-dca's answer")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// … and kg-border's answers, computed afresh, are the same bytes with
+	// the same ETag, which a conditional request confirms.
+	for _, p := range paths {
+		if got := get(other, p); got != before[p] {
+			t.Errorf("%s: kg-border's answer changed after tj-dca's hidden write:\nETag %s → %s", p, before[p].etag, got.etag)
+		}
+		if resp, _ := e.do(t, "GET", p, "", "Authorization", other, "If-None-Match", before[p].etag); resp.StatusCode != 304 {
+			t.Errorf("%s: kg-border's old ETag gives %d, want 304", p, resp.StatusCode)
+		}
+	}
+}

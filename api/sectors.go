@@ -262,8 +262,8 @@ func handleSectorRisk(logger *slog.Logger, store *data.Store, live *data.Live, c
 		// no scope from the live index: its area is the sector set, and it
 		// reads the events view as the caller, which applies the caller's
 		// visibility in the database.
-		return serveAnalysis(w, r, live, cache, "sectors/risk", func(ctx context.Context, _ *geo.Visibility) ([]byte, uint64, error) {
-			version := live.Version()
+		return serveAnalysis(w, r, live, cache, "sectors/risk", func(ctx context.Context, vis *geo.Visibility) ([]byte, uint64, error) {
+			version := live.VisibleVersion(vis)
 			res, err := store.SectorRisk(ctx, rq)
 			if err != nil {
 				return nil, 0, err

@@ -81,6 +81,13 @@ func (l *Live) Len() int { return l.ix.Len() }
 // Version returns the index's version, which changes with its contents.
 func (l *Live) Version() uint64 { return l.ix.Version() }
 
+// VisibleVersion returns the version of what vis may see of the index: it
+// changes when, and only when, something vis sees changed (see
+// geo.Index.VisibleVersion). Answers shown to a caller carry this one, so
+// that nobody learns from a version or an ETag that another agency
+// recorded something hidden from them.
+func (l *Live) VisibleVersion(vis *geo.Visibility) uint64 { return l.ix.VisibleVersion(vis) }
+
 // Ready reports whether the index is loaded and its change feed connected.
 func (l *Live) Ready() bool { return l.loaded.Load() && l.listening.Load() }
 

@@ -85,7 +85,7 @@ func Clusters(ctx context.Context, ix *Index, q ClusterQuery) (ClusterResult, er
 	res := ClusterResult{Query: q}
 	ix.mu.RLock()
 	st := &ix.st
-	res.Version = ix.version
+	res.Version = ix.changes.visible(q.Filter.Visibility)
 	for slot, a := range st.attr {
 		if slot%ctxCheckEvents == 0 {
 			if err := ctx.Err(); err != nil {

@@ -244,7 +244,7 @@ func (ix *Index) binCube(ctx context.Context, ag *areaGrid, cf *compiledFilter, 
 	counts = make([]int32, len(ag.cells))
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	version = ix.version
+	version = ix.changes.visible(q.Filter.Visibility)
 	st := &ix.st
 	coarse := cf.coarsens()
 	assigned, err := ix.assigned(ctx, ag)

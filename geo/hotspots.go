@@ -123,7 +123,7 @@ type HotspotResult struct {
 	Total   float64 // sum of the values over the area
 	Events  int     // number of events in the area that passed the filter
 	Cells   []HotspotCell
-	Version uint64 // Index.Version the result was computed on
+	Version uint64 // Index.VisibleVersion of the query's viewer the result was computed on
 }
 
 // normalize fills defaults and validates q; errors are *ParamError.
@@ -518,7 +518,7 @@ func HotSpots(ctx context.Context, ix *Index, q HotspotQuery) (HotspotResult, er
 	}
 	res := HotspotResult{Query: q, NCells: len(ag.cells)}
 	ix.mu.RLock()
-	res.Version = ix.version
+	res.Version = ix.changes.visible(q.Filter.Visibility)
 	vals, counts, err := ix.binEvents(ctx, ag, &cf, q.Value)
 	var dens []float64
 	if err == nil && q.Method == MethodKDE {

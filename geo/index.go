@@ -22,6 +22,9 @@ type Index struct {
 	st store
 	// version counts modifications; analyses cache derived data per version.
 	version uint64
+	// changes counts modifications per agency and sharing level, for the
+	// versions of what one viewer sees (VisibleVersion).
+	changes changeCounters
 	grids   gridCache
 	assign  assignCache
 }
@@ -155,6 +158,7 @@ func (ix *Index) Load(events []Event) error {
 	ix.mu.Lock()
 	ix.st = st
 	ix.version++
+	ix.changes.loads++
 	ix.assign.entries = nil
 	ix.mu.Unlock()
 	return nil
@@ -170,7 +174,11 @@ func (ix *Index) Upsert(e Event) error {
 	st := &ix.st
 	x, y := ProjectXY(e.Lon, e.Lat)
 	xy := [2]float64{x, y}
+	ix.changes.bump(e.Agency, e.Sharing)
 	if slot, ok := st.lookup(e.ID); ok {
+		if a := st.attr[slot]; a.agency != e.Agency || a.sharing != e.Sharing {
+			ix.changes.bump(a.agency, a.sharing)
+		}
 		old := st.xy[slot]
 		st.tree.Delete(rectOf(old), rectOf(old), slot)
 		st.set(slot, &e, xy)
@@ -205,6 +213,7 @@ func (ix *Index) Delete(id [16]byte) bool {
 	if !ok {
 		return false
 	}
+	ix.changes.bump(st.attr[slot].agency, st.attr[slot].sharing)
 	p := st.xy[slot]
 	st.tree.Delete(rectOf(p), rectOf(p), slot)
 	st.removeID(id)
