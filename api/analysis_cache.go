@@ -3,8 +3,9 @@ package api
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
-	"hash/fnv"
 	"math"
 	"net/http"
 	"net/url"
@@ -116,7 +117,7 @@ func analysisKey(endpoint string, q url.Values, vis *geo.Visibility, refGen int6
 	b.WriteByte('?')
 	b.WriteString(q.Encode()) // sorted by key
 	b.WriteString("#v=")
-	b.WriteString(strconv.FormatUint(vis.Key(), 16))
+	b.WriteString(vis.Key())
 	b.WriteString("#g=")
 	b.WriteString(strconv.FormatInt(refGen, 10))
 	return b.String()
@@ -133,12 +134,12 @@ var etagNonce = func() []byte {
 // analysisETag is the ETag of the response for key computed on the index
 // version in this process.
 func analysisETag(key string, version uint64) string {
-	h := fnv.New64a()
+	h := sha256.New()
 	h.Write(etagNonce)
 	h.Write([]byte(key))
 	h.Write([]byte("#i="))
 	h.Write([]byte(strconv.FormatUint(version, 10)))
-	return `"` + strconv.FormatUint(h.Sum64(), 36) + `"`
+	return `"` + base64.RawURLEncoding.EncodeToString(h.Sum(nil)[:18]) + `"`
 }
 
 // serveAnalysis answers an analysis request from the response cache, or

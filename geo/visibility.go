@@ -1,11 +1,10 @@
 package geo
 
 import (
-	"encoding/binary"
 	"fmt"
-	"hash/fnv"
 	"math"
 	"slices"
+	"strconv"
 	"time"
 )
 
@@ -71,27 +70,29 @@ type Visibility struct {
 	Partners []Partner
 }
 
-// Key returns a hash that is equal for equal visibilities (partners in any
-// order), for caching results per viewer.
-func (v *Visibility) Key() uint64 {
+// Key returns a text that is equal for equal visibilities (partners in
+// any order) and different for different ones, for keying results per
+// viewer. It is the visibility itself, not a hash of it, so that no choice
+// of agreements can make two viewers share a cached answer; "" is the
+// unrestricted view.
+func (v *Visibility) Key() string {
 	if v == nil {
-		return 0
+		return ""
 	}
 	ps := slices.Clone(v.Partners)
 	slices.SortFunc(ps, func(a, b Partner) int { return int(a.Agency) - int(b.Agency) })
-	h := fnv.New64a()
-	var buf [8]byte
-	binary.LittleEndian.PutUint16(buf[:2], v.Agency)
-	h.Write([]byte("V"))
-	h.Write(buf[:2])
+	b := make([]byte, 0, 8+len(ps)*24)
+	b = append(b, 'V')
+	b = strconv.AppendUint(b, uint64(v.Agency), 10)
 	for _, p := range ps {
-		binary.LittleEndian.PutUint16(buf[:2], p.Agency)
-		h.Write(buf[:2])
-		binary.LittleEndian.PutUint64(buf[:], math.Float64bits(p.CoarsenM))
-		h.Write(buf[:])
-		h.Write([]byte{byte(p.CoarsenTime)})
+		b = append(b, ';')
+		b = strconv.AppendUint(b, uint64(p.Agency), 10)
+		b = append(b, ',')
+		b = strconv.AppendUint(b, math.Float64bits(p.CoarsenM), 16)
+		b = append(b, ',')
+		b = strconv.AppendUint(b, uint64(p.CoarsenTime), 10)
 	}
-	return h.Sum64() | 1 // never 0, the key of the unrestricted view
+	return string(b)
 }
 
 // CoarsenXY returns the centre of the cell of a square grid of sizeM metres,

@@ -234,8 +234,22 @@ func TestVisibilityKeyAndErrors(t *testing.T) {
 	a := Visibility{Agency: 1, Partners: []Partner{{Agency: 2}, {Agency: 3, CoarsenM: 5000}}}
 	b := Visibility{Agency: 1, Partners: []Partner{{Agency: 3, CoarsenM: 5000}, {Agency: 2}}}
 	c := Visibility{Agency: 1, Partners: []Partner{{Agency: 3, CoarsenM: 5000}}}
-	if a.Key() != b.Key() || a.Key() == c.Key() || (*Visibility)(nil).Key() != 0 || c.Key() == 0 {
+	if a.Key() != b.Key() || a.Key() == c.Key() || (*Visibility)(nil).Key() != "" || c.Key() == "" {
 		t.Error("Key: equal visibilities must share a key and different ones differ")
+	}
+	// Every field takes part: visibilities that differ in one field only
+	// never share a key (a hash could collide; the key is the visibility).
+	base := Visibility{Agency: 1, Partners: []Partner{{Agency: 2, CoarsenM: 5000, CoarsenTime: CoarseTimeDay}}}
+	for name, v := range map[string]Visibility{
+		"agency":       {Agency: 9, Partners: base.Partners},
+		"partner":      {Agency: 1, Partners: []Partner{{Agency: 3, CoarsenM: 5000, CoarsenTime: CoarseTimeDay}}},
+		"coarsen_m":    {Agency: 1, Partners: []Partner{{Agency: 2, CoarsenM: 5000.000001, CoarsenTime: CoarseTimeDay}}},
+		"coarsen_time": {Agency: 1, Partners: []Partner{{Agency: 2, CoarsenM: 5000, CoarsenTime: CoarseTimeMonth}}},
+		"no partner":   {Agency: 1},
+	} {
+		if v.Key() == base.Key() {
+			t.Errorf("Key: a visibility differing in %s shares the key %q", name, v.Key())
+		}
 	}
 	for name, v := range map[string]Visibility{
 		"own partner":  {Agency: 1, Partners: []Partner{{Agency: 1}}},
