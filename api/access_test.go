@@ -13,6 +13,7 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"github.com/borderwatch/borderwatch/api"
 	"github.com/borderwatch/borderwatch/data"
 	"github.com/borderwatch/borderwatch/record"
 )
@@ -344,5 +345,32 @@ func TestSectorAndReportAccess(t *testing.T) {
 				t.Errorf("report row %v, want tj-dca with %d seizures", row, tc.want)
 			}
 		})
+	}
+}
+
+// TestFailedAuthenticationIsLimited: bad tokens from one address cost a
+// database query each and were never limited; now an address that keeps
+// failing is refused (429) before its next token is looked up, while other
+// addresses are not affected.
+func TestFailedAuthenticationIsLimited(t *testing.T) {
+	e := newEnvWith(t, func(cfg *api.Config) { cfg.RatePerSec, cfg.RateBurst = 100, 200 })
+	limited := 0
+	for i := 0; i < 40; i++ {
+		resp, _ := e.do(t, "GET", "/api/me", "", "Authorization", fmt.Sprintf("Bearer bw_guess%d", i))
+		switch resp.StatusCode {
+		case 401:
+		case 429:
+			limited++
+		default:
+			t.Fatalf("bad token: %d", resp.StatusCode)
+		}
+	}
+	if limited < 10 {
+		t.Fatalf("%d of 40 bad tokens were refused before lookup, want most after the burst of 20", limited)
+	}
+	// The limit recovers with time (10 failures a second are allowed).
+	time.Sleep(300 * time.Millisecond)
+	if resp, b := e.do(t, "GET", "/api/me", ""); resp.StatusCode != 200 {
+		t.Fatalf("a valid token after the pause: %d %s", resp.StatusCode, b)
 	}
 }

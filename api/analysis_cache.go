@@ -33,10 +33,21 @@ import (
 // and its answer is never more than maxStale (plus one computation)
 // behind the index. Where the index has not changed, or the response was
 // cheap, the answer is current.
+//
+// Computations are shared fairly: at most cap(workers) run at once, and
+// one agency holds at most perAgency of them, so that one agency's heavy
+// requests never leave another agency waiting for all of them. A
+// "Cache-Control: no-cache" request forces a recomputation only within its
+// token's budget (noCache); beyond it the stored answer is served as for
+// any request.
 type responseCache struct {
-	flight   singleflight.Group
-	workers  chan struct{} // one token per running computation
-	mu       sync.Mutex
+	flight    singleflight.Group
+	workers   chan struct{} // one token per running computation
+	perAgency int
+	agencyMu  sync.Mutex
+	agencies  map[string]chan struct{} // each agency's running computations
+	noCache   *limiter
+	mu        sync.Mutex
 	entries  map[string]*cachedResponse
 	bytes    int
 	maxBytes int
@@ -63,8 +74,9 @@ func (e *cachedResponse) usable(version uint64, now time.Time) bool {
 }
 
 func newResponseCache(maxBytes int) *responseCache {
+	n := runtime.GOMAXPROCS(0)
 	return &responseCache{entries: map[string]*cachedResponse{}, maxBytes: maxBytes,
-		workers: make(chan struct{}, runtime.GOMAXPROCS(0))}
+		workers: make(chan struct{}, n), perAgency: max(1, n-1), agencies: map[string]chan struct{}{}}
 }
 
 func (c *responseCache) get(key string) (*cachedResponse, bool) {
@@ -171,6 +183,10 @@ func serveAnalysis(w http.ResponseWriter, r *http.Request, live *data.Live, cach
 		return nil
 	}
 	noCache := strings.Contains(strings.ToLower(r.Header.Get("Cache-Control")), "no-cache")
+	if noCache {
+		p, _ := data.PrincipalFrom(ctx)
+		noCache = cache.noCache.allow("token:" + strconv.Itoa(p.TokenID))
+	}
 	if !noCache {
 		if e, ok := cache.get(key); ok && e.usable(version, time.Now()) {
 			if !notModified(e.etag) {
@@ -188,7 +204,7 @@ func serveAnalysis(w http.ResponseWriter, r *http.Request, live *data.Live, cach
 			if err := cache.acquire(ctx); err != nil {
 				return nil, err
 			}
-			defer cache.release()
+			defer cache.release(ctx)
 			// While this request waited for its turn, another one may
 			// have stored an answer it can use.
 			if e, ok := cache.get(key); ok && !noCache && e.usable(version, time.Now()) {
@@ -226,15 +242,41 @@ func serveAnalysis(w http.ResponseWriter, r *http.Request, live *data.Live, cach
 
 // acquire waits for a computation slot or for ctx to end.
 func (c *responseCache) acquire(ctx context.Context) error {
+	p, _ := data.PrincipalFrom(ctx)
+	c.agencyMu.Lock()
+	mine, ok := c.agencies[p.AgencyID]
+	if !ok {
+		mine = make(chan struct{}, c.perAgency)
+		c.agencies[p.AgencyID] = mine
+	}
+	c.agencyMu.Unlock()
+	select {
+	case mine <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 	select {
 	case c.workers <- struct{}{}:
-		return ctx.Err()
+		if err := ctx.Err(); err != nil {
+			<-c.workers
+			<-mine
+			return err
+		}
+		return nil
 	case <-ctx.Done():
+		<-mine
 		return ctx.Err()
 	}
 }
 
-func (c *responseCache) release() { <-c.workers }
+func (c *responseCache) release(ctx context.Context) {
+	<-c.workers
+	p, _ := data.PrincipalFrom(ctx)
+	c.agencyMu.Lock()
+	mine := c.agencies[p.AgencyID]
+	c.agencyMu.Unlock()
+	<-mine
+}
 
 func etagMatches(header, etag string) bool {
 	for _, t := range strings.Split(header, ",") {

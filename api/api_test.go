@@ -44,6 +44,12 @@ func (e *testEnv) tokenFor(t *testing.T, agency, role string) string {
 
 func newEnv(t *testing.T) *testEnv {
 	t.Helper()
+	return newEnvWith(t, func(cfg *api.Config) { cfg.RatePerSec = 0 })
+}
+
+// newEnvWith is newEnv with the API's settings changed by set.
+func newEnvWith(t *testing.T, set func(*api.Config)) *testEnv {
+	t.Helper()
 	u := datatest.URL(t)
 	ctx := context.Background()
 	pool, err := pgxpool.New(ctx, u)
@@ -72,7 +78,7 @@ func newEnv(t *testing.T) *testEnv {
 	t.Cleanup(store.Close)
 	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	cfg := api.DefaultConfig()
-	cfg.RatePerSec = 0
+	set(&cfg)
 	live := startLive(t, store, logger)
 	cfg.Gauges = api.LiveGauges(live)
 	srv := httptest.NewServer(api.NewServer(logger, cfg, store, live))

@@ -42,9 +42,25 @@ func (l *limiter) allow(key string) bool {
 	if l == nil || l.perSec <= 0 {
 		return true
 	}
-	now := time.Now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	return l.bucket(key, time.Now()).lim.Allow()
+}
+
+// exhausted reports, without using anything, whether key has no request
+// left now.
+func (l *limiter) exhausted(key string) bool {
+	if l == nil || l.perSec <= 0 {
+		return false
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := time.Now()
+	return l.bucket(key, now).lim.TokensAt(now) < 1
+}
+
+// bucket returns key's bucket, made on first use; l.mu is held.
+func (l *limiter) bucket(key string, now time.Time) *bucket {
 	if now.Sub(l.swept) > time.Minute {
 		for k, b := range l.buckets {
 			if now.Sub(b.seen) > 10*time.Minute {
@@ -59,7 +75,7 @@ func (l *limiter) allow(key string) bool {
 		l.buckets[key] = b
 	}
 	b.seen = now
-	return b.lim.Allow()
+	return b
 }
 
 // clientAddr is the client's IP address for logs, audit and rate limits.
@@ -85,7 +101,7 @@ var errNoToken = errors.New("no bearer token")
 // authenticate resolves the bearer token to a Principal and puts it in the
 // request context; without a valid token the request gets 401 and goes no
 // further. Each token is rate limited.
-func authenticate(logger *slog.Logger, store *data.Store, lim *limiter) func(http.Handler) http.Handler {
+func authenticate(logger *slog.Logger, store *data.Store, lim, failures *limiter) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			tok := bearer(r)
@@ -93,9 +109,19 @@ func authenticate(logger *slog.Logger, store *data.Store, lim *limiter) func(htt
 				writeError(w, r, logger, errNoToken)
 				return
 			}
+			// An address that keeps presenting bad tokens is refused before
+			// its next one costs a database query.
+			addr := "auth-fail:" + clientAddr(r)
+			if failures.exhausted(addr) {
+				writeError(w, r, logger, errRateLimited)
+				return
+			}
 			write := r.Method != http.MethodGet && r.Method != http.MethodHead
 			p, err := store.Authenticate(r.Context(), tok, write)
 			if err != nil {
+				if errors.Is(err, data.ErrUnauthenticated) {
+					failures.allow(addr)
+				}
 				writeError(w, r, logger, err)
 				return
 			}

@@ -14,7 +14,10 @@ import (
 // needs a bearer token, and writes need a role that allows them.
 func addRoutes(r chi.Router, logger *slog.Logger, cfg Config, store *data.Store, live *data.Live, m *metrics) {
 	lim := newLimiter(cfg.RatePerSec, cfg.RateBurst)
-	auth := authenticate(logger, store, lim)
+	// Failed authentications per client address: a tenth of the request
+	// rate, so that guessing tokens is slow and cheap for the database.
+	failures := newLimiter(cfg.RatePerSec/10, max(cfg.RateBurst/10, 5))
+	auth := authenticate(logger, store, lim, failures)
 
 	r.Method(http.MethodGet, "/healthz", handleHealthz())
 	r.Method(http.MethodGet, "/readyz", handleReadyz(logger, store, live))
@@ -41,6 +44,9 @@ func addRoutes(r chi.Router, logger *slog.Logger, cfg Config, store *data.Store,
 		// encoded responses are cached (64 MiB) until the events change,
 		// or briefly longer under a stream of writes (see responseCache).
 		analyses := newResponseCache(64 << 20)
+		// Forced recomputations (no-cache): a tenth of the request rate
+		// per token.
+		analyses.noCache = newLimiter(cfg.RatePerSec/10, max(cfg.RateBurst/10, 5))
 		r.Method(http.MethodGet, "/api/sectors/risk", handleSectorRisk(logger, store, live, analyses))
 		r.Method(http.MethodGet, "/api/sectors/sections/{section}", handleSectorSection(logger, store))
 		r.Method(http.MethodGet, "/api/report", handleReport(logger, store))
