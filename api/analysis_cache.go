@@ -48,10 +48,10 @@ type responseCache struct {
 	agencies  map[string]chan struct{} // each agency's running computations
 	noCache   *limiter
 	mu        sync.Mutex
-	entries  map[string]*cachedResponse
-	bytes    int
-	maxBytes int
-	tick     uint64
+	entries   map[string]*cachedResponse
+	bytes     int
+	maxBytes  int
+	tick      uint64
 }
 
 type cachedResponse struct {
