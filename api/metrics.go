@@ -14,9 +14,12 @@ import (
 	"github.com/borderwatch/borderwatch/data"
 )
 
-// metrics holds the service's Prometheus collectors in a registry of its
-// own (no global state).
-type metrics struct {
+// Metrics holds the service's Prometheus collectors in a registry of its
+// own (no global state). They are served by Handler on a listener of their
+// own (serve -metrics-addr, loopback by default), never on the public API:
+// counts of every event and request would tell a caller about records it
+// may not see.
+type Metrics struct {
 	reg      *prometheus.Registry
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
@@ -30,8 +33,10 @@ type Gauge struct {
 	Value      func() float64
 }
 
-func newMetrics(store *data.Store, gauges []Gauge) *metrics {
-	m := &metrics{reg: prometheus.NewRegistry()}
+// NewMetrics makes the collectors: requests by route, latency, requests in
+// flight, the database pool, the Go runtime, and gauges.
+func NewMetrics(store *data.Store, gauges []Gauge) *Metrics {
+	m := &Metrics{reg: prometheus.NewRegistry()}
 	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "borderwatch_http_requests_total", Help: "HTTP requests by route, method and status.",
 	}, []string{"route", "method", "status"})
@@ -65,7 +70,7 @@ func newMetrics(store *data.Store, gauges []Gauge) *metrics {
 }
 
 // instrument counts and times every request by its route pattern.
-func (m *metrics) instrument(next http.Handler) http.Handler {
+func (m *Metrics) instrument(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		m.inflight.Inc()
@@ -85,7 +90,8 @@ func (m *metrics) instrument(next http.Handler) http.Handler {
 	})
 }
 
-func (m *metrics) handler() http.Handler {
+// Handler serves the metrics in the Prometheus text format.
+func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 }
 

@@ -12,7 +12,7 @@ import (
 // addRoutes lists every route of the service. Only the health checks, the
 // sign-in and the web client's static files are public; everything else
 // needs a bearer token, and writes need a role that allows them.
-func addRoutes(r chi.Router, logger *slog.Logger, cfg Config, store *data.Store, live *data.Live, m *metrics) {
+func addRoutes(r chi.Router, logger *slog.Logger, cfg Config, store *data.Store, live *data.Live) {
 	lim := newLimiter(cfg.RatePerSec, cfg.RateBurst)
 	// Failed authentications per client address: a tenth of the request
 	// rate, so that guessing tokens is slow and cheap for the database.
@@ -29,7 +29,6 @@ func addRoutes(r chi.Router, logger *slog.Logger, cfg Config, store *data.Store,
 		r.Use(auth)
 		r.Method(http.MethodGet, "/api/me", handleMe())
 		r.Method(http.MethodPost, "/api/logout", handleLogout(logger, store))
-		r.Method(http.MethodGet, "/metrics", m.handler())
 
 		// OGC API – Features, Part 1 (core, GeoJSON) and Part 4 on events.
 		r.Method(http.MethodGet, "/conformance", handleConformance())

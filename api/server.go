@@ -22,8 +22,9 @@ type Config struct {
 	// sign-in attempts per client address); RatePerSec ≤ 0 disables it.
 	RatePerSec float64
 	RateBurst  int
-	// Gauges are extra metrics reported at /metrics.
-	Gauges []Gauge
+	// Metrics collects the service's metrics; the caller serves them on a
+	// listener of its own (Metrics.Handler). Nil makes a private set.
+	Metrics *Metrics
 }
 
 // DefaultConfig returns the settings used when none are given.
@@ -36,7 +37,10 @@ func DefaultConfig() Config {
 // loaded in-memory event index the hotspot endpoints answer from.
 func NewServer(logger *slog.Logger, cfg Config, store *data.Store, live *data.Live) http.Handler {
 	r := chi.NewRouter()
-	m := newMetrics(store, cfg.Gauges)
+	m := cfg.Metrics
+	if m == nil {
+		m = NewMetrics(store, nil)
+	}
 	r.Use(middleware.RequestID)
 	r.Use(logRequests(logger))
 	r.Use(m.instrument)
@@ -44,7 +48,7 @@ func NewServer(logger *slog.Logger, cfg Config, store *data.Store, live *data.Li
 	r.Use(timeout(cfg.RequestTimeout))
 	r.NotFound(handleNotFound(logger).ServeHTTP)
 	r.MethodNotAllowed(handleMethodNotAllowed(logger, r).ServeHTTP)
-	addRoutes(r, logger, cfg, store, live, m)
+	addRoutes(r, logger, cfg, store, live)
 	return r
 }
 

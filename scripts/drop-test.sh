@@ -10,4 +10,4 @@ bin/borderwatch demo --events 20000 --seed 9 >/dev/null
 TOKEN=$(bin/borderwatch token create -agency tj-dca -role analyst -label drop)
 PORT=$(free_port); start_service "$PORT"
 echo "== $DURATION burst of dropped requests"
-BORDERWATCH_TOKEN=$TOKEN bin/loadgen drop -url "http://127.0.0.1:$PORT" -duration "$DURATION" -conns 64
+BORDERWATCH_TOKEN=$TOKEN bin/loadgen drop -url "http://127.0.0.1:$PORT" -metrics "http://127.0.0.1:${METRICS_PORT[$PORT]}" -duration "$DURATION" -conns 64

@@ -22,10 +22,13 @@ go build -o bin/loadgen ./scripts/loadgen
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # start_service PORT [flags...]: starts borderwatch serve in the background
-# and waits until it is ready.
+# and waits until it is ready. Its metrics listen on their own free port,
+# METRICS_PORT[PORT].
+declare -A METRICS_PORT
 start_service() {
   local port=$1; shift
-  ADDR=127.0.0.1:$port bin/borderwatch serve -rate-limit 0 "$@" >>"${SERVICE_LOG:-/tmp/bw-service-$$.log}" 2>&1 &
+  METRICS_PORT[$port]=$(free_port)
+  ADDR=127.0.0.1:$port bin/borderwatch serve -rate-limit 0 -metrics-addr "127.0.0.1:${METRICS_PORT[$port]}" "$@" >>"${SERVICE_LOG:-/tmp/bw-service-$$.log}" 2>&1 &
   PIDS+=($!)
   for _ in $(seq 1 100); do
     curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && return 0

@@ -40,7 +40,7 @@ t1=$(date +%s.%N)
 after=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "$URL/collections/events/items?limit=10")
 echo "after restart: ready again in $(python3 -c "print(round(($t1-$t0)*1000))") ms, items $after"
 wait $WRITER
-BORDERWATCH_TOKEN=$TOKEN bin/loadgen verify -acked "$ACKED" -prefix "$PREFIX" -replicas "$URL"
+bin/loadgen verify -acked "$ACKED" -prefix "$PREFIX" -replicas "http://127.0.0.1:${METRICS_PORT[$PORT]}"
 rm -f "$ACKED"
 fail=0
 [ "$ready" = 503 ] || { echo "FAIL: /readyz answered $ready while the database was down"; fail=1; }

@@ -19,5 +19,5 @@ W1=$!
 BORDERWATCH_TOKEN=$TOKEN bin/loadgen write -url "http://127.0.0.1:$P2" -writers 25 -duration "$DURATION" -acked "$ACKED.2" -prefix "$PREFIX-b"
 wait $W1
 cat "$ACKED.1" "$ACKED.2" > "$ACKED"
-BORDERWATCH_TOKEN=$TOKEN bin/loadgen verify -acked "$ACKED" -replicas "http://127.0.0.1:$P1,http://127.0.0.1:$P2"
+bin/loadgen verify -acked "$ACKED" -replicas "http://127.0.0.1:${METRICS_PORT[$P1]},http://127.0.0.1:${METRICS_PORT[$P2]}"
 rm -f "$ACKED" "$ACKED.1" "$ACKED.2"

@@ -20,6 +20,11 @@ import (
 // that a service started for a try-out is not reachable from the network.
 const defaultAddr = "127.0.0.1:8080"
 
+// defaultMetricsAddr is where `serve` exposes its metrics: on loopback, on
+// a listener of its own, never on the public API (they count every request
+// and event, which would tell an agency about records it may not see).
+const defaultMetricsAddr = "127.0.0.1:9464"
+
 // serveConfig is the validated configuration of `borderwatch serve`.
 type serveConfig struct {
 	addr            string
@@ -35,6 +40,7 @@ type serveConfig struct {
 	rateBurst       int
 	maxBodyBytes    int64
 	pprofAddr       string
+	metricsAddr     string
 	auditKey        string
 }
 
@@ -55,6 +61,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.IntVar(&c.rateBurst, "rate-burst", 200, "burst of requests allowed per API token")
 	fs.Int64Var(&c.maxBodyBytes, "max-body", 1<<20, "largest request body in bytes")
 	fs.StringVar(&c.auditKey, "audit-key", getenv("AUDIT_KEY"), "Ed25519 private key (PEM) that signs every audit entry (env AUDIT_KEY; made by: borderwatch audit keygen)")
+	fs.StringVar(&c.metricsAddr, "metrics-addr", envOr(getenv, "METRICS_ADDR", defaultMetricsAddr), "serve Prometheus metrics on this address, apart from the API (env METRICS_ADDR; \"off\" for none)")
 	fs.StringVar(&c.pprofAddr, "pprof-addr", "", "serve Go profiles on this loopback address (e.g. 127.0.0.1:6060); off when empty")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -141,7 +148,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	acfg := api.DefaultConfig()
 	acfg.RequestTimeout = cfg.requestTimeout
 	acfg.RatePerSec, acfg.RateBurst, acfg.MaxBodyBytes = cfg.ratePerSec, cfg.rateBurst, cfg.maxBodyBytes
-	acfg.Gauges = append(acfg.Gauges, api.LiveGauges(live)...)
+	acfg.Metrics = api.NewMetrics(store, api.LiveGauges(live))
 	handler := api.NewServer(logger, acfg, store, live)
 	if cfg.tlsCert != "" {
 		handler = strictTransport(handler)
@@ -157,6 +164,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	if cfg.pprofAddr != "" {
 		if err := servePprof(ctx, cfg.pprofAddr, logger); err != nil {
+			return err
+		}
+	}
+	if cfg.metricsAddr != "" && cfg.metricsAddr != "off" {
+		if err := serveMetrics(ctx, cfg.metricsAddr, acfg.Metrics.Handler(), logger); err != nil {
 			return err
 		}
 	}
@@ -223,6 +235,25 @@ func strictTransport(next http.Handler) http.Handler {
 		w.Header().Set("Strict-Transport-Security", "max-age=63072000")
 		next.ServeHTTP(w, r)
 	})
+}
+
+// serveMetrics serves the Prometheus metrics at /metrics on their own
+// listener until ctx ends.
+func serveMetrics(ctx context.Context, addr string, h http.Handler, logger *slog.Logger) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("-metrics-addr: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", h)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	go func() {
+		<-ctx.Done()
+		_ = srv.Close()
+	}()
+	logger.Info("serving metrics", "addr", ln.Addr().String())
+	return nil
 }
 
 // servePprof serves the Go profiler on a loopback address only.

@@ -55,10 +55,16 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
+	mln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metricsAddr := mln.Addr().String()
+	mln.Close()
 	sctx, stop := context.WithCancel(ctx)
 	served := make(chan error, 1)
 	go func() {
-		served <- run(sctx, []string{"borderwatch", "serve", "-addr", addr, "-shutdown-timeout", "20s"}, getenv, io.Discard, io.Discard)
+		served <- run(sctx, []string{"borderwatch", "serve", "-addr", addr, "-metrics-addr", metricsAddr, "-shutdown-timeout", "20s"}, getenv, io.Discard, io.Discard)
 	}()
 	base := "http://" + addr
 	for i := 0; ; i++ {
@@ -71,6 +77,24 @@ func TestGracefulShutdown(t *testing.T) {
 			t.Fatalf("service not ready: %v", err)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+	// Metrics are served on their own listener, and not by the API.
+	if resp, err := http.Get("http://" + metricsAddr + "/metrics"); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("metrics listener: %v %v", resp, err)
+	} else {
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(b), "borderwatch_live_index_events") {
+			t.Error("the metrics lack the live index")
+		}
+	}
+	if req, _ := http.NewRequest("GET", base+"/metrics", nil); true {
+		req.Header.Set("Authorization", "Bearer "+token)
+		if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 404 {
+			t.Errorf("/metrics on the API: %v %v, want 404", resp, err)
+		} else {
+			resp.Body.Close()
+		}
 	}
 
 	feature := `{"type": "Feature", "geometry": {"type": "Point", "coordinates": [68.6, 37.2]},

@@ -64,7 +64,7 @@ func TestServeTLS(t *testing.T) {
 	ctx, stop := context.WithCancel(context.Background())
 	served := make(chan error, 1)
 	go func() {
-		served <- run(ctx, []string{"borderwatch", "serve", "-addr", addr, "-tls-cert", certFile, "-tls-key", keyFile}, getenv, io.Discard, io.Discard)
+		served <- run(ctx, []string{"borderwatch", "serve", "-addr", addr, "-metrics-addr", "off", "-tls-cert", certFile, "-tls-key", keyFile}, getenv, io.Discard, io.Discard)
 	}()
 	defer func() {
 		stop()

@@ -340,8 +340,7 @@ func runVerify(args []string) error {
 	db := fs.String("db", os.Getenv("DATABASE_URL"), "database (env DATABASE_URL)")
 	acked := fs.String("acked", "acked.txt", "acknowledged source_refs")
 	prefix := fs.String("prefix", "", "source_ref prefix of the run (to find unacknowledged extras)")
-	replicas := fs.String("replicas", "", "comma-separated service URLs whose live index must agree with the database")
-	token := fs.String("token", os.Getenv("BORDERWATCH_TOKEN"), "API token for the replicas' /metrics (env BORDERWATCH_TOKEN)")
+	replicas := fs.String("replicas", "", "comma-separated metrics URLs (serve -metrics-addr) of the replicas whose live index must agree with the database")
 	_ = fs.Parse(args)
 	b, err := os.ReadFile(*acked)
 	if err != nil {
@@ -407,7 +406,7 @@ func runVerify(args []string) error {
 		// The index follows within a second; give it a little longer.
 		var got string
 		for i := 0; i < 50; i++ {
-			got, err = metric(base, *token, "borderwatch_live_index_events")
+			got, err = metric(base, "borderwatch_live_index_events")
 			if err != nil {
 				return err
 			}
@@ -424,11 +423,9 @@ func runVerify(args []string) error {
 	return nil
 }
 
-// metric reads one unlabelled metric from a service's /metrics.
-func metric(base, token, name string) (string, error) {
-	req, _ := http.NewRequest("GET", base+"/metrics", nil)
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
+// metric reads one unlabelled metric from a service's metrics listener.
+func metric(base, name string) (string, error) {
+	resp, err := http.Get(base + "/metrics")
 	if err != nil {
 		return "", err
 	}
@@ -457,6 +454,7 @@ func metric(base, token, name string) (string, error) {
 func runDrop(args []string) error {
 	fs := flag.NewFlagSet("drop", flag.ExitOnError)
 	base := fs.String("url", "http://127.0.0.1:8080", "service URL (loopback only)")
+	metrics := fs.String("metrics", "http://127.0.0.1:9464", "the service's metrics URL (serve -metrics-addr)")
 	token := fs.String("token", os.Getenv("BORDERWATCH_TOKEN"), "API token (env BORDERWATCH_TOKEN)")
 	duration := fs.Duration("duration", 15*time.Second, "length of the burst (at most 2m)")
 	conns := fs.Int("conns", 64, "concurrent clients")
@@ -481,7 +479,7 @@ func runDrop(args []string) error {
 	if err != nil {
 		return err
 	}
-	acquired, err := checkedOutConnections(hc, *base, *token)
+	acquired, err := checkedOutConnections(hc, *metrics)
 	if err != nil {
 		return err
 	}
@@ -557,13 +555,12 @@ func answersAfterBurst(hc *http.Client, base, token string) (time.Duration, erro
 	return worst, nil
 }
 
-// checkedOutConnections reads the service's pool gauge until no database
+// checkedOutConnections reads the service's pool gauge from its metrics until no database
 // connection is checked out (for up to 5 s) and returns its last value.
-func checkedOutConnections(hc *http.Client, base, token string) (string, error) {
+func checkedOutConnections(hc *http.Client, metrics string) (string, error) {
 	var acquired string
 	for i := 0; i < 50; i++ {
-		req, _ := http.NewRequest("GET", base+"/metrics", nil)
-		req.Header.Set("Authorization", "Bearer "+token)
+		req, _ := http.NewRequest("GET", metrics+"/metrics", nil)
 		resp, err := hc.Do(req)
 		if err != nil {
 			return "", err

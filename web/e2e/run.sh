@@ -84,7 +84,7 @@ export E2E_USER E2E_PASSWORD E2E_PARTNER_USER E2E_PARTNER_PASSWORD
 PORT=$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')
 BASE_URL="http://127.0.0.1:$PORT"
 log "serving on $BASE_URL"
-DATABASE_URL="$DB_URL" ADDR="127.0.0.1:$PORT" LOG_FORMAT=text "$BIN" serve >"$ART/server.log" 2>&1 &
+DATABASE_URL="$DB_URL" ADDR="127.0.0.1:$PORT" METRICS_ADDR=off LOG_FORMAT=text "$BIN" serve >"$ART/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 120); do
   if node -e 'fetch(process.argv[1]).then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "$BASE_URL/readyz"; then break; fi
