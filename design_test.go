@@ -74,7 +74,7 @@ var rules = []rule{
 	{pkg: "parse", mayUse: []string{"record", "geo"}, never: noIO, neverDirect: []string{"os/exec", "net", "io/fs"}},
 	{pkg: "planner", mayUse: []string{"geo"}, never: noIO, neverDirect: noIODirct},
 	// The store knows no HTTP and nothing above it.
-	{pkg: "data", mayUse: []string{"geo", "record", "parse", "planner", "data/ref", "migrations"},
+	{pkg: "data", mayUse: []string{"geo", "record", "parse", "migrations"},
 		never: []string{"net/http", "github.com/go-chi/"}},
 	{pkg: "data/seed", mayUse: []string{"geo", "record", "parse", "planner", "data", "data/ref", "migrations"},
 		never: []string{"net/http", "github.com/go-chi/"}},

@@ -2,9 +2,9 @@
 // it applies the migrations at start and owns the reads and writes of
 // events (single, bulk import through COPY, export), their change feed and
 // the live in-memory index kept from it, access control (tokens, users,
-// sharing agreements) and the audit log, reference geodata and the feature
-// collections served by the API, roads, border sectors and their risk,
-// stored patrol plans and reports.
+// sharing agreements by the consent of both agencies), the signed audit
+// log, the feature collections served by the API, roads, border sectors
+// and their risk, stored patrol plans and reports.
 //
 // pgx and go-geom types never leave data and its sub-package seed:
 // geometries are selected as EWKB, decoded with go-geom's ewkb and
@@ -17,7 +17,7 @@
 //
 // From this module data imports only record (what an event, road or
 // sector is), parse (to read import files), geo (the pure geometry and
-// statistics the index uses), migrations and data/ref. It imports no
-// net/http and no package above it (api, planner, cmd); file parsing lives
-// in parse, demo generation and the reference seeding in data/seed.
+// statistics the index uses) and migrations. It imports no net/http and
+// no package above it (api, cmd); file parsing lives in parse, demo
+// generation and the reference seeding in data/seed.
 package data
