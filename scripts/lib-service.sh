@@ -21,13 +21,14 @@ go build -o bin/loadgen ./scripts/loadgen
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-# start_service PORT [flags...]: starts borderwatch serve in the background
-# and waits until it is ready.
+# start_service PORT [flags...]: starts borderwatch serve (the binary
+# $SERVICE_BIN, bin/borderwatch by default) in the background and waits until
+# it is ready, at most $READY_WAIT_S seconds (10 by default).
 start_service() {
   local port=$1; shift
-  ADDR=127.0.0.1:$port bin/borderwatch serve -rate-limit 0 "$@" >>"${SERVICE_LOG:-/tmp/bw-service-$$.log}" 2>&1 &
+  ADDR=127.0.0.1:$port "${SERVICE_BIN:-bin/borderwatch}" serve -rate-limit 0 "$@" >>"${SERVICE_LOG:-/tmp/bw-service-$$.log}" 2>&1 &
   PIDS+=($!)
-  for _ in $(seq 1 100); do
+  for _ in $(seq 1 $((${READY_WAIT_S:-10} * 10))); do
     curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && return 0
     sleep 0.1
   done
