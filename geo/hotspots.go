@@ -203,7 +203,7 @@ func (ix *Index) grid(area *Area, cellM, radiusM float64, maxCells int) (*areaGr
 	if err := area.validate(); err != nil {
 		return nil, err
 	}
-	key := gridKey{cellM: cellM, radiusM: radiusM, area: area.key()}
+	key := gridKey{cellM: cellM, radiusM: radiusM, area: ix.grids.areaKey(area)}
 	ag, err := ix.grids.get(key, func() (*areaGrid, error) {
 		b, cells, err := area.projected()
 		if err != nil {
@@ -366,15 +366,14 @@ func (ix *Index) binEvents(ag *areaGrid, cf *compiledFilter, value ValueKind) (v
 }
 
 func (st *store) binRange(cells []int32, cf *compiledFilter, value ValueKind, lo, hi int, vals []float64, counts []int32, ag *areaGrid) {
-	if cf.all && value == ValueCount {
-		for _, i := range cells[lo:hi] {
-			if i >= 0 {
-				counts[i]++
-			}
-		}
-		return
+	switch {
+	case cf.all && value == ValueCount:
+		binCountAll(cells, lo, hi, counts)
+	case cf.whoOnly() && value == ValueCount:
+		st.binCountWho(cells, cf, lo, hi, counts, vals, ag)
+	default:
+		st.binTables(cells, cf, value, lo, hi, vals, counts, ag)
 	}
-	st.binTables(cells, cf, value, lo, hi, vals, counts, ag)
 }
 
 // binTables is binRange through lookup tables: whether an event passes is
@@ -522,19 +521,20 @@ func HotSpots(ix *Index, q HotspotQuery) (HotspotResult, error) {
 		return res, nil
 	}
 	z := make([]float64, len(vals))
-	res.Mean, res.Std = GiStar(vals, ag.nb, z)
-	p := make([]float64, len(z))
-	for i, v := range z {
-		p[i] = PValue(v)
+	if q.Value == ValueCount {
+		res.Mean, res.Std = giStarCounts(vals, counts, ag.nb, z)
+	} else {
+		res.Mean, res.Std = GiStar(vals, ag.nb, z)
 	}
-	c99, c95, c90 := FDRCutoffs(p)
+	p := make([]float64, len(z))
+	c99, c95, c90 := fdrCutoffsOfZ(z, p)
 	for i := range z {
 		bin := BinOf(z[i], p[i], c99, c95, c90)
 		if int(absInt(int(bin))) < q.MinBin {
 			continue
 		}
 		c := cell(i)
-		c.GiZ, c.GiP, c.GiBin = z[i], p[i], bin
+		c.GiZ, c.GiP, c.GiBin = z[i], pValueAt(z, p, i), bin
 		c.Neighbor = len(ag.nb.Of(i))
 		res.Cells = append(res.Cells, c)
 	}

@@ -1,0 +1,67 @@
+package geo
+
+import "math"
+
+// Fast paths of binRange for the filters most requests carry: none at all,
+// or only who the viewer is (its visibility and an agency filter). They
+// count exactly what binTables counts for such a filter.
+//
+// Events are stored in Hilbert order, so consecutive events mostly fall in
+// the same cell. Adding each event to its cell's counter in memory would
+// make every increment wait for the previous one (a load after a store to
+// the same address); instead a run of events in one cell is counted in a
+// register and added once when the cell changes.
+
+// whoOnly reports whether c's only conditions are on the event's agency
+// and sharing level (visibility, agency filter): no time, kind, category,
+// drug or severity condition.
+func (c *compiledFilter) whoOnly() bool {
+	return c.t0 == math.MinInt64 && c.t1 == math.MaxInt64 && c.kinds == 0xff && c.drugs == 0 &&
+		c.categories == 0xff && c.minSev == 0
+}
+
+// binCountAll counts the events of slots lo…hi per cell, for a filter
+// without any condition. A free slot's cell is −1.
+func binCountAll(cells []int32, lo, hi int, counts []int32) {
+	cur, run := int32(-1), int32(0)
+	for _, i := range cells[lo:hi] {
+		if i != cur {
+			if cur >= 0 {
+				counts[cur] += run
+			}
+			cur, run = i, 0
+		}
+		run++
+	}
+	if cur >= 0 {
+		counts[cur] += run
+	}
+}
+
+// binCountWho counts the events of slots lo…hi per cell for a filter that
+// only asks who the viewer is (whoOnly). An event the viewer sees exactly
+// counts in the cell it is assigned to, when it has one (a free slot has
+// none); one seen coarsened takes binCoarse, as in binTables.
+func (st *store) binCountWho(cells []int32, cf *compiledFilter, lo, hi int, counts []int32, vals []float64, ag *areaGrid) {
+	seenBy := cf.passTables(st.maxAgency).agency
+	attrs := st.attr[lo:hi]
+	cur, run := int32(-1), int32(0)
+	for j, i := range cells[lo:hi] {
+		a := attrs[j]
+		seen := seenBy[int(a.agency)<<2|int(a.sharing&3)]
+		if seen > seenExact {
+			st.binCoarse(cf, ValueCount, lo+j, vals, counts, ag)
+			continue
+		}
+		if i != cur {
+			if cur >= 0 {
+				counts[cur] += run
+			}
+			cur, run = i, 0
+		}
+		run += int32(seen)
+	}
+	if cur >= 0 {
+		counts[cur] += run
+	}
+}
