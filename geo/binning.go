@@ -1,6 +1,9 @@
 package geo
 
-import "math"
+import (
+	"math"
+	"slices"
+)
 
 // Fast paths of binRange for the filters most requests carry: none at all,
 // or only who the viewer is (its visibility and an agency filter). They
@@ -45,6 +48,10 @@ func binCountAll(cells []int32, lo, hi int, counts []int32) {
 func (st *store) binCountWho(cells []int32, cf *compiledFilter, lo, hi int, counts []int32, vals []float64, ag *areaGrid) {
 	seenBy := cf.passTables(st.maxAgency).agency
 	attrs := st.attr[lo:hi]
+	if !slices.Contains(seenBy, seenCoarse) {
+		binCountExact(cells[lo:hi], attrs, seenBy, counts)
+		return
+	}
 	cur, run := int32(-1), int32(0)
 	for j, i := range cells[lo:hi] {
 		a := attrs[j]
@@ -60,6 +67,25 @@ func (st *store) binCountWho(cells []int32, cf *compiledFilter, lo, hi int, coun
 			cur, run = i, 0
 		}
 		run += int32(seen)
+	}
+	if cur >= 0 {
+		counts[cur] += run
+	}
+}
+
+// binCountExact is binCountWho for a viewer who sees nothing coarsened.
+func binCountExact(cells []int32, attrs []attr, seenBy []uint8, counts []int32) {
+	cur, run := int32(-1), int32(0)
+	for j, i := range cells {
+		a := attrs[j]
+		seen := int32(seenBy[int(a.agency)<<2|int(a.sharing&3)])
+		if i != cur {
+			if cur >= 0 {
+				counts[cur] += run
+			}
+			cur, run = i, 0
+		}
+		run += seen
 	}
 	if cur >= 0 {
 		counts[cur] += run
