@@ -5,9 +5,9 @@ import (
 	"slices"
 )
 
-// Fast paths of binRange for the filters most requests carry: none at all,
-// or only who the viewer is (its visibility and an agency filter). They
-// count exactly what binTables counts for such a filter.
+// Fast path of binRange for the filter most requests carry: only who the
+// viewer is (its visibility, an agency filter). It counts exactly what
+// binTables counts for such a filter.
 //
 // Events are stored in Hilbert order, so consecutive events mostly fall in
 // the same cell. Adding each event to its cell's counter in memory would
@@ -21,24 +21,6 @@ import (
 func (c *compiledFilter) whoOnly() bool {
 	return c.t0 == math.MinInt64 && c.t1 == math.MaxInt64 && c.kinds == 0xff && c.drugs == 0 &&
 		c.categories == 0xff && c.minSev == 0
-}
-
-// binCountAll counts the events of slots lo…hi per cell, for a filter
-// without any condition. A free slot's cell is −1.
-func binCountAll(cells []int32, lo, hi int, counts []int32) {
-	cur, run := int32(-1), int32(0)
-	for _, i := range cells[lo:hi] {
-		if i != cur {
-			if cur >= 0 {
-				counts[cur] += run
-			}
-			cur, run = i, 0
-		}
-		run++
-	}
-	if cur >= 0 {
-		counts[cur] += run
-	}
 }
 
 // binCountWho counts the events of slots lo…hi per cell for a filter that

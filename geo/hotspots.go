@@ -368,7 +368,11 @@ func (ix *Index) binEvents(ag *areaGrid, cf *compiledFilter, value ValueKind) (v
 func (st *store) binRange(cells []int32, cf *compiledFilter, value ValueKind, lo, hi int, vals []float64, counts []int32, ag *areaGrid) {
 	switch {
 	case cf.all && value == ValueCount:
-		binCountAll(cells, lo, hi, counts)
+		for _, i := range cells[lo:hi] {
+			if i >= 0 {
+				counts[i]++
+			}
+		}
 	case cf.whoOnly() && value == ValueCount:
 		st.binCountWho(cells, cf, lo, hi, counts, vals, ag)
 	default:
