@@ -2,7 +2,7 @@ package geo
 
 import (
 	"encoding/binary"
-	"hash/fnv"
+	"hash/maphash"
 	"math"
 	"sync"
 
@@ -73,17 +73,21 @@ func (a *Area) validate() error {
 	return &ParamError{Param: "area", Reason: "give only one of border lines, bbox and polygon"}
 }
 
-// key hashes the area's contents.
-func (a *Area) key() uint64 {
-	h := fnv.New64a()
-	var buf [8]byte
-	put := func(v float64) {
-		binary.LittleEndian.PutUint64(buf[:], math.Float64bits(v))
-		h.Write(buf[:])
+// key hashes the area's contents with seed. Border lines have thousands
+// of points and are hashed on every query, so the coordinates go to the
+// hash in one buffer per line rather than value by value.
+func (a *Area) key(seed maphash.Seed) uint64 {
+	var h maphash.Hash
+	h.SetSeed(seed)
+	buf := make([]byte, 0, 256)
+	put := func(v float64) { buf = binary.LittleEndian.AppendUint64(buf, math.Float64bits(v)) }
+	flush := func() {
+		h.Write(buf)
+		buf = buf[:0]
 	}
 	switch {
 	case len(a.Lines) > 0:
-		h.Write([]byte("L"))
+		buf = append(buf, 'L')
 		put(a.CorridorKM)
 		for _, ls := range a.Lines {
 			put(float64(len(ls)))
@@ -91,15 +95,16 @@ func (a *Area) key() uint64 {
 				put(p[0])
 				put(p[1])
 			}
+			flush()
 		}
 	case a.BBox != nil:
-		h.Write([]byte("B"))
+		buf = append(buf, 'B')
 		put(a.BBox.Min[0])
 		put(a.BBox.Min[1])
 		put(a.BBox.Max[0])
 		put(a.BBox.Max[1])
 	default:
-		h.Write([]byte("P"))
+		buf = append(buf, 'P')
 		for _, pg := range a.Polygon {
 			put(float64(len(pg)))
 			for _, r := range pg {
@@ -108,9 +113,11 @@ func (a *Area) key() uint64 {
 					put(p[0])
 					put(p[1])
 				}
+				flush()
 			}
 		}
 	}
+	flush()
 	return h.Sum64()
 }
 
@@ -270,6 +277,19 @@ type gridCache struct {
 	mu      sync.Mutex
 	entries []gridEntry
 	tick    uint64
+	seed    maphash.Seed // of the area keys, set on first use
+	seeded  bool
+}
+
+// areaKey returns the key of area in this cache.
+func (c *gridCache) areaKey(area *Area) uint64 {
+	c.mu.Lock()
+	if !c.seeded {
+		c.seed, c.seeded = maphash.MakeSeed(), true
+	}
+	seed := c.seed
+	c.mu.Unlock()
+	return area.key(seed)
 }
 
 type gridEntry struct {

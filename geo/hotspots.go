@@ -208,7 +208,7 @@ func (ix *Index) grid(ctx context.Context, area *Area, cellM, radiusM float64, m
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	key := gridKey{cellM: cellM, radiusM: radiusM, area: area.key()}
+	key := gridKey{cellM: cellM, radiusM: radiusM, area: ix.grids.areaKey(area)}
 	ag, err := ix.grids.get(key, func() (*areaGrid, error) {
 		b, cells, err := area.projected()
 		if err != nil {
@@ -396,15 +396,18 @@ func (ix *Index) binEvents(ctx context.Context, ag *areaGrid, cf *compiledFilter
 // binRange bins the slots lo…hi−1; pt is nil when cf keeps every event
 // and value is ValueCount, else cf's passTables.
 func (st *store) binRange(cells []int32, cf *compiledFilter, pt *passTables, value ValueKind, lo, hi int, vals []float64, counts []int32, ag *areaGrid) {
-	if pt == nil {
+	switch {
+	case pt == nil:
 		for _, i := range cells[lo:hi] {
 			if i >= 0 {
 				counts[i]++
 			}
 		}
-		return
+	case cf.whoOnly() && value == ValueCount:
+		st.binCountWho(cells, cf, pt, lo, hi, counts, vals, ag)
+	default:
+		st.binTables(cells, cf, pt, value, lo, hi, vals, counts, ag)
 	}
-	st.binTables(cells, cf, pt, value, lo, hi, vals, counts, ag)
 }
 
 // binTables is binRange through lookup tables: whether an event passes is
@@ -556,7 +559,11 @@ func HotSpots(ctx context.Context, ix *Index, q HotspotQuery) (HotspotResult, er
 		}
 		return res, nil
 	}
-	g, err := giStarFDR(ctx, vals, ag.nb)
+	var intCounts []int32
+	if q.Value == ValueCount {
+		intCounts = counts
+	}
+	g, err := giStarFDR(ctx, vals, intCounts, ag.nb)
 	if err != nil {
 		return HotspotResult{}, err
 	}
@@ -566,7 +573,7 @@ func HotSpots(ctx context.Context, ix *Index, q HotspotQuery) (HotspotResult, er
 			continue
 		}
 		c := cell(i)
-		c.GiZ, c.GiP, c.GiBin = g.z[i], g.p[i], bin
+		c.GiZ, c.GiP, c.GiBin = g.z[i], pValueAt(g.z, g.p, i), bin
 		c.Neighbor = len(ag.nb.Of(i))
 		res.Cells = append(res.Cells, c)
 	}
@@ -575,6 +582,8 @@ func HotSpots(ctx context.Context, ix *Index, q HotspotQuery) (HotspotResult, er
 
 // giResult is the outcome of giStarFDR.
 type giResult struct {
+	// z is every cell's Gi* z-score; p its p-value where it can be
+	// significant, else pNotComputed (pValueAt completes it).
 	z, p      []float64
 	bins      []int8
 	mean, std float64
@@ -583,23 +592,32 @@ type giResult struct {
 // giStarFDR is the hotspot engine's one Gi* pipeline: the Gi* z-score of
 // every cell value with the binary neighbour lists nb (GiStar), its
 // two-sided p-value (PValue) and the Benjamini–Hochberg confidence bin over
-// all cells (FDRBins). It checks ctx every ctxCheckEvery cells and returns
-// ctx's error once it is done. docs/statistics.md, "Getis–Ord Gi*" and
-// "FDR confidence bins".
-func giStarFDR(ctx context.Context, vals []float64, nb *Neighbors) (giResult, error) {
+// all cells (FDRBins). counts, when the values are event counts, lets the
+// neighbourhood sums run in integers (giStarCounts); nil otherwise. Only
+// the p-values that can be significant are computed (fdrCutoffsOfZ); the
+// bins are those of FDRBins. It checks ctx every ctxCheckEvery cells and
+// returns ctx's error once it is done. docs/statistics.md, "Getis–Ord Gi*"
+// and "FDR confidence bins".
+func giStarFDR(ctx context.Context, vals []float64, counts []int32, nb *Neighbors) (giResult, error) {
 	g := giResult{z: make([]float64, len(vals))}
 	g.mean, g.std = meanStd(vals)
 	for lo := 0; lo < len(vals); lo += ctxCheckEvery {
 		if err := ctx.Err(); err != nil {
 			return giResult{}, err
 		}
-		giStarRange(vals, nb, g.z, g.mean, g.std, lo, min(lo+ctxCheckEvery, len(vals)))
+		hi := min(lo+ctxCheckEvery, len(vals))
+		if counts != nil {
+			giStarCountsRange(counts, nb, g.z, g.mean, g.std, lo, hi)
+		} else {
+			giStarRange(vals, nb, g.z, g.mean, g.std, lo, hi)
+		}
 	}
 	g.p = make([]float64, len(g.z))
-	for i, v := range g.z {
-		g.p[i] = PValue(v)
+	c99, c95, c90 := fdrCutoffsOfZ(g.z, g.p)
+	g.bins = make([]int8, len(g.z))
+	for i := range g.z {
+		g.bins[i] = BinOf(g.z[i], g.p[i], c99, c95, c90)
 	}
-	g.bins = FDRBins(g.z, g.p, nil)
 	return g, nil
 }
 

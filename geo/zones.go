@@ -87,7 +87,7 @@ func (z *ZoneHotspots) Compute(ctx context.Context) (ZoneHotspotResult, error) {
 	if len(z.cells) == 0 {
 		return res, nil
 	}
-	g, err := giStarFDR(ctx, z.values, ag.nb)
+	g, err := giStarFDR(ctx, z.values, nil, ag.nb)
 	if err != nil {
 		return ZoneHotspotResult{}, err
 	}

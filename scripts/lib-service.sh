@@ -21,16 +21,22 @@ go build -o bin/loadgen ./scripts/loadgen
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-# start_service PORT [flags...]: starts borderwatch serve in the background
-# and waits until it is ready. Its metrics listen on their own free port,
-# METRICS_PORT[PORT].
+# start_service PORT [flags...]: starts borderwatch serve (the binary
+# $SERVICE_BIN, bin/borderwatch by default) in the background and waits until
+# it is ready, at most $READY_WAIT_S seconds (10 by default). Its metrics
+# listen on their own free port, METRICS_PORT[PORT].
 declare -A METRICS_PORT
 start_service() {
   local port=$1; shift
-  METRICS_PORT[$port]=$(free_port)
-  ADDR=127.0.0.1:$port bin/borderwatch serve -rate-limit 0 -metrics-addr "127.0.0.1:${METRICS_PORT[$port]}" "$@" >>"${SERVICE_LOG:-/tmp/bw-service-$$.log}" 2>&1 &
+  local bin=${SERVICE_BIN:-bin/borderwatch} metrics=()
+  # Builds from before -metrics-addr served /metrics on the API itself.
+  if "$bin" serve -h 2>&1 | grep -q -- -metrics-addr; then
+    METRICS_PORT[$port]=$(free_port)
+    metrics=(-metrics-addr "127.0.0.1:${METRICS_PORT[$port]}")
+  fi
+  ADDR=127.0.0.1:$port "$bin" serve -rate-limit 0 "${metrics[@]}" "$@" >>"${SERVICE_LOG:-/tmp/bw-service-$$.log}" 2>&1 &
   PIDS+=($!)
-  for _ in $(seq 1 100); do
+  for _ in $(seq 1 $((${READY_WAIT_S:-10} * 10))); do
     curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && return 0
     sleep 0.1
   done
