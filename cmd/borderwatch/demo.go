@@ -22,8 +22,8 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	dbURL := fs.String("db", getenv("DATABASE_URL"), "PostgreSQL connection string (env DATABASE_URL)")
 	events := fs.Int("events", seed.DefaultDemoEvents, "number of synthetic events")
 	seedFlag := fs.Int64("seed", 1, "random seed of the synthetic history")
-	from := fs.String("from", seed.DefaultDemoFrom.Format(time.DateOnly), "first day of the synthetic history (YYYY-MM-DD)")
-	to := fs.String("to", seed.DefaultDemoTo.Format(time.DateOnly), "day after the synthetic history (YYYY-MM-DD)")
+	from := fs.String("from", seed.DefaultDemoFrom().Format(time.DateOnly), "first day of the synthetic history (YYYY-MM-DD)")
+	to := fs.String("to", seed.DefaultDemoTo().Format(time.DateOnly), "day after the synthetic history (YYYY-MM-DD)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -87,7 +87,7 @@ func TestDemoTeamsReachTargets(t *testing.T) {
 		t.Fatalf("the demo made %d teams", len(teams))
 	}
 	tokens := map[string]string{}
-	window := fmt.Sprintf(`"from": %q, "to": %q`, seed.DefaultDemoTo.AddDate(0, 0, -90).Format(time.DateOnly), seed.DefaultDemoTo.Format(time.DateOnly))
+	window := fmt.Sprintf(`"from": %q, "to": %q`, seed.DefaultDemoTo().AddDate(0, 0, -90).Format(time.DateOnly), seed.DefaultDemoTo().Format(time.DateOnly))
 	for _, tm := range teams {
 		t.Run(tm.name, func(t *testing.T) {
 			if tokens[tm.agency] == "" {

@@ -27,11 +27,12 @@ type DemoOptions struct {
 // when DemoOptions.Events is 0.
 const DefaultDemoEvents = 20000
 
-// DefaultDemoFrom and DefaultDemoTo bound the default synthetic history.
-var (
-	DefaultDemoFrom = time.Date(2016, 1, 1, 0, 0, 0, 0, time.UTC)
-	DefaultDemoTo   = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-)
+// DefaultDemoFrom and DefaultDemoTo bound the default synthetic history:
+// 2016 to 2025.
+func DefaultDemoFrom() time.Time { return time.Date(2016, 1, 1, 0, 0, 0, 0, time.UTC) }
+
+// DefaultDemoTo is the day after the default synthetic history.
+func DefaultDemoTo() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }
 
 // DemoCluster is a place whose activity the synthetic history makes change
 // over time, for hot-spot analyses to find.
@@ -63,10 +64,10 @@ func (o *DemoOptions) defaults() error {
 		o.Events = DefaultDemoEvents
 	}
 	if o.From.IsZero() {
-		o.From = DefaultDemoFrom
+		o.From = DefaultDemoFrom()
 	}
 	if o.To.IsZero() {
-		o.To = DefaultDemoTo
+		o.To = DefaultDemoTo()
 	}
 	if o.Events < 0 || o.Events > 50_000_000 {
 		return fmt.Errorf("demo: events must be between 1 and 50000000")
