@@ -30,7 +30,9 @@ start_service() {
   local port=$1; shift
   local bin=${SERVICE_BIN:-bin/borderwatch} metrics=()
   # Builds from before -metrics-addr served /metrics on the API itself.
-  if "$bin" serve -h 2>&1 | grep -q -- -metrics-addr; then
+  local help
+  help=$("$bin" serve -h 2>&1 || true)
+  if grep -q -- -metrics-addr <<<"$help"; then
     METRICS_PORT[$port]=$(free_port)
     metrics=(-metrics-addr "127.0.0.1:${METRICS_PORT[$port]}")
   fi
