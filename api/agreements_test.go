@@ -84,6 +84,21 @@ func TestAgreementNeedsBothParties(t *testing.T) {
 		t.Fatalf("second accept: %d, want 409", resp.StatusCode)
 	}
 	assertAudited(t, f, "agreement.propose", "agreement.accept")
+
+	// Proposals to no one, to oneself or with bad terms are refused,
+	// naming the field.
+	for _, tc := range []struct{ body, field string }{
+		{`{"partner": "ghost-agency"}`, "partner"},
+		{`{"partner": "kg-border"}`, "partner"},
+		{`{"partner": "Not An Id"}`, "partner"},
+		{`{"partner": "tj-dca", "coarsen_m": 5}`, "coarsen_m"},
+		{`{"partner": "tj-dca", "coarsen_time": "week"}`, "coarsen_time"},
+	} {
+		resp, b := e.do(t, "POST", "/api/agreements", tc.body, kg...)
+		if names := problemParams(t, resp, b); resp.StatusCode != 400 || len(names) == 0 || names[0] != tc.field {
+			t.Errorf("%s: %d %v, want 400 naming %s", tc.body, resp.StatusCode, names, tc.field)
+		}
+	}
 }
 
 // TestAgreementWideningWaitsNarrowingApplies reproduces the other finding:

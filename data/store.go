@@ -242,6 +242,9 @@ func mapErr(err error) error {
 		case "55000": // object_not_in_prerequisite_state: e.g. a proposal no longer pending
 			return fmt.Errorf("%w: %s", ErrConflict, pgErr.Message)
 		case "23514": // check_violation
+			if pgErr.ConstraintName == "agreement_partner" {
+				return &record.ValidationError{Fields: []record.FieldError{{Field: "partner", Reason: pgErr.Message}}}
+			}
 			return &record.ValidationError{Fields: []record.FieldError{{Field: pgErr.ConstraintName, Reason: "violates a constraint"}}}
 		}
 		return err
@@ -259,6 +262,8 @@ func fkField(constraint string) string {
 		return "agency"
 	case "events_joint_operation_id_fkey":
 		return "joint_operation"
+	case "agreement_proposals_agency_a_fkey", "agreement_proposals_agency_b_fkey", "agreement_proposals_proposed_by_fkey":
+		return "partner"
 	}
 	return constraint
 }
