@@ -27,18 +27,11 @@ func withCLIStore(ctx context.Context, dbURL string, getenv func(string) string,
 	if dbURL == "" {
 		return errors.New("no database: set -db or DATABASE_URL")
 	}
-	key, err := loadAuditKey(getenv("AUDIT_KEY"))
-	if err != nil {
-		return err
-	}
-	store, err := openStore(ctx, dbURL, 4, 0, false)
+	store, err := openStore(ctx, dbURL, 4, 0, false, getenv)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	if key != nil {
-		store.SetAuditKey(key)
-	}
 	return fn(store)
 }
 

@@ -44,7 +44,7 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	if opts.To, err = time.Parse(time.DateOnly, *to); err != nil {
 		return fmt.Errorf("demo: -to: %w", err)
 	}
-	store, err := openStore(ctx, *dbURL, 4, 0, false)
+	store, err := openStore(ctx, *dbURL, 4, 0, false, getenv)
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}

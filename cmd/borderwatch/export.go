@@ -33,7 +33,7 @@ func runExport(ctx context.Context, args []string, getenv func(string) string, s
 	if *dbURL == "" {
 		return errors.New("export: no database: set -db or DATABASE_URL")
 	}
-	store, err := openStore(ctx, *dbURL, 2, 0, false)
+	store, err := openStore(ctx, *dbURL, 2, 0, false, getenv)
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
 	}

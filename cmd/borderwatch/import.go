@@ -76,7 +76,7 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 	}
 	bar := newProgressBar(stderr, size)
 	opts.Progress = func(p data.ImportProgress) { bar.update(p.Bytes, p.Rows, p.Rejected, p.Done) }
-	store, err := openStore(ctx, *dbURL, 2, 0, false)
+	store, err := openStore(ctx, *dbURL, 2, 0, false, getenv)
 	if err != nil {
 		return fmt.Errorf("import: %w", err)
 	}

@@ -43,7 +43,7 @@ func runReport(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
-	store, err := openStore(ctx, *dbURL, 2, 0, false)
+	store, err := openStore(ctx, *dbURL, 2, 0, false, getenv)
 	if err != nil {
 		return fmt.Errorf("report: %w", err)
 	}

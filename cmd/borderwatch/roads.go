@@ -37,7 +37,7 @@ func runImportRoads(ctx context.Context, args []string, getenv func(string) stri
 		return fmt.Errorf("import roads: %w", err)
 	}
 	defer f.Close()
-	store, err := openStore(ctx, fl.dbURL, 2, 0, false)
+	store, err := openStore(ctx, fl.dbURL, 2, 0, false, getenv)
 	if err != nil {
 		return fmt.Errorf("import roads: %w", err)
 	}

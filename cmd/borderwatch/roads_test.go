@@ -28,7 +28,7 @@ import (
 func TestDemoTeamsReachTargets(t *testing.T) {
 	url := datatest.URL(t)
 	ctx := context.Background()
-	sys, err := openStore(ctx, url, 4, 0, false)
+	sys, err := openStore(ctx, url, 4, 0, false, noEnv)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +43,7 @@ func TestDemoTeamsReachTargets(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	store, err := openStore(ctx, url, 4, 0, true)
+	store, err := openStore(ctx, url, 4, 0, true, noEnv)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,3 +135,6 @@ func TestDemoTeamsReachTargets(t *testing.T) {
 		})
 	}
 }
+
+// noEnv is an environment with nothing set.
+func noEnv(string) string { return "" }

@@ -32,7 +32,7 @@ func runSectors(ctx context.Context, args []string, getenv func(string) string, 
 		if fs.NArg() > 0 {
 			return fmt.Errorf("sectors generate: unexpected argument %q", fs.Arg(0))
 		}
-		store, err := openSectorStore(ctx, *dbURL)
+		store, err := openSectorStore(ctx, *dbURL, getenv)
 		if err != nil {
 			return err
 		}
@@ -60,7 +60,7 @@ func runSectors(ctx context.Context, args []string, getenv func(string) string, 
 		if err != nil {
 			return fmt.Errorf("sectors import %s: %w", fs.Arg(0), err)
 		}
-		store, err := openSectorStore(ctx, *dbURL)
+		store, err := openSectorStore(ctx, *dbURL, getenv)
 		if err != nil {
 			return err
 		}
@@ -75,11 +75,11 @@ func runSectors(ctx context.Context, args []string, getenv func(string) string, 
 	return fmt.Errorf("sectors: unknown subcommand %q (generate or import)", args[0])
 }
 
-func openSectorStore(ctx context.Context, dbURL string) (*data.Store, error) {
+func openSectorStore(ctx context.Context, dbURL string, getenv func(string) string) (*data.Store, error) {
 	if dbURL == "" {
 		return nil, errors.New("sectors: no database: set -db or DATABASE_URL")
 	}
-	store, err := openStore(ctx, dbURL, 4, 0, false)
+	store, err := openStore(ctx, dbURL, 4, 0, false, getenv)
 	if err != nil {
 		return nil, fmt.Errorf("sectors: %w", err)
 	}

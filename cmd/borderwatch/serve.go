@@ -94,7 +94,11 @@ func newLogger(format string, w io.Writer) *slog.Logger {
 // openStore connects to the database; a restricted store acts for the
 // principal of each request's context (the service), an unrestricted one
 // sees everything (command-line tools).
-func openStore(ctx context.Context, dbURL string, maxConns int, stmtTimeout time.Duration, restricted bool) (*data.Store, error) {
+func openStore(ctx context.Context, dbURL string, maxConns int, stmtTimeout time.Duration, restricted bool, getenv func(string) string) (*data.Store, error) {
+	key, err := loadAuditKey(getenv("AUDIT_KEY"))
+	if err != nil {
+		return nil, err
+	}
 	store, err := data.Open(ctx, data.Config{URL: dbURL, MaxConns: int32(maxConns), StatementTimeout: stmtTimeout, Restricted: restricted})
 	if err != nil {
 		return nil, err
@@ -102,6 +106,9 @@ func openStore(ctx context.Context, dbURL string, maxConns int, stmtTimeout time
 	if err := store.Ping(ctx); err != nil {
 		store.Close()
 		return nil, err
+	}
+	if key != nil {
+		store.SetAuditKey(key)
 	}
 	return store, nil
 }
@@ -116,7 +123,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	store, err := openStore(ctx, cfg.dbURL, cfg.maxConns, cfg.requestTimeout, true)
+	store, err := openStore(ctx, cfg.dbURL, cfg.maxConns, cfg.requestTimeout, true, getenv)
 	if err != nil {
 		return err
 	}
@@ -210,7 +217,7 @@ func runMigrate(ctx context.Context, args []string, getenv func(string) string, 
 	if *dbURL == "" {
 		return errors.New("no database: set -db or DATABASE_URL")
 	}
-	store, err := openStore(ctx, *dbURL, 2, 0, false)
+	store, err := openStore(ctx, *dbURL, 2, 0, false, getenv)
 	if err != nil {
 		return err
 	}
