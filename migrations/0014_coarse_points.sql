@@ -43,6 +43,8 @@ CREATE VIEW bw_coarse_sizes AS
 -- One row per bilateral record and coarsening size of its agency. agency_id
 -- and occurred_at repeat the record's, so that the view filters on them
 -- before it reads the record. geom is untyped like the view's column.
+-- (Arrays handed to bw_coarsen_points hold fixed-width values only, and
+-- the agency is a group key: a subscript of an array of text walks it.)
 CREATE TABLE event_coarse (
   event_id     uuid NOT NULL,
   size_m       double precision NOT NULL,
@@ -51,7 +53,7 @@ CREATE TABLE event_coarse (
   geom         geometry NOT NULL,
   PRIMARY KEY (event_id, size_m)
 );
-CREATE INDEX event_coarse_geom_idx ON event_coarse USING gist (agency_id, size_m, geom);
+CREATE INDEX event_coarse_geom_idx ON event_coarse USING gist (geom);
 REVOKE ALL ON event_coarse FROM PUBLIC;
 
 -- Event writes and agreement changes serialise on one advisory lock (shared
@@ -68,14 +70,14 @@ LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
 BEGIN
   PERFORM pg_advisory_xact_lock_shared(727277);
   INSERT INTO event_coarse (event_id, size_m, agency_id, occurred_at, geom)
-  SELECT g.ids[c.i], g.size_m, g.agencies[c.i], g.times[c.i], c.geom
-  FROM (SELECT s.size_m, array_agg(n.id) AS ids, array_agg(n.agency_id) AS agencies,
-               array_agg(n.occurred_at) AS times, array_agg(n.geom) AS geoms
+  SELECT g.ids[c.i], g.size_m, g.agency_id, g.times[c.i], c.geom
+  FROM (SELECT s.agency_id, s.size_m, array_agg(n.id) AS ids, array_agg(n.occurred_at) AS times,
+               array_agg(n.geom) AS geoms
         FROM unnest(p_ids, p_agencies, p_sharing, p_times, p_geoms) AS n (id, agency_id, sharing, occurred_at, geom)
         JOIN bw_coarse_sizes s ON s.agency_id = n.agency_id
         WHERE n.sharing = 'bilateral'
           AND NOT EXISTS (SELECT 1 FROM event_coarse e WHERE e.event_id = n.id AND e.size_m = s.size_m)
-        GROUP BY s.size_m) g,
+        GROUP BY s.agency_id, s.size_m) g,
        LATERAL bw_coarsen_points(g.geoms, g.size_m) c;
 END $$;
 
