@@ -56,19 +56,20 @@ CREATE TABLE event_coarse (
 CREATE INDEX event_coarse_geom_idx ON event_coarse USING gist (geom);
 REVOKE ALL ON event_coarse FROM PUBLIC;
 
--- Event writes and agreement changes serialise on one advisory lock (shared
--- for event writes, exclusive for agreement changes), so that a record
--- written while an agreement changes is coarsened to the sizes in force once
--- both have committed: under READ COMMITTED each statement after the lock
--- sees what the other transaction committed.
+-- Writes of bilateral records and agreement changes serialise on one
+-- advisory lock (shared for the writes, exclusive for agreement changes),
+-- so that a record written while an agreement changes is coarsened to the
+-- sizes in force once both have committed: the service writes in READ
+-- COMMITTED, where each statement after the lock sees what the other
+-- transaction committed.
 
 -- bw_event_coarse_add adds the rows of the given records (those that are
 -- bilateral) at every size their agency's agreements ask for, unless there.
+-- Its callers hold the shared lock.
 CREATE FUNCTION bw_event_coarse_add(p_ids uuid[], p_agencies text[], p_sharing text[], p_times timestamptz[],
   p_geoms geometry[]) RETURNS void
 LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
 BEGIN
-  PERFORM pg_advisory_xact_lock_shared(727277);
   INSERT INTO event_coarse (event_id, size_m, agency_id, occurred_at, geom)
   SELECT g.ids[c.i], g.size_m, g.agency_id, g.times[c.i], c.geom
   FROM (SELECT s.agency_id, s.size_m, array_agg(n.id) AS ids, array_agg(n.occurred_at) AS times,
@@ -84,6 +85,12 @@ END $$;
 CREATE FUNCTION bw_event_coarse_insert() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
+  -- The lock is taken for any bilateral record, whether its agency
+  -- coarsens yet or not: an agreement committed meanwhile may make it so.
+  IF NOT EXISTS (SELECT 1 FROM new_rows n WHERE n.sharing = 'bilateral') THEN
+    RETURN NULL;
+  END IF;
+  PERFORM pg_advisory_xact_lock_shared(727277);
   -- Most records are not bilateral records of a coarsening agency: skip
   -- the arrays for them.
   PERFORM bw_event_coarse_add(array_agg(n.id), array_agg(n.agency_id), array_agg(n.sharing),
@@ -103,6 +110,10 @@ BEGIN
   WHERE c.event_id = o.id AND n.id = o.id
     AND (n.sharing <> o.sharing OR n.agency_id <> o.agency_id OR n.occurred_at <> o.occurred_at
          OR ST_AsEWKB(n.geom) <> ST_AsEWKB(o.geom));
+  IF NOT EXISTS (SELECT 1 FROM new_rows n WHERE n.sharing = 'bilateral') THEN
+    RETURN NULL;
+  END IF;
+  PERFORM pg_advisory_xact_lock_shared(727277);
   PERFORM bw_event_coarse_add(array_agg(n.id), array_agg(n.agency_id), array_agg(n.sharing),
                               array_agg(n.occurred_at), array_agg(n.geom))
   FROM new_rows n
