@@ -6,6 +6,11 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/google/uuid"
+	"github.com/paulmach/orb"
+
+	"github.com/borderwatch/borderwatch/record"
 )
 
 // visibleSharing returns the sharing levels of tj-dca's records that
@@ -206,5 +211,123 @@ func assertAudited(t *testing.T, f *accessFixture, actions ...string) {
 		if n == 0 {
 			t.Errorf("no audit entry %s", a)
 		}
+	}
+}
+
+// TestCoarseningChangeShowsNewCellAtOnce: the coarsened points a partner
+// sees are kept on the record side; a change of an agreement's coarsening,
+// narrowed at once or widened by acceptance, and a moved record must show
+// the new cell centre in the partner's very next read, by id and by bbox.
+func TestCoarseningChangeShowsNewCellAtOnce(t *testing.T) {
+	f := newAccessFixture(t)
+	e := f.env
+	ctx := context.Background()
+	uz, tj := f.admin(t, "uz-border"), f.admin(t, "tj-dca")
+	viewer := []string{"Authorization", "Bearer " + e.tokenFor(t, "uz-border", "viewer")}
+	id := f.ids["bilateral"]
+	// cell returns the centre of loc's cell of a size_m grid, as the
+	// database's reference function computes it.
+	cell := func(loc [2]float64, size float64) [2]float64 {
+		t.Helper()
+		var c [2]float64
+		if err := e.pool.QueryRow(ctx, `SELECT ST_X(g), ST_Y(g) FROM bw_coarsen_point(ST_SetSRID(ST_MakePoint($1, $2), 4326), $3) g`,
+			loc[0], loc[1], size).Scan(&c[0], &c[1]); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	// seen returns where uz-border sees the record, by id, and checks that
+	// a small bbox around that point finds it.
+	seen := func(step string) [2]float64 {
+		t.Helper()
+		resp, b := e.do(t, "GET", "/collections/events/items/"+id, "", viewer...)
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: get: %d %s", step, resp.StatusCode, b)
+		}
+		co := decodeJSON(t, b)["geometry"].(map[string]any)["coordinates"].([]any)
+		p := [2]float64{co[0].(float64), co[1].(float64)}
+		q := fmt.Sprintf("/collections/events/items?bbox=%f,%f,%f,%f", p[0]-1e-5, p[1]-1e-5, p[0]+1e-5, p[1]+1e-5)
+		resp, b = e.do(t, "GET", q, "", viewer...)
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: bbox: %d %s", step, resp.StatusCode, b)
+		}
+		fc := decodeJSON(t, b)
+		found := false
+		for _, ft := range fc["features"].([]any) {
+			found = found || ft.(map[string]any)["id"] == id
+		}
+		if !found {
+			t.Fatalf("%s: a bbox around %v does not find the record", step, p)
+		}
+		return p
+	}
+	loc := [2]float64{f.loc[0], f.loc[1]}
+	if got, want := seen("5 km"), cell(loc, 5000); got != want {
+		t.Fatalf("at 5 km uz-border sees %v, want %v", got, want)
+	}
+	// Narrowed by uz-border: applies at once.
+	resp, b := e.do(t, "POST", "/api/agreements", `{"partner": "tj-dca", "coarsen_m": 20000, "coarsen_time": "day"}`, uz...)
+	if resp.StatusCode != 200 {
+		t.Fatalf("narrowing: %d %s", resp.StatusCode, b)
+	}
+	if got, want := seen("20 km"), cell(loc, 20000); got != want {
+		t.Fatalf("at 20 km uz-border sees %v, want %v", got, want)
+	}
+	// Widened to 2 km: applies when tj-dca accepts uz-border's proposal.
+	resp, b = e.do(t, "POST", "/api/agreements", `{"partner": "tj-dca", "coarsen_m": 2000, "coarsen_time": "day"}`, uz...)
+	if resp.StatusCode != 202 {
+		t.Fatalf("widening: %d %s", resp.StatusCode, b)
+	}
+	pid := int(decodeJSON(t, b)["proposal_id"].(float64))
+	if got, want := seen("2 km proposed"), cell(loc, 20000); got != want {
+		t.Fatalf("before acceptance uz-border sees %v, want %v", got, want)
+	}
+	if resp, b := e.do(t, "POST", fmt.Sprintf("/api/agreements/proposals/%d/accept", pid), "", tj...); resp.StatusCode != 200 {
+		t.Fatalf("accept: %d %s", resp.StatusCode, b)
+	}
+	if got, want := seen("2 km"), cell(loc, 2000); got != want {
+		t.Fatalf("at 2 km uz-border sees %v, want %v", got, want)
+	}
+	// The record moves 30 km east: the partner sees its new cell.
+	ev, err := e.sys.GetEvent(ctx, uuid.MustParse(id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev.Location[0] += 0.3
+	if _, err := e.sys.ReplaceEvent(ctx, ev.ID, ev, nil); err != nil {
+		t.Fatal(err)
+	}
+	loc[0] += 0.3
+	if got, want := seen("moved"), cell(loc, 2000); got != want {
+		t.Fatalf("after the move uz-border sees %v, want %v", got, want)
+	}
+	// A new bilateral record is coarsened as soon as it is written.
+	nev, err := e.sys.CreateEvent(ctx, record.Event{Kind: "seizure", OccurredAt: f.at, Location: orb.Point{69.1234, 37.3456},
+		AgencyID: "tj-dca", Sharing: "bilateral", SourceRef: "share-new",
+		Items: []record.Item{{Drug: "opium", Quantity: 3, Unit: "kg"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id = nev.ID.String()
+	if got, want := seen("new record"), cell([2]float64{69.1234, 37.3456}, 2000); got != want {
+		t.Fatalf("a new record is seen at %v, want %v", got, want)
+	}
+	// Revoked: the partner sees tj-dca's regional record only.
+	if got, _ := f.visibleSharing(t, "uz-border"); got != "bilateral,bilateral,regional" {
+		t.Fatalf("before revocation uz-border sees %s", got)
+	}
+	var agreement int
+	if err := e.pool.QueryRow(ctx, `SELECT id FROM sharing_agreements WHERE agency_b = 'uz-border'`).Scan(&agreement); err != nil {
+		t.Fatal(err)
+	}
+	if resp, b := e.do(t, "DELETE", fmt.Sprintf("/api/agreements/%d", agreement), "", tj...); resp.StatusCode != 204 {
+		t.Fatalf("revoke: %d %s", resp.StatusCode, b)
+	}
+	if got, _ := f.visibleSharing(t, "uz-border"); got != "regional" {
+		t.Fatalf("after revocation uz-border sees %s", got)
+	}
+	var left int
+	if err := e.pool.QueryRow(ctx, `SELECT count(*) FROM event_coarse WHERE agency_id = 'tj-dca'`).Scan(&left); err != nil || left != 0 {
+		t.Fatalf("coarsened points of tj-dca left after revocation: %d (%v)", left, err)
 	}
 }

@@ -1,25 +1,45 @@
 #!/usr/bin/env bash
 # Load test on loopback: demo data plus EVENTS synthetic events (default
-# 100000), then feature reads with random bbox/datetime windows (limit 100)
-# from CONNS connections for DURATION, and the same against the hotspot and
-# sector endpoints, then all three with WRITERS (default 8) more
+# 100000), then, as an unrestricted agency (tj-dca) and as the partner of
+# two 5 km/day coarsening agreements (af-border): feature reads with random
+# bbox/datetime windows (limit 100), bbox-only reads of 0.5° × 0.3° windows
+# as a desktop GIS pans a map, and the hotspot and sector endpoints, each
+# from CONNS connections for DURATION, with single reads timed right after
+# each burst; then all three as tj-dca with WRITERS (default 8) more
 # connections posting new events meanwhile. The load generator runs on 2
 # threads. Prints throughput and p50/p99 per endpoint.
 set -euo pipefail
 EVENTS=${EVENTS:-100000}; DURATION=${DURATION:-20s}; CONNS=${CONNS:-32}; WRITERS=${WRITERS:-8}
+AGENCIES=${AGENCIES:-tj-dca af-border}
 source "$(dirname "$0")/lib-service.sh"
 
 echo "== loading the demo with $EVENTS synthetic events"
 bin/borderwatch demo --events "$EVENTS" --seed 7 >/dev/null
-TOKEN=$(bin/borderwatch token create -agency tj-dca -role analyst -label load)
+declare -A TOKENS
+for a in $AGENCIES; do
+  TOKENS[$a]=$(bin/borderwatch token create -agency "$a" -role analyst -label load)
+done
 PORT=$(free_port)
 start_service "$PORT"
 URL=http://127.0.0.1:$PORT
-echo "== warm-up"
-BORDERWATCH_TOKEN=$TOKEN bin/loadgen read -url "$URL" -duration 3s -conns "$CONNS" >/dev/null
-echo "== feature reads ($CONNS connections, $DURATION)"
-BORDERWATCH_TOKEN=$TOKEN bin/loadgen read -url "$URL" -duration "$DURATION" -conns "$CONNS" -mix items
-echo "== analysis endpoints ($CONNS connections, $DURATION)"
-BORDERWATCH_TOKEN=$TOKEN bin/loadgen read -url "$URL" -duration "$DURATION" -conns "$CONNS" -mix hotspots,sectors
-echo "== mixed: reads and analyses ($CONNS connections) with $WRITERS writers ($DURATION)"
-BORDERWATCH_TOKEN=$TOKEN bin/loadgen read -url "$URL" -duration "$DURATION" -conns "$CONNS" -mix items,items,items,hotspots,sectors -writers "$WRITERS"
+for a in $AGENCIES; do
+  export BORDERWATCH_TOKEN=${TOKENS[$a]}
+  echo "== $a: warm-up"
+  bin/loadgen read -url "$URL" -duration 3s -conns "$CONNS" -mix items,pan >/dev/null
+  echo "== $a: feature reads, bbox and datetime ($CONNS connections, $DURATION)"
+  bin/loadgen read -url "$URL" -duration "$DURATION" -conns "$CONNS" -mix items
+  echo "== $a: right after the burst"
+  bin/loadgen probe -url "$URL"
+  echo "== $a: feature reads, bbox only as a map pans ($CONNS connections, $DURATION)"
+  bin/loadgen read -url "$URL" -duration "$DURATION" -conns "$CONNS" -mix pan
+  echo "== $a: right after the burst"
+  bin/loadgen probe -url "$URL"
+  echo "== $a: analysis endpoints ($CONNS connections, $DURATION)"
+  bin/loadgen read -url "$URL" -duration "$DURATION" -conns "$CONNS" -mix hotspots,sectors
+done
+a=${AGENCIES%% *}
+export BORDERWATCH_TOKEN=${TOKENS[$a]}
+echo "== $a: mixed: reads and analyses ($CONNS connections) with $WRITERS writers ($DURATION)"
+bin/loadgen read -url "$URL" -duration "$DURATION" -conns "$CONNS" -mix items,items,items,hotspots,sectors -writers "$WRITERS"
+echo "== $a: right after the burst"
+bin/loadgen probe -url "$URL"

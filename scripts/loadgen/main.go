@@ -5,9 +5,14 @@
 //	loadgen write  -url U -token T [-writers 50 -duration 15s -acked FILE]
 //	loadgen verify -db DATABASE_URL -acked FILE [-agency A]
 //	loadgen drop   -url U -token T [-duration 15s -conns 64]
+//	loadgen probe  -url U -token T [-n 20]
 //
 // read reports throughput and p50/p99 latency per endpoint (with -writers,
-// also of new events posted meanwhile); write posts
+// also of new events posted meanwhile): items are feature reads with a
+// random bbox and datetime window, pan are bbox-only reads of a 0.5° × 0.3°
+// window as a desktop GIS sends while the map is panned; probe sends
+// single feature reads one after another, to show how a service answers
+// right after a burst; write posts
 // events from many writers that retry with the same Idempotency-Key until
 // acknowledged and records every acknowledged source_ref; verify checks that
 // each acknowledged event is stored exactly once and nothing else was.
@@ -54,6 +59,8 @@ func main() {
 		err = runVerify(os.Args[2:])
 	case "drop":
 		err = runDrop(os.Args[2:])
+	case "probe":
+		err = runProbe(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown mode %q", os.Args[1])
 	}
@@ -125,6 +132,14 @@ func window(rng *rand.Rand) string {
 	return fmt.Sprintf("%.4f,%.4f,%.4f,%.4f", lon, lat, lon+w, lat+w)
 }
 
+// panWindow returns a random 0.5° × 0.3° bbox of the study area, the view
+// of a map panned at a regional scale.
+func panWindow(rng *rand.Rand) string {
+	lon := 61 + rng.Float64()*(75-61-0.5)
+	lat := 35 + rng.Float64()*(41.5-35-0.3)
+	return fmt.Sprintf("%.4f,%.4f,%.4f,%.4f", lon, lat, lon+0.5, lat+0.3)
+}
+
 func dateWindow(rng *rand.Rand) string {
 	start := time.Date(2019, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, rng.Intn(72), 0)
 	return start.Format("2006-01-02") + "/" + start.AddDate(0, 1+rng.Intn(12), 0).Format("2006-01-02")
@@ -136,7 +151,7 @@ func runRead(args []string) error {
 	token := fs.String("token", os.Getenv("BORDERWATCH_TOKEN"), "API token (env BORDERWATCH_TOKEN)")
 	duration := fs.Duration("duration", 20*time.Second, "how long to run (at most 5m)")
 	conns := fs.Int("conns", 32, "concurrent connections")
-	mix := fs.String("mix", "items", "comma-separated endpoints: items, hotspots, sectors")
+	mix := fs.String("mix", "items", "comma-separated endpoints: items, pan, hotspots, sectors")
 	maxReq := fs.Int("max-requests", 2_000_000, "stop after this many requests")
 	writers := fs.Int("writers", 0, "additional connections that post new events meanwhile (endpoint writes)")
 	threads := fs.Int("threads", 2, "OS threads running Go code (GOMAXPROCS)")
@@ -180,6 +195,8 @@ func runRead(args []string) error {
 				switch k {
 				case "items":
 					path = "/collections/events/items?limit=100&bbox=" + window(rng) + "&datetime=" + dateWindow(rng)
+				case "pan":
+					path = "/collections/events/items?limit=100&bbox=" + panWindow(rng)
 				case "hotspots":
 					path = "/api/hotspots?method=gistar&cell_m=5000&radius_m=12000&min_bin=1"
 				case "sectors":
@@ -529,6 +546,45 @@ func dropBurst(base, token string, paths []string, duration time.Duration, conns
 	}
 	wg.Wait()
 	return nSent.Load(), nDropped.Load()
+}
+
+// runProbe sends n feature reads one after another (alternating a bbox and
+// datetime window with a bbox-only one) and prints the median and slowest.
+func runProbe(args []string) error {
+	fs := flag.NewFlagSet("probe", flag.ExitOnError)
+	base := fs.String("url", "http://127.0.0.1:8080", "service URL (loopback only)")
+	token := fs.String("token", os.Getenv("BORDERWATCH_TOKEN"), "API token (env BORDERWATCH_TOKEN)")
+	n := fs.Int("n", 20, "number of requests")
+	_ = fs.Parse(args)
+	if err := loopbackOnly(*base); err != nil {
+		return err
+	}
+	hc := client(1)
+	rng := rand.New(rand.NewSource(99))
+	var lat []time.Duration
+	for i := 0; i < *n; i++ {
+		path := "/collections/events/items?limit=100&bbox=" + panWindow(rng)
+		if i%2 == 0 {
+			path = "/collections/events/items?limit=100&bbox=" + window(rng) + "&datetime=" + dateWindow(rng)
+		}
+		req, _ := http.NewRequest("GET", *base+path, nil)
+		req.Header.Set("Authorization", "Bearer "+*token)
+		t0 := time.Now()
+		resp, err := hc.Do(req)
+		if err != nil {
+			return fmt.Errorf("probe: %w", err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("probe: status %d", resp.StatusCode)
+		}
+		lat = append(lat, time.Since(t0))
+	}
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	fmt.Printf("%d single reads: median %.2f ms, slowest %.2f ms\n", len(lat),
+		float64(pct(lat, 0.5).Microseconds())/1000, float64(lat[len(lat)-1].Microseconds())/1000)
+	return nil
 }
 
 // answersAfterBurst sends 50 ordinary requests, which must all answer 200,
