@@ -290,21 +290,13 @@ type eventCollection struct {
 	Links          []link         `json:"links"`
 }
 
-// handleListEvents reads a page from the database; numberMatched of a
-// first page that does not hold every match comes from the live index
-// when it can count the query, so that a map panned over thousands of
-// events costs a page, not a count of them all.
-func handleListEvents(logger *slog.Logger, store *data.Store, live *data.Live) http.Handler {
-	var count data.EventCounter
-	if live != nil {
-		count = live.CountEvents
-	}
+func handleListEvents(logger *slog.Logger, store *data.Store) http.Handler {
 	return serveErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
 		eq, err := parseEventQuery(r)
 		if err != nil {
 			return err
 		}
-		page, err := store.ListEventsCounted(r.Context(), eq, count)
+		page, err := store.ListEvents(r.Context(), eq)
 		if err != nil {
 			return err
 		}

@@ -110,41 +110,48 @@ func ValidateEventQuery(q *EventQuery) error {
 	return fe.Err()
 }
 
-// EventCounter counts the events matching q for the context's principal;
-// ok is false when it cannot, and the database counts them.
-type EventCounter func(ctx context.Context, q *EventQuery) (n int64, ok bool, err error)
-
 // ListEvents returns one page of events ordered by id, with keyset paging
 // so that deep pages cost the same as the first.
 func (s *Store) ListEvents(ctx context.Context, q EventQuery) (EventPage, error) {
-	return s.ListEventsCounted(ctx, q, nil)
-}
-
-// ListEventsCounted is ListEvents with count, when not nil, counting the
-// matches of a first page that does not hold them all. The page itself
-// is read in id order with a limit, so that PostgreSQL stops at the page
-// however many rows match; a first page that holds every match is its own
-// count.
-func (s *Store) ListEventsCounted(ctx context.Context, q EventQuery, count EventCounter) (EventPage, error) {
 	if err := ValidateEventQuery(&q); err != nil {
 		return EventPage{}, err
 	}
 	var b sqlBuilder
 	eventFilter(&b, &q)
 	page := EventPage{NumberMatched: -1}
-	filter := b.clause()
-	nFilterArgs := len(b.args)
+	// A selective query counts its matches in the same scan (a window
+	// count); an unselective one counts separately, so that its page can
+	// still be read in id order from the primary key without a full sort.
+	windowCount := q.Count && q.BBox != nil
+	if q.Count && !windowCount {
+		if err := s.pool.QueryRow(ctx, "SELECT count(*) FROM events e"+b.clause(), b.args...).Scan(&page.NumberMatched); err != nil {
+			return EventPage{}, fmt.Errorf("count events: %w", mapErr(err))
+		}
+	}
 	if q.After != nil {
 		b.where("e.id > " + b.arg(*q.After))
 	}
-	sql := "SELECT " + eventReadColumns + " FROM events e" + b.clause() + " ORDER BY e.id LIMIT " + b.arg(q.Limit+1)
+	cols := eventReadColumns
+	if windowCount {
+		cols += ", count(*) OVER ()"
+		page.NumberMatched = 0
+	}
+	sql := "SELECT " + cols + " FROM events e" + b.clause() + " ORDER BY e.id LIMIT " + b.arg(q.Limit+1)
 	rows, err := s.pool.Query(ctx, sql, b.args...)
 	if err != nil {
 		return EventPage{}, fmt.Errorf("list events: %w", mapErr(err))
 	}
 	defer rows.Close()
 	for rows.Next() {
-		e, err := scanEvent(rows)
+		var (
+			e   record.Event
+			err error
+		)
+		if windowCount {
+			e, err = scanEvent(countingRow{rows, &page.NumberMatched})
+		} else {
+			e, err = scanEvent(rows)
+		}
 		if err != nil {
 			return EventPage{}, fmt.Errorf("list events: %w", err)
 		}
@@ -157,29 +164,6 @@ func (s *Store) ListEventsCounted(ctx context.Context, q EventQuery, count Event
 		page.Events = page.Events[:q.Limit]
 		next := page.Events[q.Limit-1].ID
 		page.Next = &next
-	}
-	if !q.Count {
-		return page, nil
-	}
-	if q.After == nil && page.Next == nil {
-		page.NumberMatched = int64(len(page.Events))
-		return page, nil
-	}
-	if count != nil {
-		n, ok, err := count(ctx, &q)
-		if err != nil {
-			return EventPage{}, fmt.Errorf("count events: %w", err)
-		}
-		// The page has a next one: a count not above the page's length
-		// is an index that has not caught up with a write yet, and the
-		// database answers.
-		if ok && n > int64(len(page.Events)) {
-			page.NumberMatched = n
-			return page, nil
-		}
-	}
-	if err := s.pool.QueryRow(ctx, "SELECT count(*) FROM events e"+filter, b.args[:nFilterArgs]...).Scan(&page.NumberMatched); err != nil {
-		return EventPage{}, fmt.Errorf("count events: %w", mapErr(err))
 	}
 	return page, nil
 }
@@ -200,3 +184,11 @@ func (s *Store) EventExtent(ctx context.Context) (bbox orb.Bound, start, end *st
 	}
 	return orb.Bound{Min: orb.Point{*minx, *miny}, Max: orb.Point{*maxx, *maxy}}, start, end, true, nil
 }
+
+// countingRow scans a row whose last column is a window count into n.
+type countingRow struct {
+	row interface{ Scan(...any) error }
+	n   *int64
+}
+
+func (c countingRow) Scan(dest ...any) error { return c.row.Scan(append(dest, c.n)...) }
