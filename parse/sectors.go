@@ -90,7 +90,7 @@ func sectorFeatures(r io.Reader) ([]*geojson.Feature, error) {
 // every problem to fe; seen maps the ids read so far to their feature.
 func sectorOfFeature(fe *record.Fields, f *geojson.Feature, at, set string, i int, seen map[string]int) record.Sector {
 	sec := record.Sector{Set: set, Source: "imported"}
-	sec.ID = featureID(f)
+	sec.ID = featureID(fe, f, at)
 	if sec.ID == "" {
 		sec.ID = fmt.Sprintf("%s-%03d", set, i+1)
 	}
@@ -153,7 +153,10 @@ func propString(fe *record.Fields, props geojson.Properties, at, key, def string
 	return s
 }
 
-func featureID(f *geojson.Feature) string {
+// featureID is the feature's id, or its "id" property when it has none
+// ("" when neither is set); a property that is not a string is a field
+// error, not a panic.
+func featureID(fe *record.Fields, f *geojson.Feature, at string) string {
 	switch v := f.ID.(type) {
 	case string:
 		return v
@@ -163,7 +166,7 @@ func featureID(f *geojson.Feature) string {
 		}
 		return fmt.Sprint(v)
 	}
-	return f.Properties.MustString("id", "")
+	return propString(fe, f.Properties, at, "id", "")
 }
 
 func validPolygonCoords(mp orb.MultiPolygon) bool {

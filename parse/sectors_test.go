@@ -68,6 +68,7 @@ func TestParseSectorGeoJSON(t *testing.T) {
 		{"wrong type", `{"type":"Polygon","coordinates":[]}`, "s", "type"},
 		{"name not a string", `{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[1,2],[2,2],[2,3],[1,2]]]},"properties":{"name":[]}}`, "s", "features[0].properties.name"},
 		{"side not a string", `{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[1,2],[2,2],[2,3],[1,2]]]},"properties":{"side":7}}`, "s", "features[0].properties.side"},
+		{"id property not a string", `{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[1,2],[2,2],[2,3],[1,2]]]},"properties":{"id":[]}}`, "s", "features[0].properties.id"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := parse.SectorsGeoJSON(strings.NewReader(tc.doc), tc.set)
