@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -20,29 +21,6 @@ import (
 	"github.com/borderwatch/borderwatch/parse"
 	"github.com/borderwatch/borderwatch/record"
 )
-
-// fieldNames returns the fields of a *record.ValidationError, or fails.
-func fieldNames(t *testing.T, err error) []string {
-	t.Helper()
-	var ve *record.ValidationError
-	if !errors.As(err, &ve) {
-		t.Fatalf("want a *record.ValidationError, got %v", err)
-	}
-	var out []string
-	for _, f := range ve.Fields {
-		out = append(out, f.Field)
-	}
-	return out
-}
-
-func hasField(names []string, want string) bool {
-	for _, n := range names {
-		if n == want {
-			return true
-		}
-	}
-	return false
-}
 
 func TestParsePeriod(t *testing.T) {
 	d := func(s string) time.Time { t, _ := time.Parse(time.RFC3339, s); return t }
@@ -71,7 +49,7 @@ func TestParsePeriod(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			p, err := data.ParsePeriod("from", tc.from, "to", tc.to, tc.optional)
 			if tc.bad != "" {
-				if names := fieldNames(t, err); !hasField(names, tc.bad) {
+				if names := record.FieldNames(err); !slices.Contains(names, tc.bad) {
 					t.Fatalf("error names %v, want %q", names, tc.bad)
 				}
 				return
@@ -228,10 +206,10 @@ func TestGenerateSectorsOnRealBorders(t *testing.T) {
 			t.Errorf("regeneration made a new id %s", sec.ID)
 		}
 	}
-	if err := data.ValidateSectorParams(0, 20); err == nil || !hasField(fieldNames(t, err), "sector_km") {
+	if err := data.ValidateSectorParams(0, 20); err == nil || !slices.Contains(record.FieldNames(err), "sector_km") {
 		t.Errorf("sector_km 0 accepted: %v", err)
 	}
-	if _, err := s.GenerateSectors(ctx, 25, 500); err == nil || !hasField(fieldNames(t, err), "depth_km") {
+	if _, err := s.GenerateSectors(ctx, 25, 500); err == nil || !slices.Contains(record.FieldNames(err), "depth_km") {
 		t.Errorf("depth_km 500 accepted: %v", err)
 	}
 	// The sectors collection serves them.
@@ -454,7 +432,7 @@ func TestSectorRiskAcceptance(t *testing.T) {
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				_, err := s.SectorRisk(ctx, tc.q)
-				if names := fieldNames(t, err); !hasField(names, tc.field) {
+				if names := record.FieldNames(err); !slices.Contains(names, tc.field) {
 					t.Errorf("error names %v, want %q", names, tc.field)
 				}
 			})
@@ -521,8 +499,8 @@ func TestImportSectorsAndRisk(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = s.ImportSectors(ctx, secs)
-	names := fieldNames(t, err)
-	if !hasField(names, "features[1].geometry") || !hasField(names, "features[1].properties.agency") {
+	names := record.FieldNames(err)
+	if !slices.Contains(names, "features[1].geometry") || !slices.Contains(names, "features[1].properties.agency") {
 		t.Errorf("error names %v", names)
 	}
 	if n := countRows(t, pool, `SELECT count(*) FROM sectors WHERE id = 'north' AND side = 'TJK'`); n != 1 {

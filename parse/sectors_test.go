@@ -2,35 +2,13 @@ package parse_test
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/borderwatch/borderwatch/parse"
 	"github.com/borderwatch/borderwatch/record"
 )
-
-// fieldNames returns the fields of a *record.ValidationError, or fails.
-func fieldNames(t *testing.T, err error) []string {
-	t.Helper()
-	var ve *record.ValidationError
-	if !errors.As(err, &ve) {
-		t.Fatalf("want a *record.ValidationError, got %v", err)
-	}
-	var out []string
-	for _, f := range ve.Fields {
-		out = append(out, f.Field)
-	}
-	return out
-}
-
-func hasField(names []string, want string) bool {
-	for _, n := range names {
-		if n == want {
-			return true
-		}
-	}
-	return false
-}
 
 const sectorFixture = `{"type": "FeatureCollection", "features": [
  {"type": "Feature", "id": "pyanj-east", "properties": {"name": "Pyanj east", "border": "tjk-afg", "side": "TJK"},
@@ -72,7 +50,7 @@ func TestParseSectorGeoJSON(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := parse.SectorsGeoJSON(strings.NewReader(tc.doc), tc.set)
-			if names := fieldNames(t, err); !hasField(names, tc.field) {
+			if names := record.FieldNames(err); !slices.Contains(names, tc.field) {
 				t.Errorf("error names %v, want %q", names, tc.field)
 			}
 		})

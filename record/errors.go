@@ -1,6 +1,7 @@
 package record
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -93,4 +94,22 @@ func Truncate(s string, n int) string {
 		return s
 	}
 	return s[:n] + "…"
+}
+
+// FieldNames returns the offending fields of err, a *ValidationError (or
+// one wrapped in it) or a single *FieldError; nil for any other error.
+func FieldNames(err error) []string {
+	var ve *ValidationError
+	if errors.As(err, &ve) {
+		out := make([]string, len(ve.Fields))
+		for i, f := range ve.Fields {
+			out[i] = f.Field
+		}
+		return out
+	}
+	var f *FieldError
+	if errors.As(err, &f) {
+		return []string{f.Field}
+	}
+	return nil
 }
