@@ -119,17 +119,19 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	logger := newLogger(cfg.logFormat, stdout)
-	auditKey, err := loadAuditKey(cfg.auditKey)
+	// openStore loads the signing key that -audit-key names (by default
+	// AUDIT_KEY, as for every command-line tool).
+	withKey := func(k string) string {
+		if k == "AUDIT_KEY" {
+			return cfg.auditKey
+		}
+		return getenv(k)
+	}
+	store, err := openStore(ctx, cfg.dbURL, cfg.maxConns, cfg.requestTimeout, true, withKey)
 	if err != nil {
 		return err
 	}
-	store, err := openStore(ctx, cfg.dbURL, cfg.maxConns, cfg.requestTimeout, true, getenv)
-	if err != nil {
-		return err
-	}
-	if auditKey != nil {
-		store.SetAuditKey(auditKey)
-	} else {
+	if cfg.auditKey == "" {
 		logger.Warn("audit entries are not signed: give -audit-key so that a rewritten audit log can be told")
 	}
 	defer store.Close()

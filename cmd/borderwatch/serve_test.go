@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -49,6 +50,11 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 	token := strings.TrimSpace(out.String())
 
+	// serve signs the audit entries of its writes with -audit-key.
+	key := filepath.Join(t.TempDir(), "audit.key")
+	if err := run(ctx, []string{"borderwatch", "audit", "keygen", "-out", key}, getenv, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -64,7 +70,7 @@ func TestGracefulShutdown(t *testing.T) {
 	sctx, stop := context.WithCancel(ctx)
 	served := make(chan error, 1)
 	go func() {
-		served <- run(sctx, []string{"borderwatch", "serve", "-addr", addr, "-metrics-addr", metricsAddr, "-shutdown-timeout", "20s"}, getenv, io.Discard, io.Discard)
+		served <- run(sctx, []string{"borderwatch", "serve", "-addr", addr, "-metrics-addr", metricsAddr, "-audit-key", key, "-shutdown-timeout", "20s"}, getenv, io.Discard, io.Discard)
 	}()
 	base := "http://" + addr
 	for i := 0; ; i++ {
@@ -148,6 +154,13 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 	if n != 1 {
 		t.Fatalf("the acknowledged write is stored %d times", n)
+	}
+	// The token made by the command line came before the key; the write
+	// through serve is signed.
+	out.Reset()
+	if err := run(ctx, []string{"borderwatch", "audit", "verify", "-pubkey", key + ".pub"}, getenv, &out, io.Discard); err != nil ||
+		!strings.Contains(out.String(), "1 entries signed and verified, 1 unsigned") {
+		t.Errorf("audit verify after serve -audit-key: %v %q", err, out.String())
 	}
 }
 
