@@ -55,8 +55,9 @@ func (l *limiter) exhausted(key string) bool {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	now := time.Now()
-	return l.bucket(key, now).lim.TokensAt(now) < 1
+	// Only a key that has used something has a bucket: checking makes none.
+	b, ok := l.buckets[key]
+	return ok && b.lim.TokensAt(time.Now()) < 1
 }
 
 // bucket returns key's bucket, made on first use; l.mu is held.
