@@ -182,6 +182,11 @@ SELECT bw_event_coarse_sync();
 -- half is split in two: agreements that coarsen time only show the
 -- record's point; agreements that coarsen space show the point kept in
 -- event_coarse, whose index a bbox on the view's geom reaches.
+-- Each coarsened branch is gated by a one-time test of the viewer's
+-- agreements (an uncorrelated EXISTS, evaluated once per query), so that a
+-- viewer without such partners skips the branch instead of reading
+-- event_coarse in the bbox and joining it to no partner: without the gate
+-- an unrestricted agency's feature reads were 30 % slower.
 CREATE OR REPLACE VIEW events AS
   SELECT r.id, r.kind, r.occurred_at, r.time_precision, r.geom, r.accuracy_m, r.place, r.agency_id, r.sharing,
          r.source_ref, r.source_url, r.synthetic, r.joint_operation_id, r.items, r.total_kg, r.category,
@@ -207,6 +212,7 @@ CREATE OR REPLACE VIEW events AS
   JOIN bw_partners p ON p.agency_id = r.agency_id
   WHERE bw_restricted() AND r.sharing = 'bilateral'
     AND p.coarsen_m IS NULL AND p.coarsen_time IS NOT NULL
+    AND EXISTS (SELECT 1 FROM bw_partners q WHERE q.coarsen_m IS NULL AND q.coarsen_time IS NOT NULL)
   UNION ALL
   SELECT r.id, r.kind, bw_coarsen_time(c.occurred_at, p.coarsen_time),
          CASE WHEN p.coarsen_time IS NULL OR r.time_precision IN ('month', 'year') THEN r.time_precision
@@ -221,4 +227,5 @@ CREATE OR REPLACE VIEW events AS
   FROM bw_partners p
   JOIN event_coarse c ON c.agency_id = p.agency_id AND c.size_m = p.coarsen_m
   JOIN event_records r ON r.id = c.event_id
-  WHERE bw_restricted() AND r.sharing = 'bilateral' AND p.coarsen_m IS NOT NULL;
+  WHERE bw_restricted() AND r.sharing = 'bilateral' AND p.coarsen_m IS NOT NULL
+    AND EXISTS (SELECT 1 FROM bw_partners q WHERE q.coarsen_m IS NOT NULL);
