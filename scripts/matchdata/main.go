@@ -52,9 +52,9 @@ func tjPart(cyr string) part {
 	return part{
 		"tj-cyr": cyr, "bgn-tj": bgnTajik.apply(cyr), "iso9": iso9.apply(cyr),
 		"ru-cyr": russianise(cyr, false), "ru-cyr-reduced": russianise(cyr, true),
-		"bgn-ru": bgnRussian.apply(russianise(cyr, false)),
+		"bgn-ru":         bgnRussian.apply(russianise(cyr, false)),
 		"bgn-ru-reduced": bgnRussian.apply(russianise(cyr, true)),
-		"icao": icao.apply(russianise(cyr, false)), "icao-reduced": icao.apply(russianise(cyr, true)),
+		"icao":           icao.apply(russianise(cyr, false)), "icao-reduced": icao.apply(russianise(cyr, true)),
 		"uz-latin": uzLatin.apply(cyr),
 	}
 }
@@ -65,7 +65,7 @@ func uzPart(cyr string) part {
 		"uz-cyr": cyr, "uz-latin": uzLatin.apply(cyr), "iso9": iso9.apply(cyr),
 		"ru-cyr": russianise(ru, false), "ru-cyr-reduced": russianise(ru, true),
 		"bgn-ru": bgnRussian.apply(russianise(ru, false)),
-		"icao": icao.apply(russianise(ru, false)), "icao-reduced": icao.apply(russianise(ru, true)),
+		"icao":   icao.apply(russianise(ru, false)), "icao-reduced": icao.apply(russianise(ru, true)),
 	}
 }
 
@@ -182,11 +182,11 @@ func (id identity) patronymic(sys, father string) string {
 
 // orders of a full name.
 const (
-	orderGS  = iota // Given Surname
-	orderSG         // Surname Given (Patronymic)
-	orderGPS        // Given Patronymic Surname
-	orderCaps       // SURNAME Given (Patronymic)
-	orderMRZ        // SURNAME<<GIVEN (machine-readable zone)
+	orderGS   = iota // Given Surname
+	orderSG          // Surname Given (Patronymic)
+	orderGPS         // Given Patronymic Surname
+	orderCaps        // SURNAME Given (Patronymic)
+	orderMRZ         // SURNAME<<GIVEN (machine-readable zone)
 	nOrders
 )
 

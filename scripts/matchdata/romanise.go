@@ -93,7 +93,9 @@ var uzLatin = table{
 // apostrophes are the marks people type for ʻ in oʻ and gʻ.
 var apostrophes = []string{"ʻ", "'", "`", "’", "‘"}
 
-func isVowel(r rune) bool { return strings.ContainsRune("аеёиоуыэюяӣӯўaeiou", unicode.ToLower(r)) }
+func isVowel(r rune) bool {
+	return strings.ContainsRune("аеёиоуыэюяӣӯўaeiou", unicode.ToLower(r))
+}
 
 // apply romanises s with t, keeping the case of each word's first letter.
 func (t table) apply(s string) string {
