@@ -28,20 +28,10 @@ func codeKey(s string) string {
 	s = strings.ReplaceAll(s, "№", " ")
 	f := fold(s)
 	var b strings.Builder
-	var arabic []rune
-	flushArabic := func() {
-		if len(arabic) > 0 {
-			b.WriteString(strings.ToUpper(arabicWord(arabic)))
-			arabic = arabic[:0]
-		}
-	}
 	for _, r := range f {
-		if isArabicLetter(r) {
-			arabic = append(arabic, r)
-			continue
-		}
-		flushArabic()
 		switch {
+		case isArabicLetter(r):
+			b.WriteString(strings.ToUpper(arabicLetter(r)))
 		case r >= 'a' && r <= 'z':
 			b.WriteByte(byte(r) - 'a' + 'A')
 		case r >= '0' && r <= '9':
@@ -62,8 +52,23 @@ func codeKey(s string) string {
 			}
 		}
 	}
-	flushArabic()
 	return b.String()
+}
+
+// arabicLetter romanises one Arabic-script letter of a code, whatever its
+// place (ا a, و v, ی y, ه h): codes have no words for the rules of names.
+func arabicLetter(r rune) string {
+	switch r {
+	case 'ا':
+		return "a"
+	case 'و':
+		return "v"
+	case 'ی', 'ي', 'ى', 'ے':
+		return "y"
+	case 'ه', 'ھ':
+		return "h"
+	}
+	return arabicLatin[r]
 }
 
 // digitValue returns the value of a Unicode decimal digit: decimal digits

@@ -134,7 +134,7 @@ func arabicWord(w []rune) string {
 			} else if s, ok := arabicLatin[r]; ok {
 				b.WriteString(s)
 			} else {
-				b.WriteString(strings.ToLower(unidecode.Unidecode(string(r))))
+				b.WriteString(asciiLower(unidecode.Unidecode(string(r))))
 			}
 		}
 	}

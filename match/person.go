@@ -27,12 +27,15 @@ func parseName(name string) []token {
 	toks := make([]token, 0, len(words))
 	markNext := false
 	for _, w := range words {
-		ph := phonetic(w.text)
+		ph := phoneticWord(w.text)
 		if ph == "" {
 			continue
 		}
 		before, after := isPatronymicMarker(ph)
-		if before && len(toks) > 0 {
+		if before {
+			if len(toks) == 0 {
+				continue
+			}
 			prev := &toks[len(toks)-1]
 			prev.patronymic, prev.stem, prev.suf = true, patronymicStem(prev.ph), sufNone
 			continue
@@ -41,7 +44,7 @@ func parseName(name string) []token {
 			markNext = true
 			continue
 		}
-		t := token{ph: ph, arabic: w.arabic, skel: skeleton(ph)}
+		t := token{ph: ph, arabic: w.arabic, skel: skeletonWord(ph)}
 		t.initial = w.dotted || len(ph) == 1
 		t.patronymic = markNext || (!t.initial && isPatronymic(ph))
 		markNext = false
@@ -67,7 +70,10 @@ func joinWords(ws []word) []word {
 			out[len(out)-1].text += w.text[2:]
 			out[len(out)-1].arabic = true
 			continue
-		case isParticle(w.text) && i+1 < len(ws):
+		case (isParticle(phoneticWord(w.text)) || isAbd(phoneticWord(w.text), w.arabic)) &&
+			(i+1 == len(ws) || len(ws[i+1].text) < 2):
+			continue // a particle with nothing to join names no one
+		case isParticle(phoneticWord(w.text)):
 			w.text += ws[i+1].text
 			w.arabic = w.arabic || ws[i+1].arabic
 			i++
@@ -76,7 +82,7 @@ func joinWords(ws []word) []word {
 				out[len(out)-1].arabic = out[len(out)-1].arabic || w.arabic
 				continue
 			}
-		case isAbd(w.text) && i+1 < len(ws) && len(ws[i+1].text) > 1:
+		case isAbd(phoneticWord(w.text), w.arabic):
 			w.text += ws[i+1].text
 			w.arabic = w.arabic || ws[i+1].arabic
 			i++
@@ -86,12 +92,14 @@ func joinWords(ws []word) []word {
 	return out
 }
 
-// isAbd reports a romanised "Abd" (servant of), which names write apart
+// isAbd reports the phonetic form of "Abd" (servant of), which names write apart
 // from the divine name that follows: Abdul Rahman, Abdu Salom, عبد الله.
-func isAbd(s string) bool {
+func isAbd(s string, arabic bool) bool {
 	switch s {
-	case "abd", "abdu", "abdul", "abdal", "abdel", "abdol", "abdo", "bd", "bdal", "bdul":
+	case "abd", "abdu", "abdul", "abdal", "abdil", "abda":
 		return true
+	case "bd", "bdal": // عبد, whose ع is silent
+		return arabic
 	}
 	return false
 }
@@ -228,23 +236,43 @@ func PersonScore(a, b string) float64 {
 // phonetic forms of its words, patronymic and initials left out, sorted and
 // joined by spaces. It is lowercase ASCII, short (about the length of the
 // name) and stable: "Абдуллоев Рустам", "Rustam Abdullaev" and
-// "ABDULLOYEV Rustam" all give "abdulaiv rustam". Names in Arabic script
+// "ABDULLOYEV Rustam" all give "abdulaiv rustam", and a key read as a name
+// gives itself. Names in Arabic script
 // give their vowel-less form; PersonSkeleton finds them across scripts.
 func PersonKey(name string) string {
-	return personKey(parseName(name), func(t token) string { return t.ph })
+	return settle(name, func(s string) string {
+		return personKey(parseName(s), func(t token) string { return keyForm(t.ph) })
+	})
 }
 
 // PersonSkeleton is the consonant skeleton of a name, for a second trigram
-// index: "Rahimi", "Раҳимӣ" and "رحیمی" all give "rhm".
+// index: "Rahimi", "Раҳимӣ" and "رحیمی" all give "rxm".
 func PersonSkeleton(name string) string {
-	return personKey(parseName(name), func(t token) string { return t.skel })
+	return settle(name, func(s string) string {
+		return personKey(parseName(s), func(t token) string { return keyForm(t.skel) })
+	})
+}
+
+// settle applies key to its own result until that no longer changes (a
+// round or two at most: a name's key is nearly always its own key already;
+// the rules that join or drop words can read a key's words anew).
+func settle(name string, key func(string) string) string {
+	k := key(name)
+	for range 4 {
+		k2 := key(k)
+		if k2 == k {
+			break
+		}
+		k = k2
+	}
+	return k
 }
 
 func personKey(ts []token, f func(token) string) string {
 	var parts []string
 	for _, t := range ts {
 		if !t.initial && !t.patronymic {
-			if s := f(t); s != "" {
+			if s := f(t); len(s) > 1 { // one letter reads back as an initial
 				parts = append(parts, s)
 			}
 		}

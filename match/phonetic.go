@@ -7,19 +7,24 @@ import "strings"
 //
 //	vowels   a (a o), i (e i y ы ӣ), u (u ӯ ў oʻ)
 //	h        h kh x х ҳ          (Russian writes Tajik ҳ as х)
-//	k        k q c ck қ
+//	k        k q ck қ
 //	g        g gh gʻ ғ
 //	j        j zh dzh dj ж ҷ      (Джураев, Juraev, Jo'rayev, Ҷӯраев)
 //	c        ch tch ч
 //	w        sh sch shch ш щ
-//	s        s ts ц  ·  f f ph  ·  v v w  ·  t t th  ·  z z dh
+//	s        s ts ц, and c (ISO 9 writes ц as c)
+//	f f ph · v v w · t t th · z z dh
 //
-// Then doubled letters and runs of one vowel class collapse (Abdullo,
-// Abdulo), "oo"/"ou" are u and "ee" is i (English spellings of Afghan
-// names: Dawood, Yousuf, Sadeeq), a final h after a vowel goes (Abdullah,
-// Abdulla, Abdullo), j after a vowel and before a consonant or at the end
-// is the ISO 9 й (Hajdarov, Haydarov; Sergej, Sergey), and "abdul" before a consonant other than l is "abdu"
+// Then doubled letters collapse (Abdullo, Abdulo), "oo"/"ou" are u and
+// "ee" is i (English spellings of Afghan names: Dawood, Yousuf, Sadeeq), a
+// final h after a vowel goes (Abdullah, Abdulla, Abdullo), j after a vowel
+// and before a consonant or at the end is the ISO 9 й (Hajdarov, Haydarov;
+// Sergej, Sergey), and "abdul" before a consonant other than l is "abdu"
 // (Abdulrahman, Abdurrahmon, Abdurahman).
+//
+// Keys spell the classes h, j, c and w as x, zh, ch and sh (keyForm), so a
+// key read as a name gives itself back: phonetic(keyForm(p)) = p, which
+// phoneticWord makes sure of by applying phonetic until that holds.
 
 // digraphs lists the multi-letter spellings, longest first.
 var digraphs = []struct{ from, to string }{
@@ -31,7 +36,7 @@ var digraphs = []struct{ from, to string }{
 
 // single maps each remaining letter to its class.
 var single = [26]byte{
-	'a', 'b', 'k', 'd', 'i', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'a', 'p',
+	'a', 'b', 's', 'd', 'i', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'a', 'p',
 	'k', 'r', 's', 't', 'u', 'v', 'v', 'h', 'i', 'z',
 }
 
@@ -70,11 +75,50 @@ func phonetic(w string) string {
 		}
 		i++
 	}
+	out = dedup(out)
 	// final h after a vowel: Abdullah, Abdulla
 	if n := len(out); n > 2 && out[n-1] == 'h' && isVowelClass(out[n-2]) {
 		out = out[:n-1]
 	}
-	return string(dedup(out))
+	return string(out)
+}
+
+// phoneticWord is phonetic applied until its key form reads back as
+// itself (at most a few rounds: every round keeps or merges letters).
+func phoneticWord(w string) string {
+	p := phonetic(w)
+	for range 4 {
+		q := phonetic(keyForm(p))
+		if q == p {
+			break
+		}
+		p = q
+	}
+	return p
+}
+
+// keyForm spells a phonetic form in the letters of the keys: the classes
+// h, j, c and w as x, zh, ch and sh, every other letter as itself.
+func keyForm(p string) string {
+	if !strings.ContainsAny(p, "hjcw") {
+		return p
+	}
+	var b strings.Builder
+	for i := 0; i < len(p); i++ {
+		switch p[i] {
+		case 'h':
+			b.WriteByte('x')
+		case 'j':
+			b.WriteString("zh")
+		case 'c':
+			b.WriteString("ch")
+		case 'w':
+			b.WriteString("sh")
+		default:
+			b.WriteByte(p[i])
+		}
+	}
+	return b.String()
 }
 
 // isVowelLetter reports the romanised vowels, y included.
@@ -112,6 +156,22 @@ func skeleton(p string) string {
 		}
 	}
 	return string(dedup(b))
+}
+
+// skeletonWord is the skeleton of a phonetic form, taken again until its
+// key form reads back as itself: dropping vowels can set two consonants
+// side by side that a key would read as one (t·sh as ts·h), so such a
+// skeleton settles on the reading a key gets.
+func skeletonWord(p string) string {
+	q := skeleton(p)
+	for range 4 {
+		r := skeleton(phonetic(keyForm(q)))
+		if r == q {
+			break
+		}
+		q = r
+	}
+	return q
 }
 
 // suffix classes of surnames.
@@ -183,7 +243,7 @@ func isPatronymicMarker(p string) (before bool, after bool) {
 	return false, false
 }
 
-// isParticle reports the Arabic article and connecting words that a
+// isParticle reports the phonetic form of the Arabic article and connecting words that a
 // romanisation may write apart (Nizom ud-Din, Abdul Rahman); they join the
 // neighbouring words.
 func isParticle(p string) bool {
