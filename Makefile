@@ -16,7 +16,7 @@ lint:
 	go vet ./...
 
 bench:
-	go test -run='^$$' -bench=. -benchmem ./geo/ ./planner/
+	go test -run='^$$' -bench=. -benchmem ./geo/ ./planner/ ./match/
 
 fuzz:
 	FUZZTIME=60s scripts/test.sh  # the whole suite, with 60 s per fuzz target

@@ -70,6 +70,7 @@ var (
 var rules = []rule{
 	// Pure packages: no I/O, no logging, no HTTP, no database.
 	{pkg: "geo", never: noIO, neverDirect: noIODirct},
+	{pkg: "match", never: noIO, neverDirect: noIODirct},
 	{pkg: "record", mayUse: []string{"geo"}, never: noIO, neverDirect: noIODirct},
 	{pkg: "parse", mayUse: []string{"record", "geo"}, never: noIO, neverDirect: []string{"os/exec", "net", "io/fs"}},
 	{pkg: "planner", mayUse: []string{"geo"}, never: noIO, neverDirect: noIODirct},
@@ -166,6 +167,8 @@ func TestImportRulesCatch(t *testing.T) {
 		{"geo", pkgInfo{Deps: []string{"github.com/jackc/pgx/v5"}}},
 		{"geo", pkgInfo{Deps: []string{"log/slog"}}},
 		{"planner", pkgInfo{Imports: []string{"os"}}},
+		{"match", pkgInfo{Imports: []string{"os"}}},
+		{"match", pkgInfo{Deps: []string{module + "/record"}}},
 		{"planner", pkgInfo{Deps: []string{"net/http"}}},
 		{"record", pkgInfo{Deps: []string{module + "/planner"}}},
 		{"data", pkgInfo{Deps: []string{"net/http"}}},

@@ -153,3 +153,31 @@ func TestLabelledSet(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteKeys writes the keys of every labelled pair to the file named by
+// MATCH_KEYS_OUT (kind, same, then the two keys and the two skeletons,
+// tab-separated), for scripts/match-eval.sh -pg to measure what a pg_trgm
+// query retrieves. Without the variable it checks only that every key is
+// free of tabs and newlines, which the file format needs.
+func TestWriteKeys(t *testing.T) {
+	var b strings.Builder
+	for _, p := range readPairs(t) {
+		var ka, kb, sa, sb string
+		if p.kind == "person" {
+			ka, kb, sa, sb = PersonKey(p.a), PersonKey(p.b), PersonSkeleton(p.a), PersonSkeleton(p.b)
+		} else {
+			ka, kb = codeKey(p.a), codeKey(p.b)
+			sa, sb = ka, kb
+		}
+		row := strings.Join([]string{p.kind, fmt.Sprint(p.same), ka, kb, sa, sb}, "\t")
+		if strings.Count(row, "\t") != 5 || strings.Contains(row, "\n") {
+			t.Fatalf("keys of %q / %q break the row: %q", p.a, p.b, row)
+		}
+		b.WriteString(row + "\n")
+	}
+	if out := os.Getenv("MATCH_KEYS_OUT"); out != "" {
+		if err := os.WriteFile(out, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

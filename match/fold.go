@@ -10,10 +10,6 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// folder is the case folding of the Unicode standard (full folding, no
-// Turkic special cases), safe for concurrent use once built.
-var folder = cases.Fold()
-
 // fold returns s in NFKC with its case folded: "ＡＢＤУЛЛОЕВ" and
 // "abdуллоев" fold alike. NFKC also turns ligatures, full-width forms and
 // the Arabic presentation forms into their plain letters.
@@ -21,7 +17,9 @@ func fold(s string) string {
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, " ")
 	}
-	return folder.String(norm.NFKC.String(s))
+	// A Caser keeps state between calls, so each call makes its own: the
+	// case folding of the Unicode standard (full folding, no Turkic cases).
+	return cases.Fold().String(norm.NFKC.String(s))
 }
 
 // isApostrophe reports the marks written for the Uzbek oʻ and gʻ and the

@@ -248,3 +248,33 @@ func TestToCyrillic(t *testing.T) {
 		}
 	}
 }
+
+// TestConcurrentKeys: the keys and scores are pure functions, safe to call
+// from many goroutines at once (run with -race).
+func TestConcurrentKeys(t *testing.T) {
+	names := []string{"Абдуллоев Рустам", "Jo'rayev Alisher", "عبدالرحمن احمدزی", "ABDULLOEV<<RUSTAM"}
+	want := make([]string, len(names))
+	for i, n := range names {
+		want[i] = PersonKey(n) + "|" + PlateKey(n)
+	}
+	errs := make(chan string, 8*len(names))
+	done := make(chan struct{})
+	for range 8 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for i, n := range names {
+				if got := PersonKey(n) + "|" + PlateKey(n); got != want[i] {
+					errs <- n + ": " + got + ", want " + want[i]
+				}
+				PersonScore(n, names[0])
+			}
+		}()
+	}
+	for range 8 {
+		<-done
+	}
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+}

@@ -65,15 +65,18 @@ func joinWords(ws []word) []word {
 	out := make([]word, 0, len(ws))
 	for i := 0; i < len(ws); i++ {
 		w := ws[i]
+		var ph string
+		if len(w.text) <= 5 { // particles and Abd are short
+			ph = phoneticWord(w.text)
+		}
 		switch {
 		case w.arabic && len(out) > 0 && strings.HasPrefix(w.text, "al") && len(w.text) > 3:
 			out[len(out)-1].text += w.text[2:]
 			out[len(out)-1].arabic = true
 			continue
-		case (isParticle(phoneticWord(w.text)) || isAbd(phoneticWord(w.text), w.arabic)) &&
-			(i+1 == len(ws) || len(ws[i+1].text) < 2):
+		case (isParticle(ph) || isAbd(ph, w.arabic)) && (i+1 == len(ws) || len(ws[i+1].text) < 2):
 			continue // a particle with nothing to join names no one
-		case isParticle(phoneticWord(w.text)):
+		case isParticle(ph):
 			w.text += ws[i+1].text
 			w.arabic = w.arabic || ws[i+1].arabic
 			i++
@@ -82,7 +85,7 @@ func joinWords(ws []word) []word {
 				out[len(out)-1].arabic = out[len(out)-1].arabic || w.arabic
 				continue
 			}
-		case isAbd(phoneticWord(w.text), w.arabic):
+		case isAbd(ph, w.arabic):
 			w.text += ws[i+1].text
 			w.arabic = w.arabic || ws[i+1].arabic
 			i++
@@ -296,3 +299,13 @@ const (
 	PlateThreshold    = 0.85
 	DocumentThreshold = 0.85
 )
+
+// Name is a name parsed once, for scoring one record against many
+// candidates without parsing it again for each.
+type Name struct{ tokens []token }
+
+// ParseName parses a name for Name.Score.
+func ParseName(s string) Name { return Name{parseName(s)} }
+
+// Score is PersonScore of the two parsed names.
+func (n Name) Score(o Name) float64 { return nameScore(n.tokens, o.tokens) }

@@ -40,6 +40,21 @@ var single = [26]byte{
 	'k', 'r', 's', 't', 'u', 'v', 'v', 'h', 'i', 'z',
 }
 
+// digraphAt returns the length and class of the digraph at w[i], or 0.
+func digraphAt(w string, i int) (int, byte) {
+	switch w[i] {
+	case 's', 'd', 't', 'c', 'k', 'z', 'g', 'p', 'o', 'e':
+	default:
+		return 0, 0
+	}
+	for _, d := range digraphs {
+		if d.from[0] == w[i] && strings.HasPrefix(w[i:], d.from) {
+			return len(d.from), d.to[0]
+		}
+	}
+	return 0, 0
+}
+
 func isVowelClass(c byte) bool { return c == 'a' || c == 'i' || c == 'u' }
 
 // phonetic returns the phonetic form of a romanised word (lowercase ASCII
@@ -50,16 +65,9 @@ func phonetic(w string) string {
 	}
 	out := make([]byte, 0, len(w))
 	for i := 0; i < len(w); {
-		matched := false
-		for _, d := range digraphs {
-			if strings.HasPrefix(w[i:], d.from) {
-				out = append(out, d.to[0])
-				i += len(d.from)
-				matched = true
-				break
-			}
-		}
-		if matched {
+		if n, c := digraphAt(w, i); n > 0 {
+			out = append(out, c)
+			i += n
 			continue
 		}
 		c := w[i]
