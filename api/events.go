@@ -290,13 +290,21 @@ type eventCollection struct {
 	Links          []link         `json:"links"`
 }
 
-func handleListEvents(logger *slog.Logger, store *data.Store) http.Handler {
+// handleListEvents reads a page from the database; the numberMatched of a
+// bbox-only first page that does not hold every match comes from the live
+// index (see data.Store.ListEventsCounted), so that a map panned over
+// thousands of events costs a page, not a sort of them all.
+func handleListEvents(logger *slog.Logger, store *data.Store, live *data.Live) http.Handler {
+	var count data.EventCounter
+	if live != nil {
+		count = live.CountEvents
+	}
 	return serveErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
 		eq, err := parseEventQuery(r)
 		if err != nil {
 			return err
 		}
-		page, err := store.ListEvents(r.Context(), eq)
+		page, err := store.ListEventsCounted(r.Context(), eq, count)
 		if err != nil {
 			return err
 		}

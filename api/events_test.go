@@ -198,12 +198,18 @@ func seedEvents(t *testing.T, e *testEnv, n int) {
 // collect follows next links from path and returns all feature ids.
 func collect(t *testing.T, e *testEnv, path string) (ids []string, matched float64) {
 	t.Helper()
+	return collectAs(t, e, e.token, path)
+}
+
+// collectAs is collect with the given token.
+func collectAs(t *testing.T, e *testEnv, token, path string) (ids []string, matched float64) {
+	t.Helper()
 	matched = -1
 	for pages := 0; path != ""; pages++ {
 		if pages > 100 {
 			t.Fatal("too many pages")
 		}
-		resp, b := e.do(t, "GET", path, "")
+		resp, b := e.do(t, "GET", path, "", "Authorization", "Bearer "+token)
 		if resp.StatusCode != 200 {
 			t.Fatalf("%s: %d %s", path, resp.StatusCode, b)
 		}

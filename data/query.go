@@ -110,21 +110,45 @@ func ValidateEventQuery(q *EventQuery) error {
 	return fe.Err()
 }
 
+// EventCounter counts the events matching q that the context's principal
+// sees; ok is false when it cannot, and the database counts them.
+type EventCounter func(ctx context.Context, q *EventQuery) (n int64, ok bool, err error)
+
 // ListEvents returns one page of events ordered by id, with keyset paging
 // so that deep pages cost the same as the first.
 func (s *Store) ListEvents(ctx context.Context, q EventQuery) (EventPage, error) {
+	return s.ListEventsCounted(ctx, q, nil)
+}
+
+// ListEventsCounted is ListEvents with count, when not nil, counting the
+// matches of a first page that has a bbox and no other filter and does not
+// hold every match.
+//
+// How numberMatched is found decides what the page costs. A window count
+// (count(*) OVER ()) makes PostgreSQL fetch and sort every matching row
+// however few it returns: cheap for a bbox and datetime, which the
+// (geom, occurred_at) index narrows, but for a bbox alone, as a map pans,
+// the cost grows with the thousands of rows the bbox holds. So a bbox-only
+// page is read without it and counted by count (the live index), which
+// visits the points in the bbox without reading any record. A query with
+// other filters keeps the window count: the live index is not indexed by
+// time and would visit every event in the bbox whatever its time.
+func (s *Store) ListEventsCounted(ctx context.Context, q EventQuery, count EventCounter) (EventPage, error) {
 	if err := ValidateEventQuery(&q); err != nil {
 		return EventPage{}, err
 	}
 	var b sqlBuilder
 	eventFilter(&b, &q)
+	filter, nFilterArgs := b.clause(), len(b.args)
 	page := EventPage{NumberMatched: -1}
-	// A selective query counts its matches in the same scan (a window
-	// count); an unselective one counts separately, so that its page can
-	// still be read in id order from the primary key without a full sort.
-	windowCount := q.Count && q.BBox != nil
-	if q.Count && !windowCount {
-		if err := s.pool.QueryRow(ctx, "SELECT count(*) FROM events e"+b.clause(), b.args...).Scan(&page.NumberMatched); err != nil {
+	// A bbox-only first page with a counter counts after the page; another
+	// selective query counts its matches in the same scan (a window count);
+	// an unselective one counts separately, so that its page can still be
+	// read in id order from the primary key without a full sort.
+	countAfter := q.Count && count != nil && bboxOnly(&q)
+	windowCount := q.Count && q.BBox != nil && !countAfter
+	if q.Count && q.BBox == nil {
+		if err := s.pool.QueryRow(ctx, "SELECT count(*) FROM events e"+filter, b.args...).Scan(&page.NumberMatched); err != nil {
 			return EventPage{}, fmt.Errorf("count events: %w", mapErr(err))
 		}
 	}
@@ -137,9 +161,50 @@ func (s *Store) ListEvents(ctx context.Context, q EventQuery) (EventPage, error)
 		page.NumberMatched = 0
 	}
 	sql := "SELECT " + cols + " FROM events e" + b.clause() + " ORDER BY e.id LIMIT " + b.arg(q.Limit+1)
-	rows, err := s.pool.Query(ctx, sql, b.args...)
+	if err := s.readPage(ctx, &page, sql, b.args, windowCount); err != nil {
+		return EventPage{}, err
+	}
+	if len(page.Events) > q.Limit {
+		page.Events = page.Events[:q.Limit]
+		next := page.Events[q.Limit-1].ID
+		page.Next = &next
+	}
+	if !countAfter {
+		return page, nil
+	}
+	if page.Next == nil {
+		// The first page holds every match: it is its own count.
+		page.NumberMatched = int64(len(page.Events))
+		return page, nil
+	}
+	n, ok, err := count(ctx, &q)
 	if err != nil {
-		return EventPage{}, fmt.Errorf("list events: %w", mapErr(err))
+		return EventPage{}, fmt.Errorf("count events: %w", err)
+	}
+	// The page has a next one, so a count not above its length is an index
+	// that has not caught up with a write yet: the database answers.
+	if ok && n > int64(len(page.Events)) {
+		page.NumberMatched = n
+		return page, nil
+	}
+	if err := s.pool.QueryRow(ctx, "SELECT count(*) FROM events e"+filter, b.args[:nFilterArgs]...).Scan(&page.NumberMatched); err != nil {
+		return EventPage{}, fmt.Errorf("count events: %w", mapErr(err))
+	}
+	return page, nil
+}
+
+// bboxOnly reports whether q filters by its bbox and nothing else.
+func bboxOnly(q *EventQuery) bool {
+	return q.BBox != nil && q.Interval.Start.IsZero() && q.Interval.End.IsZero() && len(q.Kinds) == 0 &&
+		len(q.Drugs) == 0 && len(q.Agencies) == 0 && len(q.Categories) == 0 && q.Synthetic == nil
+}
+
+// readPage appends the events sql returns to page; with windowCount each
+// row's last column is the window count, stored in page.NumberMatched.
+func (s *Store) readPage(ctx context.Context, page *EventPage, sql string, args []any, windowCount bool) error {
+	rows, err := s.pool.Query(ctx, sql, args...)
+	if err != nil {
+		return fmt.Errorf("list events: %w", mapErr(err))
 	}
 	defer rows.Close()
 	for rows.Next() {
@@ -153,19 +218,14 @@ func (s *Store) ListEvents(ctx context.Context, q EventQuery) (EventPage, error)
 			e, err = scanEvent(rows)
 		}
 		if err != nil {
-			return EventPage{}, fmt.Errorf("list events: %w", err)
+			return fmt.Errorf("list events: %w", err)
 		}
 		page.Events = append(page.Events, e)
 	}
 	if err := rows.Err(); err != nil {
-		return EventPage{}, fmt.Errorf("list events: %w", mapErr(err))
+		return fmt.Errorf("list events: %w", mapErr(err))
 	}
-	if len(page.Events) > q.Limit {
-		page.Events = page.Events[:q.Limit]
-		next := page.Events[q.Limit-1].ID
-		page.Next = &next
-	}
-	return page, nil
+	return nil
 }
 
 // EventExtent returns the bounding box and time span of all events; ok is

@@ -8,6 +8,11 @@
 # each burst; then all three as tj-dca with WRITERS (default 8) more
 # connections posting new events meanwhile. The load generator runs on 2
 # threads. Prints throughput and p50/p99 per endpoint.
+#
+# BASELINE_BIN, when set, is another build of the service (e.g. of main):
+# its feature reads (bbox and datetime, and bbox only) are measured first on
+# the same data and schema, for a before/after comparison in one run.
+# Usage: [BASELINE_BIN=path/to/borderwatch] scripts/load.sh
 set -euo pipefail
 EVENTS=${EVENTS:-100000}; DURATION=${DURATION:-20s}; CONNS=${CONNS:-32}; WRITERS=${WRITERS:-8}
 AGENCIES=${AGENCIES:-tj-dca af-border}
@@ -19,9 +24,32 @@ declare -A TOKENS
 for a in $AGENCIES; do
   TOKENS[$a]=$(bin/borderwatch token create -agency "$a" -role analyst -label load)
 done
+# feature_reads LABEL: the feature-read bursts of every agency against $URL.
+feature_reads() {
+  for a in $AGENCIES; do
+    export BORDERWATCH_TOKEN=${TOKENS[$a]}
+    bin/loadgen read -url "$URL" -duration 3s -conns "$CONNS" -mix items,pan >/dev/null
+    echo "== $1 $a: feature reads, bbox and datetime ($CONNS connections, $DURATION)"
+    bin/loadgen read -url "$URL" -duration "$DURATION" -conns "$CONNS" -mix items
+    echo "== $1 $a: feature reads, bbox only as a map pans ($CONNS connections, $DURATION)"
+    bin/loadgen read -url "$URL" -duration "$DURATION" -conns "$CONNS" -mix pan
+  done
+}
+if [ -n "${BASELINE_BIN:-}" ]; then
+  PORT=$(free_port)
+  # The baseline build runs on this build's schema and leaves it as it is.
+  bin/borderwatch migrate >/dev/null
+  SERVICE_BIN=$BASELINE_BIN start_service "$PORT" -migrate=false
+  URL=http://127.0.0.1:$PORT
+  feature_reads "baseline"
+  kill "${PIDS[-1]}"
+fi
 PORT=$(free_port)
 start_service "$PORT"
 URL=http://127.0.0.1:$PORT
+if [ -n "${BASELINE_BIN:-}" ]; then
+  feature_reads "this build"
+fi
 for a in $AGENCIES; do
   export BORDERWATCH_TOKEN=${TOKENS[$a]}
   echo "== $a: warm-up"

@@ -1,0 +1,41 @@
+package geo
+
+import "github.com/paulmach/orb"
+
+// CountBox returns the number of events that pass f and whose lon/lat, as
+// the viewer sees it, falls in the WGS84 box b the way PostGIS's && finds a
+// point in an envelope: the single-precision boxes of the point and of b,
+// each rounded outwards, overlap. (Points within a float32 step outside b
+// count, as they do in the database.) It visits the matches without
+// copying them.
+func (ix *Index) CountBox(b orb.Bound, f Filter) (int, error) {
+	cf, err := f.compile()
+	if err != nil {
+		return 0, err
+	}
+	bx0, by0 := down32(b.Min[0]), down32(b.Min[1])
+	bx1, by1 := up32(b.Max[0]), up32(b.Max[1])
+	// The projected rectangle of the box widened by a float32 step of a
+	// degree (under a metre) plus a metre, and by the coarsening's reach.
+	pb := projectBound(orb.Bound{Min: orb.Point{float64(bx0), float64(by0)}, Max: orb.Point{float64(bx1), float64(by1)}}).Pad(1)
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	st := &ix.st
+	if cf.coarsens() {
+		pb = pb.Pad(cf.vis.padM)
+	}
+	n := 0
+	st.tree.Search([2]float32{down32(pb.Min[0]), down32(pb.Min[1])}, [2]float32{up32(pb.Max[0]), up32(pb.Max[1])},
+		func(_, _ [2]float32, slot uint32) bool {
+			ok, rule := cf.view(st, int(slot))
+			if !ok {
+				return true
+			}
+			ll := cf.ll(st, int(slot), rule)
+			if down32(ll[0]) <= bx1 && up32(ll[0]) >= bx0 && down32(ll[1]) <= by1 && up32(ll[1]) >= by0 {
+				n++
+			}
+			return true
+		})
+	return n, nil
+}
