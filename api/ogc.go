@@ -82,6 +82,8 @@ func handleLandingJSON() http.Handler {
 			Description: "Seizures, incidents and reference geodata of the Afghan–Central Asian borders (OGC API – Features).",
 			Links: []link{
 				{Href: b + "/?f=json", Rel: "self", Type: mediaJSON, Title: "This document"},
+				{Href: b + "/api", Rel: "service-desc", Type: mediaOpenAPI, Title: "The API definition (OpenAPI 3.0)"},
+				{Href: b + "/api.html", Rel: "service-doc", Type: "text/html", Title: "The API documentation"},
 				{Href: b + "/conformance", Rel: "conformance", Type: mediaJSON, Title: "Conformance classes"},
 				{Href: b + "/collections", Rel: "data", Type: mediaJSON, Title: "Collections"},
 			},
@@ -92,6 +94,7 @@ func handleLandingJSON() http.Handler {
 var conformsTo = []string{
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
 	"http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete",
 	"http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update",
 	"http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/features",

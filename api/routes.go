@@ -9,8 +9,10 @@ import (
 	"github.com/borderwatch/borderwatch/data"
 )
 
-// addRoutes lists every route of the service. Only the health checks, the
-// sign-in and the web client's static files are public; everything else
+// addRoutes lists every route of the service; api/openapi/*.yaml describes
+// each (TestRoutesMatchAPIDefinition holds them together). Only the health
+// checks, the sign-in, the API definition and the web client's static
+// files are public; everything else
 // needs a bearer token, and writes need a role that allows them.
 func addRoutes(r chi.Router, logger *slog.Logger, cfg Config, store *data.Store, live *data.Live) {
 	lim := newLimiter(cfg.RatePerSec, cfg.RateBurst)
@@ -22,6 +24,8 @@ func addRoutes(r chi.Router, logger *slog.Logger, cfg Config, store *data.Store,
 	r.Method(http.MethodGet, "/healthz", handleHealthz())
 	r.Method(http.MethodGet, "/readyz", handleReadyz(logger, store, live))
 	r.Method(http.MethodPost, "/api/login", handleLogin(logger, cfg, store, lim))
+	r.Method(http.MethodGet, "/api", handleAPIDefinition(logger))
+	r.Method(http.MethodGet, "/api.html", handleAPIDoc(logger))
 	r.Method(http.MethodGet, "/", handleLanding(webHandler(), auth))
 	r.Handle("/app/*", webHandler())
 

@@ -31,7 +31,7 @@ command -v psql >/dev/null || { log "psql is required (postgresql-client)"; exit
 
 WORK=$(mktemp -d)
 BIN="$WORK/borderwatch"
-log "npm ci (playwright-core) and building the binary"
+log "npm ci (playwright-core, swagger-parser) and building the binary"
 npm ci --no-audit --no-fund --loglevel=error >/dev/null &
 NPM_PID=$!
 (cd "$ROOT" && go build -o "$BIN" ./cmd/borderwatch)
@@ -92,5 +92,5 @@ for _ in $(seq 1 120); do
   sleep 0.5
 done
 
-log "running the browser tests"
-BASE_URL="$BASE_URL" ARTIFACTS="$ART" node --test --test-concurrency=1 --test-reporter=spec tests.mjs
+log "validating the API definition (swagger-parser) and running the browser tests"
+BASE_URL="$BASE_URL" ARTIFACTS="$ART" node --test --test-concurrency=1 --test-reporter=spec openapi.test.mjs tests.mjs
