@@ -232,12 +232,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 func runMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dbURL := fs.String("db", getenv("DATABASE_URL"), "PostgreSQL connection string (env DATABASE_URL)")
+	dbURL := dbFlag(fs, getenv)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *dbURL == "" {
-		return errors.New("no database: set -db or DATABASE_URL")
+		return errors.New("no database: set -db, OWNER_DATABASE_URL or DATABASE_URL")
 	}
 	store, err := openStore(ctx, *dbURL, 2, 0, false, getenv)
 	if err != nil {
