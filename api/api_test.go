@@ -22,7 +22,7 @@ import (
 // crossing.
 type testEnv struct {
 	srv   *httptest.Server
-	store *data.Store // restricted, as the service runs it
+	store *data.Store // restricted, logged in as the service's role, as the service runs it
 	sys   *data.Store // unrestricted, for seeding
 	pool  *pgxpool.Pool
 	// token is an analyst token of tj-dca that do sends unless the
@@ -73,7 +73,8 @@ func newEnvWith(t *testing.T, set func(*api.Config)) *testEnv {
 			t.Fatalf("seed: %v", err)
 		}
 	}
-	store, err := data.Open(ctx, data.Config{URL: u, Restricted: true})
+	// The server logs in as the service does: a member of bw_app only.
+	store, err := data.Open(ctx, data.Config{URL: datatest.ServiceURL(t, u), Restricted: true})
 	if err != nil {
 		t.Fatal(err)
 	}

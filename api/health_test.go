@@ -74,11 +74,11 @@ func TestReadyzDatabaseDown(t *testing.T) {
 
 func TestReadyzMigrations(t *testing.T) {
 	u := datatest.URL(t)
-	if code, status := readyz(t, storeAt(t, u, "")); code != http.StatusOK || status != "ready" {
+	if code, status := readyz(t, storeAt(t, datatest.ServiceURL(t, u), "")); code != http.StatusOK || status != "ready" {
 		t.Fatalf("readyz on a migrated database: %d %q, want 200 \"ready\"", code, status)
 	}
 	// Without tern's version table in sight no migration is applied.
-	if code, status := readyz(t, storeAt(t, u, "pg_catalog")); code != http.StatusServiceUnavailable || status != "migrations pending" {
+	if code, status := readyz(t, storeAt(t, datatest.ServiceURL(t, u), "pg_catalog")); code != http.StatusServiceUnavailable || status != "migrations pending" {
 		t.Fatalf("readyz without migrations: %d %q, want 503 \"migrations pending\"", code, status)
 	}
 }

@@ -404,7 +404,9 @@ func (s *Store) Login(ctx context.Context, username, password, remote string) (s
 		u    User
 		hash *string
 	)
-	err := s.sys.QueryRow(ctx, `SELECT id, username, agency_id, role, disabled, password_hash FROM users WHERE username = $1`, username).
+	// The service's login reads users and writes tokens of an agency it
+	// does not act for yet only through these functions (migration 0015).
+	err := s.sys.QueryRow(ctx, `SELECT id, username, agency_id, role, disabled, password_hash FROM bw_login_user($1)`, username).
 		Scan(&u.ID, &u.Username, &u.AgencyID, &u.Role, &u.Disabled, &hash)
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return "", User{}, fmt.Errorf("login: %w", mapErr(err))
@@ -421,16 +423,21 @@ func (s *Store) Login(ctx context.Context, username, password, remote string) (s
 	if err != nil {
 		return "", User{}, err
 	}
+	actx := WithPrincipal(ctx, Principal{AgencyID: u.AgencyID, Role: u.Role, UserID: u.ID, Username: u.Username,
+		Actor: "user:" + u.Username, Remote: remote})
 	err = pgx.BeginFunc(ctx, s.sys, func(tx pgx.Tx) error {
-		var id int
-		if err := tx.QueryRow(ctx, `INSERT INTO api_tokens (token_hash, agency_id, role, user_id, label, expires_at)
-			VALUES ($1, $2, $3, $4, 'web session', now() + $5::interval) RETURNING id`,
-			th, u.AgencyID, u.Role, u.ID, fmt.Sprintf("%d seconds", int(sessionTTL.Seconds()))).Scan(&id); err != nil {
+		var id *int
+		if err := tx.QueryRow(ctx, `SELECT bw_login_session($1, $2, $3)`, u.ID, th, int(sessionTTL.Seconds())).Scan(&id); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `SELECT bw_audit($1, $2, 'user.login', $3, '{}', $4)`, "user:"+u.Username, u.AgencyID, fmt.Sprintf("token:%d", id), remote)
-		return err
+		if id == nil { // disabled meanwhile
+			return ErrUnauthenticated
+		}
+		return s.audit(actx, tx, "user.login", fmt.Sprintf("token:%d", *id), nil)
 	})
+	if errors.Is(err, ErrUnauthenticated) {
+		return "", User{}, err
+	}
 	if err != nil {
 		return "", User{}, fmt.Errorf("login: %w", mapErr(err))
 	}

@@ -16,10 +16,12 @@ import (
 
 // sqlLiveEvents reads event rows for the index: plain columns, decoded
 // from PostgreSQL's binary format by scanLiveEvent (about twice as fast as
-// converting them in SQL).
+// converting them in SQL). bw_live_events (migration 0015) shows the
+// service's login every record's indexed values, whichever agency it
+// belongs to; the index applies each caller's visibility itself.
 const sqlLiveEvents = `SELECT id, occurred_at, ST_X(geom), ST_Y(geom), agency_id, kind, sharing, category, severity,
 	  CASE WHEN kind = 'seizure' THEN items END, updated_at
-	FROM event_records`
+	FROM bw_live_events`
 
 // liveItem is an item of the items column.
 type liveItem struct {

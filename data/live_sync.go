@@ -30,9 +30,9 @@ const sqlLiveChanged = sqlLiveEvents + ` WHERE change_xid >= $1::text::xid8 OR c
 
 const sqlLiveDeleted = `SELECT t.id, t.deleted_at FROM event_tombstones t
 	WHERE (t.change_xid >= $1::text::xid8 OR t.change_xid = ANY($2::text[]::xid8[]))
-	  AND NOT EXISTS (SELECT 1 FROM event_records r WHERE r.id = t.id)`
+	  AND NOT EXISTS (SELECT 1 FROM bw_live_events r WHERE r.id = t.id)`
 
-const sqlLiveAgreements = `SELECT id, agency_a, agency_b, coarsen_m, coarsen_time FROM sharing_agreements ORDER BY id`
+const sqlLiveAgreements = `SELECT id, agency_a, agency_b, coarsen_m, coarsen_time FROM bw_live_agreements ORDER BY id`
 
 const sqlLiveBorders = `SELECT ST_AsEWKB(geom) FROM borders ORDER BY id`
 
@@ -62,7 +62,7 @@ func (l *Live) Load(ctx context.Context) error {
 		return fmt.Errorf("live index: load: %w", err)
 	}
 	var n int
-	if err := tx.QueryRow(ctx, `SELECT count(*) FROM event_records`).Scan(&n); err != nil {
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM bw_live_events`).Scan(&n); err != nil {
 		return fmt.Errorf("live index: load: %w", mapErr(err))
 	}
 	rows, err := tx.Query(ctx, sqlLiveEvents)

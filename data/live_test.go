@@ -14,12 +14,13 @@ import (
 	"github.com/borderwatch/borderwatch/data/datatest"
 )
 
-// runLive loads a live index on its own restricted store and runs its
-// change feed until the test ends, as one replica of the service does.
+// runLive loads a live index on its own restricted store, logged in as
+// the service's role, and runs its change feed until the test ends, as one
+// replica of the service does.
 func runLive(t *testing.T, url string) *data.Live {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	store, err := data.Open(ctx, data.Config{URL: url, Restricted: true})
+	store, err := data.Open(ctx, data.Config{URL: datatest.ServiceURL(t, url), Restricted: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -45,9 +45,12 @@ const versionTable = "schema_version"
 // A restricted store (Config.Restricted, used by the service) runs every
 // query as the role bw_app with the agency and role of the context's
 // Principal, so that PostgreSQL's views and row-level security decide what
-// is visible; sys is an unrestricted pool for authentication, the audit log
-// and the replica's change feed. An unrestricted store (command-line tools,
-// tests) uses one pool for both.
+// is visible; sys runs as the login itself, for authentication, sign-in,
+// the audit log and the replica's change feed. The service's login is a
+// member of bw_app only (migration 0015, LoginRole): what sys reads beyond
+// one agency's view, it reads through the owner's views and SECURITY
+// DEFINER functions. An unrestricted store (command-line tools as the
+// database's owner, tests) uses one pool for both.
 type Store struct {
 	pool   *pgxpool.Pool
 	sys    *pgxpool.Pool

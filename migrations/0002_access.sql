@@ -11,8 +11,13 @@
 --   * with bw.agency unset nothing is visible (fail closed).
 -- Command-line tools run as the owner and see everything.
 
+-- The role is made here only when it does not exist yet: a deployment's
+-- owner role, which may not create roles, finds it made for it (see
+-- 0015_least_privilege.sql and the README's roles).
 DO $$ BEGIN
-  CREATE ROLE bw_app NOLOGIN;
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'bw_app') THEN
+    CREATE ROLE bw_app NOLOGIN;
+  END IF;
 EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
 END $$;
 DO $$ BEGIN

@@ -36,7 +36,7 @@ echo "== reference data"
 bin/borderwatch demo --events 1000 --seed 3 >/dev/null
 echo "== generating $N events near the border lines (in SQL)"
 t0=$(date +%s%N)
-psql -X -q -v ON_ERROR_STOP=1 "$DATABASE_URL" <<SQL
+psql -X -q -v ON_ERROR_STOP=1 "$SCRATCH_ADMIN_URL" <<SQL
 SET synchronous_commit = off;
 WITH b AS (SELECT (row_number() OVER (ORDER BY id)) - 1 AS i, ST_GeometryN(geom, 1) AS line FROM borders),
      nb AS (SELECT count(*) AS n FROM b),
@@ -66,7 +66,7 @@ CROSS JOIN nb CROSS JOIN ag CROSS JOIN hot
 JOIN b ON b.i = s.g % nb.n;
 ANALYZE event_records;
 SQL
-echo "   $(psql -X -At "$DATABASE_URL" -c 'SELECT count(*) FROM event_records') events in $(ms_since "$t0") ms"
+echo "   $(psql -X -At "$SCRATCH_ADMIN_URL" -c 'SELECT count(*) FROM event_records') events in $(ms_since "$t0") ms"
 
 AGENCY=tj-dca
 CELL_M=5000
@@ -91,7 +91,9 @@ measure_service() {
   if [ "$1" = bin/borderwatch ]; then
     SERVICE_BIN=$1 start_service "$PORT"
   else
-    SERVICE_BIN=$1 start_service "$PORT" -migrate=false
+    # Builds from before the service's own login read every event as the
+    # login itself: they log in as the owner.
+    DATABASE_URL=$OWNER_DATABASE_URL SERVICE_BIN=$1 start_service "$PORT" -migrate=false
   fi
   URL=http://127.0.0.1:$PORT
   load_ms=$(grep -o '"msg":"live index loaded","events":[0-9]*,"duration_ms":[0-9]*' "$SERVICE_LOG" | sed 's/.*"duration_ms"://')
@@ -122,7 +124,7 @@ echo "== service: Gi* for $AGENCY over the ${CORRIDOR_M} m corridor, computed an
 measure_service bin/borderwatch
 
 echo "== PostGIS: $AGENCY's visible events per hexagon of the corridor"
-psql -X -q -v ON_ERROR_STOP=1 "$DATABASE_URL" <<SQL
+psql -X -q -v ON_ERROR_STOP=1 "$SCRATCH_ADMIN_URL" <<SQL
 INSERT INTO spatial_ref_sys (srid, auth_name, auth_srid, proj4text) VALUES ($LAEA_SRID, 'borderwatch', $LAEA_SRID, '$LAEA')
   ON CONFLICT (srid) DO NOTHING;
 CREATE TABLE bench_points AS SELECT id, agency_id, sharing, ST_Transform(geom, $LAEA_SRID) AS p FROM event_records;
@@ -146,9 +148,9 @@ VACUUM ANALYZE bench_points;
 VACUUM ANALYZE bench_cells;
 SQL
 # The agency's exact-sharing partners, for the explicit form of the rules.
-partners=$(psql -X -At "$DATABASE_URL" -c "SELECT coalesce(string_agg(quote_literal(CASE WHEN agency_a = '$AGENCY' THEN agency_b ELSE agency_a END), ','), 'NULL')
+partners=$(psql -X -At "$SCRATCH_ADMIN_URL" -c "SELECT coalesce(string_agg(quote_literal(CASE WHEN agency_a = '$AGENCY' THEN agency_b ELSE agency_a END), ','), 'NULL')
   FROM sharing_agreements WHERE '$AGENCY' IN (agency_a, agency_b) AND coarsen_m IS NULL AND coarsen_time IS NULL")
-coarse=$(psql -X -At "$DATABASE_URL" -c "SELECT count(*) FROM sharing_agreements
+coarse=$(psql -X -At "$SCRATCH_ADMIN_URL" -c "SELECT count(*) FROM sharing_agreements
   WHERE '$AGENCY' IN (agency_a, agency_b) AND (coarsen_m IS NOT NULL OR coarsen_time IS NOT NULL)")
 if [ "$coarse" != 0 ]; then
   echo "$AGENCY has coarsening agreements; the explicit form of the rules below does not cover them" >&2
@@ -182,7 +184,7 @@ AGG_VIEW=$(hexbin_sql "SELECT CASE WHEN e.coarsened THEN ST_Transform(e.geom, $L
 # pg_run SQL: SQL once, then 7 timed runs, on one connection acting for the
 # agency as the service's connections do.
 pg_run() {
-  psql -X -q -At -v ON_ERROR_STOP=1 "$DATABASE_URL" \
+  psql -X -q -At -v ON_ERROR_STOP=1 "$SCRATCH_ADMIN_URL" \
     -c "SELECT set_config('role', 'bw_app', false), set_config('bw.agency', '$AGENCY', false), set_config('bw.role', 'analyst', false)" \
     -c "$1" -c '\timing on' -c "$1" -c "$1" -c "$1" -c "$1" -c "$1" -c "$1" -c "$1"
 }
@@ -193,14 +195,14 @@ IFS='|' read -r _ pg_view_events < <(echo "$pg_view" | grep -m1 -E '^[0-9]+\|[0-
 pg_explicit_ms=$(echo "$pg_explicit" | awk '/^Time:/ {print $2}' | median)
 pg_view_ms=$(echo "$pg_view" | awk '/^Time:/ {print $2}' | median)
 pg_ms=$(printf '%s\n%s\n' "$pg_explicit_ms" "$pg_view_ms" | sort -g | head -1)
-owner_events=$(psql -X -At "$DATABASE_URL" -c "SELECT count(*) FROM event_records")
+owner_events=$(psql -X -At "$SCRATCH_ADMIN_URL" -c "SELECT count(*) FROM event_records")
 
 echo "== sync delay: a write until the index has it (5 writes)"
 count_metric() { curl -fsS "http://127.0.0.1:${METRICS_PORT[$PORT]}/metrics" | awk '/^borderwatch_live_index_events /{print $2}'; }
 sync=$(for i in 1 2 3 4 5; do
   before=$(count_metric)
   t=$(date +%s%N)
-  psql -X -q "$DATABASE_URL" -c "INSERT INTO event_records (kind, occurred_at, geom, agency_id, sharing, category, severity)
+  psql -X -q "$SCRATCH_ADMIN_URL" -c "INSERT INTO event_records (kind, occurred_at, geom, agency_id, sharing, category, severity)
     VALUES ('incident', now(), ST_SetSRID(ST_MakePoint(69.1, 37.3), 4326), 'tj-dca', 'agency', 'arrest', 1)"
   until [ "$(count_metric)" != "$before" ]; do sleep 0.005; done
   ms_since "$t"

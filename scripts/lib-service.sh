@@ -5,8 +5,11 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 BASE_URL=$(DATABASE_URL= BORDERWATCH_DB=postgres scripts/setup-db.sh | tail -1)
 SCRATCH_DB="bw_scratch_$$"
-DATABASE_URL=$(printf '%s' "$BASE_URL" | sed "s#///postgres#///$SCRATCH_DB#")
-export DATABASE_URL
+# The scratch database belongs to bw_owner (OWNER_DATABASE_URL: the tools,
+# migrations, psql); the service logs in as bw_service (DATABASE_URL).
+eval "$(scripts/db-roles.sh "$BASE_URL" "$SCRATCH_DB")"
+# The superuser's connection to it, for what only a superuser may do.
+SCRATCH_ADMIN_URL=$(printf '%s' "$BASE_URL" | sed "s#///postgres#///$SCRATCH_DB#")
 PIDS=()
 cleanup() {
   for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
@@ -15,7 +18,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-psql -X -q "$BASE_URL" -c "CREATE DATABASE \"$SCRATCH_DB\"" >/dev/null
 go build -o bin/borderwatch ./cmd/borderwatch
 go build -o bin/loadgen ./scripts/loadgen
 

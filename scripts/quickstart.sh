@@ -3,16 +3,32 @@
 # PostgreSQL and PostGIS if missing, starts them, creates the database,
 # builds the binary, migrates, loads the reference geodata, the real reported
 # seizures and a synthetic history, and serves the web client and API on
-# :8080 (ADDR to change it). Set DATABASE_URL to use your own PostGIS.
+# :8080 (ADDR to change it).
+#
+# The database belongs to the role bw_owner, which migrates it and runs the
+# command-line tools (OWNER_DATABASE_URL); the service logs in as bw_service,
+# a member of bw_app only (DATABASE_URL). scripts/db-roles.sh makes both. To
+# use your own PostGIS, set ADMIN_DATABASE_URL (a role that may create roles
+# and databases, and the postgis extension) and the quick start makes them
+# there; or set DATABASE_URL and OWNER_DATABASE_URL to roles you made (README,
+# "Roles a deployment needs").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 command -v go >/dev/null || { echo "Go 1.26 or newer is required (https://go.dev/dl/)" >&2; exit 1; }
-DATABASE_URL=$(scripts/setup-db.sh | tail -1)
-export DATABASE_URL
+if [ -n "${DATABASE_URL:-}" ] && [ -n "${OWNER_DATABASE_URL:-}" ]; then
+  echo "[quickstart] using DATABASE_URL (the service) and OWNER_DATABASE_URL (the owner) from the environment" >&2
+elif [ -n "${DATABASE_URL:-}" ]; then
+  echo "[quickstart] DATABASE_URL alone is not enough: the service and the owner are different roles." >&2
+  echo "[quickstart] Set OWNER_DATABASE_URL too, or ADMIN_DATABASE_URL instead (see the README's roles)." >&2
+  exit 1
+else
+  ADMIN_URL=$(DATABASE_URL="${ADMIN_DATABASE_URL:-}" BORDERWATCH_DB=postgres scripts/setup-db.sh | tail -1)
+  eval "$(scripts/db-roles.sh "$ADMIN_URL" "${BORDERWATCH_DB:-borderwatch}")"
+fi
 echo "[quickstart] building" >&2
 go build -o bin/borderwatch ./cmd/borderwatch
-bin/borderwatch migrate
+bin/borderwatch migrate   # as the owner (OWNER_DATABASE_URL)
 # The key that signs the audit log lives outside the database (bin/ is not
 # committed); the demo's own entries are signed with it too.
 if [ -z "${AUDIT_KEY:-}" ]; then
@@ -28,4 +44,6 @@ echo >&2
 echo "[quickstart] serving on http://127.0.0.1:$PORT/ (Ctrl-C stops). Sign in with one of:" >&2
 grep 'sign in:' bin/demo.txt >&2 || true
 echo "[quickstart] audit entries are signed with $AUDIT_KEY; check them with: bin/borderwatch audit verify -pubkey $AUDIT_KEY.pub" >&2
+# serve logs in as bw_service (DATABASE_URL); OWNER_DATABASE_URL lets it
+# apply the migrations of a newer build at start.
 exec bin/borderwatch serve

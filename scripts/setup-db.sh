@@ -2,7 +2,9 @@
 # Makes sure a PostgreSQL server with PostGIS 3 is installed and running and
 # that the Borderwatch database exists. Idempotent; installs only what is
 # missing (Debian/Ubuntu packages). Prints the connection string to use as
-# its last line.
+# its last line: a superuser's, for setting up (scripts/db-roles.sh makes the
+# roles a deployment runs as, and their database) and for the tests, which
+# make a database each.
 #
 # With DATABASE_URL already set, nothing is installed: that server is used.
 set -euo pipefail

@@ -17,15 +17,19 @@ import (
 	"github.com/borderwatch/borderwatch/data"
 )
 
-// dbFlag adds the -db flag with its DATABASE_URL fallback to fs.
+// dbFlag adds a command-line tool's -db flag to fs. The tools are the
+// operator's and connect as the database's owner: OWNER_DATABASE_URL, or
+// DATABASE_URL where one role does both (the service's own login, which
+// DATABASE_URL names for serve when both are set, may not own anything).
 func dbFlag(fs *flag.FlagSet, getenv func(string) string) *string {
-	return fs.String("db", getenv("DATABASE_URL"), "PostgreSQL connection string (env DATABASE_URL)")
+	return fs.String("db", envOr(getenv, "OWNER_DATABASE_URL", getenv("DATABASE_URL")),
+		"the database owner's PostgreSQL connection string (env OWNER_DATABASE_URL, else DATABASE_URL)")
 }
 
 // withCLIStore runs fn with an unrestricted store for a command-line tool.
 func withCLIStore(ctx context.Context, dbURL string, getenv func(string) string, fn func(*data.Store) error) error {
 	if dbURL == "" {
-		return errors.New("no database: set -db or DATABASE_URL")
+		return errors.New("no database: set -db, OWNER_DATABASE_URL or DATABASE_URL")
 	}
 	store, err := openStore(ctx, dbURL, 4, 0, false, getenv)
 	if err != nil {

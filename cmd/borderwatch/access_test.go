@@ -50,7 +50,9 @@ func TestTokenCreateAndAuditVerify(t *testing.T) {
 }
 
 // cliDB gives a test a fresh migrated database holding the agency tj-dca,
-// a connection to it, and a getenv that points DATABASE_URL at it.
+// a connection to it, and a getenv that points OWNER_DATABASE_URL (the
+// tools', and serve's for migrations) at it as its owner and DATABASE_URL
+// (serve's) at it as the service's role, as the quick start does.
 func cliDB(t *testing.T) (conn *pgx.Conn, getenv func(string) string) {
 	t.Helper()
 	url := datatest.URL(t)
@@ -63,9 +65,13 @@ func cliDB(t *testing.T) (conn *pgx.Conn, getenv func(string) string) {
 	if _, err := conn.Exec(ctx, `INSERT INTO agencies (id, name, country, kind) VALUES ('tj-dca', 'DCA', 'TJK', 'drug_control')`); err != nil {
 		t.Fatal(err)
 	}
+	service := datatest.ServiceURL(t, url)
 	return conn, func(k string) string {
-		if k == "DATABASE_URL" {
+		switch k {
+		case "OWNER_DATABASE_URL":
 			return url
+		case "DATABASE_URL":
+			return service
 		}
 		return ""
 	}

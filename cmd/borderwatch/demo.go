@@ -19,7 +19,7 @@ import (
 func runDemo(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dbURL := fs.String("db", getenv("DATABASE_URL"), "PostgreSQL connection string (env DATABASE_URL)")
+	dbURL := dbFlag(fs, getenv)
 	events := fs.Int("events", seed.DefaultDemoEvents, "number of synthetic events")
 	seedFlag := fs.Int64("seed", 1, "random seed of the synthetic history")
 	from := fs.String("from", seed.DefaultDemoFrom().Format(time.DateOnly), "first day of the synthetic history (YYYY-MM-DD)")
@@ -31,7 +31,7 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 		return fmt.Errorf("demo: unexpected argument %q", fs.Arg(0))
 	}
 	if *dbURL == "" {
-		return errors.New("demo: no database: set -db or DATABASE_URL")
+		return errors.New("demo: no database: set -db, OWNER_DATABASE_URL or DATABASE_URL")
 	}
 	if *events < 1 {
 		return errors.New("demo: -events must be at least 1")

@@ -17,7 +17,7 @@ import (
 func runExport(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("export", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dbURL := fs.String("db", getenv("DATABASE_URL"), "PostgreSQL connection string (env DATABASE_URL)")
+	dbURL := dbFlag(fs, getenv)
 	format := fs.String("format", parse.FormatCSV, "csv or geojson")
 	out := fs.String("o", "", "output file (default standard output)")
 	pos, err := parseInterleaved(fs, args)
@@ -31,7 +31,7 @@ func runExport(ctx context.Context, args []string, getenv func(string) string, s
 		return fmt.Errorf("export: unknown format %q (want csv or geojson)", *format)
 	}
 	if *dbURL == "" {
-		return errors.New("export: no database: set -db or DATABASE_URL")
+		return errors.New("export: no database: set -db, OWNER_DATABASE_URL or DATABASE_URL")
 	}
 	store, err := openStore(ctx, *dbURL, 2, 0, false, getenv)
 	if err != nil {

@@ -23,7 +23,7 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 	}
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dbURL := fs.String("db", getenv("DATABASE_URL"), "PostgreSQL connection string (env DATABASE_URL)")
+	dbURL := dbFlag(fs, getenv)
 	format := fs.String("format", "", "csv or geojson (default: detected from the content)")
 	skip := fs.Bool("skip-invalid", false, "import the valid records and write the invalid ones to the rejects file")
 	rejectsPath := fs.String("rejects", "", "rejects file for -skip-invalid (default FILE.rejects.csv)")
@@ -40,7 +40,7 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 		return errors.New("import: want: import events FILE")
 	}
 	if *dbURL == "" {
-		return errors.New("import: no database: set -db or DATABASE_URL")
+		return errors.New("import: no database: set -db, OWNER_DATABASE_URL or DATABASE_URL")
 	}
 	path := pos[1]
 	var in io.Reader = os.Stdin

@@ -21,7 +21,7 @@ import (
 func runReport(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dbURL := fs.String("db", getenv("DATABASE_URL"), "PostgreSQL connection string (env DATABASE_URL)")
+	dbURL := dbFlag(fs, getenv)
 	from := fs.String("from", "", "start: 2008, 2008-03, 2008-03-15 or an RFC 3339 date-time")
 	to := fs.String("to", "", "end, inclusive of the year, month or day it names")
 	agency := fs.String("agency", "", "one agency (default: every agency and their totals)")
@@ -37,7 +37,7 @@ func runReport(ctx context.Context, args []string, getenv func(string) string, s
 		return fmt.Errorf("report: -format must be markdown or csv, not %q", *format)
 	}
 	if *dbURL == "" {
-		return errors.New("report: no database: set -db or DATABASE_URL")
+		return errors.New("report: no database: set -db, OWNER_DATABASE_URL or DATABASE_URL")
 	}
 	p, err := data.ParsePeriod("-from", *from, "-to", *to, true)
 	if err != nil {

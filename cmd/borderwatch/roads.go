@@ -79,7 +79,7 @@ type importRoadsFlags struct {
 func parseImportRoadsFlags(args []string, getenv func(string) string, stderr io.Writer) (importRoadsFlags, error) {
 	fs := flag.NewFlagSet("import roads", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dbURL := fs.String("db", getenv("DATABASE_URL"), "PostgreSQL connection string (env DATABASE_URL)")
+	dbURL := dbFlag(fs, getenv)
 	format := fs.String("format", "", "pbf, osm or geojson (default: from the file name and content)")
 	source := fs.String("source", "", "source name of these roads; re-importing a source replaces its roads (default: the file name)")
 	speedsPath := fs.String("speeds", "", `JSON file of highway class → km/h, e.g. {"track": 15, "path": 5}; 0 leaves a class out`)
@@ -104,7 +104,7 @@ func parseImportRoadsFlags(args []string, getenv func(string) string, stderr io.
 		return importRoadsFlags{}, errors.New("import roads: want: import roads FILE")
 	}
 	if *dbURL == "" {
-		return importRoadsFlags{}, errors.New("import roads: no database: set -db or DATABASE_URL")
+		return importRoadsFlags{}, errors.New("import roads: no database: set -db, OWNER_DATABASE_URL or DATABASE_URL")
 	}
 	fl := importRoadsFlags{dbURL: *dbURL, format: *format, source: *source, speedsPath: *speedsPath, path: pos[0]}
 	if fl.source == "" {

@@ -21,7 +21,7 @@ func runSectors(ctx context.Context, args []string, getenv func(string) string, 
 	}
 	fs := flag.NewFlagSet("sectors "+args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dbURL := fs.String("db", getenv("DATABASE_URL"), "PostgreSQL connection string (env DATABASE_URL)")
+	dbURL := dbFlag(fs, getenv)
 	switch args[0] {
 	case "generate":
 		sectorKM := fs.Int("sector-km", data.DefaultSectorKM, "length of one border section in km")
@@ -77,7 +77,7 @@ func runSectors(ctx context.Context, args []string, getenv func(string) string, 
 
 func openSectorStore(ctx context.Context, dbURL string, getenv func(string) string) (*data.Store, error) {
 	if dbURL == "" {
-		return nil, errors.New("sectors: no database: set -db or DATABASE_URL")
+		return nil, errors.New("sectors: no database: set -db, OWNER_DATABASE_URL or DATABASE_URL")
 	}
 	store, err := openStore(ctx, dbURL, 4, 0, false, getenv)
 	if err != nil {

@@ -29,6 +29,8 @@ const defaultMetricsAddr = "127.0.0.1:9464"
 type serveConfig struct {
 	addr            string
 	dbURL           string
+	ownerURL        string
+	allowPrivileged bool
 	logFormat       string
 	requestTimeout  time.Duration
 	shutdownTimeout time.Duration
@@ -49,12 +51,14 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.SetOutput(stderr)
 	var c serveConfig
 	fs.StringVar(&c.addr, "addr", envOr(getenv, "ADDR", defaultAddr), "listen address (env ADDR); loopback unless you choose otherwise")
-	fs.StringVar(&c.dbURL, "db", getenv("DATABASE_URL"), "PostgreSQL connection string (env DATABASE_URL)")
+	fs.StringVar(&c.dbURL, "db", getenv("DATABASE_URL"), "the service's PostgreSQL connection string (env DATABASE_URL): a login that is a member of bw_app only")
+	fs.StringVar(&c.ownerURL, "owner-db", getenv("OWNER_DATABASE_URL"), "the database owner's connection string (env OWNER_DATABASE_URL), used only to apply pending migrations at start")
+	fs.BoolVar(&c.allowPrivileged, "allow-privileged-db", getenv("ALLOW_PRIVILEGED_DB") == "1", "start even if the service's login is a superuser, BYPASSRLS, CREATEROLE or the owner (env ALLOW_PRIVILEGED_DB=1; development only)")
 	fs.StringVar(&c.logFormat, "log-format", envOr(getenv, "LOG_FORMAT", "json"), "json or text (env LOG_FORMAT)")
 	fs.DurationVar(&c.requestTimeout, "request-timeout", 30*time.Second, "upper bound of every request")
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 20*time.Second, "how long SIGTERM waits for in-flight requests")
 	fs.IntVar(&c.maxConns, "max-conns", 0, "database pool size (0: pgx default)")
-	fs.BoolVar(&c.migrate, "migrate", true, "apply pending migrations at start")
+	fs.BoolVar(&c.migrate, "migrate", true, "apply pending migrations at start (as -owner-db's role)")
 	fs.StringVar(&c.tlsCert, "tls-cert", getenv("TLS_CERT"), "TLS certificate file (env TLS_CERT); with -tls-key serves HTTPS")
 	fs.StringVar(&c.tlsKey, "tls-key", getenv("TLS_KEY"), "TLS private key file (env TLS_KEY)")
 	fs.Float64Var(&c.ratePerSec, "rate-limit", 100, "requests per second allowed per API token (0: unlimited)")
@@ -107,6 +111,18 @@ func openStore(ctx context.Context, dbURL string, maxConns int, stmtTimeout time
 		store.Close()
 		return nil, err
 	}
+	if !restricted {
+		// The operator's tools see and change everything: a service login
+		// would see nothing and fail on the first write.
+		role, ok, err := store.Operator(ctx)
+		if err != nil || !ok {
+			store.Close()
+			if err == nil {
+				err = fmt.Errorf("the role %s does not own the database: the command-line tools need the owner's connection (OWNER_DATABASE_URL or -db; see the README's roles)", role)
+			}
+			return nil, err
+		}
+	}
 	if key != nil {
 		store.SetAuditKey(key)
 	}
@@ -135,8 +151,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		logger.Warn("audit entries are not signed: give -audit-key so that a rewritten audit log can be told")
 	}
 	defer store.Close()
+	privileged, err := checkServiceRole(ctx, store, cfg.allowPrivileged, logger)
+	if err != nil {
+		return err
+	}
 	if cfg.migrate {
-		if err := store.Migrate(ctx); err != nil {
+		if err := migrateAtStart(ctx, store, cfg.ownerURL, privileged, getenv); err != nil {
 			return err
 		}
 	}
@@ -212,12 +232,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 func runMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dbURL := fs.String("db", getenv("DATABASE_URL"), "PostgreSQL connection string (env DATABASE_URL)")
+	dbURL := dbFlag(fs, getenv)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *dbURL == "" {
-		return errors.New("no database: set -db or DATABASE_URL")
+		return errors.New("no database: set -db, OWNER_DATABASE_URL or DATABASE_URL")
 	}
 	store, err := openStore(ctx, *dbURL, 2, 0, false, getenv)
 	if err != nil {

@@ -29,6 +29,17 @@ import (
 // EnvURL is the variable naming the test server.
 const EnvURL = "TEST_DATABASE_URL"
 
+// ServiceRole is the login the tests' service runs as, as a deployment's
+// bw_service does: a member of bw_app and nothing else (no superuser, no
+// BYPASSRLS, not the owner of the test databases). Roles belong to the
+// server, not to a database: URL makes it once, under the lock that
+// serialises the test binaries, and every test database holds the grants
+// to bw_app it needs from its migrations alone.
+const ServiceRole = "bw_test_service"
+
+// servicePassword is ServiceRole's password, for servers that ask for one.
+const servicePassword = "bw_test_service"
+
 // URL creates a fresh migrated database and returns its connection string.
 // The database is dropped when the test ends.
 func URL(t testing.TB) string {
@@ -68,6 +79,9 @@ func URL(t testing.TB) string {
 			t.Fatalf("build template database: %v", err)
 		}
 	}
+	if err := ensureServiceRole(ctx, admin); err != nil {
+		t.Fatalf("service role: %v", err)
+	}
 	name := "bw_test_" + randomHex(6)
 	if _, err := admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()+" TEMPLATE "+pgx.Identifier{tmpl}.Sanitize()); err != nil {
 		t.Fatalf("create test database: %v", err)
@@ -105,6 +119,37 @@ func Pool(t testing.TB) *pgxpool.Pool {
 func Store(t testing.TB) *data.Store {
 	t.Helper()
 	return data.NewFromPool(Pool(t))
+}
+
+// ServiceURL is dbURL (from URL) logged in as ServiceRole.
+func ServiceURL(t testing.TB, dbURL string) string {
+	t.Helper()
+	if u, err := url.Parse(dbURL); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
+		u.User = url.UserPassword(ServiceRole, servicePassword)
+		return u.String()
+	}
+	return fmt.Sprintf("%s user=%s password=%s", dbURL, ServiceRole, servicePassword)
+}
+
+// ensureServiceRole makes ServiceRole if it does not exist, with exactly
+// the attributes a service login has, and a member of bw_app. Another
+// process making it meanwhile is no error.
+func ensureServiceRole(ctx context.Context, admin *pgx.Conn) error {
+	_, err := admin.Exec(ctx, `DO $$ BEGIN
+  BEGIN
+    CREATE ROLE `+ServiceRole+` LOGIN PASSWORD '`+servicePassword+`';
+  EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+  END;
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '`+ServiceRole+`'
+             AND (rolsuper OR rolbypassrls OR rolcreatedb OR rolcreaterole OR NOT rolinherit OR NOT rolcanlogin)) THEN
+    ALTER ROLE `+ServiceRole+` LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE INHERIT;
+  END IF;
+  IF NOT pg_has_role('`+ServiceRole+`', 'bw_app', 'MEMBER') THEN
+    GRANT bw_app TO `+ServiceRole+`;
+  END IF;
+EXCEPTION WHEN unique_violation THEN NULL;
+END $$`)
+	return err
 }
 
 func buildTemplate(ctx context.Context, admin *pgx.Conn, base, tmpl string) error {

@@ -3,7 +3,7 @@
 //
 //	loadgen read   -url U -token T [-duration 20s -conns 32 -mix items,hotspots,sectors -writers 0 -threads 2]
 //	loadgen write  -url U -token T [-writers 50 -duration 15s -acked FILE]
-//	loadgen verify -db DATABASE_URL -acked FILE [-agency A]
+//	loadgen verify -db OWNER_DATABASE_URL -acked FILE [-agency A]
 //	loadgen drop   -url U -token T [-duration 15s -conns 64]
 //	loadgen probe  -url U -token T [-n 20]
 //
@@ -21,6 +21,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -354,7 +355,8 @@ func newEventBody(rng *rand.Rand, ref string) []byte {
 
 func runVerify(args []string) error {
 	fs := flag.NewFlagSet("verify", flag.ExitOnError)
-	db := fs.String("db", os.Getenv("DATABASE_URL"), "database (env DATABASE_URL)")
+	db := fs.String("db", cmp.Or(os.Getenv("OWNER_DATABASE_URL"), os.Getenv("DATABASE_URL")),
+		"the database owner's connection, which sees every record (env OWNER_DATABASE_URL, else DATABASE_URL)")
 	acked := fs.String("acked", "acked.txt", "acknowledged source_refs")
 	prefix := fs.String("prefix", "", "source_ref prefix of the run (to find unacknowledged extras)")
 	replicas := fs.String("replicas", "", "comma-separated metrics URLs (serve -metrics-addr) of the replicas whose live index must agree with the database")

@@ -44,7 +44,6 @@ fi
 DB_NAME="bw_e2e_$(date +%s)_$$"
 # The same server and options as BASE_DB, another database name.
 db_url() { node -e 'const u = new URL(process.argv[1]); u.pathname = "/" + process.argv[2]; console.log(u.href)' "$BASE_DB" "$1"; }
-DB_URL=$(db_url "$DB_NAME")
 ADMIN_URL=$(db_url postgres)
 
 SERVER_PID=
@@ -61,10 +60,12 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 log "creating database $DB_NAME"
-psql "$ADMIN_URL" -Xq -v ON_ERROR_STOP=1 -c "CREATE DATABASE \"$DB_NAME\"" >/dev/null
-"$BIN" migrate -db "$DB_URL" >&2
+# Owned by bw_owner (OWNER_DATABASE_URL: migrations and the tools); the
+# server logs in as bw_service (DATABASE_URL), as a deployment does.
+eval "$("$ROOT/scripts/db-roles.sh" "$ADMIN_URL" "$DB_NAME")"
+"$BIN" migrate >&2
 log "loading the demo data (5000 events, seed 1)"
-DATABASE_URL="$DB_URL" "$BIN" demo --events 5000 --seed 1 >"$ART/demo.log" 2>&1 || { cat "$ART/demo.log" >&2; log "borderwatch demo failed"; exit 1; }
+"$BIN" demo --events 5000 --seed 1 >"$ART/demo.log" 2>&1 || { cat "$ART/demo.log" >&2; log "borderwatch demo failed"; exit 1; }
 
 # The demo gives uz-border three MOBIT teams (Denow, Termiz, Olmaliq) whose
 # plans visit several hot spots; teams and plans are visible only to their
@@ -73,18 +74,18 @@ DATABASE_URL="$DB_URL" "$BIN" demo --events 5000 --seed 1 >"$ART/demo.log" 2>&1 
 E2E_USER=e2e-admin
 E2E_AGENCY=uz-border
 E2E_PASSWORD="e2e-$(date +%s%N)-pw"
-DATABASE_URL="$DB_URL" BORDERWATCH_PASSWORD="$E2E_PASSWORD" "$BIN" user create -username "$E2E_USER" -agency "$E2E_AGENCY" -role admin >&2
+BORDERWATCH_PASSWORD="$E2E_PASSWORD" "$BIN" user create -username "$E2E_USER" -agency "$E2E_AGENCY" -role admin >&2
 # A partner admin across the Amu Darya, for the sharing agreement test: the
 # demo gives af-border and uz-border a 5 km / day agreement.
 E2E_PARTNER_USER=e2e-partner
 E2E_PARTNER_PASSWORD="e2e-$(date +%s%N)-partner"
-DATABASE_URL="$DB_URL" BORDERWATCH_PASSWORD="$E2E_PARTNER_PASSWORD" "$BIN" user create -username "$E2E_PARTNER_USER" -agency af-border -role admin >&2
+BORDERWATCH_PASSWORD="$E2E_PARTNER_PASSWORD" "$BIN" user create -username "$E2E_PARTNER_USER" -agency af-border -role admin >&2
 export E2E_USER E2E_PASSWORD E2E_PARTNER_USER E2E_PARTNER_PASSWORD
 
 PORT=$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')
 BASE_URL="http://127.0.0.1:$PORT"
 log "serving on $BASE_URL"
-DATABASE_URL="$DB_URL" ADDR="127.0.0.1:$PORT" METRICS_ADDR=off LOG_FORMAT=text "$BIN" serve >"$ART/server.log" 2>&1 &
+ADDR="127.0.0.1:$PORT" METRICS_ADDR=off LOG_FORMAT=text "$BIN" serve >"$ART/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 120); do
   if node -e 'fetch(process.argv[1]).then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "$BASE_URL/readyz"; then break; fi
