@@ -79,8 +79,9 @@ type Document struct {
 // Person is a person's data. Everything but Nationality is personal data,
 // which a partner agency sees only under an agreement that allows it.
 type Person struct {
-	// Name is the name as written, in its own script.
-	Name string `json:"name"`
+	// Name is the name as written, in its own script (empty when
+	// withheld).
+	Name string `json:"name,omitempty"`
 	// Script is the ISO 15924 code of the script Name is written in
 	// (Cyrl, Latn, Arab); Normalize detects it when empty.
 	Script string `json:"script,omitempty"`
