@@ -57,8 +57,22 @@ func addRoutes(r chi.Router, logger *slog.Logger, cfg Config, store *data.Store,
 		r.Method(http.MethodGet, "/api/hotspots/emerging", handleEmerging(logger, live, analyses))
 		r.Method(http.MethodGet, "/api/clusters", handleClusters(logger, live, analyses))
 
+		// Entities: persons, vehicles, consignments, groups, their links
+		// and networks.
+		r.Method(http.MethodGet, "/api/entities", handleListEntities(logger, store))
+		r.Method(http.MethodGet, "/api/entities/{id}", handleGetEntity(logger, store))
+		r.Method(http.MethodGet, "/api/entities/{id}/network", handleEntityNetwork(logger, store))
+		r.Method(http.MethodGet, "/api/events/{id}/entities", handleEventEntities(logger, store))
+
 		r.Group(func(r chi.Router) {
 			r.Use(requireRole(logger, "write"))
+			r.Method(http.MethodPost, "/api/entities", handleCreateEntity(logger, cfg, store))
+			r.Method(http.MethodPut, "/api/entities/{id}", handleReplaceEntity(logger, cfg, store))
+			r.Method(http.MethodDelete, "/api/entities/{id}", handleDeleteEntity(logger, store))
+			r.Method(http.MethodPost, "/api/entities/{id}/links", handleLinkEntities(logger, store))
+			r.Method(http.MethodDelete, "/api/entities/{id}/links/{linkId}", handleUnlinkEntities(logger, store))
+			r.Method(http.MethodPost, "/api/events/{id}/entities", handleLinkEventEntity(logger, store))
+			r.Method(http.MethodDelete, "/api/events/{id}/entities/{linkId}", handleUnlinkEventEntity(logger, store))
 			r.Method(http.MethodPost, "/collections/events/items", handleCreateEvent(logger, cfg, store))
 			r.Method(http.MethodPut, "/collections/events/items/{featureId}", handleReplaceEvent(logger, cfg, store))
 			r.Method(http.MethodPatch, "/collections/events/items/{featureId}", handlePatchEvent(logger, cfg, store))

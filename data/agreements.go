@@ -19,15 +19,21 @@ type Agreement struct {
 	CoarsenM    *float64 `json:"coarsen_m"`
 	CoarsenTime *string  `json:"coarsen_time"`
 	Note        string   `json:"note,omitempty"`
+	// PersonalData is true when each party sees the personal data of the
+	// other's entities it sees (names, dates of birth, documents).
+	PersonalData bool `json:"personal_data"`
 }
 
 // AgreementTerms are what one agency proposes to a partner: the coarsening
-// the partners see each other's bilateral records at (nil: exact).
+// the partners see each other's bilateral records at (nil: exact), and
+// whether personal data passes between them. Terms are whole: terms
+// without personal_data withdraw it from an agreement that had it.
 type AgreementTerms struct {
-	Partner     string   `json:"partner"`
-	CoarsenM    *float64 `json:"coarsen_m"`
-	CoarsenTime *string  `json:"coarsen_time"`
-	Note        string   `json:"note,omitempty"`
+	Partner      string   `json:"partner"`
+	CoarsenM     *float64 `json:"coarsen_m"`
+	CoarsenTime  *string  `json:"coarsen_time"`
+	Note         string   `json:"note,omitempty"`
+	PersonalData bool     `json:"personal_data"`
 }
 
 // Validate checks the terms' fields.
@@ -60,17 +66,19 @@ type ProposalOutcome struct {
 
 // Proposal is a proposed agreement or change of one.
 type Proposal struct {
-	ID          int        `json:"id"`
-	AgencyA     string     `json:"agency_a"`
-	AgencyB     string     `json:"agency_b"`
-	ProposedBy  string     `json:"proposed_by"`
-	CoarsenM    *float64   `json:"coarsen_m"`
-	CoarsenTime *string    `json:"coarsen_time"`
-	Note        string     `json:"note,omitempty"`
-	State       string     `json:"state"`
-	ProposedAt  time.Time  `json:"proposed_at"`
-	DecidedAt   *time.Time `json:"decided_at,omitempty"`
-	DecidedBy   *string    `json:"decided_by,omitempty"`
+	ID          int      `json:"id"`
+	AgencyA     string   `json:"agency_a"`
+	AgencyB     string   `json:"agency_b"`
+	ProposedBy  string   `json:"proposed_by"`
+	CoarsenM    *float64 `json:"coarsen_m"`
+	CoarsenTime *string  `json:"coarsen_time"`
+	Note        string   `json:"note,omitempty"`
+	// PersonalData is the proposed personal-data term.
+	PersonalData bool       `json:"personal_data"`
+	State        string     `json:"state"`
+	ProposedAt   time.Time  `json:"proposed_at"`
+	DecidedAt    *time.Time `json:"decided_at,omitempty"`
+	DecidedBy    *string    `json:"decided_by,omitempty"`
 }
 
 // AgreementChange is one step in the history of an agreement, which both
@@ -94,17 +102,18 @@ type AgreementChange struct {
 // command-line tool connected as the database owner.
 
 // ProposeAgreement proposes terms to a partner. Terms that let neither side
-// see more than the agreement in force (coarser values, or only a new
-// note) apply at once; a new agreement or a wider one waits for the
-// partner's acceptance.
+// see more than the agreement in force (coarser values, personal data
+// withdrawn, or only a new note) apply at once; a new agreement or a wider
+// one (finer values, personal data allowed) waits for the partner's
+// acceptance.
 func (s *Store) ProposeAgreement(ctx context.Context, as string, t AgreementTerms) (ProposalOutcome, error) {
 	if err := t.Validate(); err != nil {
 		return ProposalOutcome{}, err
 	}
 	var out ProposalOutcome
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		err := tx.QueryRow(ctx, `SELECT proposal_id, agreement_id, applied FROM bw_agreement_propose($1, $2, $3, $4, $5)`,
-			nullIfEmpty(as), t.Partner, t.CoarsenM, t.CoarsenTime, nullIfEmpty(t.Note)).Scan(&out.ProposalID, &out.AgreementID, &out.Applied)
+		err := tx.QueryRow(ctx, `SELECT proposal_id, agreement_id, applied FROM bw_agreement_propose($1, $2, $3, $4, $5, $6)`,
+			nullIfEmpty(as), t.Partner, t.CoarsenM, t.CoarsenTime, nullIfEmpty(t.Note), t.PersonalData).Scan(&out.ProposalID, &out.AgreementID, &out.Applied)
 		if err != nil {
 			return mapErr(err)
 		}
@@ -113,7 +122,7 @@ func (s *Store) ProposeAgreement(ctx context.Context, as string, t AgreementTerm
 			action, target = "agreement.narrow", fmt.Sprintf("agreement:%d", deref(out.AgreementID))
 		}
 		return s.audit(ctx, tx, action, target, map[string]any{"as": actingFor(ctx, as), "partner": t.Partner,
-			"coarsen_m": t.CoarsenM, "coarsen_time": t.CoarsenTime})
+			"coarsen_m": t.CoarsenM, "coarsen_time": t.CoarsenTime, "personal_data": t.PersonalData})
 	})
 	if err != nil {
 		return ProposalOutcome{}, fmt.Errorf("propose agreement: %w", err)
@@ -182,7 +191,7 @@ func (s *Store) RevokeAgreement(ctx context.Context, as, partner string) error {
 // an unrestricted store; the service role cannot act for two agencies.
 func (s *Store) EstablishAgreement(ctx context.Context, a Agreement) (Agreement, error) {
 	out, err := s.ProposeAgreement(ctx, a.AgencyA, AgreementTerms{Partner: a.AgencyB, CoarsenM: a.CoarsenM,
-		CoarsenTime: a.CoarsenTime, Note: a.Note})
+		CoarsenTime: a.CoarsenTime, Note: a.Note, PersonalData: a.PersonalData})
 	if err != nil {
 		return Agreement{}, err
 	}
@@ -199,13 +208,14 @@ func (s *Store) EstablishAgreement(ctx context.Context, a Agreement) (Agreement,
 // Agreements lists the sharing agreements in force (restricted: the
 // caller's own).
 func (s *Store) Agreements(ctx context.Context) ([]Agreement, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id, agency_a, agency_b, coarsen_m, coarsen_time, coalesce(note, '') FROM sharing_agreements ORDER BY id`)
+	rows, err := s.pool.Query(ctx, `SELECT id, agency_a, agency_b, coarsen_m, coarsen_time, coalesce(note, ''), personal_data
+		FROM sharing_agreements ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("agreements: %w", mapErr(err))
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Agreement, error) {
 		var a Agreement
-		err := r.Scan(&a.ID, &a.AgencyA, &a.AgencyB, &a.CoarsenM, &a.CoarsenTime, &a.Note)
+		err := r.Scan(&a.ID, &a.AgencyA, &a.AgencyB, &a.CoarsenM, &a.CoarsenTime, &a.Note, &a.PersonalData)
 		return a, err
 	})
 	if err != nil {
@@ -218,7 +228,7 @@ func (s *Store) Agreements(ctx context.Context) ([]Agreement, error) {
 // the pending ones first, then the most recently decided, at most limit.
 func (s *Store) Proposals(ctx context.Context, limit int) ([]Proposal, error) {
 	rows, err := s.pool.Query(ctx, `SELECT id, agency_a, agency_b, proposed_by, coarsen_m, coarsen_time, coalesce(note, ''),
-		state, proposed_at, decided_at, decided_by FROM agreement_proposals
+		personal_data, state, proposed_at, decided_at, decided_by FROM agreement_proposals
 		ORDER BY state <> 'pending', coalesce(decided_at, proposed_at) DESC, id DESC LIMIT $1`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("proposals: %w", mapErr(err))
@@ -226,7 +236,7 @@ func (s *Store) Proposals(ctx context.Context, limit int) ([]Proposal, error) {
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Proposal, error) {
 		var p Proposal
 		err := r.Scan(&p.ID, &p.AgencyA, &p.AgencyB, &p.ProposedBy, &p.CoarsenM, &p.CoarsenTime, &p.Note,
-			&p.State, &p.ProposedAt, &p.DecidedAt, &p.DecidedBy)
+			&p.PersonalData, &p.State, &p.ProposedAt, &p.DecidedAt, &p.DecidedBy)
 		return p, err
 	})
 	if err != nil {

@@ -56,6 +56,12 @@ func TestVocabulariesMatchDatabase(t *testing.T) {
 		{"drug", record.Drugs(), jsonpathValues("drug")},
 		{"unit", record.Units(), jsonpathValues("unit")},
 		{"qualifier", record.Qualifiers(), jsonpathValues("qualifier")},
+		{"entity kind", record.EntityKinds(), column("entity_records", "kind")},
+		{"entity sharing level", record.SharingLevels(), column("entity_records", "sharing")},
+		{"vehicle kind", record.VehicleKinds(), column("entity_records", "vehicle_kind")},
+		{"event role", record.EventRoles(), column("event_entity_records", "role")},
+		{"link role", record.LinkRoles(), column("entity_link_records", "role")},
+		{"key kind", []string{record.KeyName, record.KeyPlate, record.KeyDocument}, column("entity_key_records", "kind")},
 		{"user role", data.Roles(), column("users", "role")},
 		{"token role", data.Roles(), column("api_tokens", "role")},
 	}

@@ -168,8 +168,9 @@ func runAgreement(ctx context.Context, args []string, getenv func(string) string
 		coarsenM := fs.Float64("coarsen-m", 0, "partners see locations snapped to a grid of this many metres (0: exact)")
 		coarsenTime := fs.String("coarsen-time", "", "partners see times rounded to the day or month (empty: exact)")
 		note := fs.String("note", "", "what was agreed")
+		personal := fs.Bool("personal-data", false, "personal data (names, dates of birth, document numbers) of entities passes between the partners")
 		cmd = func(store *data.Store) error {
-			t := data.AgreementTerms{Partner: *partner, Note: *note}
+			t := data.AgreementTerms{Partner: *partner, Note: *note, PersonalData: *personal}
 			if *coarsenM > 0 {
 				t.CoarsenM = coarsenM
 			}
@@ -247,19 +248,27 @@ func listAgreements(ctx context.Context, store *data.Store, stdout io.Writer) er
 		return ms, ts
 	}
 	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tAGENCY A\tAGENCY B\tCOARSEN M\tCOARSEN TIME\tSTATE")
+	fmt.Fprintln(tw, "ID\tAGENCY A\tAGENCY B\tCOARSEN M\tCOARSEN TIME\tPERSONAL DATA\tSTATE")
 	for _, a := range as {
 		m, t := terms(a.CoarsenM, a.CoarsenTime)
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\tin force\n", a.ID, a.AgencyA, a.AgencyB, m, t)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\tin force\n", a.ID, a.AgencyA, a.AgencyB, m, t, yesNo(a.PersonalData))
 	}
 	for _, p := range ps {
 		if p.State != "pending" {
 			continue
 		}
 		m, t := terms(p.CoarsenM, p.CoarsenTime)
-		fmt.Fprintf(tw, "proposal %d\t%s\t%s\t%s\t%s\tproposed by %s\n", p.ID, p.AgencyA, p.AgencyB, m, t, p.ProposedBy)
+		fmt.Fprintf(tw, "proposal %d\t%s\t%s\t%s\t%s\t%s\tproposed by %s\n", p.ID, p.AgencyA, p.AgencyB, m, t,
+			yesNo(p.PersonalData), p.ProposedBy)
 	}
 	return tw.Flush()
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
 }
 
 // runAudit verifies the audit log (its hash chain, and with -pubkey the

@@ -111,6 +111,12 @@ func demoRoadsAndAccess(ctx context.Context, store *data.Store, stdout io.Writer
 	if err != nil {
 		return err
 	}
+	ents, err := seed.DemoEntities(ctx, store)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "synthetic entities (labelled, invented names): %d persons, vehicles, goods and groups, %d links, %d links to seizures\n",
+		ents.Entities, ents.Links, ents.EventLinks)
 	fmt.Fprintln(stdout, "sign in to the web client (these passwords are new on every demo run):")
 	for _, l := range logins {
 		fmt.Fprintf(stdout, "  sign in: %-10s password %s  (%s)\n", l.Username, l.Password, l.Role)

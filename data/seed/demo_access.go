@@ -11,12 +11,12 @@ import (
 
 // demoAgreements are the sharing agreements of the demo: Border Liaison
 // Office pairs across the Afghan border see each other's bilateral records
-// coarsened to a 5 km cell and the day; agencies of one country share in
-// full.
+// coarsened to a 5 km cell and the day, without personal data; agencies of
+// one country share in full, personal data included.
 var demoAgreements = []data.Agreement{
 	{AgencyA: "af-border", AgencyB: "tj-border", CoarsenM: ptr(5000.0), CoarsenTime: ptr("day"), Note: "BLO pair Panji Poyon / Sher Khan Bandar (demo)"},
 	{AgencyA: "af-border", AgencyB: "uz-border", CoarsenM: ptr(5000.0), CoarsenTime: ptr("day"), Note: "BLO pair Termez / Hairatan (demo)"},
-	{AgencyA: "tj-border", AgencyB: "tj-dca", Note: "national exchange (demo)"},
+	{AgencyA: "tj-border", AgencyB: "tj-dca", Note: "national exchange (demo)", PersonalData: true},
 	{AgencyA: "kg-border", AgencyB: "tj-border", Note: "Fergana valley exchange (demo)"},
 }
 
