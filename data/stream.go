@@ -109,6 +109,16 @@ func (s *Store) ReadStream(ctx context.Context, after int64, types []string, lim
 	return out, next, nil
 }
 
+// StreamHead returns the highest committed seq: a new stream that starts
+// from it follows what commits from now on.
+func (s *Store) StreamHead(ctx context.Context) (int64, error) {
+	var h int64
+	if err := s.pool.QueryRow(ctx, `SELECT bw_stream_head()`).Scan(&h); err != nil {
+		return 0, fmt.Errorf("stream head: %w", mapErr(err))
+	}
+	return h, nil
+}
+
 // StreamConfig bounds the streams one replica serves.
 type StreamConfig struct {
 	// PerToken and PerAgency cap the open streams of one token and of one
@@ -142,6 +152,8 @@ type Stream struct {
 	listening atomic.Bool
 	lastSweep time.Time // guarded by being used only from pull
 
+	done chan struct{} // closed when Run returns
+
 	mu       sync.Mutex
 	changed  chan struct{} // closed when the head moves, then replaced
 	byToken  map[string]int
@@ -159,17 +171,22 @@ func NewStream(store *Store, logger *slog.Logger, cfg StreamConfig) *Stream {
 	if cfg.OverdueEvery <= 0 {
 		cfg.OverdueEvery = 5 * time.Second
 	}
-	return &Stream{store: store, logger: logger, cfg: cfg, changed: make(chan struct{}),
+	return &Stream{store: store, logger: logger, cfg: cfg, changed: make(chan struct{}), done: make(chan struct{}),
 		byToken: map[string]int{}, byAgency: map[string]int{}}
 }
 
 // Run follows the stream's head until ctx ends (then it returns nil),
 // reconnecting after a lost connection, and marks overdue deliveries every
 // OverdueEvery.
+// Open streams should end when Done is closed, which Run does as it returns.
 func (st *Stream) Run(ctx context.Context) error {
+	defer close(st.done)
 	return follower{pool: st.store.sys, logger: st.logger, name: "stream", channel: "bw_stream",
 		poll: streamPoll, backoffMax: streamBackoffMax, pull: st.pull, listening: &st.listening}.run(ctx)
 }
+
+// Done is closed when Run has returned: the replica is shutting down.
+func (st *Stream) Done() <-chan struct{} { return st.done }
 
 // Ready reports whether the feed listens.
 func (st *Stream) Ready() bool { return st.listening.Load() }
