@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -22,6 +23,8 @@ type sseEvent struct {
 	ID   int64
 	Type string
 	Data map[string]any
+	// At is when the client received it.
+	At time.Time
 }
 
 // sseClient follows one stream; events arrive on ch until the connection
@@ -57,7 +60,7 @@ func openStream(t *testing.T, base, token, query, lastID string) *sseClient {
 		cancel()
 		t.Fatalf("stream: %d %s: %s", resp.StatusCode, resp.Header.Get("Content-Type"), b)
 	}
-	c := &sseClient{resp: resp, ch: make(chan sseEvent, 1000), cancel: cancel}
+	c := &sseClient{resp: resp, ch: make(chan sseEvent, 10000), cancel: cancel}
 	go c.read()
 	t.Cleanup(c.close)
 	return c
@@ -74,6 +77,7 @@ func (c *sseClient) read() {
 		case line == "":
 			if payload != "" {
 				_ = json.Unmarshal([]byte(payload), &ev.Data)
+				ev.At = time.Now()
 				c.ch <- ev
 			}
 			ev, payload = sseEvent{}, ""
@@ -162,23 +166,32 @@ func msgAPIEnv(t *testing.T) *testEnv {
 // its id.
 func (e *testEnv) post(t *testing.T, base, body string) int64 {
 	t.Helper()
-	req, err := http.NewRequest("POST", base+"/api/messages", strings.NewReader(body))
+	id, err := postMessage(base, e.token, body)
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Authorization", "Bearer "+e.token)
+	return id
+}
+
+// postMessage sends a message with token to base and returns its id.
+func postMessage(base, token, body string) (int64, error) {
+	req, err := http.NewRequest("POST", base+"/api/messages", strings.NewReader(body))
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		t.Fatal(err)
+		return 0, err
 	}
 	defer resp.Body.Close()
 	var m struct {
 		ID int64 `json:"id"`
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&m); err != nil || resp.StatusCode != http.StatusCreated {
-		t.Fatalf("post message: %d, %v", resp.StatusCode, err)
+		return 0, fmt.Errorf("post message: %d, %v", resp.StatusCode, err)
 	}
-	return m.ID
+	return m.ID, nil
 }
 
 const notice = `{"kind": "notice", "urgency": "routine", "text": "crossing closed tomorrow", "recipients": ["af-border"]}`
