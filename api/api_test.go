@@ -32,6 +32,8 @@ type testEnv struct {
 	live *data.Live
 	// metricsURL serves the metrics, apart from the API.
 	metricsURL string
+	// url is the test database's connection string.
+	url string
 }
 
 // tokenFor creates an API token for agency and role.
@@ -83,12 +85,15 @@ func newEnvWith(t *testing.T, set func(*api.Config)) *testEnv {
 	cfg := api.DefaultConfig()
 	set(&cfg)
 	live := startLive(t, store, logger)
+	if cfg.Stream == nil {
+		cfg.Stream = startStream(t, store, logger)
+	}
 	cfg.Metrics = api.NewMetrics(store, api.LiveGauges(live))
 	srv := httptest.NewServer(api.NewServer(logger, cfg, store, live))
 	t.Cleanup(srv.Close)
 	metrics := httptest.NewServer(cfg.Metrics.Handler())
 	t.Cleanup(metrics.Close)
-	e := &testEnv{srv: srv, store: store, sys: data.NewFromPool(pool), pool: pool, live: live, metricsURL: metrics.URL}
+	e := &testEnv{srv: srv, store: store, sys: data.NewFromPool(pool), pool: pool, live: live, metricsURL: metrics.URL, url: u}
 	e.token = e.tokenFor(t, "tj-dca", "analyst")
 	return e
 }

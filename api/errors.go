@@ -111,6 +111,10 @@ func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err
 		p.Status, p.Title = http.StatusTooManyRequests, "Too many requests"
 		p.Detail = "slow down and retry shortly"
 		w.Header().Set("Retry-After", "1")
+	case errors.Is(err, data.ErrTooManyStreams):
+		p.Status, p.Title = http.StatusTooManyRequests, "Too many streams"
+		p.Detail = "this token or agency has as many live streams open as it may; close one (one stream carries every type)"
+		w.Header().Set("Retry-After", "5")
 	case errors.Is(err, data.ErrNotFound):
 		p.Status, p.Title = http.StatusNotFound, "Not found"
 	case errors.Is(err, errMethodNotAllowed):

@@ -79,6 +79,16 @@ func addRoutes(r chi.Router, logger *slog.Logger, cfg Config, store *data.Store,
 			r.Method(http.MethodDelete, "/collections/events/items/{featureId}", handleDeleteEvent(logger, store))
 		})
 
+		// The live stream, and the messages between agencies (the store
+		// checks the role of each write: analysts, planners and admins send
+		// and acknowledge, viewers read).
+		r.Method(http.MethodGet, streamPath, handleStream(logger, cfg, store))
+		r.Method(http.MethodGet, "/api/messages", handleListMessages(logger, store))
+		r.Method(http.MethodPost, "/api/messages", handleSendMessage(logger, cfg, store))
+		r.Method(http.MethodGet, "/api/messages/{id}", handleGetMessage(logger, store))
+		r.Method(http.MethodGet, "/api/messages/{id}/thread", handleThread(logger, store))
+		r.Method(http.MethodPost, "/api/messages/{id}/ack", handleAckMessage(logger, store))
+
 		r.Method(http.MethodGet, "/api/plans", handleListPlans(logger, store))
 		r.Method(http.MethodGet, "/api/plans/{id}", handleGetPlan(logger, store))
 		r.Group(func(r chi.Router) {

@@ -25,11 +25,21 @@ type Config struct {
 	// Metrics collects the service's metrics; the caller serves them on a
 	// listener of its own (Metrics.Handler). Nil makes a private set.
 	Metrics *Metrics
+	// Stream is the replica's running live stream; nil answers
+	// /api/stream with 503.
+	Stream *data.Stream
+	// StreamHeartbeat is the interval of the stream's comment lines;
+	// StreamMaxAge ends a stream, which the client resumes.
+	StreamHeartbeat time.Duration
+	StreamMaxAge    time.Duration
+	// AckDeadlines say when urgent and flash messages become overdue.
+	AckDeadlines data.AckDeadlines
 }
 
 // DefaultConfig returns the settings used when none are given.
 func DefaultConfig() Config {
-	return Config{RequestTimeout: 30 * time.Second, MaxBodyBytes: 1 << 20, RatePerSec: 100, RateBurst: 200}
+	return Config{RequestTimeout: 30 * time.Second, MaxBodyBytes: 1 << 20, RatePerSec: 100, RateBurst: 200,
+		StreamHeartbeat: 15 * time.Second, StreamMaxAge: 30 * time.Minute, AckDeadlines: data.DefaultAckDeadlines()}
 }
 
 // NewServer builds the HTTP handler: middleware (request id, panic
@@ -98,10 +108,11 @@ func (panicError) Error() string { return "handler panicked" }
 var errPanic = panicError{}
 
 // timeout bounds each request's context; handlers and queries observe it.
+// The live stream is bounded by its own maximum age instead.
 func timeout(d time.Duration) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if d <= 0 {
+			if d <= 0 || r.URL.Path == streamPath {
 				next.ServeHTTP(w, r)
 				return
 			}

@@ -49,7 +49,8 @@ type Principal struct {
 }
 
 // Can reports whether the principal's role allows the action class:
-// "read", "write" (events), "plan" (patrols) or "admin".
+// "read", "write" (events), "plan" (patrols), "message" (send,
+// acknowledge and answer messages) or "admin".
 func (p Principal) Can(action string) bool {
 	switch action {
 	case "read":
@@ -58,6 +59,8 @@ func (p Principal) Can(action string) bool {
 		return p.Role == "analyst" || p.Role == "admin"
 	case "plan":
 		return p.Role == "planner" || p.Role == "admin"
+	case "message":
+		return p.Role == "analyst" || p.Role == "planner" || p.Role == "admin"
 	case "admin":
 		return p.Role == "admin"
 	}

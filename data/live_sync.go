@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 	"github.com/paulmach/orb"
 
 	"github.com/borderwatch/borderwatch/geo"
@@ -336,99 +334,6 @@ func (l *Live) Run(ctx context.Context) error {
 	if !l.loaded.Load() {
 		return errors.New("live index: run before load")
 	}
-	backoff := 100 * time.Millisecond
-	for {
-		start := time.Now()
-		err := l.listen(ctx)
-		l.listening.Store(false)
-		if ctx.Err() != nil {
-			return nil
-		}
-		if time.Since(start) > 10*time.Second {
-			backoff = 100 * time.Millisecond
-		}
-		l.logger.Warn("live index: change feed lost; reconnecting", "error", err.Error(), "retry_in_ms", backoff.Milliseconds())
-		t := time.NewTimer(backoff)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil
-		case <-t.C:
-		}
-		backoff = min(2*backoff, liveBackoffMax)
-	}
-}
-
-// listen runs one connection of the change feed until it fails.
-func (l *Live) listen(ctx context.Context) error {
-	cfg := l.store.sys.Config().ConnConfig.Copy()
-	cfg.RuntimeParams["application_name"] = "borderwatch-live"
-	// Waiting for a notification ends with its context, at once (the
-	// pools' handler lets queries run on after their context ends).
-	cfg.BuildContextWatcherHandler = func(pc *pgconn.PgConn) ctxwatch.Handler {
-		return &pgconn.DeadlineContextWatcherHandler{Conn: pc.Conn()}
-	}
-	conn, err := pgx.ConnectConfig(ctx, cfg)
-	if err != nil {
-		return fmt.Errorf("connect: %w", err)
-	}
-	defer func() {
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
-		defer cancel()
-		_ = conn.Close(cctx)
-	}()
-	if _, err := conn.Exec(ctx, "LISTEN bw_events"); err != nil {
-		return fmt.Errorf("listen: %w", err)
-	}
-	// Catch up on everything since the watermark, notified or not.
-	if err := l.pull(ctx); err != nil {
-		return err
-	}
-	l.listening.Store(true)
-	for {
-		err := wait(ctx, conn, livePoll)
-		switch {
-		case errors.Is(err, errWaitTimeout):
-			// No notification: poll anyway (agreements, missed signals).
-		case err != nil:
-			return err
-		default:
-			// Coalesce the rest of the burst.
-			until := time.Now().Add(liveDebounce)
-			for {
-				d := time.Until(until)
-				if d <= 0 {
-					break
-				}
-				if err := wait(ctx, conn, d); errors.Is(err, errWaitTimeout) {
-					break
-				} else if err != nil {
-					return err
-				}
-			}
-		}
-		if err := l.pull(ctx); err != nil {
-			return err
-		}
-	}
-}
-
-var errWaitTimeout = errors.New("no notification")
-
-// wait waits up to d for a notification on conn; errWaitTimeout when none
-// came (the connection stays usable).
-func wait(ctx context.Context, conn *pgx.Conn, d time.Duration) error {
-	wctx, cancel := context.WithTimeout(ctx, d)
-	defer cancel()
-	_, err := conn.WaitForNotification(wctx)
-	if err == nil {
-		return nil
-	}
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-	if wctx.Err() != nil && !conn.IsClosed() {
-		return errWaitTimeout
-	}
-	return fmt.Errorf("wait for notification: %w", err)
+	return follower{pool: l.store.sys, logger: l.logger, name: "live", channel: "bw_events",
+		debounce: liveDebounce, poll: livePoll, backoffMax: liveBackoffMax, pull: l.pull, listening: &l.listening}.run(ctx)
 }

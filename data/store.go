@@ -245,6 +245,9 @@ func mapErr(err error) error {
 		case "55000": // object_not_in_prerequisite_state: e.g. a proposal no longer pending
 			return fmt.Errorf("%w: %s", ErrConflict, pgErr.Message)
 		case "23514": // check_violation
+			if pgErr.ConstraintName == "message_recipient_partner" {
+				return &record.ValidationError{Fields: []record.FieldError{{Field: "recipients", Reason: pgErr.Message}}}
+			}
 			if pgErr.ConstraintName == "agreement_partner" {
 				return &record.ValidationError{Fields: []record.FieldError{{Field: "partner", Reason: pgErr.Message}}}
 			}

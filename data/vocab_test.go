@@ -64,6 +64,9 @@ func TestVocabulariesMatchDatabase(t *testing.T) {
 		{"key kind", []string{record.KeyName, record.KeyPlate, record.KeyDocument}, column("entity_key_records", "kind")},
 		{"user role", data.Roles(), column("users", "role")},
 		{"token role", data.Roles(), column("api_tokens", "role")},
+		{"message kind", data.MessageKinds(), column("messages", "kind")},
+		{"message urgency", data.MessageUrgencies(), column("messages", "urgency")},
+		{"stream entry type", data.StreamTypes(), column("stream_entries", "type")},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -34,6 +34,7 @@ func commands() map[string]command {
 		"sectors":   {"generate border sectors or import sector polygons (sectors generate|import)", runSectors},
 		"report":    {"statistics per agency, drug and period as Markdown or CSV", runReport},
 		"audit":     {"verify the audit log's hash chain", runAudit},
+		"purge":     {"remove the personal data of lookouts expired longer than the retention period (audited)", runPurge},
 		"solve": {"solve an orienteering (OP/TOP) instance file and print the routes as JSON",
 			func(ctx context.Context, args []string, _ func(string) string, stdout, _ io.Writer) error {
 				return runSolve(ctx, args, stdout)

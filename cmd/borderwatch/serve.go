@@ -44,6 +44,9 @@ type serveConfig struct {
 	pprofAddr       string
 	metricsAddr     string
 	auditKey        string
+	ackDeadlines    data.AckDeadlines
+	stream          data.StreamConfig
+	streamMaxAge    time.Duration
 }
 
 func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer) (serveConfig, error) {
@@ -66,6 +69,12 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.Int64Var(&c.maxBodyBytes, "max-body", 1<<20, "largest request body in bytes")
 	fs.StringVar(&c.auditKey, "audit-key", getenv("AUDIT_KEY"), "Ed25519 private key (PEM) that signs every audit entry (env AUDIT_KEY; made by: borderwatch audit keygen)")
 	fs.StringVar(&c.metricsAddr, "metrics-addr", envOr(getenv, "METRICS_ADDR", defaultMetricsAddr), "serve Prometheus metrics on this address, apart from the API (env METRICS_ADDR; \"off\" for none)")
+	dl := data.DefaultAckDeadlines()
+	fs.DurationVar(&c.ackDeadlines.Urgent, "ack-urgent", dl.Urgent, "an urgent message not acknowledged within this is overdue (0: never)")
+	fs.DurationVar(&c.ackDeadlines.Flash, "ack-flash", dl.Flash, "a flash message not acknowledged within this is overdue (0: never)")
+	fs.IntVar(&c.stream.PerToken, "streams-per-token", 4, "live streams one token may hold open on this replica")
+	fs.IntVar(&c.stream.PerAgency, "streams-per-agency", 64, "live streams one agency may hold open on this replica")
+	fs.DurationVar(&c.streamMaxAge, "stream-max-age", 30*time.Minute, "a live stream ends after this; the client resumes it (and authenticates again)")
 	fs.StringVar(&c.pprofAddr, "pprof-addr", "", "serve Go profiles on this loopback address (e.g. 127.0.0.1:6060); off when empty")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -81,6 +90,15 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	}
 	if (c.tlsCert == "") != (c.tlsKey == "") {
 		return c, errors.New("-tls-cert and -tls-key go together")
+	}
+	if c.ackDeadlines.Urgent < 0 || c.ackDeadlines.Flash < 0 {
+		return c, errors.New("-ack-urgent and -ack-flash must not be negative")
+	}
+	if c.stream.PerToken < 1 || c.stream.PerAgency < c.stream.PerToken {
+		return c, errors.New("-streams-per-token must be at least 1 and -streams-per-agency at least as many")
+	}
+	if c.streamMaxAge < time.Minute {
+		return c, errors.New("-stream-max-age must be at least a minute")
 	}
 	if c.maxBodyBytes < 1024 {
 		return c, errors.New("-max-body must be at least 1024")
@@ -174,7 +192,17 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		}
 	}()
 	defer func() { <-liveDone }()
+	stream := data.NewStream(store, logger, cfg.stream)
+	streamDone := make(chan struct{})
+	go func() {
+		defer close(streamDone)
+		if err := stream.Run(ctx); err != nil {
+			logger.Error("live stream stopped", "error", err.Error())
+		}
+	}()
+	defer func() { <-streamDone }()
 	acfg := api.DefaultConfig()
+	acfg.Stream, acfg.StreamMaxAge, acfg.AckDeadlines = stream, cfg.streamMaxAge, cfg.ackDeadlines
 	acfg.RequestTimeout = cfg.requestTimeout
 	acfg.RatePerSec, acfg.RateBurst, acfg.MaxBodyBytes = cfg.ratePerSec, cfg.rateBurst, cfg.maxBodyBytes
 	acfg.Metrics = api.NewMetrics(store, api.LiveGauges(live))

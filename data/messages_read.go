@@ -1,0 +1,240 @@
+package data
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/borderwatch/borderwatch/record"
+)
+
+// Boxes of ListMessages.
+var messageBoxes = []string{"inbox", "outbox"}
+
+// MessageCounts are the caller's counts beside a list of messages.
+type MessageCounts struct {
+	// Unread counts the messages to the caller's agency not read yet.
+	Unread int `json:"unread"`
+	// OverdueIn counts the urgent and flash messages to the caller's
+	// agency it has not acknowledged in time; OverdueOut the deliveries of
+	// its own messages that a partner has not.
+	OverdueIn  int `json:"overdue_in"`
+	OverdueOut int `json:"overdue_out"`
+}
+
+const sqlListMessages = `SELECT ` + messageColumns + ` FROM messages m
+WHERE CASE $1 WHEN 'outbox' THEN m.author_agency = bw_agency()
+  ELSE EXISTS (SELECT 1 FROM message_recipients r WHERE r.message_id = m.id AND r.agency_id = bw_agency()) END
+  AND ($2::bigint = 0 OR m.id < $2)
+ORDER BY m.id DESC LIMIT $3`
+
+const sqlMessageCounts = `SELECT
+  count(*) FILTER (WHERE r.agency_id = bw_agency() AND r.read_at IS NULL),
+  count(*) FILTER (WHERE r.agency_id = bw_agency() AND r.acked_at IS NULL AND m.ack_due_at <= now()),
+  count(*) FILTER (WHERE m.author_agency = bw_agency() AND r.acked_at IS NULL AND m.ack_due_at <= now())
+FROM message_recipients r JOIN messages m ON m.id = r.message_id`
+
+// ListMessages lists the caller's inbox (messages to its agency) or outbox
+// (from it), newest first, limit at a time after the cursor before (a
+// message id; 0 for the first page), without their texts and subjects
+// (reading those is audited: GetMessage). next is the cursor of the next
+// page, 0 after the last.
+func (s *Store) ListMessages(ctx context.Context, box string, before int64, limit int) (msgs []Message, counts MessageCounts, next int64, err error) {
+	if _, err := caller(ctx); err != nil {
+		return nil, counts, 0, err
+	}
+	var fe record.Fields
+	record.CheckEnum(&fe, "box", []string{box}, messageBoxes)
+	if limit < 1 || limit > 500 {
+		fe.Add("limit", "must be 1 to 500")
+	}
+	if before < 0 {
+		fe.Add("before", "must be a message id")
+	}
+	if err := fe.Err(); err != nil {
+		return nil, counts, 0, err
+	}
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, sqlListMessages, box, before, limit+1)
+		if err != nil {
+			return mapErr(err)
+		}
+		msgs, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Message, error) { return scanMessage(r) })
+		if err != nil {
+			return mapErr(err)
+		}
+		return mapErr(tx.QueryRow(ctx, sqlMessageCounts).Scan(&counts.Unread, &counts.OverdueIn, &counts.OverdueOut))
+	})
+	if err != nil {
+		return nil, counts, 0, fmt.Errorf("list messages: %w", err)
+	}
+	if len(msgs) > limit {
+		msgs = msgs[:limit]
+		next = msgs[limit-1].ID
+	}
+	return msgs, counts, next, nil
+}
+
+// GetMessage returns a message with its text and subjects, marks it read
+// for the caller's agency when addressed to it, and audits the read. A
+// message the caller's agency neither wrote nor received is ErrNotFound.
+func (s *Store) GetMessage(ctx context.Context, id int64) (Message, error) {
+	msgs, err := s.readMessages(ctx, "message", id, `m.id = $1`)
+	if err != nil {
+		return Message{}, fmt.Errorf("get message %d: %w", id, err)
+	}
+	return msgs[0], nil
+}
+
+// Thread returns every message of the thread that message id belongs to
+// that the caller may see, oldest first, with texts and subjects; it marks
+// those addressed to the caller's agency read and audits the read.
+func (s *Store) Thread(ctx context.Context, id int64) ([]Message, error) {
+	msgs, err := s.readMessages(ctx, "thread", id,
+		`m.thread_id = (SELECT t.thread_id FROM messages t WHERE t.id = $1)`)
+	if err != nil {
+		return nil, fmt.Errorf("thread of message %d: %w", id, err)
+	}
+	return msgs, nil
+}
+
+// readMessages reads the messages matching where ($1 = id) with their
+// texts and subjects, marks them read and audits it, in one transaction.
+func (s *Store) readMessages(ctx context.Context, what string, id int64, where string) ([]Message, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var msgs []Message
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
+		// Mark read first, so that the deliveries read back say so.
+		if _, err := tx.Exec(ctx, `UPDATE message_recipients SET read_at = now(), read_by = $2
+			WHERE agency_id = bw_agency() AND read_at IS NULL AND message_id IN (SELECT m.id FROM messages m WHERE `+where+`)`,
+			id, p.Actor); err != nil {
+			return mapErr(err)
+		}
+		rows, err := tx.Query(ctx, `SELECT `+messageColumns+`, m.body,
+			ARRAY(SELECT s.entity_id FROM message_subjects s WHERE s.message_id = m.id ORDER BY s.entity_id)
+			FROM messages m WHERE `+where+` ORDER BY m.id`, id)
+		if err != nil {
+			return mapErr(err)
+		}
+		msgs, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Message, error) {
+			var (
+				text     string
+				subjects []int64
+			)
+			m, err := scanMessage(r, &text, &subjects)
+			m.Text, m.Subjects = &text, subjects
+			return m, err
+		})
+		if err != nil {
+			return mapErr(err)
+		}
+		if len(msgs) == 0 {
+			return ErrNotFound
+		}
+		ids := make([]int64, len(msgs))
+		for i, m := range msgs {
+			ids[i] = m.ID
+		}
+		return s.audit(ctx, tx, "message.read", fmt.Sprintf("%s:%d", what, id), map[string]any{"messages": ids})
+	})
+	return msgs, err
+}
+
+// AckMessage acknowledges message id for the caller's agency (reading it
+// too, if not yet read) and returns it; acknowledging again changes
+// nothing. Only a recipient acknowledges; audited.
+func (s *Store) AckMessage(ctx context.Context, id int64) (Message, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return Message{}, err
+	}
+	if !p.Can("message") {
+		return Message{}, fmt.Errorf("%w: a %s may not acknowledge messages", ErrForbidden, p.Role)
+	}
+	var out Message
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
+		var exists, acked bool
+		err := tx.QueryRow(ctx, `SELECT true, acked_at IS NOT NULL FROM message_recipients
+			WHERE message_id = $1 AND agency_id = bw_agency() FOR UPDATE`, id).Scan(&exists, &acked)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return ErrNotFound
+		} else if err != nil {
+			return mapErr(err)
+		}
+		if !acked {
+			if _, err := tx.Exec(ctx, `UPDATE message_recipients SET acked_at = now(), acked_by = $2,
+				read_at = coalesce(read_at, now()), read_by = coalesce(read_by, $2)
+				WHERE message_id = $1 AND agency_id = bw_agency()`, id, p.Actor); err != nil {
+				return mapErr(err)
+			}
+			if err := s.audit(ctx, tx, "message.ack", fmt.Sprintf("message:%d", id), nil); err != nil {
+				return err
+			}
+		}
+		out, err = scanMessage(tx.QueryRow(ctx, `SELECT `+messageColumns+` FROM messages m WHERE m.id = $1`, id))
+		return mapErr(err)
+	})
+	if err != nil {
+		return Message{}, fmt.Errorf("acknowledge message %d: %w", id, err)
+	}
+	return out, nil
+}
+
+// PurgeReport says what PurgeExpired removed.
+type PurgeReport struct {
+	// Messages counts the messages whose text and subjects were removed:
+	// the expired lookouts and every message in their threads.
+	Messages int
+	// StreamEntries counts the stream entries older than their retention.
+	StreamEntries int
+}
+
+// PurgeExpired removes the personal data of lookouts that expired more
+// than retention ago — the texts and subject links of every message in
+// their threads (the messages, their deliveries and their places stay,
+// marked purged) — and deletes stream entries older than streamRetention
+// (a client resuming from before them starts at the oldest kept). It is
+// audited. Entities are purged by their own store methods: this is the
+// place to call them, with the ids of the subjects removed here, for the
+// entities no event or active lookout still links to.
+func (s *Store) PurgeExpired(ctx context.Context, retention, streamRetention time.Duration) (PurgeReport, error) {
+	var rep PurgeReport
+	if retention < 0 || streamRetention < 0 {
+		return rep, &record.FieldError{Field: "retention", Reason: "must not be negative"}
+	}
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `WITH expired AS (
+			  SELECT id FROM messages WHERE kind = 'lookout' AND valid_until < now() - $1::bigint * interval '1 microsecond'),
+			purged AS (
+			  UPDATE messages SET body = '', purged_at = now()
+			  WHERE thread_id IN (SELECT id FROM expired) AND purged_at IS NULL RETURNING id),
+			unlinked AS (DELETE FROM message_subjects WHERE message_id IN (SELECT id FROM purged) RETURNING entity_id)
+			SELECT id FROM purged ORDER BY id`, retention.Microseconds())
+		if err != nil {
+			return mapErr(err)
+		}
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		if err != nil {
+			return mapErr(err)
+		}
+		rep.Messages = len(ids)
+		tag, err := tx.Exec(ctx, `DELETE FROM stream_entries WHERE created_at < now() - $1::bigint * interval '1 microsecond'`,
+			streamRetention.Microseconds())
+		if err != nil {
+			return mapErr(err)
+		}
+		rep.StreamEntries = int(tag.RowsAffected())
+		return s.audit(ctx, tx, "purge.messages", "messages", map[string]any{"messages": ids,
+			"retention_hours": retention.Hours(), "stream_entries": rep.StreamEntries})
+	})
+	if err != nil {
+		return PurgeReport{}, fmt.Errorf("purge: %w", err)
+	}
+	return rep, nil
+}
