@@ -24,6 +24,10 @@ func addRoutes(r chi.Router, logger *slog.Logger, cfg Config, store *data.Store,
 	r.Method(http.MethodPost, "/api/login", handleLogin(logger, cfg, store, lim))
 	r.Method(http.MethodGet, "/", handleLanding(webHandler(), auth))
 	r.Handle("/app/*", webHandler())
+	// Devices report with their own secret (the OsmAnd/Traccar protocol's
+	// id), not a bearer token; any method, as Traccar serves it.
+	r.Handle("/api/positions", handlePositions(logger, store, failures))
+	r.Method(http.MethodPost, "/api/teams/{id}/tracks", handleUploadTrack(logger, store, auth, failures))
 
 	r.Group(func(r chi.Router) {
 		r.Use(auth)
@@ -60,6 +64,9 @@ func addRoutes(r chi.Router, logger *slog.Logger, cfg Config, store *data.Store,
 			r.Method(http.MethodPatch, "/collections/events/items/{featureId}", handlePatchEvent(logger, cfg, store))
 			r.Method(http.MethodDelete, "/collections/events/items/{featureId}", handleDeleteEvent(logger, store))
 		})
+
+		r.Method(http.MethodGet, "/api/teams/positions/latest", handleLatestPositions(logger, store))
+		r.Method(http.MethodGet, "/api/teams/{id}/positions", handleTeamPositions(logger, store))
 
 		r.Method(http.MethodGet, "/api/plans", handleListPlans(logger, store))
 		r.Method(http.MethodGet, "/api/plans/{id}", handleGetPlan(logger, store))
