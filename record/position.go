@@ -38,9 +38,9 @@ const (
 	SourceGPX         = "gpx"
 )
 
-// Position flags: a flagged position is stored and shown with the flag and
-// its reason; it is not a team's latest position and not a neighbour in
-// later plausibility checks.
+// Position flags: a flagged position is stored and shown with its flags
+// and their reasons. An implausible jump is not a team's latest position
+// and not a neighbour in later plausibility checks.
 const (
 	FlagImplausibleJump = "implausible_jump"
 	FlagPoorAccuracy    = "poor_accuracy"
