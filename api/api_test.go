@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -34,6 +35,26 @@ type testEnv struct {
 	metricsURL string
 	// url is the test database's connection string.
 	url string
+	// logs holds what the server logged (JSON lines).
+	logs *lockedBuffer
+}
+
+// lockedBuffer is a bytes.Buffer safe for concurrent writes and reads.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // tokenFor creates an API token for agency and role.
@@ -81,7 +102,8 @@ func newEnvWith(t *testing.T, set func(*api.Config)) *testEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(store.Close)
-	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	logs := &lockedBuffer{}
+	logger := slog.New(slog.NewJSONHandler(logs, nil))
 	cfg := api.DefaultConfig()
 	set(&cfg)
 	live := startLive(t, store, logger)
@@ -93,7 +115,7 @@ func newEnvWith(t *testing.T, set func(*api.Config)) *testEnv {
 	t.Cleanup(srv.Close)
 	metrics := httptest.NewServer(cfg.Metrics.Handler())
 	t.Cleanup(metrics.Close)
-	e := &testEnv{srv: srv, store: store, sys: data.NewFromPool(pool), pool: pool, live: live, metricsURL: metrics.URL, url: u}
+	e := &testEnv{srv: srv, store: store, sys: data.NewFromPool(pool), pool: pool, live: live, metricsURL: metrics.URL, url: u, logs: logs}
 	e.token = e.tokenFor(t, "tj-dca", "analyst")
 	return e
 }

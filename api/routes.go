@@ -28,6 +28,12 @@ func addRoutes(r chi.Router, logger *slog.Logger, cfg Config, store *data.Store,
 	r.Method(http.MethodGet, "/api.html", handleAPIDoc(logger))
 	r.Method(http.MethodGet, "/", handleLanding(webHandler(), auth))
 	r.Handle("/app/*", webHandler())
+	// Devices report with their own secret (the OsmAnd/Traccar protocol's
+	// id), not a bearer token; OsmAnd and Traccar Client send GET or POST.
+	positions := handlePositions(logger, store, failures)
+	r.Method(http.MethodGet, "/api/positions", positions)
+	r.Method(http.MethodPost, "/api/positions", positions)
+	r.Method(http.MethodPost, "/api/teams/{id}/tracks", handleUploadTrack(logger, store, auth, failures))
 
 	r.Group(func(r chi.Router) {
 		r.Use(auth)
@@ -88,6 +94,8 @@ func addRoutes(r chi.Router, logger *slog.Logger, cfg Config, store *data.Store,
 		r.Method(http.MethodGet, "/api/messages/{id}", handleGetMessage(logger, store))
 		r.Method(http.MethodGet, "/api/messages/{id}/thread", handleThread(logger, store))
 		r.Method(http.MethodPost, "/api/messages/{id}/ack", handleAckMessage(logger, store))
+		r.Method(http.MethodGet, "/api/teams/positions/latest", handleLatestPositions(logger, store))
+		r.Method(http.MethodGet, "/api/teams/{id}/positions", handleTeamPositions(logger, store))
 
 		r.Method(http.MethodGet, "/api/plans", handleListPlans(logger, store))
 		r.Method(http.MethodGet, "/api/plans/{id}", handleGetPlan(logger, store))

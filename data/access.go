@@ -54,7 +54,8 @@ type Principal struct {
 func (p Principal) Can(action string) bool {
 	switch action {
 	case "read":
-		return p.Role != ""
+		// A device writes its team's positions and reads nothing.
+		return p.Role != "" && p.Role != DeviceRole
 	case "write":
 		return p.Role == "analyst" || p.Role == "admin"
 	case "plan":

@@ -48,11 +48,6 @@ func newMsgEnv(t *testing.T) *msgEnv {
 	return &msgEnv{url: url, pool: pool, store: store}
 }
 
-// as returns a context acting for agency with role.
-func as(agency, role string) context.Context {
-	return data.WithPrincipal(context.Background(), data.Principal{AgencyID: agency, Role: role, Actor: "user:" + agency})
-}
-
 func lookout(to ...string) data.MessageDraft {
 	until := time.Now().Add(48 * time.Hour)
 	return data.MessageDraft{Kind: "lookout", Urgency: "urgent", Text: "grey Kamaz 4521 AB 03, driver Abdulloev",
@@ -107,7 +102,7 @@ func TestMessagesReachOnlyTheAddressedAgencies(t *testing.T) {
 		t.Errorf("unread after reading = %d", counts.Unread)
 	}
 	out, _, _, err := e.store.ListMessages(tj, "outbox", 0, 10)
-	if err != nil || len(out) != 1 || out[0].Deliveries[0].State != "read" || *out[0].Deliveries[0].ReadBy != "user:af-border" {
+	if err != nil || len(out) != 1 || out[0].Deliveries[0].State != "read" || *out[0].Deliveries[0].ReadBy != "test:af-border" {
 		t.Fatalf("tj-dca outbox = %+v, %v", out, err)
 	}
 

@@ -30,6 +30,7 @@ func commands() map[string]command {
 		"export":    {"export events as CSV or GeoJSON (export events)", runExport},
 		"token":     {"create, list or revoke API tokens", runToken},
 		"user":      {"create a web-client user", runUser},
+		"device":    {"register, list or revoke the position-reporting devices of teams", runDevice},
 		"agreement": {"propose, accept, decline, revoke or list sharing agreements between agencies", runAgreement},
 		"sectors":   {"generate border sectors or import sector polygons (sectors generate|import)", runSectors},
 		"report":    {"statistics per agency, drug and period as Markdown or CSV", runReport},
