@@ -235,6 +235,7 @@ LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$
   SELECT count(*)::integer FROM marked
 $$;
 REVOKE ALL ON FUNCTION bw_messages_overdue() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION bw_messages_overdue() TO bw_app;
 
 ALTER TABLE messages ENABLE ROW LEVEL SECURITY;
 CREATE POLICY messages_parties ON messages FOR SELECT TO bw_app
