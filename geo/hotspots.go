@@ -259,7 +259,6 @@ func (ix *Index) binEvents(ctx context.Context, ag *areaGrid, cf *compiledFilter
 		return nil, nil, err
 	}
 	cells := e.cell
-	n := len(cells)
 	nc := len(ag.cells)
 	var pt *passTables
 	if !cf.all || value != ValueCount {
@@ -280,6 +279,13 @@ func (ix *Index) binEvents(ctx context.Context, ag *areaGrid, cf *compiledFilter
 			return vals, counts, nil
 		}
 	}
+	return st.binPass(ctx, cells, ag, cf, pt, value)
+}
+
+// binPass is binEvents by one pass over the slots' cells, split across
+// CPUs; pt is as for binRange. The caller holds the read lock.
+func (st *store) binPass(ctx context.Context, cells []int32, ag *areaGrid, cf *compiledFilter, pt *passTables, value ValueKind) (vals []float64, counts []int32, err error) {
+	n, nc := len(cells), len(ag.cells)
 	p := max(1, min(runtime.GOMAXPROCS(0), n/65536))
 	partV := make([][]float64, p)
 	partC := make([][]int32, p)
