@@ -75,50 +75,75 @@ func (a *Area) validate() error {
 
 // key hashes the area's contents with seed. Border lines have thousands
 // of points and are hashed on every query, so the coordinates go to the
-// hash in one buffer per line rather than value by value.
+// hash through a fixed buffer, a block at a time, rather than value by
+// value.
 func (a *Area) key(seed maphash.Seed) uint64 {
-	var h maphash.Hash
-	h.SetSeed(seed)
-	buf := make([]byte, 0, 256)
-	put := func(v float64) { buf = binary.LittleEndian.AppendUint64(buf, math.Float64bits(v)) }
-	flush := func() {
-		h.Write(buf)
-		buf = buf[:0]
-	}
+	var kh keyHash
+	kh.h.SetSeed(seed)
 	switch {
 	case len(a.Lines) > 0:
-		buf = append(buf, 'L')
-		put(a.CorridorKM)
+		kh.tag('L')
+		kh.put(a.CorridorKM)
 		for _, ls := range a.Lines {
-			put(float64(len(ls)))
-			for _, p := range ls {
-				put(p[0])
-				put(p[1])
-			}
-			flush()
+			kh.put(float64(len(ls)))
+			kh.points(ls)
 		}
 	case a.BBox != nil:
-		buf = append(buf, 'B')
-		put(a.BBox.Min[0])
-		put(a.BBox.Min[1])
-		put(a.BBox.Max[0])
-		put(a.BBox.Max[1])
+		kh.tag('B')
+		kh.points([]orb.Point{a.BBox.Min, a.BBox.Max})
 	default:
-		buf = append(buf, 'P')
+		kh.tag('P')
 		for _, pg := range a.Polygon {
-			put(float64(len(pg)))
+			kh.put(float64(len(pg)))
 			for _, r := range pg {
-				put(float64(len(r)))
-				for _, p := range r {
-					put(p[0])
-					put(p[1])
-				}
-				flush()
+				kh.put(float64(len(r)))
+				kh.points(r)
 			}
 		}
 	}
-	flush()
-	return h.Sum64()
+	kh.flush()
+	return kh.h.Sum64()
+}
+
+// keyHash feeds Area.key's hash through a fixed buffer.
+type keyHash struct {
+	h   maphash.Hash
+	buf [2048]byte
+	n   int
+}
+
+func (k *keyHash) flush() {
+	k.h.Write(k.buf[:k.n])
+	k.n = 0
+}
+
+func (k *keyHash) tag(c byte) {
+	if k.n == len(k.buf) {
+		k.flush()
+	}
+	k.buf[k.n] = c
+	k.n++
+}
+
+func (k *keyHash) put(v float64) {
+	if k.n+8 > len(k.buf) {
+		k.flush()
+	}
+	binary.LittleEndian.PutUint64(k.buf[k.n:], math.Float64bits(v))
+	k.n += 8
+}
+
+// points puts the coordinates of pts, lon then lat of each.
+func (k *keyHash) points(pts []orb.Point) {
+	for _, p := range pts {
+		if k.n+16 > len(k.buf) {
+			k.flush()
+		}
+		b := k.buf[k.n : k.n+16]
+		binary.LittleEndian.PutUint64(b, math.Float64bits(p[0]))
+		binary.LittleEndian.PutUint64(b[8:], math.Float64bits(p[1]))
+		k.n += 16
+	}
 }
 
 // projected returns the area's projected bounding box and a function that

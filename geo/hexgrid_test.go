@@ -1,9 +1,12 @@
 package geo
 
 import (
+	"encoding/binary"
 	"fmt"
+	"hash/maphash"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -249,4 +252,97 @@ func BenchmarkHexGridCell(b *testing.B) {
 		acc += h.Q ^ h.R
 	}
 	_ = acc
+}
+
+// BenchmarkAreaKey hashes a corridor of border lines of about 14,000
+// points in all (the demo's border lines have 14,065), as every analysis
+// of the default area does to find its cached grid.
+func BenchmarkAreaKey(b *testing.B) {
+	var area Area
+	area.CorridorKM = DefaultCorridorKM
+	n := 0
+	for _, ls := range corridorArea().Lines {
+		var dense orb.LineString
+		for i := 0; i+1 < len(ls); i++ {
+			for k := 0; k < 800; k++ {
+				f := float64(k) / 800
+				dense = append(dense, orb.Point{ls[i][0] + f*(ls[i+1][0]-ls[i][0]), ls[i][1] + f*(ls[i+1][1]-ls[i][1])})
+			}
+		}
+		dense = append(dense, ls[len(ls)-1])
+		area.Lines = append(area.Lines, dense)
+		n += len(dense)
+	}
+	seed := maphash.MakeSeed()
+	b.ReportAllocs()
+	for b.Loop() {
+		area.key(seed)
+	}
+	b.ReportMetric(float64(n), "points")
+}
+
+// TestAreaKey holds Area.key to the hash of its contents written out value
+// by value (a tag, then each count and coordinate as eight little-endian
+// bytes), across the buffer's block boundaries, and checks that a change of
+// any one of them changes the key.
+func TestAreaKey(t *testing.T) {
+	seed := maphash.MakeSeed()
+	want := func(tag byte, vals []float64) uint64 {
+		b := []byte{tag}
+		for _, v := range vals {
+			b = binary.LittleEndian.AppendUint64(b, math.Float64bits(v))
+		}
+		return maphash.Bytes(seed, b)
+	}
+	long := make(orb.LineString, 300) // several blocks of the buffer
+	for i := range long {
+		long[i] = orb.Point{60 + float64(i)*0.01, 35 + float64(i%7)*0.1}
+	}
+	lines := []orb.LineString{{{64, 36}, {65, 36.5}}, long}
+	box := orb.Bound{Min: orb.Point{66, 36}, Max: orb.Point{70, 39}}
+	poly := orb.MultiPolygon{{{{66, 36}, {67, 36}, {67, 37}, {66, 36}}}, {orb.Ring(long)}}
+	flat := func(v ...any) []float64 {
+		var out []float64
+		for _, x := range v {
+			switch x := x.(type) {
+			case float64:
+				out = append(out, x)
+			case int:
+				out = append(out, float64(x))
+			case orb.LineString:
+				for _, p := range x {
+					out = append(out, p[0], p[1])
+				}
+			case orb.Ring:
+				for _, p := range x {
+					out = append(out, p[0], p[1])
+				}
+			}
+		}
+		return out
+	}
+	tests := []struct {
+		name string
+		area Area
+		want uint64
+	}{
+		{"lines", Area{Lines: lines, CorridorKM: 50}, want('L', flat(50.0, 2, lines[0], len(long), long))},
+		{"bbox", Area{BBox: &box}, want('B', []float64{66, 36, 70, 39})},
+		{"polygon", Area{Polygon: poly}, want('P', flat(1, 4, poly[0][0], 1, len(long), orb.Ring(long)))},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.area.key(seed); got != tc.want {
+				t.Fatalf("key %x, want %x", got, tc.want)
+			}
+		})
+	}
+	moved := slices.Clone(long)
+	moved[250][1] += 1e-9
+	if (&Area{Lines: []orb.LineString{lines[0], moved}, CorridorKM: 50}).key(seed) == tests[0].want {
+		t.Error("moving one point of a line keeps the key")
+	}
+	if (&Area{Lines: lines, CorridorKM: 40}).key(seed) == tests[0].want {
+		t.Error("another corridor width keeps the key")
+	}
 }

@@ -245,118 +245,50 @@ func tooManyCells(n, limit int) error {
 	return &ParamError{Param: "max_cells", Reason: fmt.Sprintf("the area has %d cells, more than the limit %d; use a larger cell_m or a smaller area", n, limit)}
 }
 
-// assignCacheSize is the number of event-to-cell assignments an Index
-// keeps (4 bytes per event each).
-const assignCacheSize = 8
-
-// assignment maps every slot of the store to its cell in an analysis grid
-// (−1 outside the area). Writers keep it current under the write lock.
-type assignment struct {
-	ag   *areaGrid
-	cell []int32
-	used uint64
-}
-
-// assignCache keeps the most recently used assignments. Entries are added
-// under the index's read lock (so no writer runs meanwhile) and updated
-// under its write lock; mu orders concurrent readers.
-type assignCache struct {
-	mu      sync.Mutex
-	entries []*assignment
-	tick    uint64
-}
-
-// cellOfSlot returns the cell index of slot in ag, or −1.
-func (st *store) cellOfSlot(ag *areaGrid, slot int) int32 {
-	if st.attr[slot].kind == 0 {
-		return -1
-	}
-	return st.cellOfXY(ag, st.xy[slot])
-}
-
-// cellOfXY returns the index in ag of the cell that contains the projected
-// point p, or −1.
-func (st *store) cellOfXY(ag *areaGrid, p [2]float64) int32 {
-	b := ag.bound
-	if p[0] < b.Min[0] || p[0] > b.Max[0] || p[1] < b.Min[1] || p[1] > b.Max[1] {
-		return -1
-	}
-	return ag.index(hexCell(p[0], p[1], 1/ag.grid.CellM, 2/(sqrt3*ag.grid.CellM)))
-}
-
-// assigned returns the cell of every slot in ag, from the cache or by one
-// pass over the store, which stops with ctx's error once ctx is done (and
-// caches nothing then). The caller holds the read lock.
-func (ix *Index) assigned(ctx context.Context, ag *areaGrid) ([]int32, error) {
-	c := &ix.assign
-	c.mu.Lock()
-	c.tick++
-	for _, e := range c.entries {
-		if e.ag == ag {
-			e.used = c.tick
-			c.mu.Unlock()
-			return e.cell, nil
-		}
-	}
-	c.mu.Unlock()
-	st := &ix.st
-	cell := make([]int32, len(st.attr))
-	err := parallelRangeCtx(ctx, len(cell), func(lo, hi int) {
-		for slot := lo; slot < hi; slot++ {
-			cell[slot] = st.cellOfSlot(ag, slot)
-		}
-	})
-	if err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e := &assignment{ag: ag, cell: cell, used: c.tick}
-	if len(c.entries) < assignCacheSize {
-		c.entries = append(c.entries, e)
-	} else {
-		oldest := 0
-		for i := range c.entries {
-			if c.entries[i].used < c.entries[oldest].used {
-				oldest = i
-			}
-		}
-		c.entries[oldest] = e
-	}
-	return cell, nil
-}
-
-// updateAssigned recomputes slot's cell in every cached assignment. The
-// caller holds the write lock.
-func (ix *Index) updateAssigned(slot uint32) {
-	st := &ix.st
-	for _, e := range ix.assign.entries {
-		for len(e.cell) < len(st.attr) {
-			e.cell = append(e.cell, -1)
-		}
-		e.cell[slot] = st.cellOfSlot(e.ag, int(slot))
-	}
-}
-
 // binEvents adds up, per cell of ag, the events that pass cf: their count
-// and their value (1 or kg). It makes one pass over the slots' cached cell
-// assignment, split across CPUs, checking ctx every ctxCheckEvents events
-// and returning its error once it is done. The caller holds the read lock.
+// and their value (1 or kg). A count for a viewer who sees every record it
+// sees exactly, with no condition but who it is, adds up the assignment's
+// class counts (classCounts.count). Otherwise it makes one pass over the
+// slots' cached cell assignment, split across CPUs, checking ctx every
+// ctxCheckEvents events and returning its error once it is done. The
+// caller holds the read lock.
 func (ix *Index) binEvents(ctx context.Context, ag *areaGrid, cf *compiledFilter, value ValueKind) (vals []float64, counts []int32, err error) {
 	st := &ix.st
-	cells, err := ix.assigned(ctx, ag)
+	e, err := ix.assignment(ctx, ag)
 	if err != nil {
 		return nil, nil, err
 	}
-	n := len(cells)
+	cells := e.cell
 	nc := len(ag.cells)
-	p := max(1, min(runtime.GOMAXPROCS(0), n/65536))
-	partV := make([][]float64, p)
-	partC := make([][]int32, p)
 	var pt *passTables
 	if !cf.all || value != ValueCount {
 		pt = cf.passTables(st.maxAgency)
 	}
+	if value == ValueCount && (pt == nil || cf.whoOnly()) {
+		var seen []uint8 // nil: every event
+		if pt != nil {
+			seen = pt.agency
+		}
+		if cc := st.classCountsFor(ctx, e, seen); cc != nil {
+			counts = make([]int32, nc)
+			cc.count(seen, counts)
+			vals = make([]float64, nc)
+			for i, c := range counts {
+				vals[i] = float64(c)
+			}
+			return vals, counts, nil
+		}
+	}
+	return st.binPass(ctx, cells, ag, cf, pt, value)
+}
+
+// binPass is binEvents by one pass over the slots' cells, split across
+// CPUs; pt is as for binRange. The caller holds the read lock.
+func (st *store) binPass(ctx context.Context, cells []int32, ag *areaGrid, cf *compiledFilter, pt *passTables, value ValueKind) (vals []float64, counts []int32, err error) {
+	n, nc := len(cells), len(ag.cells)
+	p := max(1, min(runtime.GOMAXPROCS(0), n/65536))
+	partV := make([][]float64, p)
+	partC := make([][]int32, p)
 	var wg sync.WaitGroup
 	for w := 0; w < p; w++ {
 		lo, hi := n*w/p, n*(w+1)/p

@@ -459,9 +459,23 @@ func BenchmarkBinning(b *testing.B) {
 		}
 	})
 	b.Run("visible", func(b *testing.B) {
+		ix.binEvents(context.Background(), ag, &cfVis, ValueCount) // build the class counts
 		b.ReportAllocs()
 		for b.Loop() {
 			ix.binEvents(context.Background(), ag, &cfVis, ValueCount)
+		}
+	})
+	// The same count by a pass over every event, the path of viewers
+	// whom the class counts cannot answer for.
+	b.Run("visible-pass", func(b *testing.B) {
+		cells, err := ix.assigned(context.Background(), ag)
+		if err != nil {
+			b.Fatal(err)
+		}
+		pt := cfVis.passTables(ix.st.maxAgency)
+		b.ReportAllocs()
+		for b.Loop() {
+			ix.st.binPass(context.Background(), cells, ag, &cfVis, pt, ValueCount)
 		}
 	})
 	b.Run("visible-coarsened", func(b *testing.B) {

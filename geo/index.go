@@ -179,11 +179,11 @@ func (ix *Index) Upsert(e Event) error {
 		if a := st.attr[slot]; a.agency != e.Agency || a.sharing != e.Sharing {
 			ix.changes.bump(a.agency, a.sharing)
 		}
-		old := st.xy[slot]
+		old, was := st.xy[slot], st.attr[slot]
 		st.tree.Delete(rectOf(old), rectOf(old), slot)
 		st.set(slot, &e, xy)
 		st.tree.Insert(rectOf(st.xy[slot]), rectOf(st.xy[slot]), slot)
-		ix.updateAssigned(slot)
+		ix.updateAssigned(slot, was)
 	} else {
 		var slot uint32
 		if k := len(st.free); k > 0 {
@@ -196,7 +196,7 @@ func (ix *Index) Upsert(e Event) error {
 			slot = st.appendSlot(&e, xy)
 		}
 		st.tree.Insert(rectOf(st.xy[slot]), rectOf(st.xy[slot]), slot)
-		ix.updateAssigned(slot)
+		ix.updateAssigned(slot, attr{})
 	}
 	st.maybeCompactItems()
 	ix.version++
@@ -217,12 +217,13 @@ func (ix *Index) Delete(id [16]byte) bool {
 	p := st.xy[slot]
 	st.tree.Delete(rectOf(p), rectOf(p), slot)
 	st.removeID(id)
-	st.garbage += int(st.attr[slot].nItems)
+	was := st.attr[slot]
+	st.garbage += int(was.nItems)
 	st.attr[slot] = attr{}
 	st.ids[slot] = [16]byte{}
 	st.free = append(st.free, slot)
 	st.live--
-	ix.updateAssigned(slot)
+	ix.updateAssigned(slot, was)
 	st.maybeCompactItems()
 	ix.version++
 	return true
