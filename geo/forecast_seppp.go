@@ -8,8 +8,8 @@ import (
 
 // Limits of the EM fit of the self-exciting point process.
 const (
-	seppMaxIter = 1000
-	seppTol     = 1e-7 // relative change of θ, ω and Σμ that ends the EM
+	seppMaxIter = 300
+	seppTol     = 1e-6 // relative change of θ, ω and Σμ that ends the EM
 	// seppOmegaMin and seppOmegaMax bound ω, per day: a mean triggering
 	// delay of at most 10⁴ days and at least one minute.
 	seppOmegaMin = 1e-4
