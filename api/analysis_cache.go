@@ -55,12 +55,13 @@ type responseCache struct {
 }
 
 type cachedResponse struct {
-	body     []byte
-	etag     string
-	used     uint64
-	version  uint64        // index version it was computed on
-	computed time.Time     // when the computation ended
-	cost     time.Duration // how long it took
+	body      []byte
+	mediaType string // Content-Type; "" is GeoJSON
+	etag      string
+	used      uint64
+	version   uint64        // index version it was computed on
+	computed  time.Time     // when the computation ended
+	cost      time.Duration // how long it took
 }
 
 // maxStale bounds how long a response computed on an older index version
@@ -160,6 +161,12 @@ func analysisETag(key string, version uint64) string {
 // "Cache-Control: no-cache" in the request skips the stored response.
 func serveAnalysis(w http.ResponseWriter, r *http.Request, live *data.Live, cache *responseCache,
 	endpoint string, compute func(ctx context.Context, vis *geo.Visibility) ([]byte, uint64, error)) error {
+	return serveAnalysisAs(w, r, live, cache, endpoint, "", compute)
+}
+
+// serveAnalysisAs is serveAnalysis of a body of mediaType ("": GeoJSON).
+func serveAnalysisAs(w http.ResponseWriter, r *http.Request, live *data.Live, cache *responseCache,
+	endpoint, mediaType string, compute func(ctx context.Context, vis *geo.Visibility) ([]byte, uint64, error)) error {
 	ctx := r.Context()
 	vis, err := live.Visibility(ctx)
 	if err != nil {
@@ -216,7 +223,7 @@ func serveAnalysis(w http.ResponseWriter, r *http.Request, live *data.Live, cach
 				return nil, err
 			}
 			now := time.Now()
-			e := &cachedResponse{body: body, etag: analysisETag(key, version), version: version,
+			e := &cachedResponse{body: body, mediaType: mediaType, etag: analysisETag(key, version), version: version,
 				computed: now, cost: now.Sub(start)}
 			cache.put(key, e)
 			return e, nil
@@ -289,7 +296,11 @@ func etagMatches(header, etag string) bool {
 }
 
 func writeAnalysis(w http.ResponseWriter, e *cachedResponse) {
-	w.Header().Set("Content-Type", mediaGeoJSON)
+	mt := e.mediaType
+	if mt == "" {
+		mt = mediaGeoJSON
+	}
+	w.Header().Set("Content-Type", mt)
 	w.Header().Set("ETag", e.etag)
 	w.Header().Set("Content-Length", strconv.Itoa(len(e.body)))
 	w.WriteHeader(http.StatusOK)

@@ -62,6 +62,13 @@ func handleEmerging(logger *slog.Logger, live *data.Live, cache *responseCache) 
 // the caller's visibility.
 func analysisHandler[Q any](logger *slog.Logger, live *data.Live, cache *responseCache, endpoint string, params geo.ParamTable[Q],
 	compute func(ctx context.Context, q Q, c geo.CommonParams, vis *geo.Visibility) ([]byte, uint64, error)) http.Handler {
+	return analysisHandlerAs(logger, live, cache, endpoint, "", params, compute)
+}
+
+// analysisHandlerAs is analysisHandler of a body of mediaType ("":
+// GeoJSON).
+func analysisHandlerAs[Q any](logger *slog.Logger, live *data.Live, cache *responseCache, endpoint, mediaType string, params geo.ParamTable[Q],
+	compute func(ctx context.Context, q Q, c geo.CommonParams, vis *geo.Visibility) ([]byte, uint64, error)) http.Handler {
 	names := params.Names()
 	return serveErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
 		v := r.URL.Query()
@@ -72,7 +79,7 @@ func analysisHandler[Q any](logger *slog.Logger, live *data.Live, cache *respons
 		if err != nil {
 			return err
 		}
-		return serveAnalysis(w, r, live, cache, endpoint, func(ctx context.Context, vis *geo.Visibility) ([]byte, uint64, error) {
+		return serveAnalysisAs(w, r, live, cache, endpoint, mediaType, func(ctx context.Context, vis *geo.Visibility) ([]byte, uint64, error) {
 			return compute(ctx, q, c, vis)
 		})
 	})

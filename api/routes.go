@@ -62,6 +62,8 @@ func addRoutes(r chi.Router, logger *slog.Logger, cfg Config, store *data.Store,
 		r.Method(http.MethodGet, "/api/hotspots", handleHotspots(logger, live, analyses))
 		r.Method(http.MethodGet, "/api/hotspots/emerging", handleEmerging(logger, live, analyses))
 		r.Method(http.MethodGet, "/api/clusters", handleClusters(logger, live, analyses))
+		r.Method(http.MethodGet, "/api/forecast", handleForecast(logger, live, analyses))
+		r.Method(http.MethodGet, "/api/forecast/backtest", handleBacktest(logger, live, analyses))
 
 		// Entities: persons, vehicles, consignments, groups, their links
 		// and networks.

@@ -68,6 +68,16 @@ func TestAnalysesCancel(t *testing.T) {
 			_, err := EmergingHotSpots(ctx, &ix, EmergingQuery{CellM: 10000, Step: StepMonth, Filter: Filter{Time: iv}, Area: corridorArea()})
 			return err
 		}},
+		{"Forecast kde", func(ctx context.Context) error {
+			_, err := Forecast(ctx, &ix, ForecastQuery{ForecastParams: ForecastParams{Method: ForecastKDE}, CellM: 5000,
+				AsOf: iv.End, Until: iv.End.AddDate(0, 1, 0), Area: corridorArea()})
+			return err
+		}},
+		{"Backtest kde", func(ctx context.Context) error {
+			_, err := Backtest(ctx, &ix, ForecastQuery{ForecastParams: ForecastParams{Method: ForecastKDE}, CellM: 10000,
+				AsOf: iv.End, Until: iv.End.AddDate(0, 1, 0), Periods: 2, Area: corridorArea()})
+			return err
+		}},
 		{"Clusters", func(ctx context.Context) error {
 			_, err := Clusters(ctx, &ix, ClusterQuery{EpsM: 2000, MinPoints: 20, Filter: Filter{Kinds: []Kind{KindSeizure}}})
 			return err
