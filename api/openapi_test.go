@@ -145,6 +145,8 @@ func TestAnalysisParametersDocumented(t *testing.T) {
 		{"/api/hotspots", geo.HotspotParams().Names()},
 		{"/api/hotspots/emerging", geo.EmergingParams().Names()},
 		{"/api/clusters", geo.ClusterParams().Names()},
+		{"/api/forecast", geo.ForecastParamTable().Names()},
+		{"/api/forecast/backtest", geo.BacktestParamTable().Names()},
 		{"/api/sectors/risk", riskParams},
 		{"/api/sectors/sections/{section}", riskParams},
 	} {
