@@ -344,7 +344,6 @@ func onLine(p orb.Point, l orb.LineString) bool {
 	return false
 }
 
-
 // CRS84 is the one CRS a filter's geometries may be given in.
 const CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 
