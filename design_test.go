@@ -69,18 +69,19 @@ var (
 
 var rules = []rule{
 	// Pure packages: no I/O, no logging, no HTTP, no database.
-	{pkg: "geo", never: noIO, neverDirect: noIODirct},
+	{pkg: "cql2", never: noIO, neverDirect: noIODirct},
+	{pkg: "geo", mayUse: []string{"cql2"}, never: noIO, neverDirect: noIODirct},
 	{pkg: "match", never: noIO, neverDirect: noIODirct},
-	{pkg: "record", mayUse: []string{"geo"}, never: noIO, neverDirect: noIODirct},
-	{pkg: "parse", mayUse: []string{"record", "geo"}, never: noIO, neverDirect: []string{"os/exec", "net", "io/fs"}},
-	{pkg: "planner", mayUse: []string{"geo"}, never: noIO, neverDirect: noIODirct},
+	{pkg: "record", mayUse: []string{"geo", "cql2"}, never: noIO, neverDirect: noIODirct},
+	{pkg: "parse", mayUse: []string{"record", "geo", "cql2"}, never: noIO, neverDirect: []string{"os/exec", "net", "io/fs"}},
+	{pkg: "planner", mayUse: []string{"geo", "cql2"}, never: noIO, neverDirect: noIODirct},
 	// The store knows no HTTP and nothing above it.
-	{pkg: "data", mayUse: []string{"geo", "record", "parse", "migrations"},
+	{pkg: "data", mayUse: []string{"geo", "cql2", "record", "parse", "migrations"},
 		never: []string{"net/http", "github.com/go-chi/"}},
-	{pkg: "data/seed", mayUse: []string{"geo", "record", "parse", "planner", "data", "data/ref", "migrations"},
+	{pkg: "data/seed", mayUse: []string{"geo", "cql2", "record", "parse", "planner", "data", "data/ref", "migrations"},
 		never: []string{"net/http", "github.com/go-chi/"}},
 	// The HTTP layer never talks to PostgreSQL itself.
-	{pkg: "api", mayUse: []string{"geo", "record", "parse", "planner", "data", "data/ref", "migrations", "web"},
+	{pkg: "api", mayUse: []string{"geo", "cql2", "record", "parse", "planner", "data", "data/ref", "migrations", "web"},
 		neverDirect: []string{"github.com/jackc/pgx/v5", "github.com/jackc/pgx/v5/pgxpool", "github.com/jackc/pgx/v5/pgconn",
 			"github.com/twpayne/go-geom", "github.com/twpayne/go-geom/encoding/ewkb"}},
 	{pkg: "web"},

@@ -243,7 +243,7 @@ func writeEvent(w http.ResponseWriter, r *http.Request, status int, e record.Eve
 // parseEventQuery reads the items parameters of the events collection.
 func parseEventQuery(r *http.Request) (data.EventQuery, error) {
 	q := r.URL.Query()
-	if err := checkParams(q, "bbox", "bbox-crs", "datetime", "limit", "cursor", "kind", "drug", "agency", "category", "synthetic", "f"); err != nil {
+	if err := checkParams(q, "bbox", "bbox-crs", "datetime", "limit", "cursor", "kind", "drug", "agency", "category", "synthetic", "filter", "filter-lang", "filter-crs", "f"); err != nil {
 		return data.EventQuery{}, err
 	}
 	var eq data.EventQuery
@@ -276,6 +276,9 @@ func parseEventQuery(r *http.Request) (data.EventQuery, error) {
 			return eq, newBadRequest("synthetic", "must be true or false")
 		}
 		eq.Synthetic = &b
+	}
+	if eq.Where, err = geo.ParseWhere(q.Get("filter"), q.Get("filter-lang"), q.Get("filter-crs"), data.EventQueryables); err != nil {
+		return eq, err
 	}
 	return eq, data.ValidateEventQuery(&eq)
 }

@@ -46,6 +46,7 @@ func addRoutes(r chi.Router, logger *slog.Logger, cfg Config, store *data.Store,
 		r.Method(http.MethodGet, "/collections/events", handleEventsCollection(logger, store))
 		r.Method(http.MethodGet, "/collections/events/items", handleListEvents(logger, store, live))
 		r.Method(http.MethodGet, "/collections/events/items/{featureId}", handleGetEvent(logger, store))
+		r.Method(http.MethodGet, "/collections/{collectionId}/queryables", handleQueryables(logger))
 		r.Method(http.MethodGet, "/collections/{collectionId}", handleCollection(logger, store))
 		r.Method(http.MethodGet, "/collections/{collectionId}/items", handleListFeatures(logger, store))
 		r.Method(http.MethodGet, "/collections/{collectionId}/items/{featureId}", handleGetFeature(logger, store))

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/paulmach/orb"
 
+	"github.com/borderwatch/borderwatch/cql2"
 	"github.com/borderwatch/borderwatch/geo"
 	"github.com/borderwatch/borderwatch/record"
 )
@@ -25,6 +26,8 @@ type EventQuery struct {
 	Agencies   []string
 	Categories []string
 	Synthetic  *bool
+	// Where is a CQL2 filter checked against EventQueryables.
+	Where *cql2.Expr
 	// Limit is the page size (1..MaxLimit).
 	Limit int
 	// After is the keyset cursor: only events whose id sorts after it.
@@ -90,6 +93,9 @@ func eventFilter(b *sqlBuilder, q *EventQuery) {
 	}
 	if q.Synthetic != nil {
 		b.where("e.synthetic = " + b.arg(*q.Synthetic))
+	}
+	if q.Where != nil {
+		b.where(whereSQL(b, q.Where))
 	}
 }
 
@@ -196,7 +202,7 @@ func (s *Store) ListEventsCounted(ctx context.Context, q EventQuery, count Event
 // bboxOnly reports whether q filters by its bbox and nothing else.
 func bboxOnly(q *EventQuery) bool {
 	return q.BBox != nil && q.Interval.Start.IsZero() && q.Interval.End.IsZero() && len(q.Kinds) == 0 &&
-		len(q.Drugs) == 0 && len(q.Agencies) == 0 && len(q.Categories) == 0 && q.Synthetic == nil
+		len(q.Drugs) == 0 && len(q.Agencies) == 0 && len(q.Categories) == 0 && q.Synthetic == nil && q.Where == nil
 }
 
 // readPage appends the events sql returns to page; with windowCount each

@@ -3,6 +3,7 @@ package data
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"github.com/borderwatch/borderwatch/geo"
 )
@@ -25,12 +26,16 @@ type Scope struct {
 	// Area is the analysis area: a lon/lat box, a sector's outline, or the
 	// corridor around the border lines.
 	Area geo.Area
+	// AgencyNames names the index's agency numbers, for a CQL2 filter's
+	// agency queryable (nil without a filter).
+	AgencyNames []string
 }
 
 // Restrict completes f with the scope's visibility and agencies.
 func (s Scope) Restrict(f *geo.Filter) {
 	f.Visibility = s.Visibility
 	f.Agencies = s.Agencies
+	f.WhereAgencies = s.AgencyNames
 }
 
 // Scope resolves the scope of an analysis with the common parameters c for
@@ -57,6 +62,11 @@ func (l *Live) Scope(ctx context.Context, vis *geo.Visibility, c geo.CommonParam
 		}
 	}
 	s := Scope{Visibility: vis}
+	if c.Filter.Where != nil {
+		l.agMu.RLock()
+		s.AgencyNames = slices.Clone(l.agencies)
+		l.agMu.RUnlock()
+	}
 	if len(c.Agencies) > 0 {
 		ids, err := l.AgencyIndex(c.Agencies)
 		if err != nil {

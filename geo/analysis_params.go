@@ -229,6 +229,13 @@ var commonParams = []param[CommonParams]{
 	}},
 	// f, the output format of OGC API clients, is accepted whatever it
 	// says: analyses answer GeoJSON.
+	{"filter", func(name string, v url.Values, c *CommonParams) error {
+		w, err := ParseWhere(v.Get(name), v.Get("filter-lang"), v.Get("filter-crs"), IndexQueryables)
+		c.Filter.Where = w
+		return err
+	}},
+	{"filter-lang", func(name string, v url.Values, c *CommonParams) error { return nil }},
+	{"filter-crs", func(name string, v url.Values, c *CommonParams) error { return nil }},
 	{"f", func(string, url.Values, *CommonParams) error { return nil }},
 }
 

@@ -79,7 +79,7 @@ func TestParseHotspotParamsMinDensity(t *testing.T) {
 // API lists them in its unknown-parameter answer) and checks that every
 // error of a table's parser names one of them.
 func TestParamTables(t *testing.T) {
-	common := []string{"datetime", "from", "to", "kind", "drug", "category", "agency", "bbox", "sector", "corridor_km", "f"}
+	common := []string{"datetime", "from", "to", "kind", "drug", "category", "agency", "bbox", "sector", "corridor_km", "filter", "filter-lang", "filter-crs", "f"}
 	tables := []struct {
 		name  string
 		names []string

@@ -19,7 +19,7 @@ import (
 // and sharing level (visibility, agency filter): no time, kind, category,
 // drug or severity condition.
 func (c *compiledFilter) whoOnly() bool {
-	return c.t0 == math.MinInt64 && c.t1 == math.MaxInt64 && c.kinds == 0xff && c.drugs == 0 &&
+	return c.where == nil && c.t0 == math.MinInt64 && c.t1 == math.MaxInt64 && c.kinds == 0xff && c.drugs == 0 &&
 		c.categories == 0xff && c.minSev == 0
 }
 

@@ -3,6 +3,9 @@ package geo
 import (
 	"fmt"
 	"math"
+	"time"
+
+	"github.com/borderwatch/borderwatch/cql2"
 )
 
 // Filter selects events. The zero Filter selects every event. Within a
@@ -28,6 +31,14 @@ type Filter struct {
 	// other conditions apply to what the viewer sees (e.g. Time to the
 	// coarsened time). Nil means every event, unchanged.
 	Visibility *Visibility
+	// Where is a CQL2 filter checked against IndexQueryables (see
+	// ParseWhere); it applies to what the viewer sees, as the other
+	// conditions do. The drug and quantity_kg it names are those of one
+	// item: "drug = 'heroin' AND quantity_kg > 10" keeps an event with a
+	// heroin item of more than 10 kg. WhereAgencies names the agency
+	// numbers for its agency queryable.
+	Where         *cql2.Expr
+	WhereAgencies []string
 }
 
 // compiledFilter is a Filter as bit masks and integer bounds.
@@ -40,6 +51,7 @@ type compiledFilter struct {
 	agencies   []uint64 // bitset; nil = all
 	vis        *compiledVis
 	all        bool // no condition at all, visibility included
+	where      func(e *Event) bool
 }
 
 func (f *Filter) compile() (compiledFilter, error) {
@@ -88,7 +100,12 @@ func (f *Filter) compile() (compiledFilter, error) {
 		return c, err
 	}
 	c.vis = vis
-	c.all = c.t0 == math.MinInt64 && c.t1 == math.MaxInt64 && c.kinds == 0xff && c.drugs == 0 &&
+	if f.Where != nil {
+		if c.where, err = compileWhere(f.Where, f.WhereAgencies); err != nil {
+			return c, err
+		}
+	}
+	c.all = c.where == nil && c.t0 == math.MinInt64 && c.t1 == math.MaxInt64 && c.kinds == 0xff && c.drugs == 0 &&
 		c.categories == 0xff && c.minSev == 0 && c.agencies == nil && c.vis == nil
 	return c, nil
 }
@@ -127,7 +144,23 @@ func (c *compiledFilter) view(st *store, slot int) (bool, int) {
 	if c.agencies != nil && c.agencies[a.agency/64]&(1<<(a.agency%64)) == 0 {
 		return false, -1
 	}
+	if c.where != nil && !c.whereSlot(st, slot, rule) {
+		return false, -1
+	}
 	return true, rule
+}
+
+// whereSlot evaluates the CQL2 filter on the slot's event as the viewer
+// sees it under rule.
+func (c *compiledFilter) whereSlot(st *store, slot, rule int) bool {
+	var e Event
+	st.event(uint32(slot), &e)
+	if rule >= 0 {
+		ll := c.ll(st, slot, rule)
+		e.Lon, e.Lat = ll[0], ll[1]
+		e.At = time.Unix(0, c.at(st, slot, rule)).UTC()
+	}
+	return c.where(&e)
 }
 
 // passTables are c's conditions on an event's small attributes as lookup

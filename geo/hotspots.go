@@ -335,6 +335,20 @@ func (st *store) binRange(cells []int32, cf *compiledFilter, pt *passTables, val
 				counts[i]++
 			}
 		}
+	case cf.where != nil:
+		for slot := lo; slot < hi; slot++ {
+			if cells[slot] < 0 && !cf.coarsens() {
+				continue
+			}
+			i, _, ok := st.viewCell(cf, ag, slot, cells[slot])
+			if !ok {
+				continue
+			}
+			counts[i]++
+			if value == ValueKG {
+				vals[i] += cf.kg(st, slot)
+			}
+		}
 	case cf.whoOnly() && value == ValueCount:
 		st.binCountWho(cells, cf, pt, lo, hi, counts, vals, ag)
 	default:
