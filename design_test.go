@@ -81,7 +81,7 @@ var rules = []rule{
 	{pkg: "data/seed", mayUse: []string{"geo", "cql2", "record", "parse", "planner", "data", "data/ref", "migrations"},
 		never: []string{"net/http", "github.com/go-chi/"}},
 	// The HTTP layer never talks to PostgreSQL itself.
-	{pkg: "api", mayUse: []string{"geo", "cql2", "record", "parse", "planner", "data", "data/ref", "migrations", "web"},
+	{pkg: "api", mayUse: []string{"geo", "cql2", "record", "parse", "planner", "data", "data/ref", "migrations", "web", "match"},
 		neverDirect: []string{"github.com/jackc/pgx/v5", "github.com/jackc/pgx/v5/pgxpool", "github.com/jackc/pgx/v5/pgconn",
 			"github.com/twpayne/go-geom", "github.com/twpayne/go-geom/encoding/ewkb"}},
 	{pkg: "web"},

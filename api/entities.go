@@ -14,6 +14,7 @@ import (
 
 	"github.com/borderwatch/borderwatch/data"
 	"github.com/borderwatch/borderwatch/geo"
+	"github.com/borderwatch/borderwatch/match"
 	"github.com/borderwatch/borderwatch/record"
 )
 
@@ -42,9 +43,15 @@ type entityJSON struct {
 	// Withheld names the fields it is not shown.
 	PersonalData *bool    `json:"personal_data,omitempty"`
 	Withheld     []string `json:"withheld,omitempty"`
-	Version      *int64   `json:"version,omitempty"`
-	CreatedAt    *string  `json:"created_at,omitempty"`
-	UpdatedAt    *string  `json:"updated_at,omitempty"`
+	// NameLatin and NameCyrillic are the entity's name (a person's or a
+	// group's name, a vehicle's plate) written in Latin and in Cyrillic
+	// letters (match.ToLatin, match.ToCyrillic), for readers of an
+	// interface in either script; absent where the name is withheld.
+	NameLatin    string  `json:"name_latin,omitempty"`
+	NameCyrillic string  `json:"name_cyrillic,omitempty"`
+	Version      *int64  `json:"version,omitempty"`
+	CreatedAt    *string `json:"created_at,omitempty"`
+	UpdatedAt    *string `json:"updated_at,omitempty"`
 }
 
 // withheldFields are the fields a caller without the personal data is not
@@ -69,7 +76,25 @@ func entityToJSON(e record.Entity) entityJSON {
 			out.Withheld = []string{"notes"}
 		}
 	}
+	if name := entityName(e); name != "" {
+		out.NameLatin, out.NameCyrillic = match.ToLatin(name), match.ToCyrillic(name)
+	}
 	return out
+}
+
+// entityName is the name an entity is known by as written: a person's or
+// a group's name, a vehicle's plate ("" for consignments and withheld
+// names).
+func entityName(e record.Entity) string {
+	switch {
+	case e.Person != nil && e.Personal:
+		return e.Person.Name
+	case e.Group != nil:
+		return e.Group.Name
+	case e.Vehicle != nil:
+		return e.Vehicle.Plate
+	}
+	return ""
 }
 
 // jsonToEntity converts a decoded entity; the agency defaults to, and

@@ -94,4 +94,4 @@ for _ in $(seq 1 120); do
 done
 
 log "validating the API definition (swagger-parser) and running the browser tests"
-BASE_URL="$BASE_URL" ARTIFACTS="$ART" node --test --test-concurrency=1 --test-reporter=spec openapi.test.mjs tests.mjs
+BASE_URL="$BASE_URL" ARTIFACTS="$ART" node --test --test-concurrency=1 --test-reporter=spec openapi.test.mjs exchange.test.mjs tests.mjs

@@ -508,3 +508,198 @@ export async function decide(id: number, how: 'accept' | 'decline'): Promise<voi
 export async function revoke(id: number): Promise<void> {
   await send<null>('DELETE', `/api/agreements/${id}`);
 }
+
+/** Where is where a message is about: a crossing, a border section or a point [lon, lat]. */
+export interface Where {
+  crossing?: number;
+  section?: string;
+  point?: [number, number];
+}
+
+/** Delivery is a message's state at one recipient agency. */
+export interface Delivery {
+  agency: string;
+  state: 'delivered' | 'read' | 'acknowledged' | 'answered';
+  delivered_at: string;
+  read_at?: string;
+  read_by?: string;
+  acknowledged_at?: string;
+  acknowledged_by?: string;
+  answered_at?: string;
+  answered_by?: string;
+  overdue: boolean;
+}
+
+/** Message is a message between agencies; text and subjects only in the audited reads. */
+export interface Message {
+  id: number;
+  kind: 'lookout' | 'rfi' | 'reply' | 'notice';
+  urgency: 'routine' | 'urgent' | 'flash';
+  author_agency: string;
+  author: string;
+  text?: string;
+  subjects?: (number | string)[];
+  in_reply_to?: number;
+  thread_id: number;
+  where: Where;
+  valid_from?: string;
+  valid_until?: string;
+  ack_due_at?: string;
+  created_at: string;
+  purged: boolean;
+  deliveries: Delivery[];
+}
+
+/** MessageCounts are the caller's unread and overdue messages. */
+export interface MessageCounts {
+  unread: number;
+  overdue_in: number;
+  overdue_out: number;
+}
+
+/** MessageBox is a page of GET /api/messages. */
+export interface MessageBox {
+  box: 'inbox' | 'outbox';
+  messages: Message[];
+  counts: MessageCounts;
+  next?: number;
+}
+
+/** MessageDraft is the body of POST /api/messages. */
+export interface MessageDraft {
+  kind: Message['kind'];
+  urgency: Message['urgency'];
+  text: string;
+  recipients: string[];
+  subjects: (number | string)[];
+  where: Where;
+  valid_from?: string;
+  valid_until?: string;
+  in_reply_to?: number;
+}
+
+/** messages lists a box, newest first, without texts, with the counts. */
+export async function messages(box: 'inbox' | 'outbox', limit = 50, before?: number, signal?: AbortSignal): Promise<MessageBox> {
+  return (await send<MessageBox>('GET', '/api/messages', { query: { box, limit, before }, signal })).data;
+}
+
+/** thread reads every message of a message's thread, oldest first; the server marks them read and audits it. */
+export async function thread(id: number): Promise<Message[]> {
+  return (await send<{ thread_id: number; messages: Message[] }>('GET', `/api/messages/${id}/thread`)).data.messages;
+}
+
+/** sendMessage stores a message; key makes a retry safe. */
+export async function sendMessage(d: MessageDraft, key: string): Promise<Message> {
+  return (await send<Message>('POST', '/api/messages', { body: d, headers: { 'Idempotency-Key': key } })).data;
+}
+
+/** ackMessage acknowledges a message for the caller's agency. */
+export async function ackMessage(id: number): Promise<Message> {
+  return (await send<Message>('POST', `/api/messages/${id}/ack`)).data;
+}
+
+/** Entity is a person, vehicle, consignment or group as the caller may see it. */
+export interface Entity {
+  id: string;
+  kind: 'person' | 'vehicle' | 'consignment' | 'group';
+  agency: string;
+  sharing: string;
+  synthetic: boolean;
+  person?: { name?: string; script?: string; other_names?: string[]; birth_year?: number; nationality?: string };
+  vehicle?: { plate?: string; plate_country?: string; make?: string; model?: string; colour?: string; kind?: string };
+  consignment?: { description?: string; declared_content?: string; suspected_content?: string; weight_kg?: number; container_no?: string };
+  group?: { name?: string; description?: string };
+  personal_data: boolean;
+  withheld?: string[];
+  name_latin?: string;
+  name_cyrillic?: string;
+}
+
+/** entities lists the entities the caller may see (up to limit, of the given kinds). */
+export async function entities(kinds: string[] = [], limit = 1000, signal?: AbortSignal): Promise<Entity[]> {
+  return (await send<{ entities: Entity[] }>('GET', '/api/entities', { query: { kind: kinds.join(','), limit }, signal })).data.entities ?? [];
+}
+
+/** NetworkNode is an entity or an event of a network, depth steps from its root. */
+export interface NetworkNode {
+  id: string;
+  type: 'entity' | 'event';
+  depth: number;
+  entity?: Entity;
+  event?: { kind: string; occurred_at: string; time_precision: string; agency: string; sharing: string; total_kg?: number; coarsened: boolean };
+}
+
+/** NetworkEdge is a link between two entities, or of an event to an entity. */
+export interface NetworkEdge {
+  id: string;
+  type: 'entity_link' | 'event_entity';
+  from: string;
+  to: string;
+  role: string;
+}
+
+/** Network is what GET /api/entities/{id}/network answers. */
+export interface Network {
+  root: string;
+  nodes: NetworkNode[];
+  edges: NetworkEdge[];
+  truncated: boolean;
+}
+
+/** network reads an entity's events and linked entities depth steps out. */
+export async function network(id: string, depth = 2, signal?: AbortSignal): Promise<Network> {
+  return (await send<Network>('GET', `/api/entities/${encodeURIComponent(id)}/network`, { query: { depth }, signal })).data;
+}
+
+/** StreamEvent is one event of the live stream. */
+export interface StreamEvent {
+  id: string;
+  type: string;
+  data: unknown;
+}
+
+/** follow reads the live stream (GET /api/stream) with the bearer token,
+ * which EventSource cannot send, calling onEvent for each event. It returns
+ * when the server ends the stream, with the id of the last event, from
+ * which the next call resumes (Last-Event-ID); it throws on a failed request. */
+export async function follow(types: string, lastId: string, onEvent: (e: StreamEvent) => void, onOpen: () => void, signal: AbortSignal): Promise<{ lastId: string; retryMs: number }> {
+  const headers: Record<string, string> = { Accept: 'text/event-stream', Authorization: `Bearer ${token()}` };
+  if (lastId) headers['Last-Event-ID'] = lastId;
+  const res = await fetch(url('/api/stream', { types }), { headers, signal, cache: 'no-store', credentials: 'same-origin' });
+  if (res.status === 401 && unauthorized) unauthorized();
+  if (!res.ok || !res.body) throw await failure(res, '/api/stream');
+  onOpen();
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buf = '';
+  let retryMs = 2000;
+  let ev = { id: '', type: 'message', data: [] as string[] };
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return { lastId, retryMs };
+    buf += value;
+    let nl: number;
+    while ((nl = buf.search(/\r\n|\r|\n/)) >= 0) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + (buf.startsWith('\r\n', nl) ? 2 : 1));
+      if (line === '') {
+        // An event ends at a blank line (the SSE format).
+        if (ev.id) lastId = ev.id;
+        if (ev.data.length) {
+          let data: unknown = ev.data.join('\n');
+          try { data = JSON.parse(data as string); } catch { /* not JSON: keep the text */ }
+          onEvent({ id: ev.id || lastId, type: ev.type, data });
+        }
+        ev = { id: '', type: 'message', data: [] };
+        continue;
+      }
+      if (line.startsWith(':')) continue;
+      const colon = line.indexOf(':');
+      const field = colon < 0 ? line : line.slice(0, colon);
+      const val = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+      if (field === 'id') ev.id = val;
+      else if (field === 'event') ev.type = val;
+      else if (field === 'data') ev.data.push(val);
+      else if (field === 'retry' && /^\d+$/.test(val)) retryMs = Number(val);
+    }
+  }
+}

@@ -13,6 +13,9 @@ import { patrolsView } from './patrols';
 import { entryView } from './entry';
 import { reportView } from './report';
 import { sharingView } from './sharing';
+import { inboxView } from './inbox';
+import { networkView } from './network';
+import { startLive } from './live';
 
 const tabs = document.getElementById('tabs')!;
 const right = document.getElementById('topbar-right')!;
@@ -136,15 +139,24 @@ async function main(): Promise<void> {
   agencies.add(me.agency);
   const ctx: Ctx = { map, base, eventRange, agencies: [...agencies].sort(), me, legend, toast };
 
-  const views: View[] = [hotspotsView(ctx), sectorsView(ctx), patrolsView(ctx), reportView(ctx), entryView(ctx)];
+  // The exchange: flash messages show in a banner over every view until
+  // acknowledged; the inbox tab shows the unread and overdue counts.
+  const banners = h('div', { class: 'flash-banners', id: 'flash-banners' });
+  document.body.append(banners);
+  const live = startLive(me.agency, banners, toast);
+  const views: View[] = [hotspotsView(ctx), sectorsView(ctx), patrolsView(ctx), reportView(ctx), entryView(ctx), inboxView(ctx, live), networkView(ctx)];
   // Sharing agreements are managed by the agency's admins only.
   if (me.role === 'admin') views.push(sharingView(ctx));
   let active: View | null = null;
 
   const renderShell = (): void => {
+    const c = live.counts();
     replace(tabs, views.map((v) => h('a', {
       href: `#${v.id}`, role: 'tab', class: v === active ? 'tab active' : 'tab', 'aria-selected': String(v === active), 'data-view': v.id,
-    }, t(v.titleKey))));
+    }, t(v.titleKey), v.id === 'inbox' ? [
+      c.unread ? h('span', { class: 'badge', 'data-testid': 'nav-unread', title: t('msg.unread') }, String(c.unread)) : null,
+      c.overdue_in + c.overdue_out ? h('span', { class: 'badge overdue', 'data-testid': 'nav-overdue', title: t('msg.overdue') }, String(c.overdue_in + c.overdue_out)) : null,
+    ] : null)));
     const langSel = h('select', { id: 'lang', 'aria-label': t('common.language'), onchange: (e: Event) => setLang((e.target as HTMLSelectElement).value as Lang) },
       languages.map((l) => option(l, t(`lang.${l}`), l === currentLang())));
     replace(right,
@@ -176,8 +188,10 @@ async function main(): Promise<void> {
     // Messages shown in the previous language go.
     for (const el of overlay.querySelectorAll('.toast')) el.remove();
     renderShell();
+    live.render();
     active?.render(panel);
   });
+  live.onCounts(renderShell);
   // What the map shows, for people and tests that read the page: the number
   // of rendered features of each view's main layer.
   const mapEl = document.getElementById('map')!;

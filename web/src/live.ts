@@ -1,0 +1,128 @@
+// The live side of the exchange: one stream (GET /api/stream) per tab,
+// resumed with Last-Event-ID after a dropped connection, the unread and
+// overdue counts shown in the navigation, and a banner for each flash
+// message addressed to the agency until it is acknowledged.
+import * as api from './api';
+import { errorText } from './app';
+import { h, replace } from './dom';
+import { dateTime, label, t } from './i18n';
+
+/** MessageEvent is the payload of a message or message_state stream event. */
+export interface MessageEvent {
+  message_id: number;
+  thread_id: number;
+  kind: api.Message['kind'];
+  urgency: api.Message['urgency'];
+  author_agency: string;
+  recipient: string;
+  state: api.Delivery['state'] | 'overdue';
+  at: string;
+  by?: string;
+  created_at: string;
+}
+
+/** Live follows the stream for the views. */
+export interface Live {
+  counts(): api.MessageCounts;
+  /** connected reports whether the stream is open now. */
+  connected(): boolean;
+  /** onMessage registers fn for each message and message_state event. */
+  onMessage(fn: (e: MessageEvent, type: string) => void): void;
+  /** onCounts registers fn for each change of the counts or the connection. */
+  onCounts(fn: () => void): void;
+  /** refresh reloads the counts and the flash banners (after a change made here). */
+  refresh(): void;
+  /** render redraws the banners in the current language. */
+  render(): void;
+}
+
+const needsAck = (d: api.Delivery | undefined): boolean => !!d && d.state !== 'acknowledged' && d.state !== 'answered';
+
+/** startLive opens the stream for agency and keeps it open. */
+export function startLive(agency: string, banners: HTMLElement, toast: (m: string, k?: 'info' | 'error' | 'ok') => void): Live {
+  let counts: api.MessageCounts = { unread: 0, overdue_in: 0, overdue_out: 0 };
+  let open = false;
+  const msgFns: ((e: MessageEvent, type: string) => void)[] = [];
+  const countFns: (() => void)[] = [];
+  // Flash messages addressed to the agency and not yet acknowledged.
+  const flashes = new Map<number, { author: string; kind: string; at: string }>();
+  const changed = (): void => countFns.forEach((fn) => fn());
+
+  const ack = async (id: number): Promise<void> => {
+    try {
+      await api.ackMessage(id);
+      flashes.delete(id);
+      render();
+      refresh();
+    } catch (e) {
+      toast(errorText(e), 'error');
+    }
+  };
+
+  const render = (): void => {
+    replace(banners, [...flashes].map(([id, f]) => h('div', { class: 'flash-banner', role: 'alert', 'data-testid': 'flash-banner', 'data-message': String(id) },
+      h('strong', {}, t('msg.flash_banner', { agency: f.author, kind: label('msg.kind', f.kind) })), ' ',
+      h('span', { class: 'small' }, dateTime(f.at)), ' ',
+      h('a', { class: 'btn', href: `#inbox/${id}` }, t('msg.open')),
+      h('button', { class: 'btn primary', 'data-action': 'ack', onclick: () => void ack(id) }, t('msg.ack')))));
+  };
+
+  let timer: number | undefined;
+  const refresh = (): void => {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(async () => {
+      try {
+        const box = await api.messages('inbox', 100);
+        counts = box.counts;
+        flashes.clear();
+        for (const m of box.messages) {
+          if (m.urgency === 'flash' && needsAck(m.deliveries.find((d) => d.agency === agency))) flashes.set(m.id, { author: m.author_agency, kind: m.kind, at: m.created_at });
+        }
+        render();
+        changed();
+      } catch {
+        // The counts stay as they were; the next event tries again.
+      }
+    }, 150);
+  };
+
+  const run = async (): Promise<void> => {
+    let lastId = '';
+    let delay = 1000;
+    for (;;) {
+      const ctl = new AbortController();
+      try {
+        const r = await api.follow('message,message_state', lastId, (ev) => {
+          lastId = ev.id || lastId;
+          const e = ev.data as MessageEvent;
+          if (e.urgency === 'flash' && e.recipient === agency) {
+            if (ev.type === 'message') flashes.set(e.message_id, { author: e.author_agency, kind: e.kind, at: e.created_at });
+            if (e.state === 'acknowledged' || e.state === 'answered') flashes.delete(e.message_id);
+            render();
+          }
+          msgFns.forEach((fn) => fn(e, ev.type));
+          refresh();
+        }, () => { open = true; delay = 1000; changed(); refresh(); }, ctl.signal);
+        lastId = r.lastId;
+        delay = r.retryMs;
+      } catch (e) {
+        if (e instanceof api.ApiError && e.status === 401) return;
+        delay = Math.min(delay * 2, 30000);
+      }
+      open = false;
+      changed();
+      await new Promise((res) => setTimeout(res, delay));
+    }
+  };
+  void run();
+  refresh();
+
+  return {
+    counts: () => counts,
+    connected: () => open,
+    onMessage: (fn) => { msgFns.push(fn); },
+    onCounts: (fn) => { countFns.push(fn); },
+    refresh,
+    render,
+  };
+}
