@@ -34,7 +34,9 @@
 //     to hold a real response to its schema.
 //
 // Operations that need no token say security: [] (only the health checks,
-// the sign-in and the definition itself).
+// the sign-in and the definition itself); the devices' position reports
+// name the deviceSecret scheme of positions.yaml instead of the bearer
+// token.
 //
 // api may import data, geo, planner, record and web from this module; it
 // never imports pgx.

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 	"testing"
 
@@ -13,6 +14,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
+
+	"github.com/borderwatch/borderwatch/api"
 )
 
 const mediaOpenAPI = "application/vnd.oai.openapi+json;version=3.0"
@@ -97,15 +100,20 @@ func definitionRouter(t *testing.T, e *testEnv) routers.Router {
 // failing, and validates each request and its response (status, headers,
 // media type and body) against the operation the document describes.
 func TestResponsesMatchAPIDefinition(t *testing.T) {
-	e := newEnv(t)
+	f := newPosFixture(t, func(c *api.Config) { c.RatePerSec = 0 })
+	e := f.env
+	if _, err := e.pool.Exec(context.Background(),
+		`INSERT INTO sharing_agreements (agency_a, agency_b) VALUES ('af-border', 'tj-dca')`); err != nil {
+		t.Fatal(err)
+	}
 	for _, mt := range []string{"application/geo+json", "application/problem+json", "application/merge-patch+json", mediaOpenAPI} {
 		openapi3filter.RegisterBodyDecoder(mt, openapi3filter.JSONBodyDecoder)
 	}
-	router := definitionRouter(t, e)
-	resp, b := e.do(t, "POST", "/collections/events/items", validSeizure, "Content-Type", "application/geo+json")
-	if resp.StatusCode != 201 {
-		t.Fatalf("create: %d %s", resp.StatusCode, b)
+	for _, mt := range []string{"application/gpx+xml", "application/x-ndjson", "text/event-stream"} {
+		openapi3filter.RegisterBodyDecoder(mt, textBodyDecoder)
 	}
+	x := &exchanger{env: e, router: definitionRouter(t, e)}
+	resp, _ := x.do(t, "POST", "/collections/events/items", validSeizure, 201, "Content-Type", "application/geo+json")
 	loc, _ := url.Parse(resp.Header.Get("Location"))
 	noToken := []string{"Authorization", ""}
 	for _, tc := range []struct {
@@ -139,29 +147,62 @@ func TestResponsesMatchAPIDefinition(t *testing.T) {
 		{"GET", "/readyz", "", noToken, 200},
 	} {
 		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
-			req, err := http.NewRequest(tc.method, e.srv.URL+tc.path, strings.NewReader(tc.body))
-			if err != nil {
-				t.Fatal(err)
-			}
-			hdr := append([]string{"Accept", "application/json", "Authorization", "Bearer " + e.token}, tc.hdr...)
-			for i := 0; i+1 < len(hdr); i += 2 {
-				req.Header.Set(hdr[i], hdr[i+1])
-			}
-			if req.Header.Get("Authorization") == "" {
-				req.Header.Del("Authorization")
-			}
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != tc.status {
-				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tc.status, body)
-			}
-			validateExchange(t, router, req, tc.body, resp, body)
+			x.do(t, tc.method, tc.path, tc.body, tc.status, tc.hdr...)
 		})
 	}
+	t.Run("entities", func(t *testing.T) { entityExchanges(t, x, path.Base(loc.Path)) })
+	t.Run("messages", func(t *testing.T) { messageExchanges(t, x) })
+	t.Run("stream", func(t *testing.T) { streamExchange(t, x) })
+	t.Run("positions", func(t *testing.T) { positionExchanges(t, x, f) })
+	t.Run("agreements", func(t *testing.T) { agreementExchanges(t, x) })
+}
+
+// exchanger sends requests to a test server and holds each exchange to
+// the API definition.
+type exchanger struct {
+	env    *testEnv
+	router routers.Router
+}
+
+// do sends a request with the env's token (hdr may replace it; an empty
+// Authorization sends none), fails unless the answer has status, and
+// validates the exchange. A body is sent as application/json unless hdr
+// says otherwise.
+func (x *exchanger) do(t *testing.T, method, path, body string, status int, hdr ...string) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, x.env.srv.URL+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := []string{"Accept", "application/json", "Authorization", "Bearer " + x.env.token}
+	if body != "" {
+		all = append(all, "Content-Type", "application/json")
+	}
+	all = append(all, hdr...)
+	for i := 0; i+1 < len(all); i += 2 {
+		req.Header.Set(all[i], all[i+1])
+	}
+	if req.Header.Get("Authorization") == "" {
+		req.Header.Del("Authorization")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != status {
+		t.Fatalf("%s %s: status %d, want %d: %s", method, path, resp.StatusCode, status, b)
+	}
+	validateExchange(t, x.router, req, body, resp, b)
+	return resp, b
+}
+
+// textBodyDecoder decodes a body the document describes as a string
+// (GPX, lines, server-sent events).
+func textBodyDecoder(body io.Reader, _ http.Header, _ *openapi3.SchemaRef, _ openapi3filter.EncodingFn) (any, error) {
+	b, err := io.ReadAll(body)
+	return string(b), err
 }
 
 // validateExchange validates a request and its response against the

@@ -190,6 +190,14 @@ func TestAPIDefinitionVocabularies(t *testing.T) {
 		{"Category", enum(schema("Category")), record.Categories()},
 		{"Sharing", enum(schema("Sharing")), record.SharingLevels()},
 		{"Role", enum(schema("Role")), data.Roles()},
+		{"EntityKind", enum(schema("EntityKind")), record.EntityKinds()},
+		{"VehicleKind", enum(schema("VehicleKind")), record.VehicleKinds()},
+		{"EntityLinkRole", enum(schema("EntityLinkRole")), record.LinkRoles()},
+		{"EventEntityRole", enum(schema("EventEntityRole")), record.EventRoles()},
+		{"WithheldField", enum(schema("WithheldField")), withheldFields[record.EntityPerson]},
+		{"MessageKind", enum(schema("MessageKind")), data.MessageKinds()},
+		{"MessageUrgency", enum(schema("MessageUrgency")), data.MessageUrgencies()},
+		{"StreamType", enum(schema("StreamType")), data.StreamTypes()},
 		{"collectionId", enum(doc.Components.Parameters["collectionId"].Value.Schema.Value), refIDs},
 	} {
 		if !slices.Equal(tc.got, tc.want) {

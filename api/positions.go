@@ -42,14 +42,9 @@ func readPositions(w http.ResponseWriter, r *http.Request, now time.Time) ([]par
 		it := parse.PositionFromValues(q, now)
 		return []parse.PositionItem{it}, key, nil
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, positionsMaxBody))
+	body, err := readUpload(w, r)
 	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return nil, "", &badRequest{status: http.StatusRequestEntityTooLarge, title: "Request body too large",
-				params: []invalidParam{{Name: "body", Reason: fmt.Sprintf("larger than %d bytes", int64(positionsMaxBody))}}}
-		}
-		return nil, "", newBadRequest("body", "could not be read")
+		return nil, "", err
 	}
 	body = bytes.TrimSpace(body)
 	if len(body) == 0 {
@@ -103,6 +98,21 @@ func readPositions(w http.ResponseWriter, r *http.Request, now time.Time) ([]par
 		}
 	}
 	return items, key, nil
+}
+
+// readUpload reads the body of a position upload, at most
+// positionsMaxBody bytes: a larger one is a 413.
+func readUpload(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, positionsMaxBody))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, &badRequest{status: http.StatusRequestEntityTooLarge, title: "Request body too large",
+				params: []invalidParam{{Name: "body", Reason: fmt.Sprintf("larger than %d bytes", int64(positionsMaxBody))}}}
+		}
+		return nil, newBadRequest("body", "could not be read")
+	}
+	return body, nil
 }
 
 // deviceAuth resolves a device secret, refusing (and logging, with the
@@ -184,9 +194,9 @@ func logIngest(logger *slog.Logger, r *http.Request, target data.IngestTarget, s
 // itself with id (or deviceid) in the query.
 func handleUploadTrack(logger *slog.Logger, store *data.Store, auth func(http.Handler) http.Handler, failures *limiter) http.Handler {
 	upload := func(w http.ResponseWriter, r *http.Request, target data.IngestTarget) error {
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, positionsMaxBody))
+		body, err := readUpload(w, r)
 		if err != nil {
-			return newBadRequest("body", fmt.Sprintf("could not be read (at most %d bytes)", int64(positionsMaxBody)))
+			return err
 		}
 		items, err := parse.GPX(bytes.NewReader(body))
 		if err != nil {
