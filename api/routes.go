@@ -96,6 +96,9 @@ func addRoutes(r chi.Router, logger *slog.Logger, cfg Config, store *data.Store,
 		r.Method(http.MethodPost, "/api/messages/{id}/ack", handleAckMessage(logger, store))
 		r.Method(http.MethodGet, "/api/teams/positions/latest", handleLatestPositions(logger, store))
 		r.Method(http.MethodGet, "/api/teams/{id}/positions", handleTeamPositions(logger, store))
+		r.Method(http.MethodGet, "/api/teams/{id}/shift", handleTeamShift(logger, store))
+		r.Method(http.MethodGet, "/api/alerts", handleListAlerts(logger, store))
+		r.Method(http.MethodPost, "/api/alerts/{id}/ack", handleAckAlert(logger, store))
 
 		r.Method(http.MethodGet, "/api/plans", handleListPlans(logger, store))
 		r.Method(http.MethodGet, "/api/plans/{id}", handleGetPlan(logger, store))

@@ -261,7 +261,7 @@ func insertPlan(t *testing.T, pool *pgxpool.Pool, team int, depart, back time.Ti
 		feats = append(feats, map[string]any{"type": "Feature", "geometry": map[string]any{"type": "Point",
 			"coordinates": []float64{p[0], p[1]}},
 			"properties": map[string]any{"kind": "stop", "team": team, "seq": i + 1, "name": "stop",
-				"eta": depart.Add(time.Duration(i+1) * time.Hour).UTC().Format(time.RFC3339),
+				"eta":    depart.Add(time.Duration(i+1) * time.Hour).UTC().Format(time.RFC3339),
 				"depart": depart.Add(time.Duration(i+1)*time.Hour + 10*time.Minute).UTC().Format(time.RFC3339)}})
 	}
 	res, _ := json.Marshal(map[string]any{"type": "FeatureCollection", "features": feats})
