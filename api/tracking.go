@@ -13,6 +13,7 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"github.com/borderwatch/borderwatch/data"
+	"github.com/borderwatch/borderwatch/geo"
 	"github.com/borderwatch/borderwatch/planner"
 )
 
@@ -213,4 +214,44 @@ func shiftStops(fc *geojson.FeatureCollection, team int, from, to *time.Time) []
 		}
 	}
 	return out
+}
+
+// handleSectorEffort answers the patrol effort per sector of set over
+// datetime (an OGC API interval; default the last 30 days): hours of
+// presence and kilometres driven from the positions the caller sees (see
+// data.Store.SectorEffort), so that a sector without seizures can be told
+// from a sector nobody patrolled.
+func handleSectorEffort(logger *slog.Logger, store *data.Store) http.Handler {
+	return serveErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
+		q := r.URL.Query()
+		if err := checkParams(q, "datetime", "set"); err != nil {
+			return err
+		}
+		to := time.Now()
+		from := to.AddDate(0, 0, -30)
+		if s := q.Get("datetime"); s != "" {
+			iv, err := geo.ParseInterval("datetime", s)
+			if err != nil {
+				return err
+			}
+			if !iv.Start.IsZero() {
+				from = iv.Start
+			}
+			if !iv.End.IsZero() {
+				to = iv.End
+			}
+		}
+		eff, err := store.SectorEffort(r.Context(), q.Get("set"), from, to)
+		if err != nil {
+			return err
+		}
+		for i := range eff {
+			eff[i].Hours, eff[i].KM = round2(eff[i].Hours), round2(eff[i].KM)
+		}
+		if eff == nil {
+			eff = []data.SectorEffort{}
+		}
+		return encode(w, http.StatusOK, mediaJSON, map[string]any{"from": from, "to": to,
+			"max_gap_min": data.EffortMaxGap.Minutes(), "sectors": eff})
+	})
 }
