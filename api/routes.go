@@ -58,6 +58,7 @@ func addRoutes(r chi.Router, logger *slog.Logger, cfg Config, store *data.Store,
 		// per token.
 		analyses.noCache = newLimiter(cfg.RatePerSec/10, max(cfg.RateBurst/10, 5))
 		r.Method(http.MethodGet, "/api/sectors/risk", handleSectorRisk(logger, store, live, analyses))
+		r.Method(http.MethodGet, "/api/sectors/effort", handleSectorEffort(logger, store))
 		r.Method(http.MethodGet, "/api/sectors/sections/{section}", handleSectorSection(logger, store))
 		r.Method(http.MethodGet, "/api/report", handleReport(logger, store))
 		r.Method(http.MethodGet, "/api/hotspots", handleHotspots(logger, live, analyses))
@@ -99,6 +100,9 @@ func addRoutes(r chi.Router, logger *slog.Logger, cfg Config, store *data.Store,
 		r.Method(http.MethodPost, "/api/messages/{id}/ack", handleAckMessage(logger, store))
 		r.Method(http.MethodGet, "/api/teams/positions/latest", handleLatestPositions(logger, store))
 		r.Method(http.MethodGet, "/api/teams/{id}/positions", handleTeamPositions(logger, store))
+		r.Method(http.MethodGet, "/api/teams/{id}/shift", handleTeamShift(logger, store))
+		r.Method(http.MethodGet, "/api/alerts", handleListAlerts(logger, store))
+		r.Method(http.MethodPost, "/api/alerts/{id}/ack", handleAckAlert(logger, store))
 
 		r.Method(http.MethodGet, "/api/plans", handleListPlans(logger, store))
 		r.Method(http.MethodGet, "/api/plans/{id}", handleGetPlan(logger, store))

@@ -219,3 +219,25 @@ func (s *Store) Plans(ctx context.Context, limit int) ([]PlanSummary, error) {
 	}
 	return out, nil
 }
+
+// sqlShiftPlan finds the newest plan of the caller's agency with a route
+// for team $1 that departs in [$2, $3).
+const sqlShiftPlan = `SELECT p.id FROM plans p
+WHERE EXISTS (SELECT 1 FROM jsonb_array_elements(p.result -> 'features') f
+  WHERE f -> 'properties' ->> 'kind' = 'route' AND (f -> 'properties' ->> 'team')::integer = $1
+    AND (f -> 'properties' ->> 'depart')::timestamptz >= $2 AND (f -> 'properties' ->> 'depart')::timestamptz < $3)
+ORDER BY p.created_at DESC LIMIT 1`
+
+// ShiftPlan returns the newest plan of the caller's agency with a route for
+// team departing in [from, to); ErrNotFound when there is none.
+func (s *Store) ShiftPlan(ctx context.Context, team int, from, to time.Time) (StoredPlan, error) {
+	var id uuid.UUID
+	err := s.pool.QueryRow(ctx, sqlShiftPlan, team, from, to).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return StoredPlan{}, fmt.Errorf("plan of team %d: %w", team, ErrNotFound)
+	}
+	if err != nil {
+		return StoredPlan{}, fmt.Errorf("plan of team %d: %w", team, mapErr(err))
+	}
+	return s.Plan(ctx, id)
+}

@@ -66,8 +66,10 @@ type IngestSummary struct {
 // stored, flagged where record.Position.Flags or record.CheckJumps find
 // something, against the device's stored fixes around them. Ingests of one
 // device are serialised, so that two concurrent requests check against
-// each other's fixes. The batch is audited as one entry. Nothing is
-// written unless everything is.
+// each other's fixes. The batch is audited as one entry. Every stored
+// position becomes a stream entry (a trigger, migration 0020), and the
+// alert rules run over the live ones (bw_alerts_evaluate), each raised
+// alert audited. Nothing is written unless everything is.
 func (s *Store) IngestPositions(ctx context.Context, target IngestTarget, items []parse.PositionItem, now time.Time) (IngestSummary, error) {
 	sum := IngestSummary{Results: make([]PositionResult, len(items))}
 	var fresh []int // indexes of items to store
@@ -97,6 +99,15 @@ func (s *Store) IngestPositions(ctx context.Context, target IngestTarget, items 
 			if err := s.storePositions(ctx, tx, target, items, fresh, sum.Results); err != nil {
 				return err
 			}
+		}
+		var ids []int64
+		for _, r := range sum.Results {
+			if r.ID != nil {
+				ids = append(ids, *r.ID)
+			}
+		}
+		if err := s.evaluateAlerts(ctx, tx, ids); err != nil {
+			return err
 		}
 		for _, r := range sum.Results {
 			switch r.Status {

@@ -47,6 +47,7 @@ type serveConfig struct {
 	ackDeadlines    data.AckDeadlines
 	stream          data.StreamConfig
 	streamMaxAge    time.Duration
+	silenceEvery    time.Duration
 }
 
 func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer) (serveConfig, error) {
@@ -75,6 +76,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.IntVar(&c.stream.PerToken, "streams-per-token", 4, "live streams one token may hold open on this replica")
 	fs.IntVar(&c.stream.PerAgency, "streams-per-agency", 64, "live streams one agency may hold open on this replica")
 	fs.DurationVar(&c.streamMaxAge, "stream-max-age", 30*time.Minute, "a live stream ends after this; the client resumes it (and authenticates again)")
+	fs.DurationVar(&c.silenceEvery, "silence-check-every", 30*time.Second, "how often teams on shift are checked for silence (one replica at a time, by an advisory lock)")
 	fs.StringVar(&c.pprofAddr, "pprof-addr", "", "serve Go profiles on this loopback address (e.g. 127.0.0.1:6060); off when empty")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -99,6 +101,9 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	}
 	if c.streamMaxAge < time.Minute {
 		return c, errors.New("-stream-max-age must be at least a minute")
+	}
+	if c.silenceEvery < time.Second {
+		return c, errors.New("-silence-check-every must be at least a second")
 	}
 	if c.maxBodyBytes < 1024 {
 		return c, errors.New("-max-body must be at least 1024")
@@ -201,6 +206,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		}
 	}()
 	defer func() { <-streamDone }()
+	silenceDone := make(chan struct{})
+	go func() {
+		defer close(silenceDone)
+		store.WatchSilences(ctx, logger, cfg.silenceEvery)
+	}()
+	defer func() { <-silenceDone }()
 	acfg := api.DefaultConfig()
 	acfg.Stream, acfg.StreamMaxAge, acfg.AckDeadlines = stream, cfg.streamMaxAge, cfg.ackDeadlines
 	acfg.RequestTimeout = cfg.requestTimeout

@@ -1,0 +1,82 @@
+package data
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/borderwatch/borderwatch/record"
+)
+
+// EffortMaxGap is the longest time between two fixes of a team that still
+// counts as presence: a longer gap (the phone off, no coverage) counts
+// neither hours nor kilometres.
+const EffortMaxGap = 15 * time.Minute
+
+// SectorEffort is the patrol effort spent in one sector over a period.
+type SectorEffort struct {
+	SectorID string  `json:"sector"`
+	Name     string  `json:"name"`
+	Hours    float64 `json:"hours"`
+	KM       float64 `json:"km"`
+	Teams    int     `json:"teams"`
+	Fixes    int     `json:"fixes"`
+}
+
+// sqlSectorEffort: the caller's visible, uncoarsened, plausible fixes of
+// the period, paired per team with the next one; a pair at most $3 apart
+// is a segment whose duration and geodesic length count for every sector
+// of set $4 that contains its first fix.
+const sqlSectorEffort = `
+WITH fixes AS (
+  SELECT p.team_id, p.fix_time, p.geom,
+         lead(p.fix_time) OVER w AS next_time, lead(p.geom) OVER w AS next_geom
+  FROM positions p
+  WHERE NOT p.coarsened AND NOT ('implausible_jump' = ANY (p.flags)) AND p.fix_time >= $1 AND p.fix_time < $2
+  WINDOW w AS (PARTITION BY p.team_id ORDER BY p.fix_time)
+), segs AS (
+  SELECT team_id, geom,
+         CASE WHEN next_time - fix_time <= $3 THEN extract(epoch FROM next_time - fix_time) ELSE 0 END AS dt_s,
+         CASE WHEN next_time - fix_time <= $3 THEN ST_Distance(geom::geography, next_geom::geography) ELSE 0 END AS len_m
+  FROM fixes
+)
+SELECT s.id, s.name, coalesce(sum(g.dt_s), 0) / 3600.0, coalesce(sum(g.len_m), 0) / 1000.0,
+       count(DISTINCT g.team_id), count(g.team_id)
+FROM sectors s LEFT JOIN segs g ON ST_Intersects(s.geom, g.geom)
+WHERE s.sector_set = $4
+GROUP BY s.id, s.name
+ORDER BY s.id`
+
+// SectorEffort returns, for every sector of set (default the generated
+// set), the hours of presence and the kilometres driven by the teams whose
+// positions the caller sees in full, over [from, to): consecutive fixes of
+// a team at most EffortMaxGap apart form a segment, and its duration and
+// geodesic length count for the sector that contains its first fix.
+// Coarsened positions and implausible jumps count nothing. Fixes counts
+// the fixes in the sector, Teams the distinct teams.
+func (s *Store) SectorEffort(ctx context.Context, set string, from, to time.Time) ([]SectorEffort, error) {
+	if set == "" {
+		set = SetGenerated
+	}
+	if !record.ValidSectorSet(set) {
+		return nil, &record.FieldError{Field: "set", Reason: "not a sector set name"}
+	}
+	if !from.Before(to) {
+		return nil, &record.FieldError{Field: "datetime", Reason: "must be an interval with its start before its end"}
+	}
+	rows, err := s.pool.Query(ctx, sqlSectorEffort, from, to, EffortMaxGap, set)
+	if err != nil {
+		return nil, fmt.Errorf("sector effort: %w", mapErr(err))
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (SectorEffort, error) {
+		var e SectorEffort
+		err := r.Scan(&e.SectorID, &e.Name, &e.Hours, &e.KM, &e.Teams, &e.Fixes)
+		return e, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sector effort: %w", mapErr(err))
+	}
+	return out, nil
+}
