@@ -12,7 +12,7 @@ import (
 	"github.com/borderwatch/borderwatch/record"
 )
 
-// Kinds of alerts (migration 0020 holds its CHECK constraint to them).
+// Kinds of alerts (migration 0019 holds its CHECK constraint to them).
 const (
 	AlertBorderNear = "border_near" // a live fix within the team's distance of a border line
 	AlertSilent     = "silent"      // no fix for too long while on shift
@@ -22,7 +22,7 @@ const (
 func AlertKinds() []string { return []string{AlertBorderNear, AlertSilent} }
 
 // Defaults of the alert rules, used for a team whose border_alert_m or
-// silence_alert_min is not set (migration 0020 applies them).
+// silence_alert_min is not set (migration 0019 applies them).
 const (
 	DefaultBorderAlertM    = 2000
 	DefaultSilenceAlertMin = 30

@@ -67,7 +67,7 @@ type IngestSummary struct {
 // something, against the device's stored fixes around them. Ingests of one
 // device are serialised, so that two concurrent requests check against
 // each other's fixes. The batch is audited as one entry. Every stored
-// position becomes a stream entry (a trigger, migration 0020), and the
+// position becomes a stream entry (a trigger, migration 0019), and the
 // alert rules run over the live ones (bw_alerts_evaluate), each raised
 // alert audited. Nothing is written unless everything is.
 func (s *Store) IngestPositions(ctx context.Context, target IngestTarget, items []parse.PositionItem, now time.Time) (IngestSummary, error) {
