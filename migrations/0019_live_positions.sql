@@ -244,9 +244,3 @@ BEGIN
 END $$;
 REVOKE ALL ON FUNCTION bw_alert_ack(bigint, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION bw_alert_ack(bigint, text) TO bw_app;
-
--- The replica's stream feed marks overdue deliveries on its own
--- connection, which is a member of bw_app only (0015): it needs to run
--- bw_messages_overdue (0017 revoked it from PUBLIC and granted it to no
--- one). Marking is idempotent and marks only what is overdue.
-GRANT EXECUTE ON FUNCTION bw_messages_overdue() TO bw_app;
