@@ -201,7 +201,7 @@ func TestHitPersonAcrossScripts(t *testing.T) {
 	e := newHitEnv(t)
 	subject := e.entity(t, "tj-border", "agency", person("Абдуллоев Фарҳод"))
 	e.lookoutAbout(t, subject.ID)
-	e.entity(t, "af-border", "agency", person("Rahimi Abdullah"))   // someone else
+	e.entity(t, "af-border", "agency", person("Rahimi Abdullah"))         // someone else
 	rec := e.entity(t, "af-border", "agency", person("Abdulloev Farhod")) // the driver
 	hs := hitsOf(t, e.store, "af-border")
 	if len(hs) != 1 || hs[0].EntityID != rec.ID || hs[0].Kind != "person" {

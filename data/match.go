@@ -143,4 +143,3 @@ func scoreMatches(q MatchQuery, es []record.Entity) []MatchResult {
 	})
 	return out
 }
-
