@@ -128,22 +128,18 @@ func lookoutCandidates(ctx context.Context, tx pgx.Tx, entity uuid.UUID) ([]hitC
 // caller's agency (the operator's tools) there are no lookouts to match.
 func (s *Store) checkHits(ctx context.Context, tx pgx.Tx, e record.Entity, event *uuid.UUID) ([]Hit, error) {
 	p, ok := PrincipalFrom(ctx)
-	if !ok || p.AgencyID == "" || !p.Can("write") || (e.Person == nil && e.Vehicle == nil) {
+	if !ok || p.AgencyID == "" || !p.Can("write") {
 		return nil, nil
 	}
-	cands, err := lookoutCandidates(ctx, tx, e.ID)
+	ms, err := lookoutMatches(ctx, tx, e)
 	if err != nil {
-		return nil, fmt.Errorf("hit candidates: %w", err)
+		return nil, err
 	}
 	var hits []Hit
-	for _, c := range cands {
-		score, same := scoreSubject(e, c.kind, c.values)
-		if !same {
-			continue
-		}
+	for _, m := range ms {
 		var id *int64
 		if err := tx.QueryRow(ctx, `SELECT bw_hit_record($1, $2, $3, $4, $5, $6)`,
-			c.message, c.subject, e.ID, event, c.kind, score).Scan(&id); err != nil {
+			m.MessageID, m.SubjectID, e.ID, event, m.Kind, m.Score).Scan(&id); err != nil {
 			return nil, fmt.Errorf("record hit: %w", mapErr(err))
 		}
 		if id == nil {
@@ -161,6 +157,47 @@ func (s *Store) checkHits(ctx context.Context, tx pgx.Tx, e record.Entity, event
 		hits = append(hits, h)
 	}
 	return hits, nil
+}
+
+// LookoutMatch is a subject of an active lookout that an entity matches.
+type LookoutMatch struct {
+	MessageID int64
+	SubjectID uuid.UUID
+	Kind      string
+	Score     float64
+}
+
+// lookoutMatches is the matching step of checkHits: candidate retrieval
+// (bw_hit_candidates) and scoring, keeping the subjects taken as the same.
+func lookoutMatches(ctx context.Context, tx pgx.Tx, e record.Entity) ([]LookoutMatch, error) {
+	if e.Person == nil && e.Vehicle == nil {
+		return nil, nil
+	}
+	cands, err := lookoutCandidates(ctx, tx, e.ID)
+	if err != nil {
+		return nil, fmt.Errorf("hit candidates: %w", err)
+	}
+	var out []LookoutMatch
+	for _, c := range cands {
+		if score, same := scoreSubject(e, c.kind, c.values); same {
+			out = append(out, LookoutMatch{MessageID: c.message, SubjectID: c.subject, Kind: c.kind, Score: score})
+		}
+	}
+	return out, nil
+}
+
+// MatchLookouts returns the subjects of the active lookouts addressed to
+// the caller's agency that its entity e matches, without storing hits:
+// the path every write's hit check takes, for measuring it
+// (scripts/bench-match.sh) and for an analyst's preview.
+func (s *Store) MatchLookouts(ctx context.Context, e record.Entity) ([]LookoutMatch, error) {
+	var out []LookoutMatch
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		out, err = lookoutMatches(ctx, tx, e)
+		return err
+	})
+	return out, err
 }
 
 // HitQuery selects a page of the caller's hits, newest first.
@@ -249,4 +286,10 @@ func (s *Store) ReleaseHit(ctx context.Context, id int64) (Hit, error) {
 		return Hit{}, fmt.Errorf("release hit %d: %w", id, err)
 	}
 	return h, nil
+}
+
+// LookoutMatchesTx is MatchLookouts in the caller's transaction tx, for a
+// benchmark that sets planner options on it first.
+func LookoutMatchesTx(ctx context.Context, tx pgx.Tx, e record.Entity) ([]LookoutMatch, error) {
+	return lookoutMatches(ctx, tx, e)
 }

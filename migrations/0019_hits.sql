@@ -116,6 +116,8 @@ LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp SET p
 DECLARE
   v_me text := bw_agency();
   v_probe record;
+  v_key record;
+  v_near uuid[] := '{}';
 BEGIN
   IF v_me IS NULL OR bw_role() IS NULL OR bw_role() NOT IN ('analyst', 'admin') THEN
     RAISE EXCEPTION 'only an analyst of an agency matches records against lookouts' USING ERRCODE = 'insufficient_privilege';
@@ -124,20 +126,21 @@ BEGIN
   IF NOT v_probe.allowed THEN
     RAISE EXCEPTION 'entity % is not a record of %', p_entity, v_me USING ERRCODE = 'insufficient_privilege';
   END IF;
+  -- One index scan per probe key (a key as a plain value lets the
+  -- planner use the trigram index), then the active lookouts about them.
+  FOR v_key IN SELECT k.kind, k.key FROM entity_key_records k
+      WHERE k.entity_id = p_entity AND (k.kind = 'plate' OR v_probe.personal) LOOP
+    v_near := v_near || ARRAY(SELECT c.entity_id FROM entity_key_records c
+      WHERE c.key % v_key.key AND c.kind = v_key.kind AND c.entity_id <> p_entity);
+  END LOOP;
   RETURN QUERY
-  WITH probe AS (
-    SELECT k.kind, k.key FROM entity_key_records k
-    WHERE k.entity_id = p_entity AND (k.kind = 'plate' OR v_probe.personal)),
-  near AS (
-    SELECT DISTINCT c.entity_id FROM probe p
-    JOIN entity_key_records c ON c.kind = p.kind AND c.key % p.key AND c.entity_id <> p_entity)
   SELECT m.id, m.author_agency, s.entity_id, e.kind,
          CASE e.kind WHEN 'person' THEN jsonb_build_object(
                 'names', to_jsonb(e.name || e.other_names), 'birth_year', e.birth_year, 'birth_date', e.birth_date,
                 'nationality', e.nationality,
                 'documents', coalesce((SELECT jsonb_agg(d -> 'number') FROM jsonb_array_elements(e.documents) d), '[]'))
               ELSE jsonb_build_object('plate', e.plate) END
-  FROM near n
+  FROM (SELECT DISTINCT u.id FROM unnest(v_near) AS u (id)) n (entity_id)
   JOIN message_subjects s ON s.entity_id = n.entity_id
   JOIN messages m ON m.id = s.message_id AND m.kind = 'lookout' AND m.purged_at IS NULL
     AND m.valid_until > now() AND (m.valid_from IS NULL OR m.valid_from <= now())
