@@ -25,12 +25,18 @@ var (
 		Давлат Исмоил Нурулло Сафар Файзулло Ҳамид Ашур Бобо Зариф Қурбон Мавлон Неъмат Холмат Тошмат Эргаш Ҷӯра
 		Одина Рауф Самад Турсун Усмон Хайрулло Шоҳ Юнус Азим Бурҳон Ваҳоб Гулом Диловар Икром Латиф Маҳмуд`)
 	suffixes     = []string{"ов", "ев", "зода", "ӣ", "иён"}
+	// prefixes of compound names (Абдулҳамид, Нурмаҳмуд, Мирсаид, …)
+	prefixes = []string{"", "", "Абдул", "Нур", "Мир", "Шам", "Гул", "Хоҷа", "Ҷон", "Файз"}
 	plateLetters = []rune("ABEKMHOPCTXY")
 	cyrTwin      = map[rune]rune{'A': 'А', 'B': 'В', 'E': 'Е', 'K': 'К', 'M': 'М', 'H': 'Н', 'O': 'О', 'P': 'Р', 'C': 'С', 'T': 'Т', 'X': 'Х', 'Y': 'У'}
 )
 
 func randomName(rng *rand.Rand) string {
-	sur := strings.TrimSuffix(roots[rng.IntN(len(roots))], "ов") + suffixes[rng.IntN(len(suffixes))]
+	root := strings.TrimSuffix(roots[rng.IntN(len(roots))], "ов")
+	if p := prefixes[rng.IntN(len(prefixes))]; p != "" {
+		root = p + strings.ToLower(root)
+	}
+	sur := root + suffixes[rng.IntN(len(suffixes))]
 	return sur + " " + given[rng.IntN(len(given))]
 }
 
