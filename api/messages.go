@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/google/uuid"
 
 	"github.com/borderwatch/borderwatch/data"
 )
@@ -20,7 +21,7 @@ type messageRequest struct {
 	Urgency    string            `json:"urgency"`
 	Text       string            `json:"text"`
 	Recipients []string          `json:"recipients"`
-	Subjects   []int64           `json:"subjects"`
+	Subjects   []uuid.UUID       `json:"subjects"`
 	Where      data.MessageWhere `json:"where"`
 	ValidFrom  *time.Time        `json:"valid_from"`
 	ValidUntil *time.Time        `json:"valid_until"`

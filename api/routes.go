@@ -98,6 +98,12 @@ func addRoutes(r chi.Router, logger *slog.Logger, cfg Config, store *data.Store,
 		r.Method(http.MethodGet, "/api/messages/{id}", handleGetMessage(logger, store))
 		r.Method(http.MethodGet, "/api/messages/{id}/thread", handleThread(logger, store))
 		r.Method(http.MethodPost, "/api/messages/{id}/ack", handleAckMessage(logger, store))
+		// Hits of records against lookouts, and matching for analysts (the
+		// store checks who may release a hit).
+		r.Method(http.MethodGet, "/api/hits", handleListHits(logger, store))
+		r.Method(http.MethodGet, "/api/hits/{id}", handleGetHit(logger, store))
+		r.Method(http.MethodPost, "/api/hits/{id}/release", handleReleaseHit(logger, store))
+		r.Method(http.MethodGet, "/api/match", handleMatch(logger, store))
 		r.Method(http.MethodGet, "/api/teams/positions/latest", handleLatestPositions(logger, store))
 		r.Method(http.MethodGet, "/api/teams/{id}/positions", handleTeamPositions(logger, store))
 		r.Method(http.MethodGet, "/api/teams/{id}/shift", handleTeamShift(logger, store))

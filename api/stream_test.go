@@ -154,6 +154,8 @@ func msgAPIEnv(t *testing.T) *testEnv {
 	for _, q := range []string{
 		`INSERT INTO agencies (id, name, country, kind) VALUES ('uz-border', 'UZ (test)', 'UZB', 'border_guard')`,
 		`INSERT INTO sharing_agreements (agency_a, agency_b) VALUES ('af-border', 'tj-dca')`,
+		`INSERT INTO entity_records (id, kind, agency_id, sharing, plate) VALUES
+			('00000000-0000-4000-8000-000000000012', 'vehicle', 'tj-dca', 'agency', '4521 AB 03')`,
 	} {
 		if _, err := e.pool.Exec(context.Background(), q); err != nil {
 			t.Fatal(err)
@@ -243,7 +245,7 @@ func TestStreamOnlyCarriesWhatTheCallerMaySee(t *testing.T) {
 	uz := openStream(t, e.srv.URL, e.tokenFor(t, "uz-border", "admin"), "", "0")
 	af := openStream(t, e.srv.URL, e.tokenFor(t, "af-border", "viewer"), "", "0")
 	id := e.post(t, e.srv.URL, `{"kind": "lookout", "urgency": "flash", "text": "grey Kamaz 4521 AB 03",
-		"recipients": ["af-border"], "subjects": [12], "where": {"crossing": 1}, "valid_until": "2099-01-01T00:00:00Z"}`)
+		"recipients": ["af-border"], "subjects": ["00000000-0000-4000-8000-000000000012"], "where": {"crossing": 1}, "valid_until": "2099-01-01T00:00:00Z"}`)
 	if ev := af.next(t, 10*time.Second, "af-border's delivery"); ev.Type != "message" || int64(ev.Data["message_id"].(float64)) != id {
 		t.Fatalf("af-border got %+v", ev)
 	}

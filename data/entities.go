@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/borderwatch/borderwatch/record"
 )
@@ -187,6 +189,9 @@ func (s *Store) insertEntity(ctx context.Context, tx pgx.Tx, args []any, detail 
 		return record.Entity{}, mapErr(err)
 	}
 	if err := writeEntityKeys(ctx, tx, out); err != nil {
+		return record.Entity{}, err
+	}
+	if _, err := s.checkHits(ctx, tx, out, nil); err != nil {
 		return record.Entity{}, err
 	}
 	detail["agency"], detail["kind"] = out.AgencyID, out.Kind
@@ -368,6 +373,9 @@ func (s *Store) ReplaceEntity(ctx context.Context, id uuid.UUID, e record.Entity
 		if err := writeEntityKeys(ctx, tx, out); err != nil {
 			return err
 		}
+		if _, err := s.checkHits(ctx, tx, out, nil); err != nil {
+			return err
+		}
 		return s.audit(ctx, tx, "entity.update", "entity:"+id.String(), map[string]any{"version": out.Version})
 	})
 	if err != nil {
@@ -381,6 +389,12 @@ func (s *Store) ReplaceEntity(ctx context.Context, id uuid.UUID, e record.Entity
 func (s *Store) DeleteEntity(ctx context.Context, id uuid.UUID, ifVersion *int64) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `DELETE FROM entity_records WHERE id = $1 AND ($2::bigint IS NULL OR version = $2)`, id, ifVersion)
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == "23503" {
+			// A message names it as a subject, or a hit as its match
+			// (ON DELETE RESTRICT, migration 0020).
+			return fmt.Errorf("%w: a lookout or a hit refers to the entity", ErrConflict)
+		}
 		if err != nil {
 			return mapErr(err)
 		}

@@ -119,10 +119,12 @@ func TestEntityVisibilityAndPersonalData(t *testing.T) {
 					t.Errorf("%s entity: nationality %q, a non-personal field, withheld", level, p.Nationality)
 				}
 			}
-			// The matching keys follow the personal data.
+			// The matching keys follow the personal data: per entity one
+			// name key and one skeleton (its two spellings share them) and
+			// one document key.
 			var names, docs int
 			err := f.rs.InTx(ctx, func(tx pgx.Tx) error {
-				return tx.QueryRow(ctx, `SELECT count(*) FILTER (WHERE kind = 'name'), count(*) FILTER (WHERE kind = 'document')
+				return tx.QueryRow(ctx, `SELECT count(*) FILTER (WHERE kind IN ('name', 'skeleton')), count(*) FILTER (WHERE kind = 'document')
 					FROM entity_keys`).Scan(&names, &docs)
 			})
 			if err != nil {

@@ -146,6 +146,15 @@ func (s *Store) LinkEventEntity(ctx context.Context, event, entity uuid.UUID, ro
 		if err != nil {
 			return mapErr(err)
 		}
+		// The entity as the event's agency sees it (personal data withheld
+		// without the agreement's term) is matched against its lookouts.
+		seen, err := scanEntity(tx.QueryRow(ctx, sqlGetEntity, entity))
+		if err != nil {
+			return mapErr(err)
+		}
+		if _, err := s.checkHits(ctx, tx, seen, &event); err != nil {
+			return err
+		}
 		return s.audit(ctx, tx, "event.link_entity", fmt.Sprintf("event_entity:%d", l.ID),
 			map[string]any{"event": event, "entity": entity, "role": role})
 	})

@@ -10,7 +10,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/paulmach/orb"
 
 	"github.com/borderwatch/borderwatch/record"
@@ -63,8 +65,8 @@ type MessageDraft struct {
 	Urgency    string
 	Text       string
 	Recipients []string
-	// Subjects are entity ids.
-	Subjects   []int64
+	// Subjects are ids of entities the author sees.
+	Subjects   []uuid.UUID
 	Where      MessageWhere
 	ValidFrom  *time.Time
 	ValidUntil *time.Time
@@ -99,8 +101,8 @@ func (d *MessageDraft) Validate() error {
 		fe.Add("subjects", "at most %d entities", maxMessageSubjects)
 	}
 	for _, id := range d.Subjects {
-		if id <= 0 {
-			fe.Add("subjects", "entity ids are positive integers")
+		if id == uuid.Nil {
+			fe.Add("subjects", "entity ids are UUIDs")
 			break
 		}
 	}
@@ -167,7 +169,7 @@ type Message struct {
 	AuthorAgency string       `json:"author_agency"`
 	Author       string       `json:"author"`
 	Text         *string      `json:"text,omitempty"`
-	Subjects     []int64      `json:"subjects,omitempty"`
+	Subjects     []uuid.UUID  `json:"subjects,omitempty"`
 	InReplyTo    *int64       `json:"in_reply_to,omitempty"`
 	ThreadID     int64        `json:"thread_id"`
 	Where        MessageWhere `json:"where"`
@@ -355,7 +357,12 @@ func (s *Store) insertMessage(ctx context.Context, tx pgx.Tx, p Principal, d *Me
 	}
 	if len(d.Subjects) > 0 {
 		if _, err := tx.Exec(ctx, `INSERT INTO message_subjects (message_id, entity_id)
-			SELECT DISTINCT $1::bigint, e FROM unnest($2::bigint[]) AS e`, id, d.Subjects); err != nil {
+			SELECT DISTINCT $1::bigint, e FROM unnest($2::uuid[]) AS e`, id, d.Subjects); err != nil {
+			var pgErr *pgconn.PgError
+			if errors.As(err, &pgErr) && (pgErr.Code == "23503" || pgErr.Code == "42501") {
+				// No such entity, or one the author does not see: alike.
+				return 0, &record.FieldError{Field: "subjects", Reason: "names an entity that does not exist"}
+			}
 			return 0, mapErr(err)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/borderwatch/borderwatch/record"
@@ -125,7 +126,7 @@ func (s *Store) readMessages(ctx context.Context, what string, id int64, where s
 		msgs, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Message, error) {
 			var (
 				text     string
-				subjects []int64
+				subjects []uuid.UUID
 			)
 			m, err := scanMessage(r, &text, &subjects)
 			m.Text, m.Subjects = &text, subjects

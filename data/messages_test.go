@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/borderwatch/borderwatch/data"
@@ -35,6 +36,10 @@ func newMsgEnv(t *testing.T) *msgEnv {
 		`INSERT INTO agencies (id, name, country, kind) VALUES ('tj-dca', 'DCA', 'TJK', 'drug_control'),
 			('af-border', 'ABP', 'AFG', 'border_guard'), ('uz-border', 'UZB', 'UZB', 'border_guard')`,
 		`INSERT INTO sharing_agreements (agency_a, agency_b) VALUES ('af-border', 'tj-dca')`,
+		// The subjects of the tests' lookouts, which every agency sees.
+		`INSERT INTO entity_records (id, kind, agency_id, sharing, plate) VALUES
+			('00000000-0000-4000-8000-000000000007', 'vehicle', 'tj-dca', 'regional', '4521 AB 03'),
+			('00000000-0000-4000-8000-000000000009', 'vehicle', 'af-border', 'regional', '0001 TJ 01')`,
 	} {
 		if _, err := pool.Exec(ctx, q); err != nil {
 			t.Fatal(err)
@@ -48,10 +53,16 @@ func newMsgEnv(t *testing.T) *msgEnv {
 	return &msgEnv{url: url, pool: pool, store: store}
 }
 
+// The entities of newMsgEnv that lookouts name.
+var (
+	subject7 = uuid.MustParse("00000000-0000-4000-8000-000000000007")
+	subject9 = uuid.MustParse("00000000-0000-4000-8000-000000000009")
+)
+
 func lookout(to ...string) data.MessageDraft {
 	until := time.Now().Add(48 * time.Hour)
 	return data.MessageDraft{Kind: "lookout", Urgency: "urgent", Text: "grey Kamaz 4521 AB 03, driver Abdulloev",
-		Recipients: to, Subjects: []int64{7, 9}, ValidUntil: &until}
+		Recipients: to, Subjects: []uuid.UUID{subject7, subject9}, ValidUntil: &until}
 }
 
 func (e *msgEnv) send(t *testing.T, from string, d data.MessageDraft) data.Message {
@@ -95,7 +106,7 @@ func TestMessagesReachOnlyTheAddressedAgencies(t *testing.T) {
 		t.Fatalf("af-border inbox = %+v %+v, %v", box, counts, err)
 	}
 	got, err := e.store.GetMessage(af, m.ID)
-	if err != nil || got.Text == nil || *got.Text != "grey Kamaz 4521 AB 03, driver Abdulloev" || !slices.Equal(got.Subjects, []int64{7, 9}) {
+	if err != nil || got.Text == nil || *got.Text != "grey Kamaz 4521 AB 03, driver Abdulloev" || !slices.Equal(got.Subjects, []uuid.UUID{subject7, subject9}) {
 		t.Fatalf("af-border reads %+v, %v", got, err)
 	}
 	if _, counts, _, _ = e.store.ListMessages(af, "inbox", 0, 10); counts.Unread != 0 {
@@ -277,7 +288,7 @@ func TestPurgeRemovesPersonalDataOfExpiredLookouts(t *testing.T) {
 	old.ValidFrom, old.ValidUntil = &from, &until
 	expired := e.send(t, "tj-dca", old)
 	id := expired.ID
-	reply := e.send(t, "af-border", data.MessageDraft{Kind: "reply", Text: "seen Abdulloev at the bridge", InReplyTo: &id, Subjects: []int64{9}})
+	reply := e.send(t, "af-border", data.MessageDraft{Kind: "reply", Text: "seen Abdulloev at the bridge", InReplyTo: &id, Subjects: []uuid.UUID{subject9}})
 	recent := lookout("af-border")
 	rFrom, rUntil := time.Now().Add(-3*24*time.Hour), time.Now().Add(-2*24*time.Hour)
 	recent.ValidFrom, recent.ValidUntil = &rFrom, &rUntil

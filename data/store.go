@@ -175,6 +175,9 @@ func MigratePool(ctx context.Context, pool *pgxpool.Pool) error {
 	if err := m.Migrate(ctx); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
+	if _, err := rekeyEntities(ctx, conn.Conn()); err != nil {
+		return fmt.Errorf("migrate: entity keys: %w", err)
+	}
 	return nil
 }
 

@@ -61,7 +61,7 @@ func TestVocabulariesMatchDatabase(t *testing.T) {
 		{"vehicle kind", record.VehicleKinds(), column("entity_records", "vehicle_kind")},
 		{"event role", record.EventRoles(), column("event_entity_records", "role")},
 		{"link role", record.LinkRoles(), column("entity_link_records", "role")},
-		{"key kind", []string{record.KeyName, record.KeyPlate, record.KeyDocument}, column("entity_key_records", "kind")},
+		{"key kind", record.KeyKinds(), column("entity_key_records", "kind")},
 		{"user role", data.Roles(), column("users", "role")},
 		{"token role", data.Roles(), column("api_tokens", "role")},
 		{"message kind", data.MessageKinds(), column("messages", "kind")},

@@ -1,48 +1,48 @@
 package record
 
 import (
-	"strings"
-	"unicode"
-
-	"golang.org/x/text/cases"
-	"golang.org/x/text/unicode/norm"
+	"github.com/borderwatch/borderwatch/match"
 )
 
-// Kinds of matching key.
+// Kinds of matching key. A person's name gives two keys per spelling: its
+// phonetic key (match.PersonKey) and its consonant skeleton
+// (match.PersonSkeleton), which finds names written without vowels (Dari
+// and Pashto in Arabic script) across scripts.
 const (
 	KeyName     = "name"
+	KeySkeleton = "skeleton"
 	KeyPlate    = "plate"
 	KeyDocument = "document"
 )
 
+// KeyKinds returns the kinds of matching key.
+func KeyKinds() []string { return []string{KeyName, KeySkeleton, KeyPlate, KeyDocument} }
+
 // EntityKey is one matching key of an entity: a normalised spelling of a
 // person's name, a plate or a document number, which the store
-// trigram-indexes. Name and document keys are personal data.
+// trigram-indexes. Name, skeleton and document keys are personal data.
 type EntityKey struct {
 	Kind string
 	Key  string
 }
 
-// Personal reports whether the key is personal data (a name or document
-// number) and shown only with the entity's personal data.
+// Personal reports whether the key is personal data (derived from a name
+// or document number) and shown only with the entity's personal data.
 func (k EntityKey) Personal() bool { return k.Kind != KeyPlate }
 
 // maxKeyLen bounds a key, as the key column's check does.
 const maxKeyLen = 300
 
-// EntityKeys returns the distinct matching keys of e: one per spelling of
-// a person's name (Name and OtherNames), per document number, and the
-// plate of a vehicle.
-//
-// For now each key is the text in Unicode NFKC, case-folded, with
-// everything but letters and digits removed, so that "4521 AB-03" and
-// "4521ab03" are one key. The match package's PersonKey, PlateKey and
-// DocumentKey (transliteration across scripts, plate look-alike letters,
-// Persian digits) replace this normalisation, here and nowhere else.
+// EntityKeys returns the distinct matching keys of e, in the match
+// package's forms: for each spelling of a person's name (Name and
+// OtherNames) its PersonKey and PersonSkeleton, for each document number
+// its DocumentKey, for a vehicle its PlateKey. Spellings of one name in
+// different scripts share their keys ("Абдуллоев" and "Abdulloev" are one
+// key), as do "4521 AB 03" and "4521АВ03" with Cyrillic letters.
 func EntityKeys(e Entity) []EntityKey {
 	var out []EntityKey
-	add := func(kind, s string) {
-		k := foldKey(s)
+	add := func(kind, k string) {
+		k = cut(k)
 		if k == "" {
 			return
 		}
@@ -54,36 +54,28 @@ func EntityKeys(e Entity) []EntityKey {
 		out = append(out, EntityKey{Kind: kind, Key: k})
 	}
 	if p := e.Person; p != nil {
-		add(KeyName, p.Name)
-		for _, n := range p.OtherNames {
-			add(KeyName, n)
+		for _, n := range append([]string{p.Name}, p.OtherNames...) {
+			add(KeyName, match.PersonKey(n))
+			add(KeySkeleton, match.PersonSkeleton(n))
 		}
 		for _, d := range p.Documents {
-			add(KeyDocument, d.Number)
+			add(KeyDocument, match.DocumentKey(d.Number))
 		}
 	}
 	if v := e.Vehicle; v != nil {
-		add(KeyPlate, v.Plate)
+		add(KeyPlate, match.PlateKey(v.Plate))
 	}
 	return out
 }
 
-// foldKey is NFKC, case folding and the removal of every rune that is not
-// a letter or digit (spaces, dashes, dots, apostrophes), cut to maxKeyLen
-// runes.
-func foldKey(s string) string {
-	s = cases.Fold().String(norm.NFKC.String(s))
-	var b strings.Builder
+// cut shortens a key to maxKeyLen runes.
+func cut(s string) string {
 	n := 0
-	for _, r := range s {
-		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
-			continue
-		}
+	for i := range s {
 		if n == maxKeyLen {
-			break
+			return s[:i]
 		}
-		b.WriteRune(r)
 		n++
 	}
-	return b.String()
+	return s
 }
