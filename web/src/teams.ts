@@ -91,8 +91,11 @@ export function teamsView(ctx: Ctx, live: Live, alerts: Alerts): View {
   };
   const silent = (id: number): boolean => {
     if (openAlert(id, 'silent')) return true;
-    const l = last.get(id);
-    return onShift(id) && (!l || Date.now() - new Date(l.fix).getTime() > SILENT_MIN * 60000);
+    // As the server's rule: silent since the later of the last fix and the shift's start.
+    const sh = shifts.get(id);
+    if (!sh || !onShift(id)) return false;
+    const since = Math.max(new Date(last.get(id)?.fix ?? 0).getTime(), new Date(sh.from).getTime());
+    return Date.now() - since > SILENT_MIN * 60000;
   };
 
   /** draw puts the positions, tracks and plans on the map. */
@@ -140,7 +143,8 @@ export function teamsView(ctx: Ctx, live: Live, alerts: Alerts): View {
     const l = last.get(id);
     const sh = shifts.get(id);
     return h('li', { class: `team-row${id === selected ? ' active' : ''}`, 'data-testid': 'team-row', 'data-team': String(id),
-      'data-fix-time': l?.fix ?? '', 'data-lon': l ? String(l.lon) : '', 'data-lat': l ? String(l.lat) : '', 'data-silent': String(silent(id)) },
+      'data-fix-time': l?.fix ?? '', 'data-lon': l ? String(l.lon) : '', 'data-lat': l ? String(l.lat) : '', 'data-silent': String(silent(id)),
+      'data-track': String(sh?.track.length ?? 0), 'data-stops': String(sh?.stops.length ?? 0) },
     h('button', { class: 'linkish', onclick: () => select(id) },
       h('span', { class: 'swatch', style: `background:${colorOf(id)}` }), ' ', h('strong', {}, nameOf(id))), ' ',
     silent(id) ? h('span', { class: 'badge overdue', 'data-testid': 'team-silent', title: t('teams.silent_title') }, t('teams.silent')) : null,
