@@ -189,6 +189,22 @@ describe('teams live', () => {
     await admin.screenshot({ path: join(ARTIFACTS, 'teams-acked.png') });
   });
 
+  test('the visit radius chosen is sent with the shift request and stated in the legend', async () => {
+    const asked = admin.waitForRequest((r) => r.url().includes(`/api/teams/${TEAM}/shift`) && r.url().includes('radius_m=1500'), { timeout: 10000 });
+    await admin.fill('#tm-radius', '1500');
+    await admin.locator('#tm-radius').dispatchEvent('change');
+    await asked;
+    await admin.waitForFunction(() => /within 1,500 m/.test(document.querySelector('[data-testid=teams-radius]')?.textContent ?? ''), null, { timeout: 10000 });
+    // A position arriving redraws the list, not the input being edited.
+    await admin.fill('#tm-radius', '20');
+    await report({ lon: border.lon + 0.002, lat: border.lat + 0.002 }, Date.now());
+    await admin.waitForFunction((team) => document.querySelector(`[data-testid=team-row][data-team="${team}"]`)?.getAttribute('data-track') === '3', TEAM, { timeout: 10000 });
+    assert.equal(await admin.inputValue('#tm-radius'), '20');
+    await admin.fill('#tm-radius', '300');
+    await admin.locator('#tm-radius').dispatchEvent('change');
+    await admin.waitForFunction(() => /within 300 m/.test(document.querySelector('[data-testid=teams-radius]')?.textContent ?? ''), null, { timeout: 10000 });
+  });
+
   test('the teams view reads in Russian', async () => {
     await admin.selectOption('#lang', 'ru');
     await admin.waitForFunction(() => document.querySelector('#panel h1')?.textContent === 'Группы в реальном времени');

@@ -155,26 +155,37 @@ export function teamsView(ctx: Ctx, live: Live, alerts: Alerts): View {
       sh.plan ? t('teams.shift_stops', { visited: sh.visited, skipped: sh.skipped, total: sh.stops.length }) : t('teams.no_plan')) : null);
   };
 
-  const render = (panel?: HTMLElement): void => {
-    if (panel) panelEl = panel;
-    if (!panelEl || !active) return;
+  // The live parts of the panel are redrawn on their own, so that a
+  // position arriving does not replace the inputs someone is typing in.
+  let bodyEl: HTMLElement | null = null;
+  const update = (): void => {
+    if (!bodyEl || !active) return;
     const recent = alerts.recent();
     legend();
-    replace(panelEl,
-      h('h1', {}, t('teams.title')),
+    replace(bodyEl,
       h('div', { class: 'muted small', 'data-testid': 'teams-live-state', 'data-connected': String(live.connected()) }, live.connected() ? t('teams.live') : t('msg.offline')),
-      h('div', { class: 'grid2' },
-        h('label', { for: 'tm-date' }, t('teams.date')),
-        h('input', { id: 'tm-date', type: 'date', value: s.date, onchange: (e: Event) => { s.date = (e.target as HTMLInputElement).value || today(); void loadShifts(); } }),
-        h('label', { for: 'tm-radius' }, t('teams.radius')),
-        h('input', { id: 'tm-radius', type: 'number', min: 10, max: 10000, step: 50, value: s.radiusM, 'data-param': 'radius_m',
-          onchange: (e: Event) => { const v = Number((e.target as HTMLInputElement).value); if (v >= 10 && v <= 10000) { s.radiusM = v; void loadShifts(); } } })),
       err ? notice('error', errorText(err), 'teams-error') : null,
       h('h2', {}, t('teams.list')),
       listed.size ? h('ul', { class: 'team-list', 'data-testid': 'team-list' }, teams().map(teamRow)) : notice('info', t('teams.none'), 'teams-empty'),
       h('h2', {}, t('alert.title'), ' ', h('span', { class: 'badge', 'data-testid': 'alerts-unacked' }, String(alerts.unacked()))),
       !alerts.canAck ? h('p', { class: 'muted small', 'data-testid': 'alerts-readonly' }, t('alert.readonly')) : null,
       recent.length ? h('ul', { class: 'alert-list', 'data-testid': 'alert-list' }, recent.map(alertRow)) : notice('info', t('alert.none'), 'alerts-empty'));
+  };
+
+  const render = (panel?: HTMLElement): void => {
+    if (panel) panelEl = panel;
+    if (!panelEl || !active) return;
+    bodyEl = h('div', { 'data-testid': 'teams-body' });
+    replace(panelEl,
+      h('h1', {}, t('teams.title')),
+      h('div', { class: 'grid2' },
+        h('label', { for: 'tm-date' }, t('teams.date')),
+        h('input', { id: 'tm-date', type: 'date', value: s.date, onchange: (e: Event) => { s.date = (e.target as HTMLInputElement).value || today(); void loadShifts(); } }),
+        h('label', { for: 'tm-radius' }, t('teams.radius')),
+        h('input', { id: 'tm-radius', type: 'number', min: 10, max: 10000, step: 50, value: s.radiusM, 'data-param': 'radius_m',
+          onchange: (e: Event) => { const v = Number((e.target as HTMLInputElement).value); if (v >= 10 && v <= 10000) { s.radiusM = v; void loadShifts(); } } })),
+      bodyEl);
+    update();
   };
 
   const select = (id: number): void => {
@@ -186,7 +197,7 @@ export function teamsView(ctx: Ctx, live: Live, alerts: Alerts): View {
     if (sh?.track.length) feats.push({ type: 'Feature', geometry: { type: 'MultiPoint', coordinates: sh.track }, properties: {} });
     if (sh?.stops.length) feats.push({ type: 'Feature', geometry: { type: 'MultiPoint', coordinates: sh.stops.map((x) => [x.lon, x.lat]) }, properties: {} });
     if (feats.length) fitTo(map, feats, 11);
-    render();
+    update();
   };
 
   const loadShift = async (id: number, signal?: AbortSignal): Promise<void> => {
@@ -214,7 +225,7 @@ export function teamsView(ctx: Ctx, live: Live, alerts: Alerts): View {
     }
     draw();
     legend();
-    render();
+    update();
   };
 
   // A team's stop statuses are the server's (CompareShift): after new
@@ -224,7 +235,7 @@ export function teamsView(ctx: Ctx, live: Live, alerts: Alerts): View {
     window.clearTimeout(reload.get(id));
     reload.set(id, window.setTimeout(() => {
       reload.delete(id);
-      void loadShift(id).then(() => { draw(); render(); }, () => undefined);
+      void loadShift(id).then(() => { draw(); update(); }, () => undefined);
     }, 1500));
   };
 
@@ -245,12 +256,12 @@ export function teamsView(ctx: Ctx, live: Live, alerts: Alerts): View {
     }
     if (active) reloadShift(e.team);
     draw();
-    render();
+    update();
   });
-  alerts.onChange(() => { render(); });
+  alerts.onChange(() => { update(); });
   live.onCounts(() => {
     const el = panelEl?.querySelector<HTMLElement>('[data-testid=teams-live-state]');
-    if (el && el.dataset.connected !== String(live.connected())) render();
+    if (el && el.dataset.connected !== String(live.connected())) update();
   });
 
   map.on('click', 'tm-pos', (e) => {
