@@ -80,7 +80,17 @@ BORDERWATCH_PASSWORD="$E2E_PASSWORD" "$BIN" user create -username "$E2E_USER" -a
 E2E_PARTNER_USER=e2e-partner
 E2E_PARTNER_PASSWORD="e2e-$(date +%s%N)-partner"
 BORDERWATCH_PASSWORD="$E2E_PARTNER_PASSWORD" "$BIN" user create -username "$E2E_PARTNER_USER" -agency af-border -role admin >&2
-export E2E_USER E2E_PASSWORD E2E_PARTNER_USER E2E_PARTNER_PASSWORD
+# A viewer of uz-border, who sees the agency's alerts without acknowledging
+# them, and a device of one of its teams, which the teams test reports
+# positions from as OsmAnd does.
+E2E_VIEWER_USER=e2e-viewer
+E2E_VIEWER_PASSWORD="e2e-$(date +%s%N)-viewer"
+BORDERWATCH_PASSWORD="$E2E_VIEWER_PASSWORD" "$BIN" user create -username "$E2E_VIEWER_USER" -agency "$E2E_AGENCY" -role viewer >&2
+E2E_TEAM=$(psql "$OWNER_DATABASE_URL" -XAtc "SELECT min(id) FROM teams WHERE agency_id = '$E2E_AGENCY'")
+[ -n "$E2E_TEAM" ] || { log "the demo has no team of $E2E_AGENCY"; exit 1; }
+E2E_DEVICE=$("$BIN" device create -team "$E2E_TEAM" -label "e2e phone" | sed -n 's/^id: //p')
+[ -n "$E2E_DEVICE" ] || { log "borderwatch device create printed no id"; exit 1; }
+export E2E_USER E2E_PASSWORD E2E_PARTNER_USER E2E_PARTNER_PASSWORD E2E_VIEWER_USER E2E_VIEWER_PASSWORD E2E_TEAM E2E_DEVICE
 
 PORT=$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')
 BASE_URL="http://127.0.0.1:$PORT"
@@ -94,4 +104,4 @@ for _ in $(seq 1 120); do
 done
 
 log "validating the API definition (swagger-parser) and running the browser tests"
-BASE_URL="$BASE_URL" ARTIFACTS="$ART" node --test --test-concurrency=1 --test-reporter=spec openapi.test.mjs exchange.test.mjs tests.mjs
+BASE_URL="$BASE_URL" ARTIFACTS="$ART" node --test --test-concurrency=1 --test-reporter=spec openapi.test.mjs exchange.test.mjs teams.test.mjs tests.mjs

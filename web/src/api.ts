@@ -703,3 +703,84 @@ export async function follow(types: string, lastId: string, onEvent: (e: StreamE
     }
   }
 }
+
+/** Alert is one episode of a condition of a team (GET /api/alerts). */
+export interface Alert {
+  id: number;
+  team: number;
+  /** team_name is in the listing, not in stream events. */
+  team_name?: string;
+  agency: string;
+  kind: 'border_near' | 'silent';
+  raised_at: string;
+  fix_time: string | null;
+  lon: number | null;
+  lat: number | null;
+  detail: { distance_m?: number; threshold_m?: number; limit_min?: number; [k: string]: unknown };
+  cleared_at: string | null;
+  acked_at: string | null;
+  acked_by: string | null;
+}
+
+/** alerts lists the agency's alerts, newest first. */
+export async function alerts(opts: { open?: boolean; unacked?: boolean; limit?: number } = {}, signal?: AbortSignal): Promise<Alert[]> {
+  return (await send<{ alerts: Alert[] }>('GET', '/api/alerts', { query: { open: opts.open || undefined, unacked: opts.unacked || undefined, limit: opts.limit }, signal })).data.alerts ?? [];
+}
+
+/** ackAlert acknowledges an alert; acknowledged is false when it already was. */
+export async function ackAlert(id: number): Promise<{ id: number; acknowledged: boolean }> {
+  return (await send<{ id: number; acknowledged: boolean }>('POST', `/api/alerts/${id}/ack`)).data;
+}
+
+/** PositionProps are the properties of a position feature. */
+export interface PositionProps {
+  team: number;
+  team_name?: string;
+  agency: string;
+  fix_time: string;
+  age_s: number;
+  coarsened: boolean;
+  flags: string[] | null;
+  battery_pct?: number;
+  speed_mps?: number;
+}
+
+/** latestPositions answers each visible team's latest plausible position. */
+export async function latestPositions(signal?: AbortSignal): Promise<FeatureCollection<Point, PositionProps>> {
+  return (await send<FeatureCollection<Point, PositionProps>>('GET', '/api/teams/positions/latest', { signal })).data;
+}
+
+/** ShiftStop is a planned stop of a shift and whether the track visited it. */
+export interface ShiftStop {
+  seq: number;
+  name: string;
+  lon: number;
+  lat: number;
+  eta: string;
+  depart: string;
+  status: 'visited' | 'skipped' | 'pending';
+  visited_at: string | null;
+  nearest_m: number | null;
+}
+
+/** Shift is GET /api/teams/{id}/shift: the track and the plan of a day. */
+export interface Shift {
+  team: number;
+  date: string;
+  plan: string | null;
+  from: string;
+  to: string;
+  radius_m: number;
+  distance_km: number;
+  positions: number;
+  visited: number;
+  skipped: number;
+  track: [number, number][];
+  times: string[];
+  stops: ShiftStop[];
+}
+
+/** shift reads a team's track and planned stops on date (YYYY-MM-DD, UTC). */
+export async function shift(team: number, date: string, radiusM: number, signal?: AbortSignal): Promise<Shift> {
+  return (await send<Shift>('GET', `/api/teams/${team}/shift`, { query: { date, radius_m: radiusM }, signal })).data;
+}

@@ -1,7 +1,8 @@
-// The live side of the exchange: one stream (GET /api/stream) per tab,
-// resumed with Last-Event-ID after a dropped connection, the unread and
-// overdue counts shown in the navigation, and a banner for each flash
-// message addressed to the agency until it is acknowledged.
+// The live side of the client: one stream (GET /api/stream) per tab,
+// resumed with Last-Event-ID after a dropped connection. It carries the
+// exchange (the unread and overdue counts shown in the navigation, and a
+// banner for each flash message addressed to the agency until it is
+// acknowledged) and the teams' positions and alerts, which it hands on.
 import * as api from './api';
 import { errorText } from './app';
 import { h, replace } from './dom';
@@ -21,6 +22,27 @@ export interface MessageEvent {
   created_at: string;
 }
 
+/** PositionEvent is the payload of a position stream event. */
+export interface PositionEvent {
+  id: number;
+  team: number;
+  agency: string;
+  fix_time: string;
+  lon: number;
+  lat: number;
+  speed_mps: number | null;
+  bearing_deg: number | null;
+  accuracy_m: number | null;
+  battery_pct: number | null;
+  source: string;
+  flags: string[] | null;
+}
+
+/** AlertEvent is the payload of an alert stream event: an alert raised or acknowledged. */
+export interface AlertEvent extends api.Alert {
+  state: 'raised' | 'acknowledged';
+}
+
 /** Live follows the stream for the views. */
 export interface Live {
   counts(): api.MessageCounts;
@@ -28,6 +50,10 @@ export interface Live {
   connected(): boolean;
   /** onMessage registers fn for each message and message_state event. */
   onMessage(fn: (e: MessageEvent, type: string) => void): void;
+  /** onPosition registers fn for each position event. */
+  onPosition(fn: (e: PositionEvent) => void): void;
+  /** onAlert registers fn for each alert event. */
+  onAlert(fn: (e: AlertEvent) => void): void;
   /** onCounts registers fn for each change of the counts or the connection. */
   onCounts(fn: () => void): void;
   /** refresh reloads the counts and the flash banners (after a change made here). */
@@ -43,6 +69,8 @@ export function startLive(agency: string, banners: HTMLElement, toast: (m: strin
   let counts: api.MessageCounts = { unread: 0, overdue_in: 0, overdue_out: 0 };
   let open = false;
   const msgFns: ((e: MessageEvent, type: string) => void)[] = [];
+  const posFns: ((e: PositionEvent) => void)[] = [];
+  const alertFns: ((e: AlertEvent) => void)[] = [];
   const countFns: (() => void)[] = [];
   // Flash messages addressed to the agency and not yet acknowledged.
   const flashes = new Map<number, { author: string; kind: string; at: string }>();
@@ -92,8 +120,16 @@ export function startLive(agency: string, banners: HTMLElement, toast: (m: strin
     for (;;) {
       const ctl = new AbortController();
       try {
-        const r = await api.follow('message,message_state', lastId, (ev) => {
+        const r = await api.follow('message,message_state,position,alert', lastId, (ev) => {
           lastId = ev.id || lastId;
+          if (ev.type === 'position') {
+            posFns.forEach((fn) => fn(ev.data as PositionEvent));
+            return;
+          }
+          if (ev.type === 'alert') {
+            alertFns.forEach((fn) => fn(ev.data as AlertEvent));
+            return;
+          }
           const e = ev.data as MessageEvent;
           if (e.urgency === 'flash' && e.recipient === agency) {
             if (ev.type === 'message') flashes.set(e.message_id, { author: e.author_agency, kind: e.kind, at: e.created_at });
@@ -121,6 +157,8 @@ export function startLive(agency: string, banners: HTMLElement, toast: (m: strin
     counts: () => counts,
     connected: () => open,
     onMessage: (fn) => { msgFns.push(fn); },
+    onPosition: (fn) => { posFns.push(fn); },
+    onAlert: (fn) => { alertFns.push(fn); },
     onCounts: (fn) => { countFns.push(fn); },
     refresh,
     render,

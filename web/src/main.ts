@@ -16,6 +16,8 @@ import { sharingView } from './sharing';
 import { inboxView } from './inbox';
 import { networkView } from './network';
 import { startLive } from './live';
+import { startAlerts } from './alerts';
+import { teamsView } from './teams';
 
 const tabs = document.getElementById('tabs')!;
 const right = document.getElementById('topbar-right')!;
@@ -141,10 +143,15 @@ async function main(): Promise<void> {
 
   // The exchange: flash messages show in a banner over every view until
   // acknowledged; the inbox tab shows the unread and overdue counts.
-  const banners = h('div', { class: 'flash-banners', id: 'flash-banners' });
-  document.body.append(banners);
+  const banners = h('div', { class: 'banner-group', id: 'flash-banners' });
+  // Alerts about the agency's teams: a banner over every view for each one
+  // raised while the page is open; the teams tab shows the unacknowledged.
+  const alertBanners = h('div', { class: 'banner-group', id: 'alert-banners' });
+  document.body.append(h('div', { class: 'flash-banners' }, alertBanners, banners));
   const live = startLive(me.agency, banners, toast);
-  const views: View[] = [hotspotsView(ctx), sectorsView(ctx), patrolsView(ctx), reportView(ctx), entryView(ctx), inboxView(ctx, live), networkView(ctx)];
+  const teamNames = new Map(base.teams.features.map((f) => [Number(f.id), String(f.properties?.name ?? f.id)]));
+  const alerts = startAlerts(live, me.role, (id) => teamNames.get(id) ?? t('teams.team_n', { n: id }), alertBanners, toast);
+  const views: View[] = [hotspotsView(ctx), sectorsView(ctx), patrolsView(ctx), teamsView(ctx, live, alerts), reportView(ctx), entryView(ctx), inboxView(ctx, live), networkView(ctx)];
   // Sharing agreements are managed by the agency's admins only.
   if (me.role === 'admin') views.push(sharingView(ctx));
   let active: View | null = null;
@@ -156,7 +163,7 @@ async function main(): Promise<void> {
     }, t(v.titleKey), v.id === 'inbox' ? [
       c.unread ? h('span', { class: 'badge', 'data-testid': 'nav-unread', title: t('msg.unread') }, String(c.unread)) : null,
       c.overdue_in + c.overdue_out ? h('span', { class: 'badge overdue', 'data-testid': 'nav-overdue', title: t('msg.overdue') }, String(c.overdue_in + c.overdue_out)) : null,
-    ] : null)));
+    ] : v.id === 'teams' && alerts.unacked() ? h('span', { class: 'badge overdue', 'data-testid': 'nav-alerts', title: t('alert.unacked') }, String(alerts.unacked())) : null)));
     const langSel = h('select', { id: 'lang', 'aria-label': t('common.language'), onchange: (e: Event) => setLang((e.target as HTMLSelectElement).value as Lang) },
       languages.map((l) => option(l, t(`lang.${l}`), l === currentLang())));
     replace(right,
@@ -189,9 +196,11 @@ async function main(): Promise<void> {
     for (const el of overlay.querySelectorAll('.toast')) el.remove();
     renderShell();
     live.render();
+    alerts.render();
     active?.render(panel);
   });
   live.onCounts(renderShell);
+  alerts.onChange(renderShell);
   // What the map shows, for people and tests that read the page: the number
   // of rendered features of each view's main layer.
   const mapEl = document.getElementById('map')!;
@@ -207,6 +216,8 @@ async function main(): Promise<void> {
     mapEl.dataset.renderedSectors = String(rendered(['sec-fill']));
     mapEl.dataset.renderedRoutes = String(rendered(['pl-route']));
     mapEl.dataset.renderedStops = String(rendered(['pl-stop']));
+    mapEl.dataset.renderedTeams = String(rendered(['tm-pos']));
+    mapEl.dataset.renderedTeamStops = String(rendered(['tm-stop']));
   });
   window.addEventListener('hashchange', show);
   document.title = t('app.title');
