@@ -300,8 +300,12 @@ func writeAnalysis(w http.ResponseWriter, e *cachedResponse) {
 	if mt == "" {
 		mt = mediaGeoJSON
 	}
-	w.Header().Set("Content-Type", mt)
 	w.Header().Set("ETag", e.etag)
+	if mt == mediaMVT {
+		writeTile(w, e.body)
+		return
+	}
+	w.Header().Set("Content-Type", mt)
 	w.Header().Set("Content-Length", strconv.Itoa(len(e.body)))
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(e.body)

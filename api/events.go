@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -254,11 +255,6 @@ func parseEventQuery(r *http.Request) (data.EventQuery, error) {
 	if eq.BBox, err = parseBBoxParam(r); err != nil {
 		return eq, err
 	}
-	if dt := q.Get("datetime"); dt != "" {
-		if eq.Interval, err = geo.ParseInterval("datetime", dt); err != nil {
-			return eq, err
-		}
-	}
 	if c := q.Get("cursor"); c != "" {
 		id, err := uuid.Parse(c)
 		if err != nil {
@@ -268,19 +264,35 @@ func parseEventQuery(r *http.Request) (data.EventQuery, error) {
 	} else {
 		eq.Count = true
 	}
+	if err := parseEventFilter(q, &eq); err != nil {
+		return eq, err
+	}
+	return eq, data.ValidateEventQuery(&eq)
+}
+
+// eventFilterParams are the filters of the events collection beyond bbox:
+// what the items and the tiles of the collection both accept.
+var eventFilterParams = []string{"datetime", "kind", "drug", "agency", "category", "synthetic", "filter", "filter-lang", "filter-crs"}
+
+// parseEventFilter reads the parameters eventFilterParams into eq.
+func parseEventFilter(q url.Values, eq *data.EventQuery) error {
+	var err error
+	if dt := q.Get("datetime"); dt != "" {
+		if eq.Interval, err = geo.ParseInterval("datetime", dt); err != nil {
+			return err
+		}
+	}
 	eq.Kinds, eq.Drugs = geo.SplitParam(q, "kind"), geo.SplitParam(q, "drug")
 	eq.Agencies, eq.Categories = geo.SplitParam(q, "agency"), geo.SplitParam(q, "category")
 	if s := q.Get("synthetic"); s != "" {
 		b, err := strconv.ParseBool(s)
 		if err != nil {
-			return eq, newBadRequest("synthetic", "must be true or false")
+			return newBadRequest("synthetic", "must be true or false")
 		}
 		eq.Synthetic = &b
 	}
-	if eq.Where, err = geo.ParseWhere(q.Get("filter"), q.Get("filter-lang"), q.Get("filter-crs"), data.EventQueryables); err != nil {
-		return eq, err
-	}
-	return eq, data.ValidateEventQuery(&eq)
+	eq.Where, err = geo.ParseWhere(q.Get("filter"), q.Get("filter-lang"), q.Get("filter-crs"), data.EventQueryables)
+	return err
 }
 
 // eventCollection is an items response of the events collection.

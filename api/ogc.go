@@ -86,6 +86,7 @@ func handleLandingJSON() http.Handler {
 				{Href: b + "/api.html", Rel: "service-doc", Type: "text/html", Title: "The API documentation"},
 				{Href: b + "/conformance", Rel: "conformance", Type: mediaJSON, Title: "Conformance classes"},
 				{Href: b + "/collections", Rel: "data", Type: mediaJSON, Title: "Collections"},
+				{Href: b + "/tileMatrixSets", Rel: relTilingSchemes, Type: mediaJSON, Title: "Tile matrix sets"},
 			},
 		})
 	})
@@ -112,8 +113,9 @@ var conformsTo = []string{
 }
 
 func handleConformance() http.Handler {
+	all := append(append([]string{}, conformsTo...), tilesConformance...)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_ = encode(w, http.StatusOK, mediaJSON, map[string][]string{"conformsTo": conformsTo})
+		_ = encode(w, http.StatusOK, mediaJSON, map[string][]string{"conformsTo": all})
 	})
 }
 
@@ -149,6 +151,7 @@ func collectionLinks(b, id, title string) []link {
 	return []link{
 		{Href: b + "/collections/" + id, Rel: "self", Type: mediaJSON, Title: title},
 		{Href: b + "/collections/" + id + "/items", Rel: "items", Type: mediaGeoJSON, Title: title + " (GeoJSON)"},
+		{Href: b + "/collections/" + id + "/tiles", Rel: relTilesetsVector, Type: mediaJSON, Title: title + " (vector tiles)"},
 	}
 }
 

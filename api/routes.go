@@ -50,6 +50,16 @@ func addRoutes(r chi.Router, logger *slog.Logger, cfg Config, store *data.Store,
 		r.Method(http.MethodGet, "/collections/{collectionId}", handleCollection(logger, store))
 		r.Method(http.MethodGet, "/collections/{collectionId}/items", handleListFeatures(logger, store))
 		r.Method(http.MethodGet, "/collections/{collectionId}/items/{featureId}", handleGetFeature(logger, store))
+		// OGC API – Tiles: vector tiles of the events (cached like the
+		// analyses, 64 MiB) and of the reference collections.
+		tiles := newResponseCache(64 << 20)
+		tiles.noCache = newLimiter(cfg.RatePerSec/10, max(cfg.RateBurst/10, 5))
+		r.Method(http.MethodGet, "/tileMatrixSets", handleTileMatrixSets(logger))
+		r.Method(http.MethodGet, "/tileMatrixSets/{tileMatrixSetId}", handleTileMatrixSet(logger))
+		r.Method(http.MethodGet, "/collections/{collectionId}/tiles", handleTilesets(logger))
+		r.Method(http.MethodGet, "/collections/{collectionId}/tiles/WebMercatorQuad", handleTileset(logger))
+		r.Method(http.MethodGet, "/collections/events/tiles/WebMercatorQuad/{z}/{y}/{x}", handleEventTile(logger, store, live, tiles))
+		r.Method(http.MethodGet, "/collections/{collectionId}/tiles/WebMercatorQuad/{z}/{y}/{x}", handleReferenceTile(logger, store))
 		// Analyses: hotspots from the live index, sector risk from PostGIS;
 		// encoded responses are cached (64 MiB) until the events change,
 		// or briefly longer under a stream of writes (see responseCache).

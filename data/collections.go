@@ -25,6 +25,7 @@ type Collection struct {
 	countSQL  string
 	getSQL    string
 	extentSQL string
+	tileSQL   string
 }
 
 // Feature is one reference feature: an id, a geometry (nil when the location
@@ -65,6 +66,7 @@ func refCollection(id, title, desc, attribution, table, props string, intKey boo
 		countSQL:  `SELECT count(*) FROM ` + table + ` WHERE ` + bboxCond,
 		getSQL:    `SELECT id::text, ST_AsEWKB(geom), ` + props + ` FROM ` + table + ` WHERE id::text = $1`,
 		extentSQL: `SELECT ST_XMin(x), ST_YMin(x), ST_XMax(x), ST_YMax(x) FROM (SELECT ST_Extent(geom)::geometry AS x FROM ` + table + `) s`,
+		tileSQL:   refTileSQL(id, table, props),
 	}
 }
 

@@ -101,6 +101,15 @@ func eventFilter(b *sqlBuilder, q *EventQuery) {
 
 // ValidateEventQuery checks the enumerated filter values and the limit.
 func ValidateEventQuery(q *EventQuery) error {
+	fe := eventFilterErrors(q)
+	if q.Limit < 1 || q.Limit > MaxLimit {
+		fe.Add("page_size", "must be between 1 and %d", MaxLimit)
+	}
+	return fe.Err()
+}
+
+// eventFilterErrors checks the enumerated filter values of q.
+func eventFilterErrors(q *EventQuery) record.Fields {
 	var fe record.Fields
 	record.CheckEnum(&fe, "kind", q.Kinds, record.Kinds())
 	record.CheckEnum(&fe, "drug", q.Drugs, record.Drugs())
@@ -110,10 +119,7 @@ func ValidateEventQuery(q *EventQuery) error {
 			fe.Add("agency_id", "%q is not an agency id", record.Truncate(a, 40))
 		}
 	}
-	if q.Limit < 1 || q.Limit > MaxLimit {
-		fe.Add("page_size", "must be between 1 and %d", MaxLimit)
-	}
-	return fe.Err()
+	return fe
 }
 
 // EventCounter counts the events matching q that the context's principal
