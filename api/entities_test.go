@@ -174,7 +174,7 @@ func TestEntityWritesFollowEventConventions(t *testing.T) {
 	}
 	// The plate's matching key follows the change.
 	var keys int
-	if err := e.pool.QueryRow(context.Background(), `SELECT count(*) FROM entity_key_records WHERE entity_id = $1 AND kind = 'plate' AND key = '4521ab03'`, id).Scan(&keys); err != nil || keys != 1 {
+	if err := e.pool.QueryRow(context.Background(), `SELECT count(*) FROM entity_key_records WHERE entity_id = $1 AND kind = 'plate' AND key = '4521AB03'`, id).Scan(&keys); err != nil || keys != 1 {
 		t.Fatalf("plate key: %d %v", keys, err)
 	}
 	if resp, _ := e.do(t, "DELETE", "/api/entities/"+id, "", "If-Match", "*"); resp.StatusCode != 204 {
