@@ -107,6 +107,12 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		}
 		return &Store{pool: pool, sys: pool, tokens: &tokenCache{}}, nil
 	}
+	return openRestricted(ctx, pcfg)
+}
+
+// openRestricted connects a restricted store with pcfg: sys as the login,
+// pool acting for each context's Principal.
+func openRestricted(ctx context.Context, pcfg *pgxpool.Config) (*Store, error) {
 	scfg := pcfg.Copy()
 	scfg.MaxConns = 4
 	sys, err := pgxpool.NewWithConfig(ctx, scfg)
@@ -122,6 +128,24 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, fmt.Errorf("connect: %w", err)
 	}
 	return &Store{pool: pool, sys: sys, tokens: &tokenCache{}}, nil
+}
+
+// Restricted returns a restricted store over new connections with s's
+// settings and audit key, so that an operator's tool (the demo) can act
+// for an agency exactly as the service does: as bw_app, with row-level
+// security and the checks that need an agency (hits). The login must be
+// a member of bw_app, as the owner is (scripts/db-roles.sh). The caller
+// closes it.
+func (s *Store) Restricted(ctx context.Context) (*Store, error) {
+	pcfg := s.pool.Config()
+	pcfg.PrepareConn, pcfg.BeforeClose = nil, nil
+	pcfg.MaxConns = 2
+	r, err := openRestricted(ctx, pcfg)
+	if err != nil {
+		return nil, err
+	}
+	r.auditKey, r.auditKeyID = s.auditKey, s.auditKeyID
+	return r, nil
 }
 
 // NewFromPool wraps an existing pool as an unrestricted store, as tests do.

@@ -70,7 +70,7 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 		return fmt.Errorf("demo: %w", err)
 	}
 	printSectorSummary(stdout, "generated", sectors)
-	if err := demoRoadsAndAccess(ctx, store, stdout); err != nil {
+	if err := demoRoadsAndAccess(ctx, store, opts.Seed, stdout); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "done in %s\n", time.Since(start).Round(time.Millisecond))
@@ -97,9 +97,9 @@ func printDemoSummary(stdout io.Writer, opts seed.DemoOptions, sum seed.DemoSumm
 	}
 }
 
-// demoRoadsAndAccess loads the synthetic track network and the demo's
-// agreements and users, and prints how to sign in.
-func demoRoadsAndAccess(ctx context.Context, store *data.Store, stdout io.Writer) error {
+// demoRoadsAndAccess loads the synthetic track network, the demo's
+// agreements, users, entities and BLO exchange, and prints how to sign in.
+func demoRoadsAndAccess(ctx context.Context, store *data.Store, seedValue int64, stdout io.Writer) error {
 	roadsStart := time.Now()
 	roads, err := seed.DemoRoads(ctx, store)
 	if err != nil {
@@ -117,6 +117,13 @@ func demoRoadsAndAccess(ctx context.Context, store *data.Store, stdout io.Writer
 	}
 	fmt.Fprintf(stdout, "synthetic entities (labelled, invented names): %d persons, vehicles, goods and groups, %d links, %d links to seizures\n",
 		ents.Entities, ents.Links, ents.EventLinks)
+	exStart := time.Now()
+	ex, err := seed.DemoExchange(ctx, store, seed.DemoExchangeOptions{Seed: seedValue})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "synthetic BLO exchange (texts start [synthetic]): %d lookouts (%d active), %d requests for information, %d replies, %d notices, %d overdue, %d hit released, in %s\n",
+		ex.Lookouts, ex.ActiveLookouts, ex.RFIs, ex.Replies, ex.Notices, ex.Overdue, ex.Hits, time.Since(exStart).Round(time.Millisecond))
 	fmt.Fprintln(stdout, "sign in to the web client (these passwords are new on every demo run):")
 	for _, l := range logins {
 		fmt.Fprintf(stdout, "  sign in: %-10s password %s  (%s)\n", l.Username, l.Password, l.Role)

@@ -76,12 +76,16 @@ type DemoEntitiesSummary struct {
 }
 
 // DemoEntities replaces the synthetic entities with the demo's and links
-// them to each other and to synthetic seizures of their agencies. Demo
-// must have run. Entities and links are written through the store, so
+// them to each other and to synthetic seizures of their agencies, removing
+// the demo exchange (DemoExchange), which names them. Demo must have run. Entities and links are written through the store, so
 // that their matching keys are computed and every write is audited.
 func DemoEntities(ctx context.Context, store *data.Store) (DemoEntitiesSummary, error) {
 	var sum DemoEntitiesSummary
 	err := store.InTx(ctx, func(tx pgx.Tx) error {
+		// The demo exchange's lookouts and hits name the entities.
+		if err := deleteDemoExchange(ctx, tx); err != nil {
+			return err
+		}
 		_, err := tx.Exec(ctx, `DELETE FROM entity_records WHERE synthetic`)
 		return data.MapErr(err)
 	})

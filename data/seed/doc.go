@@ -4,8 +4,10 @@
 // Offices and the real reported seizures), and the synthetic demo: a
 // reproducible history of seizures and incidents drawn from a seed, joint
 // operations, MOBIT teams and their bases, a synthetic track network, and
-// the demo's sharing agreements and sign-in accounts. Everything synthetic
-// is marked so.
+// the demo's sharing agreements and sign-in accounts, invented entities
+// linked to synthetic seizures, and an exchange of messages between the
+// real Border Liaison Offices with a hit. Everything synthetic is marked
+// so.
 //
 // seed writes through the exported methods of data.Store where they exist
 // (roads, agreements, users) and otherwise, as a sub-package of data,
