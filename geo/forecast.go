@@ -219,7 +219,7 @@ func Forecast(ctx context.Context, ix *Index, q ForecastQuery) (ForecastResult, 
 		res.Backtest = &bt
 		res.Used = bt.Methods[bt.Best].Params
 	}
-	risk, fit, err := ix.forecastFit(ctx, d, &q, res.Used, version)
+	risk, fit, err := ix.forecastFit(ctx, d, &q, res.Used)
 	if err != nil {
 		return ForecastResult{}, err
 	}
@@ -242,16 +242,17 @@ func Forecast(ctx context.Context, ix *Index, q ForecastQuery) (ForecastResult, 
 
 // forecastFit is d.forecast of q's period by method p; a seppp fit comes
 // from the index's fit cache when it holds that of the same area, filter,
-// origin and version, else starts from the cache's fit of the same area
+// origin and history, else starts from the cache's fit of the same area
 // and filter, and is kept there.
-func (ix *Index) forecastFit(ctx context.Context, d *forecastData, q *ForecastQuery, p ForecastParams, version uint64) ([]float64, *SEPPFit, error) {
+func (ix *Index) forecastFit(ctx context.Context, d *forecastData, q *ForecastQuery, p ForecastParams) ([]float64, *SEPPFit, error) {
 	t0, t1 := q.AsOf.UnixNano(), q.Until.UnixNano()
 	fk, ok := fitFilterKey(&q.Filter)
 	if p.Method != ForecastSEPPP || !ok {
 		return d.forecast(ctx, p, t0, t1, nil)
 	}
 	key := fitKey{ag: d.ag, filter: fk}
-	fit, exact := ix.fits.get(key, t0, version)
+	hist := ix.fits.fingerprint(d, t0)
+	fit, exact := ix.fits.get(key, t0, hist)
 	if exact {
 		risk := make([]float64, len(d.ag.cells))
 		s := d.seppCellsBefore(t0)
@@ -262,6 +263,6 @@ func (ix *Index) forecastFit(ctx context.Context, d *forecastData, q *ForecastQu
 	if err != nil {
 		return nil, nil, err
 	}
-	ix.fits.put(key, t0, version, fit)
+	ix.fits.put(key, t0, hist, fit)
 	return risk, fit, nil
 }

@@ -215,9 +215,9 @@ func TestForecastSlotsMatchScan(t *testing.T) {
 }
 
 // TestForecastFitCache requires a second forecast from the same origin to
-// reuse the first one's fit, whatever its period, and a write the viewer
-// sees to make a new fit, equal within the EM's tolerance to a fit with
-// nothing cached.
+// reuse the first one's fit, whatever its period, and so after a write
+// after the origin (the history is the same); a write before it makes a
+// new fit, equal within the EM's tolerance to a fit with nothing cached.
 func TestForecastFitCache(t *testing.T) {
 	ctx := context.Background()
 	evs := syntheticEvents(20000, 23)
@@ -241,6 +241,15 @@ func TestForecastFitCache(t *testing.T) {
 	if a.Fit != b.Fit {
 		t.Fatal("the second forecast from the same origin fitted again")
 	}
+	later := evs[1]
+	later.ID[0] ^= 0xff
+	later.At = asOf.Add(24 * time.Hour)
+	if err := ix.Upsert(later); err != nil {
+		t.Fatal(err)
+	}
+	if after, err := Forecast(ctx, &ix, q); err != nil || after.Fit != a.Fit {
+		t.Fatalf("an event after the origin made a new fit (%v)", err)
+	}
 	e := evs[0]
 	e.ID[0] ^= 0xff
 	e.At = asOf.Add(-time.Hour)
@@ -255,7 +264,7 @@ func TestForecastFitCache(t *testing.T) {
 		t.Fatal("a forecast after a write reused the fit made before it")
 	}
 	var cold Index
-	if err := cold.Load(append(evs, e)); err != nil {
+	if err := cold.Load(append(evs, e, later)); err != nil {
 		t.Fatal(err)
 	}
 	want, err := Forecast(ctx, &cold, q)

@@ -1,6 +1,9 @@
 package geo
 
 import (
+	"encoding/binary"
+	"hash/maphash"
+	"math"
 	"strconv"
 	"sync"
 )
@@ -12,10 +15,14 @@ const fitCacheSize = 32
 // the same fit serves every forecast from the same origin of the same
 // viewer, filter and area, whatever its period: a sector's forecast, a
 // plan on the forecast, another until. The index keeps the recent fits
-// keyed by (area grid, filter and visibility, origin, the viewer's index
-// version), as the hotspot responses are keyed; a fit of the same area
-// and filter at another origin or version is where a new fit starts
-// (a warm start), which takes a few EM steps instead of dozens.
+// keyed by (area grid, filter and visibility, origin, a fingerprint of the
+// history the fit was made from). The fingerprint rather than the index
+// version: writes after the origin, or of records the viewer does not
+// see, leave the history and so the fit exactly as they were, and equal
+// histories give equal forecasts. A fit of the same area and filter at
+// another origin or on another history is where a new fit starts (a
+// warm start), which takes a few EM steps instead of dozens; it agrees
+// with a cold fit within the EM's tolerance.
 
 // fitKey identifies what a fit was made from, but for the origin and
 // version.
@@ -25,24 +32,56 @@ type fitKey struct {
 }
 
 type fitEntry struct {
-	key     fitKey
-	asOf    int64
-	version uint64
-	fit     *SEPPFit
-	used    uint64
+	key  fitKey
+	asOf int64
+	hist uint64
+	fit  *SEPPFit
+	used uint64
 }
 
 // fitCache keeps recent seppp fits; it is safe for concurrent use.
 type fitCache struct {
-	mu      sync.Mutex
-	entries []*fitEntry
-	tick    uint64
+	seedOnce sync.Once
+	seed     maphash.Seed
+	mu       sync.Mutex
+	entries  []*fitEntry
+	tick     uint64
 }
 
-// get returns the fit of (key, asOf, version) and true, or else the most
+// fingerprint hashes the history of d before t0 that a fit reads: its
+// start and each cell's times.
+func (c *fitCache) fingerprint(d *forecastData, t0 int64) uint64 {
+	c.seedOnce.Do(func() { c.seed = maphash.MakeSeed() })
+	var h maphash.Hash
+	h.SetSeed(c.seed)
+	var buf [4096]byte
+	n := 0
+	put := func(v int64) {
+		if n+8 > len(buf) {
+			h.Write(buf[:n])
+			n = 0
+		}
+		binary.LittleEndian.PutUint64(buf[n:], uint64(v))
+		n += 8
+	}
+	put(d.start)
+	put(t0)
+	for cell := range d.ag.cells {
+		lo := int(d.cellStart[cell])
+		k := d.countIn(cell, math.MinInt64, t0)
+		put(int64(k))
+		for _, t := range d.cellAt[lo : lo+k] {
+			put(t)
+		}
+	}
+	h.Write(buf[:n])
+	return h.Sum64()
+}
+
+// get returns the fit of (key, asOf, hist) and true, or else the most
 // recently used fit of key (nil if none) and false. Fits are shared: do
 // not modify them.
-func (c *fitCache) get(key fitKey, asOf int64, version uint64) (*SEPPFit, bool) {
+func (c *fitCache) get(key fitKey, asOf int64, hist uint64) (*SEPPFit, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.tick++
@@ -51,7 +90,7 @@ func (c *fitCache) get(key fitKey, asOf int64, version uint64) (*SEPPFit, bool) 
 		if e.key != key {
 			continue
 		}
-		if e.asOf == asOf && e.version == version {
+		if e.asOf == asOf && e.hist == hist {
 			e.used = c.tick
 			return e.fit, true
 		}
@@ -65,13 +104,13 @@ func (c *fitCache) get(key fitKey, asOf int64, version uint64) (*SEPPFit, bool) 
 	return warm.fit, false
 }
 
-// put keeps fit as that of (key, asOf, version), in place of the least
+// put keeps fit as that of (key, asOf, hist), in place of the least
 // recently used entry when the cache is full.
-func (c *fitCache) put(key fitKey, asOf int64, version uint64, fit *SEPPFit) {
+func (c *fitCache) put(key fitKey, asOf int64, hist uint64, fit *SEPPFit) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.tick++
-	e := &fitEntry{key: key, asOf: asOf, version: version, fit: fit, used: c.tick}
+	e := &fitEntry{key: key, asOf: asOf, hist: hist, fit: fit, used: c.tick}
 	if len(c.entries) < fitCacheSize {
 		c.entries = append(c.entries, e)
 		return
