@@ -147,6 +147,7 @@ func TestAnalysisParametersDocumented(t *testing.T) {
 		{"/api/clusters", geo.ClusterParams().Names()},
 		{"/api/forecast", geo.ForecastParamTable().Names()},
 		{"/api/forecast/backtest", geo.BacktestParamTable().Names()},
+		{"/api/sectors/forecast", sectorForecastParams()},
 		{"/api/sectors/risk", riskParams},
 		{"/api/sectors/sections/{section}", riskParams},
 	} {

@@ -68,6 +68,7 @@ func addRoutes(r chi.Router, logger *slog.Logger, cfg Config, store *data.Store,
 		// per token.
 		analyses.noCache = newLimiter(cfg.RatePerSec/10, max(cfg.RateBurst/10, 5))
 		r.Method(http.MethodGet, "/api/sectors/risk", handleSectorRisk(logger, store, live, analyses))
+		r.Method(http.MethodGet, "/api/sectors/forecast", handleSectorForecast(logger, store, live, analyses))
 		r.Method(http.MethodGet, "/api/sectors/effort", handleSectorEffort(logger, store))
 		r.Method(http.MethodGet, "/api/sectors/sections/{section}", handleSectorSection(logger, store))
 		r.Method(http.MethodGet, "/api/report", handleReport(logger, store))

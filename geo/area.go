@@ -1,9 +1,11 @@
 package geo
 
 import (
+	"cmp"
 	"encoding/binary"
 	"hash/maphash"
 	"math"
+	"slices"
 	"sync"
 
 	"github.com/paulmach/orb"
@@ -165,8 +167,31 @@ func (a *Area) projected() (orb.Bound, func(HexGrid) []Hex, error) {
 		return mp.Bound(), func(g HexGrid) []Hex { return g.CellsInPolygon(mp) }, nil
 	default:
 		mp := ProjectMultiPolygon(a.Polygon)
-		return mp.Bound(), func(g HexGrid) []Hex { return g.CellsInPolygon(mp) }, nil
+		return mp.Bound(), func(g HexGrid) []Hex { return cellsInAnyPolygon(g, mp) }, nil
 	}
+}
+
+// cellsInAnyPolygon returns the cells of g whose centres lie in some
+// polygon of mp (each with its holes), row by row as CellsInPolygon does.
+// For a valid multipolygon, whose parts do not overlap, that is
+// CellsInPolygon(mp); where parts overlap (a union of sectors) the overlap
+// counts once, as planar.MultiPolygonContains has it, rather than cancel
+// out by the even-odd rule.
+func cellsInAnyPolygon(g HexGrid, mp orb.MultiPolygon) []Hex {
+	if len(mp) <= 1 {
+		return g.CellsInPolygon(mp)
+	}
+	var out []Hex
+	for _, pg := range mp {
+		out = append(out, g.CellsInPolygon(orb.MultiPolygon{pg})...)
+	}
+	slices.SortFunc(out, func(a, b Hex) int {
+		if a.R != b.R {
+			return cmp.Compare(a.R, b.R)
+		}
+		return cmp.Compare(a.Q, b.Q)
+	})
+	return slices.Compact(out)
 }
 
 // densifiedBoxRing returns the projected outline of a lon/lat box with

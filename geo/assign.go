@@ -25,6 +25,13 @@ type assignment struct {
 	classMu   sync.Mutex
 	classes   atomic.Pointer[classCounts]
 	noClasses atomic.Bool
+
+	// slots, once a forecast built them (under slotsMu), are the
+	// assignment's events per cell in time order (see cellSlots); writers
+	// mark the slots they change dirty, and drop the lists once too many
+	// are.
+	slotsMu sync.Mutex
+	slots   atomic.Pointer[cellSlots]
 }
 
 // assignCache keeps the most recently used assignments. Entries are added
@@ -119,6 +126,9 @@ func (ix *Index) updateAssigned(slot uint32, old attr) {
 		was := e.cell[slot]
 		now := st.cellOfSlot(e.ag, int(slot))
 		e.cell[slot] = now
+		if cs := e.slots.Load(); cs != nil && !cs.markDirty(slot) {
+			e.slots.Store(nil)
+		}
 		cc := e.classes.Load()
 		if cc == nil {
 			continue

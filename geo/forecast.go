@@ -219,17 +219,13 @@ func Forecast(ctx context.Context, ix *Index, q ForecastQuery) (ForecastResult, 
 		res.Backtest = &bt
 		res.Used = bt.Methods[bt.Best].Params
 	}
-	risk, fit, err := d.forecast(ctx, res.Used, q.AsOf.UnixNano(), q.Until.UnixNano(), nil)
+	risk, fit, err := ix.forecastFit(ctx, d, &q, res.Used)
 	if err != nil {
 		return ForecastResult{}, err
 	}
 	res.Fit = fit
 	res.HistStart = time.Unix(0, d.start).UTC()
-	for _, e := range d.ev {
-		if e.cell >= 0 {
-			res.Events++
-		}
-	}
+	res.Events = d.events(q.AsOf.UnixNano())
 	ag := d.ag
 	res.NCells = len(ag.cells)
 	lonLat, rings := ag.geometry()
@@ -242,4 +238,31 @@ func Forecast(ctx context.Context, ix *Index, q ForecastQuery) (ForecastResult, 
 			Lon: lonLat[i][0], Lat: lonLat[i][1], Ring: rings[i], Risk: r})
 	}
 	return res, nil
+}
+
+// forecastFit is d.forecast of q's period by method p; a seppp fit comes
+// from the index's fit cache when it holds that of the same area, filter,
+// origin and history, else starts from the cache's fit of the same area
+// and filter, and is kept there.
+func (ix *Index) forecastFit(ctx context.Context, d *forecastData, q *ForecastQuery, p ForecastParams) ([]float64, *SEPPFit, error) {
+	t0, t1 := q.AsOf.UnixNano(), q.Until.UnixNano()
+	fk, ok := fitFilterKey(&q.Filter)
+	if p.Method != ForecastSEPPP || !ok {
+		return d.forecast(ctx, p, t0, t1, nil)
+	}
+	key := fitKey{ag: d.ag, filter: fk}
+	hist := ix.fits.fingerprint(d, t0)
+	fit, exact := ix.fits.get(key, t0, hist)
+	if exact {
+		risk := make([]float64, len(d.ag.cells))
+		s := d.seppCellsBefore(t0)
+		sepppRisk(&s, fit, risk, float64(t1-t0)/nsPerDay)
+		return risk, fit, nil
+	}
+	risk, fit, err := d.forecast(ctx, p, t0, t1, fit)
+	if err != nil {
+		return nil, nil, err
+	}
+	ix.fits.put(key, t0, hist, fit)
+	return risk, fit, nil
 }

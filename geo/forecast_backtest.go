@@ -192,10 +192,8 @@ func backtest(ctx context.Context, d *forecastData, q *ForecastQuery, cands []Fo
 // counts returns each cell's number of events in [t0, t1).
 func (d *forecastData) counts(t0, t1 int64) []float64 {
 	y := make([]float64, len(d.ag.cells))
-	for _, e := range d.ev {
-		if e.cell >= 0 && e.t >= t0 && e.t < t1 {
-			y[e.cell]++
-		}
+	for c := range y {
+		y[c] = float64(d.countIn(c, t0, t1))
 	}
 	return y
 }

@@ -178,16 +178,17 @@ func TestForecastIgnoresFutureEvents(t *testing.T) {
 	rng := rand.New(rand.NewPCG(31, 32))
 	const T = 200.0
 	d := simulatedGridData(t, rng, func(int) float64 { return 0.01 }, 0.5, 0.2, T)
-	extra := append([]fcEvent(nil), d.ev...)
+	ev := fcEventsOf(d)
+	extra := append([]fcEvent(nil), ev...)
 	for i := 0; i < 50; i++ {
-		e := d.ev[rng.IntN(len(d.ev))]
+		e := ev[rng.IntN(len(ev))]
 		e.t = fcDay(150 + rng.Float64()*60)
 		if i == 0 {
 			e.t = fcDay(150)
 		}
 		extra = append(extra, e)
 	}
-	d2 := newForecastData(d.ag, extra, d.start)
+	d2 := newForecastData(d.ag, extra, d.start, 0)
 	for _, p := range []ForecastParams{{Method: ForecastNaive}, {Method: ForecastAverage}, {Method: ForecastSEPPP},
 		{Method: ForecastKDE, BandwidthM: 1500, HalfLife: 10 * 24 * time.Hour}} {
 		a, _, err := d.forecast(context.Background(), p, fcDay(150), fcDay(157), nil)

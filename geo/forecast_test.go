@@ -23,7 +23,18 @@ func fcTestData(t *testing.T, cellM float64, cells []Hex, pts [][2]float64, days
 	for i, p := range pts {
 		ev[i] = fcEvent{t: fcDay(days[i]), x: p[0], y: p[1], cell: ag.index(ag.grid.Cell(p[0], p[1]))}
 	}
-	return newForecastData(ag, ev, fcBase)
+	return newForecastData(ag, ev, fcBase, 0)
+}
+
+// fcEventsOf lists d's events, in-area and near.
+func fcEventsOf(d *forecastData) []fcEvent {
+	ev := append([]fcEvent(nil), d.near...)
+	for c := range d.ag.cells {
+		for j := d.cellStart[c]; j < d.cellStart[c+1]; j++ {
+			ev = append(ev, fcEvent{t: d.cellAt[j], x: d.cellXY[j][0], y: d.cellXY[j][1], cell: int32(c)})
+		}
+	}
+	return ev
 }
 
 // threeCells is the row of the worked examples: cells (0,0), (1,0), (2,0)

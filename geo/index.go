@@ -27,6 +27,7 @@ type Index struct {
 	changes changeCounters
 	grids   gridCache
 	assign  assignCache
+	fits    fitCache
 }
 
 // attr packs an event's small attributes into eight bytes.
