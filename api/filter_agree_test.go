@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -167,6 +168,10 @@ func TestFilterSQLAgreesWithIndex(t *testing.T) {
 		{"polygon seen", "S_INTERSECTS(geometry, " + square(f.seenLoc, 0.001) + ")", "", with},
 		{"polygon true", "S_INTERSECTS(geometry, " + square(f.loc, 0.001) + ") OR kind = 'incident'", "", without},
 		{"polygon area", "S_INTERSECTS(geometry, POLYGON((68.7 37.2, 68.95 37.2, 68.95 37.45, 68.7 37.45, 68.7 37.2)))", "", with},
+		{"polygon hole", "S_INTERSECTS(geometry, POLYGON((68.7 37.2, 68.95 37.2, 68.95 37.45, 68.7 37.45, 68.7 37.2), " +
+			strings.TrimPrefix(square(f.seenLoc, 0.001), "POLYGON(") + ")", "", without},
+		// A vertex on the two-item seizure's point (exact, tj-dca's own).
+		{"line", "S_INTERSECTS(geometry, LINESTRING(68.5 37.1, 69.05 37.55, 69.5 37.2))", "", without},
 		{"bbox", "S_INTERSECTS(geometry, BBOX(69.1, 37.6, 69.3, 37.8))", "", without},
 		{"multipolygon", "S_INTERSECTS(geometry, MULTIPOLYGON(((69.1 37.6, 69.3 37.6, 69.3 37.8, 69.1 37.6)), ((68.6 37.7, 68.8 37.7, 68.8 37.9, 68.6 37.9, 68.6 37.7))))", "", without},
 		{"collection", "S_INTERSECTS(geometry, GEOMETRYCOLLECTION(" + square(f.seenLoc, 0.001) + ", POINT(0 0)))", "", with},

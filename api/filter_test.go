@@ -181,3 +181,63 @@ func TestHotspotsFilterEqualsParameters(t *testing.T) {
 		})
 	}
 }
+
+// TestFilterConformanceClasses checks the CQL2 classes the service
+// declares against the abstract tests of OGC 21-065r2 (A.7 and A.8:
+// S_INTERSECTS with every kind of geometry literal, an invalid coordinate
+// refused), and that a function of a class it does not declare is refused
+// rather than misread.
+func TestFilterConformanceClasses(t *testing.T) {
+	e := newEnv(t)
+	resp, b := e.do(t, "GET", "/conformance", "")
+	if resp.StatusCode != 200 {
+		t.Fatalf("conformance: %d %s", resp.StatusCode, b)
+	}
+	var conf struct{ ConformsTo []string }
+	if err := json.Unmarshal(b, &conf); err != nil {
+		t.Fatal(err)
+	}
+	const cql2Conf = "http://www.opengis.net/spec/cql2/1.0/conf/"
+	for _, c := range []string{"basic-cql2", "advanced-comparison-operators", "basic-spatial-functions", "basic-spatial-functions-plus", "cql2-text", "cql2-json"} {
+		if !slices.Contains(conf.ConformsTo, cql2Conf+c) {
+			t.Errorf("%s not declared", c)
+		}
+	}
+	for _, c := range []string{"spatial-functions", "temporal-functions", "property-property", "case-insensitive-comparison", "accent-insensitive-comparison", "arithmetic", "functions", "array-functions"} {
+		if slices.Contains(conf.ConformsTo, cql2Conf+c) {
+			t.Errorf("%s declared but not answered", c)
+		}
+	}
+	status := func(filter string) int {
+		resp, b := e.do(t, "GET", "/collections/events/items?"+url.Values{"filter": {filter}}.Encode(), "")
+		if resp.StatusCode != 200 && resp.StatusCode != 400 {
+			t.Errorf("%s: %d %s", filter, resp.StatusCode, b)
+		}
+		return resp.StatusCode
+	}
+	for _, g := range []string{
+		"POINT(7.02 49.92)", "BBOX(-180, -90, 180, 90)", // A.7
+		"LINESTRING(-180 -45, 0 -45)", // A.8, test 28
+		"MULTILINESTRING((-180 -45, 0 -45), (0 45, 180 45))",
+		"POLYGON((-180 -90, -90 -90, -90 90, -180 90, -180 -90), (-120 -50, -100 -50, -100 -40, -120 -40, -120 -50))",
+		"MULTIPOLYGON(((-180 -90, -90 -90, -90 90, -180 90, -180 -90), (-120 -50, -100 -50, -100 -40, -120 -40, -120 -50)),((0 0, 10 0, 10 10, 0 10, 0 0)))",
+		"GEOMETRYCOLLECTION(POINT(7.02 49.92), POLYGON((0 0, 10 0, 10 10, 0 10, 0 0)))",
+	} {
+		if s := status("S_INTERSECTS(geometry, " + g + ")"); s != 200 {
+			t.Errorf("S_INTERSECTS with %s: %d", g, s)
+		}
+	}
+	for _, f := range []string{
+		"S_INTERSECTS(geometry, MULTIPOINT(7.02 49.92, 90 180))", // A.8: an invalid coordinate
+		"S_WITHIN(geometry, BBOX(60, 29, 75, 41))",
+		"S_CONTAINS(geometry, POINT(68 37))",
+		"T_EQUALS(occurred_at, TIMESTAMP('2024-01-01T00:00:00Z'))",
+		"severity = category",
+		"CASEI(kind) = 'seizure'",
+		"severity + 1 > 2",
+	} {
+		if s := status(f); s != 400 {
+			t.Errorf("%s: %d, want 400", f, s)
+		}
+	}
+}
