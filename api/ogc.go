@@ -108,6 +108,14 @@ var conformsTo = []string{
 	"http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
 	"http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
 	"http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+	// S_INTERSECTS with a point or a box (basic-spatial-functions) and with
+	// any other geometry literal (basic-spatial-functions-plus, "with
+	// additional spatial literals": lines, polygons, multi-geometries and
+	// collections). The other classes are not declared: spatial-functions
+	// (S_CONTAINS, S_WITHIN, …), temporal-functions (all of T_*; only
+	// T_INTERSECTS, T_DURING, T_BEFORE and T_AFTER are answered),
+	// property-property, case- and accent-insensitive comparison,
+	// arithmetic, functions and array-functions.
 	"http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
 	"http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
 }

@@ -371,6 +371,14 @@ func ParseWhere(filter, lang, crs string, q cql2.Queryables) (*cql2.Expr, error)
 	if err != nil {
 		return nil, &ParamError{Param: "filter", Reason: err.Error()}
 	}
+	// A filter over the index's queryables is compiled now, so that the
+	// analyses fail here rather than mid-computation; one naming others
+	// (synthetic, on the events collection) is evaluated in SQL only.
+	for _, n := range cql2.Properties(x) {
+		if _, ok := IndexQueryables[n]; !ok {
+			return x, nil
+		}
+	}
 	if _, err := compileWhere(x, nil); err != nil {
 		return nil, err
 	}

@@ -3,6 +3,8 @@ package geo
 import (
 	"testing"
 	"time"
+
+	"github.com/borderwatch/borderwatch/cql2"
 )
 
 func TestWhereItemsAndNulls(t *testing.T) {
@@ -58,5 +60,14 @@ func TestWhereItemsAndNulls(t *testing.T) {
 	}
 	if _, err := ParseWhere("synthetic = true", "", "", IndexQueryables); err == nil {
 		t.Error("a queryable the index lacks was accepted")
+	}
+	// A collection's queryables beyond the index's are accepted where the
+	// collection offers them.
+	withSynthetic := cql2.Queryables{"synthetic": cql2.TypeBool}
+	for k, v := range IndexQueryables {
+		withSynthetic[k] = v
+	}
+	if _, err := ParseWhere("synthetic = true AND kind = 'seizure'", "", "", withSynthetic); err != nil {
+		t.Errorf("synthetic, a queryable of the collection: %v", err)
 	}
 }
