@@ -187,6 +187,8 @@ function interval(f: EventFilter): string | undefined {
 export interface Item {
   drug: string;
   quantity: number | null;
+  /** confirmed_implausible confirms a quantity above the drug's plausible maximum. */
+  confirmed_implausible?: boolean;
   unit: string;
   qualifier?: string;
 }

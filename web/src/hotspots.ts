@@ -245,7 +245,7 @@ export function hotspotsView(ctx: Ctx): View {
     return h('div', { class: 'pop', 'data-testid': 'event-popup' },
       h('div', { class: 'pop-title' }, label('kind', String(p.kind)), ' · ', date(String(p.occurred_at))),
       h('table', { class: 'kv' },
-        items.length ? row(t('event.drugs'), items.map((it) => `${label('drug', it.drug)} ${num(it.quantity, 1)} ${label('unit', it.unit)}`).join(', ')) : null,
+        items.length ? row(t('event.drugs'), items.map((it) => `${label('drug', it.drug)} ${num(it.quantity, 1)} ${label('unit', it.unit)}${it.confirmed_implausible ? ` (${t('event.confirmed_implausible')})` : ''}`).join(', ')) : null,
         p.kind === 'seizure' ? row(t('event.total_kg'), kg(Number(p.total_kg ?? 0))) : null,
         p.category ? row(t('event.category'), label('category', String(p.category))) : null,
         p.severity ? row(t('event.severity'), String(p.severity)) : null,

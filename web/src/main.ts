@@ -144,7 +144,11 @@ async function main(): Promise<void> {
   const banners = h('div', { class: 'flash-banners', id: 'flash-banners' });
   document.body.append(banners);
   const live = startLive(me.agency, banners, toast);
-  const views: View[] = [hotspotsView(ctx), sectorsView(ctx), patrolsView(ctx), reportView(ctx), entryView(ctx), inboxView(ctx, live), networkView(ctx)];
+  // Data entry only for the roles that may record events (analysts and
+  // admins): a planner or viewer would see a form that can only fail.
+  const canRecord = ['analyst', 'admin'].includes(me.role);
+  const views: View[] = [hotspotsView(ctx), sectorsView(ctx), patrolsView(ctx), reportView(ctx),
+    ...(canRecord ? [entryView(ctx)] : []), inboxView(ctx, live), networkView(ctx)];
   // Sharing agreements are managed by the agency's admins only.
   if (me.role === 'admin') views.push(sharingView(ctx));
   let active: View | null = null;
