@@ -116,12 +116,12 @@ type HotspotCell struct {
 // describe the whole analysis area (every cell, zeros included), whatever
 // MinBin or MinDensity returns.
 type HotspotResult struct {
-	Query   HotspotQuery
-	NCells  int
-	Mean    float64 // of the cell values (gistar) or densities (kde)
-	Std     float64 // population standard deviation of the same
-	Total   float64 // sum of the values over the area
-	Events  int     // number of events in the area that passed the filter
+	Query  HotspotQuery
+	NCells int
+	Mean   float64 // of the cell values (gistar) or densities (kde)
+	Std    float64 // population standard deviation of the same
+	Total  float64 // sum of the values over the area
+	Events int     // number of events in the area that passed the filter
 	// NonZeroCells is the number of cells of the area with an event.
 	NonZeroCells int
 	// Warning, for gistar, says why no cell is reported significant: too
