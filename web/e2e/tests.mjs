@@ -187,6 +187,9 @@ describe('web client', () => {
     assert.equal(check.root, 'gpx');
     assert.ok(check.rte > 0 && check.rtept > 0, 'GPX has no route with points');
     assert.ok(check.trk > 0 && check.trkpt > 0, 'GPX has no track with points');
+    // The plan is for the next day's shift from 08:00; waypoints carry place names, not grid cells.
+    assert.match(await page.locator('[data-testid=plan-shift]').innerText(), /08:00/, 'the plan does not show its shift');
+    assert.doesNotMatch(gpx, /hot spot -?\d+,-?\d+/, 'a GPX waypoint is named after its grid cell');
     // One team's route close up: the numbered stops and the base apart.
     await page.locator('[data-testid=itinerary] .team-zoom').first().click();
     await page.waitForTimeout(300);
