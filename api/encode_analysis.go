@@ -87,7 +87,9 @@ func appendCommon(b []byte, c geo.CommonParams, f geo.Filter) []byte {
 // projection, n_cells, mean and std (of the values for gistar, of the
 // densities for kde; population standard deviation, over every cell of
 // the area including zeros and those not returned), total, events and the index
-// version, so that any cell's z-score can be recomputed from the output:
+// version, so that any cell's z-score can be recomputed from the output;
+// for gistar on too small a sample (geo.SampleTooSmall) a warning, and
+// every cell in gi_bin 0:
 // Gi* = (Σⱼ wᵢⱼxⱼ − X̄·Wᵢ) / (S·√((n·Wᵢ − Wᵢ²)/(n−1))) with Wᵢ = neighbors.
 // Encoding is by hand: responses of 10⁵ cells are common and this is
 // several times faster than encoding/json over orb/geojson values.
@@ -127,6 +129,21 @@ func appendHotspots(b []byte, res geo.HotspotResult, c geo.CommonParams, rings *
 	b = appendFloat(b, res.Total)
 	b = append(b, `,"events":`...)
 	b = strconv.AppendInt(b, int64(res.Events), 10)
+	if w := res.Warning; w != nil {
+		b = append(b, `,"warning":{"code":"`...)
+		b = append(b, w.Code...)
+		b = append(b, `","message":`...)
+		b = appendJSONString(b, w.Message())
+		b = append(b, `,"events":`...)
+		b = strconv.AppendInt(b, int64(w.Events), 10)
+		b = append(b, `,"nonzero_cells":`...)
+		b = strconv.AppendInt(b, int64(w.NonZeroCells), 10)
+		b = append(b, `,"min_events":`...)
+		b = strconv.AppendInt(b, int64(w.MinEvents), 10)
+		b = append(b, `,"min_nonzero_cells":`...)
+		b = strconv.AppendInt(b, int64(w.MinNonZeroCells), 10)
+		b = append(b, '}')
+	}
 	b = appendFeaturesStart(b, res.Version, len(res.Cells))
 	for i := range res.Cells {
 		cell := &res.Cells[i]

@@ -173,8 +173,14 @@ func TestCreateEventRejectsBadInput(t *testing.T) {
 // day from 2020-01-01, alternating seizures of heroin/hashish and incidents.
 func seedEvents(t *testing.T, e *testEnv, n int) {
 	t.Helper()
+	seedEventsFrom(t, e, 0, n)
+}
+
+// seedEventsFrom stores events from to from+n-1 of seedEvents's sequence.
+func seedEventsFrom(t *testing.T, e *testEnv, from, n int) {
+	t.Helper()
 	ctx := context.Background()
-	for i := 0; i < n; i++ {
+	for i := from; i < from+n; i++ {
 		ev := record.Event{
 			OccurredAt: time.Date(2020, 1, 1, 12, 0, 0, 0, time.UTC).AddDate(0, 0, i),
 			Location:   orb.Point{67.5 + float64(i%50)*0.1, 37.0 + float64(i%7)*0.1},

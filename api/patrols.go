@@ -180,6 +180,10 @@ type planRequest struct {
 	AllowCrossings []int       `json:"allow_crossings,omitempty"`
 	Variety        int64       `json:"variety,omitempty"`
 	Targets        []planPoint `json:"targets,omitempty"`
+	// ShiftDate and ShiftStart are the shift the plan is for, in the local
+	// time of the teams' country (shiftDeparture); without them it starts now.
+	ShiftDate  string `json:"shift_date,omitempty"`
+	ShiftStart string `json:"shift_start,omitempty"`
 }
 
 // planPoint is an extra target of a plan request.
@@ -196,6 +200,7 @@ type planInput struct {
 	req      planRequest
 	from, to time.Time
 	budgetH  float64 // 0: each team's shift
+	shift    shiftInput
 }
 
 // validatePlanRequest checks a request and names every offending field.
@@ -246,6 +251,7 @@ func validatePlanRequest(req planRequest, now time.Time) (planInput, error) {
 	if !in.from.Before(in.to) {
 		add("from", "must be before to")
 	}
+	in.shift = parseShift(req, add)
 	if len(req.Targets) > planMaxPoints {
 		add("targets", "at most %d points", planMaxPoints)
 	}
@@ -427,9 +433,9 @@ func pointTargets(points []planPoint) []planner.Candidate {
 }
 
 // patrolRequest returns the planner's request for the teams of set, with
-// their budgets and the allowed crossings, departing now (to the minute).
-func patrolRequest(in planInput, set planSetting) planner.PatrolRequest {
-	preq := planner.PatrolRequest{Now: time.Now().UTC().Truncate(time.Minute)}
+// their budgets and the allowed crossings, departing at dep.
+func patrolRequest(in planInput, set planSetting, dep time.Time) planner.PatrolRequest {
+	preq := planner.PatrolRequest{Now: dep}
 	for _, t := range set.teams {
 		budget := t.ShiftH
 		if in.budgetH > 0 {
@@ -470,9 +476,22 @@ func planPatrols(ctx context.Context, store *data.Store, live *data.Live, graphs
 	if err != nil {
 		return nil, nil, err
 	}
-	preq := patrolRequest(in, set)
+	dep, loc, err := shiftDeparture(in.shift, set.teams, time.Now())
+	if err != nil {
+		return nil, nil, err
+	}
+	preq := patrolRequest(in, set, dep)
 	targets, nEvents, err := planTargets(ctx, live, in, set, preq.Teams)
 	if err != nil {
+		return nil, nil, err
+	}
+	unnamed := map[string]bool{}
+	for i, p := range in.req.Targets {
+		if p.Name == "" {
+			unnamed[fmt.Sprintf("point:%d", i)] = true
+		}
+	}
+	if err := nameStops(ctx, store, targets, unnamed); err != nil {
 		return nil, nil, err
 	}
 	if len(targets) == 0 {
@@ -498,6 +517,9 @@ func planPatrols(ctx context.Context, store *data.Store, live *data.Live, graphs
 		"id":           id.String(),
 		"created_at":   time.Now().UTC().Format(time.RFC3339),
 		"departure":    preq.Now.Format(time.RFC3339),
+		"shift_date":   preq.Now.In(loc).Format(time.DateOnly),
+		"shift_start":  preq.Now.In(loc).Format("15:04"),
+		"time_zone":    loc.String(),
 		"from":         in.from.UTC().Format(time.RFC3339),
 		"to":           in.to.UTC().Format(time.RFC3339),
 		"score":        round2(plan.Score),

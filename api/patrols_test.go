@@ -49,6 +49,14 @@ func newPatrolFixture(t *testing.T, e *testEnv) patrolFixture {
 		 FROM (VALUES ('a', 68.0, 36.64, 'tj-dca'), ('b', 69.4, 36.635, 'tj-dca'), ('c', 71.0, 36.64, 'tj-dca'),
 		              ('d', 69.4, 36.56, 'af-border')) AS c(name, lon, lat, agency),
 		      generate_series(1, 15) AS g`,
+		// Scattered single seizures along both banks, 0.2° apart: Gi*
+		// reports significance only on events in at least 30 cells
+		// (geo.MinGiNonZeroCells), and a real border has such a background.
+		`INSERT INTO event_records (kind, occurred_at, geom, agency_id, sharing, source_ref, items)
+		 SELECT 'seizure', now() - (g % 60) * interval '1 day',
+		        ST_SetSRID(ST_MakePoint(67.1 + g * 0.2, s.lat + (g % 3) * 0.05), 4326), s.agency, 'agency', s.agency || '-bg-' || g,
+		        jsonb_build_array(jsonb_build_object('drug', 'heroin', 'quantity', 1, 'unit', 'kg'))
+		 FROM (VALUES ('tj-dca', 36.66), ('af-border', 36.44)) AS s(agency, lat), generate_series(0, 38) AS g`,
 	} {
 		if _, err := e.pool.Exec(ctx, q); err != nil {
 			t.Fatalf("seed: %v", err)
@@ -156,8 +164,8 @@ func TestPlanPatrolsEndToEnd(t *testing.T) {
 		t.Errorf("plan list, newest first: %s", lb)
 	}
 	// Only tj-dca's own 45 seizures count; af-border's are hidden from it.
-	if n, _ := fc.ExtraMembers["events"].(float64); n != 45 {
-		t.Errorf("plan used %v events, want the 45 tj-dca may see", fc.ExtraMembers["events"])
+	if n, _ := fc.ExtraMembers["events"].(float64); n != 45+39 {
+		t.Errorf("plan used %v events, want the 84 tj-dca may see", fc.ExtraMembers["events"])
 	}
 	routes, stops := 0, map[string]string{}
 	teamStops := map[float64]int{}

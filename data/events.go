@@ -112,6 +112,9 @@ func (s *Store) CreateEvent(ctx context.Context, e record.Event) (record.Event, 
 	if err := e.Validate(); err != nil {
 		return record.Event{}, err
 	}
+	if err := s.admitEvent(&e); err != nil {
+		return record.Event{}, err
+	}
 	args, err := eventArgs(&e)
 	if err != nil {
 		return record.Event{}, fmt.Errorf("create event: %w", err)
@@ -142,6 +145,9 @@ var ErrIdempotencyMismatch = errors.New("idempotency key reused with a different
 func (s *Store) CreateEventOnce(ctx context.Context, e record.Event, key string, requestHash []byte) (out record.Event, replayed bool, err error) {
 	e.Normalize()
 	if err := e.Validate(); err != nil {
+		return record.Event{}, false, err
+	}
+	if err := s.admitEvent(&e); err != nil {
 		return record.Event{}, false, err
 	}
 	if key == "" || len(key) > 200 {
@@ -212,6 +218,9 @@ RETURNING ` + eventWriteColumns
 func (s *Store) ReplaceEvent(ctx context.Context, id uuid.UUID, e record.Event, ifVersion *int64) (record.Event, error) {
 	e.Normalize()
 	if err := e.Validate(); err != nil {
+		return record.Event{}, err
+	}
+	if err := s.admitEvent(&e); err != nil {
 		return record.Event{}, err
 	}
 	args, err := eventArgs(&e)

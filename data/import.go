@@ -104,10 +104,14 @@ type importBatch struct {
 type importRefs struct {
 	agencies map[string]bool
 	ops      map[uuid.UUID]bool
+	// now and area are what every record is admitted against
+	// (record.Event.Admit), as a single write is.
+	now  time.Time
+	area record.Area
 }
 
 func (s *Store) loadImportRefs(ctx context.Context, tx pgx.Tx) (*importRefs, error) {
-	refs := &importRefs{agencies: map[string]bool{}, ops: map[uuid.UUID]bool{}}
+	refs := &importRefs{agencies: map[string]bool{}, ops: map[uuid.UUID]bool{}, now: time.Now(), area: s.Area()}
 	rows, err := tx.Query(ctx, `SELECT id FROM agencies`)
 	if err != nil {
 		return nil, err
@@ -474,6 +478,10 @@ func parseImport(ctx context.Context, parser *parse.EventReader, refs *importRef
 // for a source_ref the same agency already used earlier in the file.
 func checkImportRefs(pe *parse.Record, refs *importRefs, seen map[[16]byte]int64, unit string) {
 	e := &pe.Event
+	var ve *record.ValidationError
+	if errors.As(e.Admit(refs.now, refs.area), &ve) {
+		pe.Errs = append(pe.Errs, ve.Fields...)
+	}
 	if !refs.agencies[e.AgencyID] {
 		pe.Errs.Add("agency", "unknown agency %q", record.Truncate(e.AgencyID, 40))
 	}

@@ -147,6 +147,9 @@ func appendItemsJSON(b []byte, items []record.Item) ([]byte, error) {
 			b = append(b, `,"qualifier":`...)
 			b = appendJSONString(b, it.Qualifier)
 		}
+		if it.ConfirmedImplausible {
+			b = append(b, `,"confirmed_implausible":true`...)
+		}
 		b = append(b, '}')
 	}
 	return append(b, ']'), nil

@@ -72,6 +72,7 @@ type IngestSummary struct {
 // alert audited. Nothing is written unless everything is.
 func (s *Store) IngestPositions(ctx context.Context, target IngestTarget, items []parse.PositionItem, now time.Time) (IngestSummary, error) {
 	sum := IngestSummary{Results: make([]PositionResult, len(items))}
+	area := s.Area()
 	var fresh []int // indexes of items to store
 	seen := map[int64]int{}
 	for i := range items {
@@ -82,7 +83,7 @@ func (s *Store) IngestPositions(ctx context.Context, target IngestTarget, items 
 			continue
 		}
 		p := &items[i].Position
-		if reason, detail := p.Reject(now); reason != "" {
+		if reason, detail := p.Reject(now, area); reason != "" {
 			r.Status, r.Reason, r.Detail = PositionRejected, reason, detail
 			continue
 		}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -58,6 +59,9 @@ type Store struct {
 	// auditKey signs the audit entries this store appends (nil: unsigned).
 	auditKey   ed25519.PrivateKey
 	auditKeyID string
+	// area is the region events and positions must lie in (nil:
+	// record.DefaultArea); see SetArea.
+	area atomic.Pointer[record.Area]
 }
 
 // Config holds connection settings for Open.

@@ -116,12 +116,17 @@ type HotspotCell struct {
 // describe the whole analysis area (every cell, zeros included), whatever
 // MinBin or MinDensity returns.
 type HotspotResult struct {
-	Query   HotspotQuery
-	NCells  int
-	Mean    float64 // of the cell values (gistar) or densities (kde)
-	Std     float64 // population standard deviation of the same
-	Total   float64 // sum of the values over the area
-	Events  int     // number of events in the area that passed the filter
+	Query  HotspotQuery
+	NCells int
+	Mean   float64 // of the cell values (gistar) or densities (kde)
+	Std    float64 // population standard deviation of the same
+	Total  float64 // sum of the values over the area
+	Events int     // number of events in the area that passed the filter
+	// NonZeroCells is the number of cells of the area with an event.
+	NonZeroCells int
+	// Warning, for gistar, says why no cell is reported significant: too
+	// few events or non-zero cells (SampleTooSmall); nil otherwise.
+	Warning *SampleWarning
 	Cells   []HotspotCell
 	Version uint64 // Index.VisibleVersion of the query's viewer the result was computed on
 }
@@ -514,6 +519,14 @@ func HotSpots(ctx context.Context, ix *Index, q HotspotQuery) (HotspotResult, er
 		return HotspotResult{}, err
 	}
 	res.Mean, res.Std = g.mean, g.std
+	for _, c := range counts {
+		if c > 0 {
+			res.NonZeroCells++
+		}
+	}
+	if res.Warning = SampleTooSmall(res.Events, res.NonZeroCells); res.Warning != nil {
+		clear(g.bins)
+	}
 	for i, bin := range g.bins {
 		if int(absInt(int(bin))) < q.MinBin {
 			continue

@@ -30,8 +30,10 @@ import (
 //	sharing          agency | bilateral | regional (default agency)
 //	synthetic        true | false
 //	joint_operation [joint_operation_id]  uuid of a stored joint operation
-//	items            JSON array [{"drug","quantity","unit","qualifier"}], or instead:
-//	drug, quantity_kg [quantity], unit, qualifier   a single item
+//	items            JSON array [{"drug","quantity","unit","qualifier","confirmed_implausible"}], or instead:
+//	drug, quantity_kg [quantity], unit, qualifier, confirmed_implausible   a single item
+//	                 (confirmed_implausible: true confirms a quantity above the
+//	                 drug's plausible maximum, record.PlausibleMax)
 //	category, severity, persons_detained   incidents
 //
 // The columns id, total_kg, version, created_at, updated_at and coarsened
@@ -44,7 +46,7 @@ var csvColumns = map[string]string{
 	"source_ref": "source_ref", "source_url": "source_url", "synthetic": "synthetic",
 	"joint_operation": "joint_operation", "joint_operation_id": "joint_operation",
 	"items": "items", "drug": "drug", "quantity_kg": "quantity", "quantity": "quantity", "unit": "unit",
-	"qualifier": "qualifier", "category": "category", "severity": "severity",
+	"qualifier": "qualifier", "confirmed_implausible": "confirmed_implausible", "category": "category", "severity": "severity",
 	"persons_detained": "persons_detained", "notes": "notes",
 	"id": "", "total_kg": "", "version": "", "created_at": "", "updated_at": "", "coarsened": "",
 }
@@ -172,19 +174,7 @@ func (c *csvEventReader) event(fe *record.Fields) record.Event {
 		e.AccuracyM = &a
 	}
 	if v := c.get("synthetic"); v != "" {
-		b, err := strconv.ParseBool(strings.ToLower(v))
-		if err != nil {
-			switch strings.ToLower(v) {
-			case "yes", "y":
-				b, err = true, nil
-			case "no", "n":
-				b, err = false, nil
-			}
-		}
-		if err != nil {
-			fe.Add("synthetic", "must be true or false")
-		}
-		e.Synthetic = b
+		e.Synthetic = parseBoolField(fe, "synthetic", v)
 	}
 	if v := c.get("joint_operation"); v != "" {
 		id, err := uuid.Parse(v)
@@ -208,12 +198,32 @@ func (c *csvEventReader) event(fe *record.Fields) record.Event {
 		}
 	} else if d := c.get("drug"); d != "" {
 		it := record.Item{Drug: d, Unit: c.get("unit"), Qualifier: c.get("qualifier")}
+		if v := c.get("confirmed_implausible"); v != "" {
+			it.ConfirmedImplausible = parseBoolField(fe, "confirmed_implausible", v)
+		}
 		it.Quantity = parseFloatField(fe, "quantity", c.get("quantity"), true)
 		e.Items = []record.Item{it}
 	} else if c.get("quantity") != "" {
 		fe.Add("drug", "required when a quantity is given")
 	}
 	return e
+}
+
+// parseBoolField reads true/false (also yes/no, y/n, 1/0).
+func parseBoolField(fe *record.Fields, field, v string) bool {
+	b, err := strconv.ParseBool(strings.ToLower(v))
+	if err != nil {
+		switch strings.ToLower(v) {
+		case "yes", "y":
+			b, err = true, nil
+		case "no", "n":
+			b, err = false, nil
+		}
+	}
+	if err != nil {
+		fe.Add(field, "must be true or false")
+	}
+	return b
 }
 
 func parseFloatField(fe *record.Fields, field, v string, required bool) float64 {

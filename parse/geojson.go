@@ -152,6 +152,9 @@ type eventProperties struct {
 		Quantity  json.RawMessage `json:"quantity"`
 		Unit      string          `json:"unit"`
 		Qualifier string          `json:"qualifier"`
+		// ConfirmedImplausible confirms a quantity above the drug's
+		// plausible maximum (record.Item).
+		ConfirmedImplausible bool `json:"confirmed_implausible"`
 	} `json:"items"`
 	Category        string          `json:"category"`
 	Severity        json.RawMessage `json:"severity"`
@@ -221,7 +224,8 @@ func decodeEventFeature(raw []byte, fe *record.Fields) record.Event {
 	}
 	for i, it := range p.Items {
 		q := rawNumberField(fe, fmt.Sprintf("items[%d].quantity", i), it.Quantity)
-		e.Items = append(e.Items, record.Item{Drug: it.Drug, Quantity: q, Unit: it.Unit, Qualifier: it.Qualifier})
+		e.Items = append(e.Items, record.Item{Drug: it.Drug, Quantity: q, Unit: it.Unit, Qualifier: it.Qualifier,
+			ConfirmedImplausible: it.ConfirmedImplausible})
 	}
 	return e
 }

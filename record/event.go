@@ -19,6 +19,11 @@ type Item struct {
 	Quantity  float64 `json:"quantity"`
 	Unit      string  `json:"unit"`
 	Qualifier string  `json:"qualifier,omitempty"`
+	// ConfirmedImplausible says that whoever recorded the item confirmed a
+	// quantity above PlausibleMax for its drug; without it such an item
+	// is refused. Normalize clears it on a plausible quantity, so a stored
+	// true always marks an exceptional quantity.
+	ConfirmedImplausible bool `json:"confirmed_implausible,omitempty"`
 }
 
 // Event is a seizure or an incident recorded by an agency.
@@ -68,6 +73,9 @@ func (e *Event) Normalize() {
 		}
 		if e.Items[i].Unit == "" {
 			e.Items[i].Unit = "kg"
+		}
+		if !e.Items[i].Implausible() {
+			e.Items[i].ConfirmedImplausible = false
 		}
 	}
 	if !e.OccurredAt.IsZero() {
@@ -142,8 +150,15 @@ func (e *Event) Validate() error {
 			fe.Add(f+".drug", "%s is listed twice", it.Drug)
 		}
 		seen[it.Drug] = true
-		if math.IsNaN(it.Quantity) || math.IsInf(it.Quantity, 0) || it.Quantity < 0 || it.Quantity > 1e7 {
-			fe.Add(f+".quantity", "must be a number from 0 to 10000000")
+		switch {
+		case math.IsNaN(it.Quantity) || math.IsInf(it.Quantity, 0) || it.Quantity < 0 || it.Quantity > 1e7:
+			fe.Add(f+".quantity", "must be a number above 0 and at most 10000000")
+		case it.Quantity == 0:
+			fe.Add(f+".quantity", "must be above 0: a seizure item records what was seized")
+		case it.Implausible() && !it.ConfirmedImplausible:
+			fe.Add(f+".quantity", "%g %s of %s is above the plausible maximum of %g %s for one seizure; "+
+				"check the quantity and unit, or confirm it (%s.confirmed_implausible)",
+				it.Quantity, it.Unit, it.Drug, PlausibleMax(it.Drug), it.Unit, f)
 		}
 		if !slices.Contains(units, it.Unit) {
 			fe.Add(f+".unit", "must be kg or l")

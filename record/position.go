@@ -81,9 +81,6 @@ const (
 // not a team's.
 var ServiceArea = orb.Bound{Min: orb.Point{51.4, 28.4}, Max: orb.Point{81.3, 46.6}}
 
-// InServiceArea reports whether p lies in ServiceArea.
-func InServiceArea(p orb.Point) bool { return ServiceArea.Contains(p) }
-
 // Validate checks the values a device sent and returns a *ValidationError
 // naming each offending field (lat, lon, timestamp, speed, bearing,
 // altitude, accuracy, hdop, batt).
@@ -122,15 +119,15 @@ func checkRange(fe *Fields, field string, v *float64, lo, hi float64) {
 
 // Reject says why a valid position must not be stored ("" if it may):
 // RejectFuture for a fix more than MaxClockSkew after now, RejectOutsideRegion
-// for one outside ServiceArea.
-func (p *Position) Reject(now time.Time) (reason, detail string) {
+// for one outside area (the same Area events are held to).
+func (p *Position) Reject(now time.Time, area Area) (reason, detail string) {
 	if p.FixTime.After(now.Add(MaxClockSkew)) {
 		return RejectFuture, fmt.Sprintf("fix time %s is more than %s after the server's clock %s",
 			p.FixTime.UTC().Format(time.RFC3339), MaxClockSkew, now.UTC().Format(time.RFC3339))
 	}
-	if !InServiceArea(p.Location) || !geo.ValidLonLat(p.Location) {
-		return RejectOutsideRegion, fmt.Sprintf("lon %.5f, lat %.5f lies outside the service area (lon %g–%g, lat %g–%g)",
-			p.Location[0], p.Location[1], ServiceArea.Min[0], ServiceArea.Max[0], ServiceArea.Min[1], ServiceArea.Max[1])
+	if !area.Contains(p.Location) || !geo.ValidLonLat(p.Location) {
+		return RejectOutsideRegion, fmt.Sprintf("lon %.5f, lat %.5f lies outside the area this deployment covers: %s",
+			p.Location[0], p.Location[1], area.Name)
 	}
 	return "", ""
 }

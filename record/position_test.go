@@ -70,7 +70,7 @@ func TestPositionReject(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			if got, detail := tc.p.Reject(now); got != tc.want || (got != "" && detail == "") {
+			if got, detail := tc.p.Reject(now, DefaultArea()); got != tc.want || (got != "" && detail == "") {
 				t.Fatalf("%q (%s), want %q", got, detail, tc.want)
 			}
 		})

@@ -27,6 +27,7 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 	format := fs.String("format", "", "csv or geojson (default: detected from the content)")
 	skip := fs.Bool("skip-invalid", false, "import the valid records and write the invalid ones to the rejects file")
 	rejectsPath := fs.String("rejects", "", "rejects file for -skip-invalid (default FILE.rejects.csv)")
+	area := areaFlags(fs, getenv)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: borderwatch import events FILE [flags]")
 		fs.PrintDefaults()
@@ -81,6 +82,9 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 		return fmt.Errorf("import: %w", err)
 	}
 	defer store.Close()
+	if _, err := area.load(ctx, store, func(msg string) { fmt.Fprintln(stderr, "import: "+msg) }); err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
 	start := time.Now()
 	sum, err := store.ImportEvents(ctx, in, opts)
 	bar.finish()

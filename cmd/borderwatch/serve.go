@@ -48,6 +48,7 @@ type serveConfig struct {
 	stream          data.StreamConfig
 	streamMaxAge    time.Duration
 	silenceEvery    time.Duration
+	area            *areaConfig
 }
 
 func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer) (serveConfig, error) {
@@ -77,6 +78,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.IntVar(&c.stream.PerAgency, "streams-per-agency", 64, "live streams one agency may hold open on this replica")
 	fs.DurationVar(&c.streamMaxAge, "stream-max-age", 30*time.Minute, "a live stream ends after this; the client resumes it (and authenticates again)")
 	fs.DurationVar(&c.silenceEvery, "silence-check-every", 30*time.Second, "how often teams on shift are checked for silence (one replica at a time, by an advisory lock)")
+	c.area = areaFlags(fs, getenv)
 	fs.StringVar(&c.pprofAddr, "pprof-addr", "", "serve Go profiles on this loopback address (e.g. 127.0.0.1:6060); off when empty")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -107,6 +109,9 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	}
 	if c.maxBodyBytes < 1024 {
 		return c, errors.New("-max-body must be at least 1024")
+	}
+	if _, err := c.area.list(); err != nil {
+		return c, err
 	}
 	return c, nil
 }
@@ -183,6 +188,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 			return err
 		}
 	}
+	area, err := cfg.area.load(ctx, store, func(msg string) { logger.Warn(msg) })
+	if err != nil {
+		return err
+	}
+	logger.Info("covered area", "area", area.Name)
 	live := data.NewLive(store, logger)
 	loadStart := time.Now()
 	if err := live.Load(ctx); err != nil {

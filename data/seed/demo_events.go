@@ -409,7 +409,10 @@ func (g *generator) scaleQuantities(events []record.Event) {
 			if it.Unit == "kg" && rawAll[it.Drug] > 0 {
 				it.Quantity *= c * demoMassShare[it.Drug] / rawAll[it.Drug]
 			}
-			it.Quantity = math.Max(0.001, math.Round(it.Quantity*1000)/1000)
+			// A small history concentrates the mass in few seizures: keep
+			// every one plausible, as a recorded seizure must be without
+			// a confirmation (record.PlausibleMax).
+			it.Quantity = math.Min(math.Max(0.001, math.Round(it.Quantity*1000)/1000), record.PlausibleMax(it.Drug))
 		}
 	}
 }

@@ -2,13 +2,19 @@ package seed_test
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"math"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/borderwatch/borderwatch/data"
 	"github.com/borderwatch/borderwatch/data/datatest"
 	"github.com/borderwatch/borderwatch/data/seed"
+	"github.com/borderwatch/borderwatch/record"
 )
 
 // sqlDemoFingerprint hashes the synthetic history in a stable order, leaving
@@ -82,6 +88,7 @@ func TestDemo(t *testing.T) {
 	if inside != 4000 {
 		t.Errorf("%d of 4000 events lie in their agency's country", inside)
 	}
+	checkAdmissible(t, s, pool)
 	// The DCA's average year is the real 2008 total.
 	var dcaKG float64
 	if err := pool.QueryRow(ctx, `SELECT sum(total_kg) / 10 FROM events WHERE synthetic AND agency_id = 'tj-dca'`).Scan(&dcaKG); err != nil {
@@ -151,5 +158,58 @@ func TestDemo(t *testing.T) {
 	}
 	if n != 4000 {
 		t.Errorf("%d events in the requested interval after regenerating", n)
+	}
+}
+
+// checkAdmissible holds every stored event (the synthetic history and the
+// real reported seizures) to the rules of a new record: valid, not in the
+// future, in the covered area, quantities plausible (none needs a
+// confirmation).
+func checkAdmissible(t *testing.T, s *data.Store, pool *pgxpool.Pool) {
+	t.Helper()
+	ctx := context.Background()
+	area, ok, err := s.LoadArea(ctx, data.DefaultAreaCountries, data.DefaultAreaMarginKM)
+	if err != nil || !ok {
+		t.Fatalf("LoadArea: %v %v", ok, err)
+	}
+	rows, err := pool.Query(ctx, `SELECT source_ref, kind, occurred_at, ST_X(geom), ST_Y(geom), agency_id, items,
+		coalesce(category, ''), coalesce(severity, 0) FROM event_records`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	n, bad := 0, 0
+	for rows.Next() {
+		var (
+			ref   string
+			e     record.Event
+			items []byte
+		)
+		if err := rows.Scan(&ref, &e.Kind, &e.OccurredAt, &e.Location[0], &e.Location[1], &e.AgencyID, &items, &e.Category, &e.Severity); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(items, &e.Items); err != nil {
+			t.Fatal(err)
+		}
+		n++
+		e.Normalize()
+		err := errors.Join(e.Validate(), e.Admit(time.Now(), area))
+		for _, it := range e.Items {
+			if it.ConfirmedImplausible {
+				err = errors.Join(err, fmt.Errorf("%s needs a confirmation", it.Drug))
+			}
+		}
+		if err != nil && bad < 10 {
+			t.Errorf("%s: %v", ref, err)
+		}
+		if err != nil {
+			bad++
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if bad > 0 || n < 4064 {
+		t.Errorf("%d of %d stored events break the rules of a new record", bad, n)
 	}
 }

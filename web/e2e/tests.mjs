@@ -187,6 +187,9 @@ describe('web client', () => {
     assert.equal(check.root, 'gpx');
     assert.ok(check.rte > 0 && check.rtept > 0, 'GPX has no route with points');
     assert.ok(check.trk > 0 && check.trkpt > 0, 'GPX has no track with points');
+    // The plan is for the next day's shift from 08:00; waypoints carry place names, not grid cells.
+    assert.match(await page.locator('[data-testid=plan-shift]').innerText(), /08:00/, 'the plan does not show its shift');
+    assert.doesNotMatch(gpx, /hot spot -?\d+,-?\d+/, 'a GPX waypoint is named after its grid cell');
     // One team's route close up: the numbered stops and the base apart.
     await page.locator('[data-testid=itinerary] .team-zoom').first().click();
     await page.waitForTimeout(300);
@@ -282,6 +285,22 @@ describe('web client', () => {
     assert.match(await err.innerText(), /0/);
     assert.equal(await page.getAttribute('[id="e-items[0].quantity"]', 'aria-invalid'), 'true');
     await shot('entry-error');
+    // A date in the future and an implausible quantity: each reason next
+    // to its field, and a box to confirm the quantity.
+    await page.fill('#e-occurred_at', '2031-03-01T10:00');
+    await page.dispatchEvent('#e-occurred_at', 'change');
+    await page.fill('[id="e-items[0].quantity"]', '9999999');
+    const refused = page.waitForResponse((r) => r.url().endsWith('/collections/events/items') && r.request().method() === 'POST');
+    await page.click('#e-save');
+    assert.equal((await refused).status(), 400);
+    const dateErr = page.locator('[data-field="occurred_at"] [data-field-error="occurred_at"]');
+    await dateErr.waitFor({ timeout: 10000 });
+    assert.match(await dateErr.innerText(), /future/);
+    assert.match(await err.innerText(), /confirm/);
+    await page.locator('[id="e-items[0].confirmed_implausible"]').waitFor({ timeout: 10000 });
+    await shot('entry-implausible');
+    await page.fill('#e-occurred_at', '2024-03-01T10:00');
+    await page.dispatchEvent('#e-occurred_at', 'change');
     await page.fill('[id="e-items[0].quantity"]', '12.5');
     const created = page.waitForResponse((r) => r.url().endsWith('/collections/events/items') && r.request().method() === 'POST');
     await page.click('#e-save');

@@ -187,6 +187,8 @@ function interval(f: EventFilter): string | undefined {
 export interface Item {
   drug: string;
   quantity: number | null;
+  /** confirmed_implausible confirms a quantity above the drug's plausible maximum. */
+  confirmed_implausible?: boolean;
   unit: string;
   qualifier?: string;
 }
@@ -387,6 +389,9 @@ export interface PlanRequest {
   to?: string;
   allow_crossings?: (number | string)[];
   variety?: number;
+  /** shift_date (YYYY-MM-DD) and shift_start (HH:MM, local time of the teams' country) set the departure. */
+  shift_date?: string;
+  shift_start?: string;
 }
 
 /** Plan is a stored patrol plan. */
@@ -394,6 +399,9 @@ export interface Plan extends FeatureCollection {
   id: string;
   created_at?: string;
   departure?: string;
+  shift_date?: string;
+  shift_start?: string;
+  time_zone?: string;
   from?: string;
   to?: string;
   score?: number;

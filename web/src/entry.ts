@@ -204,6 +204,17 @@ export function entryView(ctx: Ctx): View {
       h('select', { id: `e-${key}`, 'aria-invalid': invalid(key), onchange: (e: Event) => { (p as unknown as Record<string, unknown>)[key] = (e.target as HTMLSelectElement).value; after?.(); } },
         codes.map((c) => option(c, label(prefix, c), c === p[key])));
 
+    // A quantity the server found implausible (or one already confirmed)
+    // gets a box to confirm it: the item is then stored and shown as an
+    // exceptional, confirmed quantity.
+    const confirmBox = (it: api.Item, i: number): HTMLElement | null => {
+      const q = Number(it.quantity);
+      if (!it.confirmed_implausible && !(byField.has(`items[${i}].quantity`) && q > 0 && Number.isFinite(q))) return null;
+      const id = `e-items[${i}].confirmed_implausible`;
+      return h('div', { class: 'confirm-implausible', 'data-field': `items[${i}].confirmed_implausible` },
+        h('input', { type: 'checkbox', id, checked: Boolean(it.confirmed_implausible), onchange: (e: Event) => { it.confirmed_implausible = (e.target as HTMLInputElement).checked; } }),
+        h('label', { for: id }, t(d.id && it.confirmed_implausible ? 'entry.confirmed_implausible' : 'entry.confirm_implausible')));
+    };
     const itemRows = p.kind === 'seizure' ? h('div', { class: 'items', 'data-field': 'items' },
       h('div', { class: 'items-head' }, t('entry.items')), errFor('items'),
       p.items.map((it, i) => {
@@ -215,10 +226,10 @@ export function entryView(ctx: Ctx): View {
           h('div', { class: 'item-fields' },
             h('div', { 'data-field': key('drug') }, itemSel('drug', DRUGS, 'drug'), errFor(key('drug'))),
             h('div', { 'data-field': key('quantity') }, h('input', {
-              type: 'number', step: 'any', id: `e-${key('quantity')}`, 'aria-label': t('item.quantity'), placeholder: t('item.quantity'),
+              type: 'number', step: 'any', min: '0', id: `e-${key('quantity')}`, 'aria-label': t('item.quantity'), placeholder: t('item.quantity'),
               value: str(it.quantity), 'aria-invalid': invalid(key('quantity')),
               oninput: (e: Event) => { const v = (e.target as HTMLInputElement).value; it.quantity = v === '' ? null : Number(v); },
-            }), errFor(key('quantity'))),
+            }), errFor(key('quantity')), confirmBox(it, i)),
             h('div', { 'data-field': key('unit') }, itemSel('unit', UNITS, 'unit'), errFor(key('unit'))),
             h('div', { 'data-field': key('qualifier') }, itemSel('qualifier', QUALIFIERS, 'qualifier'), errFor(key('qualifier')))),
           h('button', { class: 'btn icon', type: 'button', title: t('entry.remove_item'), 'aria-label': t('entry.remove_item'), onclick: () => { p.items.splice(i, 1); rerender(); } }, '×'));
@@ -241,7 +252,7 @@ export function entryView(ctx: Ctx): View {
           h('input', { type: 'text', id: 'e-lat', inputmode: 'decimal', value: d.lat, 'aria-label': t('entry.lat'), 'aria-invalid': invalid('geometry'), onchange: (e: Event) => { d.lat = (e.target as HTMLInputElement).value; placeMarker(); } })),
         errFor('geometry')),
       field('occurred_at', 'event.occurred_at', h('input', {
-        type: 'datetime-local', id: 'e-occurred_at', value: toLocalInput(p.occurred_at), 'aria-invalid': invalid('occurred_at'),
+        type: 'datetime-local', id: 'e-occurred_at', value: toLocalInput(p.occurred_at), max: toLocalInput(new Date().toISOString()), 'aria-invalid': invalid('occurred_at'),
         onchange: (e: Event) => { const v = (e.target as HTMLInputElement).value; const dt = new Date(v); p.occurred_at = v && !Number.isNaN(dt.getTime()) ? dt.toISOString() : v; },
       })),
       field('time_precision', 'event.time_precision', sel('time_precision', PRECISIONS, 'precision')),
@@ -265,7 +276,6 @@ export function entryView(ctx: Ctx): View {
 
     replace(panel,
       h('h1', {}, d.id ? t('entry.edit_title') : t('entry.new_title')),
-      ['analyst', 'admin'].includes(ctx.me.role) ? null : notice('warn', t('entry.no_write', { role: label('role', ctx.me.role) })),
       d.id ? h('p', { class: 'muted small' }, t('entry.version', { v: str(p.version), at: dateTime(str((p as unknown as Record<string, unknown>).updated_at)) })) : h('p', { class: 'muted small' }, t('entry.drag_hint')),
       failure ? notice('error', failure instanceof api.ApiError && failure.status === 412 ? t('entry.stale') : errorText(failure), 'entry-error') : null,
       unplaced.length ? h('ul', { class: 'field-error', 'data-testid': 'general-errors' }, unplaced.map((e) => h('li', {}, `${e.name}: ${e.reason}`))) : null,

@@ -245,7 +245,7 @@ export function hotspotsView(ctx: Ctx): View {
     return h('div', { class: 'pop', 'data-testid': 'event-popup' },
       h('div', { class: 'pop-title' }, label('kind', String(p.kind)), ' · ', date(String(p.occurred_at))),
       h('table', { class: 'kv' },
-        items.length ? row(t('event.drugs'), items.map((it) => `${label('drug', it.drug)} ${num(it.quantity, 1)} ${label('unit', it.unit)}`).join(', ')) : null,
+        items.length ? row(t('event.drugs'), items.map((it) => `${label('drug', it.drug)} ${num(it.quantity, 1)} ${label('unit', it.unit)}${it.confirmed_implausible ? ` (${t('event.confirmed_implausible')})` : ''}`).join(', ')) : null,
         p.kind === 'seizure' ? row(t('event.total_kg'), kg(Number(p.total_kg ?? 0))) : null,
         p.category ? row(t('event.category'), label('category', String(p.category))) : null,
         p.severity ? row(t('event.severity'), String(p.severity)) : null,
@@ -335,6 +335,14 @@ export function hotspotsView(ctx: Ctx): View {
           s.method === 'gistar'
             ? t('hot.gi_summary', { hot: num(sig), cold: num(cold), n: num(Number(c.n_cells ?? cells.features.length)), mean: num(Number(c.mean ?? NaN), 2), std: num(Number(c.std ?? NaN), 2) })
             : t('hot.kde_summary', { n: num(cells.features.length) })));
+        // Too small a sample: the server reports no significance and says why.
+        const w = c.warning as { code?: string; events?: number; nonzero_cells?: number; min_events?: number; min_nonzero_cells?: number } | undefined;
+        if (s.method === 'gistar' && w?.code) {
+          parts.push(notice('warn', t(w.code === 'too_few_events' ? 'hot.too_few_events' : 'hot.too_few_nonzero_cells', {
+            events: num(Number(w.events ?? 0)), cells: num(Number(w.nonzero_cells ?? 0)),
+            min_events: num(Number(w.min_events ?? 0)), min_cells: num(Number(w.min_nonzero_cells ?? 0)),
+          }), 'gi-warning'));
+        }
       }
     }
     if (s.show.clusters) {

@@ -151,7 +151,11 @@ async function main(): Promise<void> {
   const live = startLive(me.agency, banners, toast);
   const teamNames = new Map(base.teams.features.map((f) => [Number(f.id), String(f.properties?.name ?? f.id)]));
   const alerts = startAlerts(live, me.role, (id) => teamNames.get(id) ?? t('teams.team_n', { n: id }), alertBanners, toast);
-  const views: View[] = [hotspotsView(ctx), sectorsView(ctx), patrolsView(ctx), teamsView(ctx, live, alerts), reportView(ctx), entryView(ctx), inboxView(ctx, live), networkView(ctx)];
+  // Data entry only for the roles that may record events (analysts and
+  // admins): a planner or viewer would see a form that can only fail.
+  const canRecord = ['analyst', 'admin'].includes(me.role);
+  const views: View[] = [hotspotsView(ctx), sectorsView(ctx), patrolsView(ctx), teamsView(ctx, live, alerts), reportView(ctx),
+    ...(canRecord ? [entryView(ctx)] : []), inboxView(ctx, live), networkView(ctx)];
   // Sharing agreements are managed by the agency's admins only.
   if (me.role === 'admin') views.push(sharingView(ctx));
   let active: View | null = null;

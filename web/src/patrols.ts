@@ -26,6 +26,9 @@ export function patrolsView(ctx: Ctx): View {
     budgetH: '' as string,
     from: addDays(ctx.eventRange.to, -89), to: ctx.eventRange.to,
     crossings: new Set<string>(), variety: '',
+    // The shift the plan is for: by default the next day's, from 08:00
+    // local time of the teams' country (the server reads it so).
+    shiftDate: addDays(new Date().toISOString().slice(0, 10), 1), shiftStart: '08:00',
   };
   let plan: api.Plan | null = null;
   let err: unknown = null;
@@ -159,6 +162,7 @@ export function patrolsView(ctx: Ctx): View {
       from: s.from || undefined, to: s.to ? `${s.to}T23:59:59Z` : undefined,
     };
     if (s.budgetH !== '') req.budget_h = Number(s.budgetH);
+    if (s.shiftDate) { req.shift_date = s.shiftDate; if (s.shiftStart) req.shift_start = s.shiftStart; }
     if (s.crossings.size) req.allow_crossings = [...s.crossings].map((x) => (/^\d+$/.test(x) ? Number(x) : x));
     if (s.variety !== '') req.variety = Number(s.variety);
     busy = true;
@@ -237,6 +241,9 @@ export function patrolsView(ctx: Ctx): View {
     const keys = [...new Set(plan.features.map((f) => teamKey(f.properties ?? {})))];
     const unreachable = Array.isArray(plan.unreachable) ? plan.unreachable.length : 0;
     return h('div', { 'data-testid': 'itinerary' },
+      plan.shift_date ? h('p', { class: 'small', 'data-testid': 'plan-shift' }, t('pat.shift_summary', {
+        date: str(plan.shift_date), start: str(plan.shift_start), zone: str(plan.time_zone), departure: dateTime(str(plan.departure)),
+      })) : null,
       h('p', { class: 'muted small' }, t('pat.plan_summary', {
         targets: num(Number(plan.targets ?? 0)), unreachable: num(unreachable), events: num(Number(plan.events ?? 0)),
         from: date(str(plan.from)), to: date(str(plan.to)),
@@ -278,7 +285,7 @@ export function patrolsView(ctx: Ctx): View {
 
   const renderBody = (): void => {
     if (!bodyEl) return;
-    const other = err instanceof api.ApiError ? err.params.filter((p) => !['teams', 'budget_h', 'from', 'to', 'allow_crossings', 'variety'].includes(p.name.replace(/^body\./, ''))) : [];
+    const other = err instanceof api.ApiError ? err.params.filter((p) => !['teams', 'budget_h', 'shift_date', 'shift_start', 'from', 'to', 'allow_crossings', 'variety'].includes(p.name.replace(/^body\./, ''))) : [];
     replace(bodyEl,
       busy ? h('div', { class: 'busy' }, t('pat.planning')) : null,
       err ? notice('error', errorText(err), 'plan-error') : null,
@@ -314,6 +321,11 @@ export function patrolsView(ctx: Ctx): View {
         h('div', { class: 'grid2' },
           h('label', { for: 'p-budget' }, t('pat.budget_h')),
           h('div', {}, h('input', { type: 'number', id: 'p-budget', min: 0.5, step: 0.5, value: s.budgetH, placeholder: t('pat.budget_default'), onchange: (e: Event) => { s.budgetH = (e.target as HTMLInputElement).value; } }), fieldError('budget_h')),
+          h('label', { for: 'p-shift-date' }, t('pat.shift')),
+          h('div', {}, h('div', { class: 'row' },
+            h('input', { type: 'date', id: 'p-shift-date', 'aria-label': t('pat.shift_date'), value: s.shiftDate, onchange: (e: Event) => { s.shiftDate = (e.target as HTMLInputElement).value; } }),
+            h('input', { type: 'time', id: 'p-shift-start', 'aria-label': t('pat.shift_start'), value: s.shiftStart, onchange: (e: Event) => { s.shiftStart = (e.target as HTMLInputElement).value; } })),
+          fieldError('shift_date'), fieldError('shift_start')),
           h('label', { for: 'p-from' }, t('pat.intel_window')),
           h('div', {}, h('div', { class: 'row' },
             h('input', { type: 'date', id: 'p-from', value: s.from, onchange: (e: Event) => { s.from = (e.target as HTMLInputElement).value; } }), '—',
