@@ -40,86 +40,10 @@ func addRoutes(r chi.Router, logger *slog.Logger, cfg Config, store *data.Store,
 		r.Method(http.MethodGet, "/api/me", handleMe())
 		r.Method(http.MethodPost, "/api/logout", handleLogout(logger, store))
 
-		// OGC API – Features, Part 1 (core, GeoJSON) and Part 4 on events.
-		r.Method(http.MethodGet, "/conformance", handleConformance())
-		r.Method(http.MethodGet, "/collections", handleCollections(logger, store))
-		r.Method(http.MethodGet, "/collections/events", handleEventsCollection(logger, store))
-		r.Method(http.MethodGet, "/collections/events/items", handleListEvents(logger, store, live))
-		r.Method(http.MethodGet, "/collections/events/items/{featureId}", handleGetEvent(logger, store))
-		r.Method(http.MethodGet, "/collections/{collectionId}/queryables", handleQueryables(logger))
-		r.Method(http.MethodGet, "/collections/{collectionId}", handleCollection(logger, store))
-		r.Method(http.MethodGet, "/collections/{collectionId}/items", handleListFeatures(logger, store))
-		r.Method(http.MethodGet, "/collections/{collectionId}/items/{featureId}", handleGetFeature(logger, store))
-		// OGC API – Tiles: vector tiles of the events (cached like the
-		// analyses, 64 MiB) and of the reference collections.
-		tiles := newResponseCache(64 << 20)
-		tiles.noCache = newLimiter(cfg.RatePerSec/10, max(cfg.RateBurst/10, 5))
-		r.Method(http.MethodGet, "/tileMatrixSets", handleTileMatrixSets(logger))
-		r.Method(http.MethodGet, "/tileMatrixSets/{tileMatrixSetId}", handleTileMatrixSet(logger))
-		r.Method(http.MethodGet, "/collections/{collectionId}/tiles", handleTilesets(logger))
-		r.Method(http.MethodGet, "/collections/{collectionId}/tiles/WebMercatorQuad", handleTileset(logger))
-		r.Method(http.MethodGet, "/collections/events/tiles/WebMercatorQuad/{z}/{y}/{x}", handleEventTile(logger, store, live, tiles))
-		r.Method(http.MethodGet, "/collections/{collectionId}/tiles/WebMercatorQuad/{z}/{y}/{x}", handleReferenceTile(logger, store))
-		// Analyses: hotspots from the live index, sector risk from PostGIS;
-		// encoded responses are cached (64 MiB) until the events change,
-		// or briefly longer under a stream of writes (see responseCache).
-		analyses := newResponseCache(64 << 20)
-		// Forced recomputations (no-cache): a tenth of the request rate
-		// per token.
-		analyses.noCache = newLimiter(cfg.RatePerSec/10, max(cfg.RateBurst/10, 5))
-		r.Method(http.MethodGet, "/api/sectors/risk", handleSectorRisk(logger, store, live, analyses))
-		r.Method(http.MethodGet, "/api/sectors/forecast", handleSectorForecast(logger, store, live, analyses))
-		r.Method(http.MethodGet, "/api/sectors/effort", handleSectorEffort(logger, store))
-		r.Method(http.MethodGet, "/api/sectors/sections/{section}", handleSectorSection(logger, store))
-		r.Method(http.MethodGet, "/api/report", handleReport(logger, store))
-		r.Method(http.MethodGet, "/api/hotspots", handleHotspots(logger, live, analyses))
-		r.Method(http.MethodGet, "/api/hotspots/emerging", handleEmerging(logger, live, analyses))
-		r.Method(http.MethodGet, "/api/clusters", handleClusters(logger, live, analyses))
-		r.Method(http.MethodGet, "/api/forecast", handleForecast(logger, live, analyses))
-		r.Method(http.MethodGet, "/api/forecast/backtest", handleBacktest(logger, live, analyses))
-
-		// Entities: persons, vehicles, consignments, groups, their links
-		// and networks.
-		r.Method(http.MethodGet, "/api/entities", handleListEntities(logger, store))
-		r.Method(http.MethodGet, "/api/entities/{id}", handleGetEntity(logger, store))
-		r.Method(http.MethodGet, "/api/entities/{id}/network", handleEntityNetwork(logger, store))
-		r.Method(http.MethodGet, "/api/events/{id}/entities", handleEventEntities(logger, store))
-
-		r.Group(func(r chi.Router) {
-			r.Use(requireRole(logger, "write"))
-			r.Method(http.MethodPost, "/api/entities", handleCreateEntity(logger, cfg, store))
-			r.Method(http.MethodPut, "/api/entities/{id}", handleReplaceEntity(logger, cfg, store))
-			r.Method(http.MethodDelete, "/api/entities/{id}", handleDeleteEntity(logger, store))
-			r.Method(http.MethodPost, "/api/entities/{id}/links", handleLinkEntities(logger, store))
-			r.Method(http.MethodDelete, "/api/entities/{id}/links/{linkId}", handleUnlinkEntities(logger, store))
-			r.Method(http.MethodPost, "/api/events/{id}/entities", handleLinkEventEntity(logger, store))
-			r.Method(http.MethodDelete, "/api/events/{id}/entities/{linkId}", handleUnlinkEventEntity(logger, store))
-			r.Method(http.MethodPost, "/collections/events/items", handleCreateEvent(logger, cfg, store))
-			r.Method(http.MethodPut, "/collections/events/items/{featureId}", handleReplaceEvent(logger, cfg, store))
-			r.Method(http.MethodPatch, "/collections/events/items/{featureId}", handlePatchEvent(logger, cfg, store))
-			r.Method(http.MethodDelete, "/collections/events/items/{featureId}", handleDeleteEvent(logger, store))
-		})
-
-		// The live stream, and the messages between agencies (the store
-		// checks the role of each write: analysts, planners and admins send
-		// and acknowledge, viewers read).
-		r.Method(http.MethodGet, streamPath, handleStream(logger, cfg, store))
-		r.Method(http.MethodGet, "/api/messages", handleListMessages(logger, store))
-		r.Method(http.MethodPost, "/api/messages", handleSendMessage(logger, cfg, store))
-		r.Method(http.MethodGet, "/api/messages/{id}", handleGetMessage(logger, store))
-		r.Method(http.MethodGet, "/api/messages/{id}/thread", handleThread(logger, store))
-		r.Method(http.MethodPost, "/api/messages/{id}/ack", handleAckMessage(logger, store))
-		// Hits of records against lookouts, and matching for analysts (the
-		// store checks who may release a hit).
-		r.Method(http.MethodGet, "/api/hits", handleListHits(logger, store))
-		r.Method(http.MethodGet, "/api/hits/{id}", handleGetHit(logger, store))
-		r.Method(http.MethodPost, "/api/hits/{id}/release", handleReleaseHit(logger, store))
-		r.Method(http.MethodGet, "/api/match", handleMatch(logger, store))
-		r.Method(http.MethodGet, "/api/teams/positions/latest", handleLatestPositions(logger, store))
-		r.Method(http.MethodGet, "/api/teams/{id}/positions", handleTeamPositions(logger, store))
-		r.Method(http.MethodGet, "/api/teams/{id}/shift", handleTeamShift(logger, store))
-		r.Method(http.MethodGet, "/api/alerts", handleListAlerts(logger, store))
-		r.Method(http.MethodPost, "/api/alerts/{id}/ack", handleAckAlert(logger, store))
+		addFeatureRoutes(r, logger, cfg, store, live)
+		addAnalysisRoutes(r, logger, cfg, store, live)
+		addExchangeRoutes(r, logger, cfg, store)
+		addTrackingRoutes(r, logger, store)
 
 		r.Method(http.MethodGet, "/api/plans", handleListPlans(logger, store))
 		r.Method(http.MethodGet, "/api/plans/{id}", handleGetPlan(logger, store))
@@ -140,4 +64,105 @@ func addRoutes(r chi.Router, logger *slog.Logger, cfg Config, store *data.Store,
 			r.Method(http.MethodDelete, "/api/agreements/{id}", handleRevokeAgreement(logger, store))
 		})
 	})
+}
+
+// addFeatureRoutes: OGC API – Features (Part 1 core and GeoJSON, Part 3
+// filters, Part 4 writes on events) and OGC API – Tiles.
+func addFeatureRoutes(r chi.Router, logger *slog.Logger, cfg Config, store *data.Store, live *data.Live) {
+	// OGC API – Features, Part 1 (core, GeoJSON) and Part 4 on events.
+	r.Method(http.MethodGet, "/conformance", handleConformance())
+	r.Method(http.MethodGet, "/collections", handleCollections(logger, store))
+	r.Method(http.MethodGet, "/collections/events", handleEventsCollection(logger, store))
+	r.Method(http.MethodGet, "/collections/events/items", handleListEvents(logger, store, live))
+	r.Method(http.MethodGet, "/collections/events/items/{featureId}", handleGetEvent(logger, store))
+	r.Method(http.MethodGet, "/collections/{collectionId}/queryables", handleQueryables(logger))
+	r.Method(http.MethodGet, "/collections/{collectionId}", handleCollection(logger, store))
+	r.Method(http.MethodGet, "/collections/{collectionId}/items", handleListFeatures(logger, store))
+	r.Method(http.MethodGet, "/collections/{collectionId}/items/{featureId}", handleGetFeature(logger, store))
+	r.Group(func(r chi.Router) {
+		r.Use(requireRole(logger, "write"))
+		r.Method(http.MethodPost, "/collections/events/items", handleCreateEvent(logger, cfg, store))
+		r.Method(http.MethodPut, "/collections/events/items/{featureId}", handleReplaceEvent(logger, cfg, store))
+		r.Method(http.MethodPatch, "/collections/events/items/{featureId}", handlePatchEvent(logger, cfg, store))
+		r.Method(http.MethodDelete, "/collections/events/items/{featureId}", handleDeleteEvent(logger, store))
+	})
+	// OGC API – Tiles: vector tiles of the events (cached like the
+	// analyses, 64 MiB) and of the reference collections.
+	tiles := newResponseCache(64 << 20)
+	tiles.noCache = newLimiter(cfg.RatePerSec/10, max(cfg.RateBurst/10, 5))
+	r.Method(http.MethodGet, "/tileMatrixSets", handleTileMatrixSets(logger))
+	r.Method(http.MethodGet, "/tileMatrixSets/{tileMatrixSetId}", handleTileMatrixSet(logger))
+	r.Method(http.MethodGet, "/collections/{collectionId}/tiles", handleTilesets(logger))
+	r.Method(http.MethodGet, "/collections/{collectionId}/tiles/WebMercatorQuad", handleTileset(logger))
+	r.Method(http.MethodGet, "/collections/events/tiles/WebMercatorQuad/{z}/{y}/{x}", handleEventTile(logger, store, live, tiles))
+	r.Method(http.MethodGet, "/collections/{collectionId}/tiles/WebMercatorQuad/{z}/{y}/{x}", handleReferenceTile(logger, store))
+}
+
+// addAnalysisRoutes: the analyses of the live index and of PostGIS.
+func addAnalysisRoutes(r chi.Router, logger *slog.Logger, cfg Config, store *data.Store, live *data.Live) {
+	// Analyses: hotspots from the live index, sector risk from PostGIS;
+	// encoded responses are cached (64 MiB) until the events change,
+	// or briefly longer under a stream of writes (see responseCache).
+	analyses := newResponseCache(64 << 20)
+	// Forced recomputations (no-cache): a tenth of the request rate
+	// per token.
+	analyses.noCache = newLimiter(cfg.RatePerSec/10, max(cfg.RateBurst/10, 5))
+	r.Method(http.MethodGet, "/api/sectors/risk", handleSectorRisk(logger, store, live, analyses))
+	r.Method(http.MethodGet, "/api/sectors/forecast", handleSectorForecast(logger, store, live, analyses))
+	r.Method(http.MethodGet, "/api/sectors/effort", handleSectorEffort(logger, store))
+	r.Method(http.MethodGet, "/api/sectors/sections/{section}", handleSectorSection(logger, store))
+	r.Method(http.MethodGet, "/api/report", handleReport(logger, store))
+	r.Method(http.MethodGet, "/api/hotspots", handleHotspots(logger, live, analyses))
+	r.Method(http.MethodGet, "/api/hotspots/emerging", handleEmerging(logger, live, analyses))
+	r.Method(http.MethodGet, "/api/clusters", handleClusters(logger, live, analyses))
+	r.Method(http.MethodGet, "/api/forecast", handleForecast(logger, live, analyses))
+	r.Method(http.MethodGet, "/api/forecast/backtest", handleBacktest(logger, live, analyses))
+}
+
+// addExchangeRoutes: entities, the messages between agencies, the live
+// stream and the hits of records against lookouts.
+func addExchangeRoutes(r chi.Router, logger *slog.Logger, cfg Config, store *data.Store) {
+	// Entities: persons, vehicles, consignments, groups, their links
+	// and networks.
+	r.Method(http.MethodGet, "/api/entities", handleListEntities(logger, store))
+	r.Method(http.MethodGet, "/api/entities/{id}", handleGetEntity(logger, store))
+	r.Method(http.MethodGet, "/api/entities/{id}/network", handleEntityNetwork(logger, store))
+	r.Method(http.MethodGet, "/api/events/{id}/entities", handleEventEntities(logger, store))
+
+	r.Group(func(r chi.Router) {
+		r.Use(requireRole(logger, "write"))
+		r.Method(http.MethodPost, "/api/entities", handleCreateEntity(logger, cfg, store))
+		r.Method(http.MethodPut, "/api/entities/{id}", handleReplaceEntity(logger, cfg, store))
+		r.Method(http.MethodDelete, "/api/entities/{id}", handleDeleteEntity(logger, store))
+		r.Method(http.MethodPost, "/api/entities/{id}/links", handleLinkEntities(logger, store))
+		r.Method(http.MethodDelete, "/api/entities/{id}/links/{linkId}", handleUnlinkEntities(logger, store))
+		r.Method(http.MethodPost, "/api/events/{id}/entities", handleLinkEventEntity(logger, store))
+		r.Method(http.MethodDelete, "/api/events/{id}/entities/{linkId}", handleUnlinkEventEntity(logger, store))
+	})
+
+	// The live stream, and the messages between agencies (the store
+	// checks the role of each write: analysts, planners and admins send
+	// and acknowledge, viewers read).
+	r.Method(http.MethodGet, streamPath, handleStream(logger, cfg, store))
+	r.Method(http.MethodGet, "/api/messages", handleListMessages(logger, store))
+	r.Method(http.MethodPost, "/api/messages", handleSendMessage(logger, cfg, store))
+	r.Method(http.MethodGet, "/api/messages/{id}", handleGetMessage(logger, store))
+	r.Method(http.MethodGet, "/api/messages/{id}/thread", handleThread(logger, store))
+	r.Method(http.MethodPost, "/api/messages/{id}/ack", handleAckMessage(logger, store))
+	// Hits of records against lookouts, and matching for analysts (the
+	// store checks who may release a hit).
+	r.Method(http.MethodGet, "/api/hits", handleListHits(logger, store))
+	r.Method(http.MethodGet, "/api/hits/{id}", handleGetHit(logger, store))
+	r.Method(http.MethodPost, "/api/hits/{id}/release", handleReleaseHit(logger, store))
+	r.Method(http.MethodGet, "/api/match", handleMatch(logger, store))
+}
+
+// addTrackingRoutes: the teams' positions, shifts and alerts (the devices'
+// own reporting routes are public, in addRoutes).
+func addTrackingRoutes(r chi.Router, logger *slog.Logger, store *data.Store) {
+	r.Method(http.MethodGet, "/api/teams/positions/latest", handleLatestPositions(logger, store))
+	r.Method(http.MethodGet, "/api/teams/{id}/positions", handleTeamPositions(logger, store))
+	r.Method(http.MethodGet, "/api/teams/{id}/shift", handleTeamShift(logger, store))
+	r.Method(http.MethodGet, "/api/alerts", handleListAlerts(logger, store))
+	r.Method(http.MethodPost, "/api/alerts/{id}/ack", handleAckAlert(logger, store))
 }

@@ -199,29 +199,13 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	logger.Info("live index loaded", "events", live.Len(), "duration_ms", time.Since(loadStart).Milliseconds())
-	liveDone := make(chan struct{})
-	go func() {
-		defer close(liveDone)
-		if err := live.Run(ctx); err != nil {
-			logger.Error("live index stopped", "error", err.Error())
-		}
-	}()
-	defer func() { <-liveDone }()
+	defer background(ctx, logger, "live index stopped", live.Run)()
 	stream := data.NewStream(store, logger, cfg.stream)
-	streamDone := make(chan struct{})
-	go func() {
-		defer close(streamDone)
-		if err := stream.Run(ctx); err != nil {
-			logger.Error("live stream stopped", "error", err.Error())
-		}
-	}()
-	defer func() { <-streamDone }()
-	silenceDone := make(chan struct{})
-	go func() {
-		defer close(silenceDone)
+	defer background(ctx, logger, "live stream stopped", stream.Run)()
+	defer background(ctx, logger, "silence checks stopped", func(ctx context.Context) error {
 		store.WatchSilences(ctx, logger, cfg.silenceEvery)
-	}()
-	defer func() { <-silenceDone }()
+		return nil
+	})()
 	acfg := api.DefaultConfig()
 	acfg.Stream, acfg.StreamMaxAge, acfg.AckDeadlines = stream, cfg.streamMaxAge, cfg.ackDeadlines
 	acfg.RequestTimeout = cfg.requestTimeout
@@ -250,6 +234,13 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 			return err
 		}
 	}
+	return listenAndServe(ctx, srv, cfg, logger)
+}
+
+// listenAndServe serves srv on cfg.addr (with TLS where configured) until
+// ctx ends, then drains the requests in flight for at most
+// cfg.shutdownTimeout.
+func listenAndServe(ctx context.Context, srv *http.Server, cfg serveConfig, logger *slog.Logger) error {
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -276,6 +267,19 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// background runs fn until ctx ends and returns a function that waits for
+// it to return; an error it returns is logged with msg.
+func background(ctx context.Context, logger *slog.Logger, msg string, fn func(context.Context) error) (wait func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := fn(ctx); err != nil {
+			logger.Error(msg, "error", err.Error())
+		}
+	}()
+	return func() { <-done }
 }
 
 func runMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
