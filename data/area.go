@@ -2,6 +2,7 @@ package data
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -90,8 +91,29 @@ func (s *Store) Area() record.Area {
 	return record.DefaultArea()
 }
 
-// admitEvent holds e to what a write must also be: not in the future, in
-// the store's area.
-func (s *Store) admitEvent(e *record.Event) error {
-	return e.Admit(time.Now(), s.Area())
+// checkEvent validates e and holds it to what a write must also be: not in
+// the future, in the store's area. Every offending field is named at once:
+// a field the validation already refused is not named again.
+func (s *Store) checkEvent(e *record.Event) error {
+	var invalid, refused *record.ValidationError
+	verr := e.Validate()
+	if verr != nil && !errors.As(verr, &invalid) {
+		return verr
+	}
+	if !errors.As(e.Admit(time.Now(), s.Area()), &refused) {
+		return verr
+	}
+	if invalid == nil {
+		return refused
+	}
+	named := map[string]bool{}
+	for _, f := range invalid.Fields {
+		named[f.Field] = true
+	}
+	for _, f := range refused.Fields {
+		if !named[f.Field] {
+			invalid.Fields = append(invalid.Fields, f)
+		}
+	}
+	return invalid
 }

@@ -3,6 +3,7 @@ package data_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -107,6 +108,14 @@ func TestCreateEventAdmits(t *testing.T) {
 				t.Errorf("%d events written by a refused import", n)
 			}
 		})
+	}
+	// A future date and an implausible quantity are named together, as
+	// the entry form shows each reason next to its field.
+	both := base
+	both.OccurredAt = time.Now().AddDate(6, 0, 0)
+	both.Items = []record.Item{{Drug: "heroin", Quantity: 9999999}}
+	if _, err := s.CreateEvent(ctx, both); !slices.Equal(record.FieldNames(err), []string{"items[0].quantity", "occurred_at"}) {
+		t.Errorf("future date and implausible quantity: fields %v (%v)", record.FieldNames(err), err)
 	}
 	// A confirmed exceptional quantity is kept, and marked.
 	e := base

@@ -109,10 +109,7 @@ RETURNING ` + eventWriteColumns
 // source_ref already used by the same agency gives ErrConflict.
 func (s *Store) CreateEvent(ctx context.Context, e record.Event) (record.Event, error) {
 	e.Normalize()
-	if err := e.Validate(); err != nil {
-		return record.Event{}, err
-	}
-	if err := s.admitEvent(&e); err != nil {
+	if err := s.checkEvent(&e); err != nil {
 		return record.Event{}, err
 	}
 	args, err := eventArgs(&e)
@@ -144,10 +141,7 @@ var ErrIdempotencyMismatch = errors.New("idempotency key reused with a different
 // with a different request hash fail with ErrIdempotencyMismatch.
 func (s *Store) CreateEventOnce(ctx context.Context, e record.Event, key string, requestHash []byte) (out record.Event, replayed bool, err error) {
 	e.Normalize()
-	if err := e.Validate(); err != nil {
-		return record.Event{}, false, err
-	}
-	if err := s.admitEvent(&e); err != nil {
+	if err := s.checkEvent(&e); err != nil {
 		return record.Event{}, false, err
 	}
 	if key == "" || len(key) > 200 {
@@ -217,10 +211,7 @@ RETURNING ` + eventWriteColumns
 // returned and nothing is written (optimistic locking behind If-Match).
 func (s *Store) ReplaceEvent(ctx context.Context, id uuid.UUID, e record.Event, ifVersion *int64) (record.Event, error) {
 	e.Normalize()
-	if err := e.Validate(); err != nil {
-		return record.Event{}, err
-	}
-	if err := s.admitEvent(&e); err != nil {
+	if err := s.checkEvent(&e); err != nil {
 		return record.Event{}, err
 	}
 	args, err := eventArgs(&e)
