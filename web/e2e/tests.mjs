@@ -80,14 +80,17 @@ describe('web client', () => {
   });
 
   test('the page loads after sign-in with no console errors and asks no other host', async () => {
-    await page.goto(BASE_URL + '/');
+    // The sign-in page settles first; after sign-in the live stream stays
+    // open, so the network never goes idle again: wait for what the first
+    // screen shows instead.
+    await page.goto(BASE_URL + '/', { waitUntil: 'networkidle' });
     consoleErrors.length = 0;
     await page.fill('#login-user', USER);
     await page.fill('#login-pass', PASSWORD);
     await page.click('#login-submit');
     await page.waitForSelector('body[data-ready=true]', { timeout: 30000 });
     await page.waitForSelector('[data-testid=events-count]', { timeout: 30000 });
-    await page.waitForLoadState('networkidle');
+    await page.waitForSelector('[data-testid=cells-summary], [data-testid=cells-error]', { timeout: 30000 });
     await waitForMapCount('events', 1);
     await shot('hotspots');
     assert.deepEqual(consoleErrors, [], 'console errors on load');
