@@ -167,6 +167,11 @@ func featureToEvent(f eventFeature, defaultAgency string) (record.Event, error) 
 				bad(paramName(f.Field), f.Reason)
 			}
 		}
+		// A refused record names every offending field at once: the date's
+		// admission too, which the store checks again with the area.
+		if f := e.Future(time.Now()); f != nil && !hasParam(fe, "occurred_at") {
+			bad("occurred_at", f.Reason)
+		}
 	}
 	if len(fe) > 0 {
 		return e, &badRequest{status: http.StatusBadRequest, title: "Invalid request", params: fe}

@@ -50,13 +50,22 @@ func CountriesAreaName(iso3 []string, marginKM float64) string {
 // *ValidationError naming occurred_at or geometry, or nil.
 func (e *Event) Admit(now time.Time, area Area) error {
 	var fe Fields
-	if !e.OccurredAt.IsZero() && e.OccurredAt.After(now.Add(MaxClockSkew)) {
-		fe.Add("occurred_at", "lies in the future: %s is after the server's clock %s (allowing %s of clock difference)",
-			e.OccurredAt.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339), MaxClockSkew)
+	if f := e.Future(now); f != nil {
+		fe = append(fe, *f)
 	}
 	if !area.Contains(e.Location) {
 		fe.Add("geometry", "lon %.5f, lat %.5f lies outside the area this deployment covers: %s",
 			e.Location[0], e.Location[1], area.Name)
 	}
 	return fe.Err()
+}
+
+// Future returns the error of an occurred_at more than MaxClockSkew after
+// now (a device's or a browser's clock may run a little ahead), or nil.
+func (e *Event) Future(now time.Time) *FieldError {
+	if e.OccurredAt.IsZero() || !e.OccurredAt.After(now.Add(MaxClockSkew)) {
+		return nil
+	}
+	return &FieldError{Field: "occurred_at", Reason: fmt.Sprintf("lies in the future: %s is after the server's clock %s (allowing %s of clock difference)",
+		e.OccurredAt.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339), MaxClockSkew)}
 }
