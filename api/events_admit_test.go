@@ -43,11 +43,17 @@ func TestCreateEventRefusesImplausibleInput(t *testing.T) {
 			}
 		})
 	}
+	// Every reason at once: the form shows each next to its field.
+	both := strings.Replace(strings.Replace(validSeizure, "2024-03-09T04:30:00Z", "2031-03-09T04:30:00Z", 1), "47.37", "9999999", 1)
+	resp, b := e.do(t, "POST", "/collections/events/items", both)
+	if params := problemParams(t, resp, b); resp.StatusCode != 400 || !slices.Equal(params, []string{"items[0].quantity", "occurred_at"}) {
+		t.Errorf("future date and implausible quantity: %d %v, want both fields: %s", resp.StatusCode, params, b)
+	}
 	if n := e.countEvents(t); n != 0 {
 		t.Errorf("%d events written by refused requests", n)
 	}
 	confirmed := strings.Replace(validSeizure, `"quantity": 47.37, "unit": "kg"`, `"quantity": 9999999, "unit": "kg", "confirmed_implausible": true`, 1)
-	resp, b := e.do(t, "POST", "/collections/events/items", confirmed)
+	resp, b = e.do(t, "POST", "/collections/events/items", confirmed)
 	if resp.StatusCode != 201 {
 		t.Fatalf("confirmed quantity: %d %s", resp.StatusCode, b)
 	}
