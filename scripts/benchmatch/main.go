@@ -38,6 +38,7 @@ func run() error {
 	lookouts := flag.Int("lookouts", 100_000, "active lookouts to load")
 	runs := flag.Int("runs", 500, "matches to time")
 	baseRuns := flag.Int("baseline-runs", 100, "matches to time with the baseline (0020's function)")
+	warmup := flag.Int("warmup", 10, "untimed matches of each path first")
 	flag.Parse()
 	ctx := context.Background()
 	pool, err := pgxpool.New(ctx, *owner)
@@ -65,6 +66,13 @@ func run() error {
 	probes, err := makeProbes(as, store, rng, subjects, 200)
 	if err != nil {
 		return fmt.Errorf("probes: %w", err)
+	}
+	// Warm both paths up untimed: the pool's connections compile the
+	// functions on first use and the caches fill.
+	for _, before := range []bool{false, true} {
+		if _, err := timeMatches(as, store, probes, *warmup, before); err != nil {
+			return err
+		}
 	}
 	after, err := timeMatches(as, store, probes, *runs, false)
 	if err != nil {
