@@ -194,14 +194,20 @@ type PurgeReport struct {
 	Messages int
 	// StreamEntries counts the stream entries older than their retention.
 	StreamEntries int
+	// LookoutKeys counts the matching keys of lookouts that have expired
+	// (purged or not yet) dropped from those the hit check searches.
+	LookoutKeys int
 }
 
 // PurgeExpired removes the personal data of lookouts that expired more
 // than retention ago — the texts and subject links of every message in
 // their threads (the messages, their deliveries and their places stay,
 // marked purged) — and deletes stream entries older than streamRetention
-// (a client resuming from before them starts at the oldest kept). It is
-// audited. Entities are purged by their own store methods: this is the
+// (a client resuming from before them starts at the oldest kept). The
+// keys of every lookout that has expired, within its retention or not,
+// leave lookout_keys (migration 0021), the hit check's search, at once (an
+// expired lookout matches nothing), and so do the words of lookout_words
+// that no key has left. It is audited. Entities are purged by their own store methods: this is the
 // place to call them, with the ids of the subjects removed here, for the
 // entities no event or active lookout still links to.
 func (s *Store) PurgeExpired(ctx context.Context, retention, streamRetention time.Duration) (PurgeReport, error) {
@@ -231,8 +237,16 @@ func (s *Store) PurgeExpired(ctx context.Context, retention, streamRetention tim
 			return mapErr(err)
 		}
 		rep.StreamEntries = int(tag.RowsAffected())
+		if tag, err = tx.Exec(ctx, `DELETE FROM lookout_keys WHERE valid_until <= now()`); err != nil {
+			return mapErr(err)
+		}
+		rep.LookoutKeys = int(tag.RowsAffected())
+		if _, err := tx.Exec(ctx, `DELETE FROM lookout_words w WHERE NOT EXISTS (SELECT 1 FROM lookout_keys k
+			WHERE k.words @> ARRAY[w.word] AND k.kind = w.kind)`); err != nil {
+			return mapErr(err)
+		}
 		return s.audit(ctx, tx, "purge.messages", "messages", map[string]any{"messages": ids,
-			"retention_hours": retention.Hours(), "stream_entries": rep.StreamEntries})
+			"retention_hours": retention.Hours(), "stream_entries": rep.StreamEntries, "lookout_keys": rep.LookoutKeys})
 	})
 	if err != nil {
 		return PurgeReport{}, fmt.Errorf("purge: %w", err)
