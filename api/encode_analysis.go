@@ -150,20 +150,7 @@ func appendHotspots(b []byte, res geo.HotspotResult, c geo.CommonParams, rings *
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = append(b, `{"type":"Feature","id":"`...)
-		b = strconv.AppendInt(b, int64(cell.Hex.Q), 10)
-		b = append(b, ',')
-		b = strconv.AppendInt(b, int64(cell.Hex.R), 10)
-		b = append(b, `","geometry":`...)
-		b = rings.appendRing(b, q.CellM, cell.Hex, cell.Ring)
-		b = append(b, `,"properties":{"q":`...)
-		b = strconv.AppendInt(b, int64(cell.Hex.Q), 10)
-		b = append(b, `,"r":`...)
-		b = strconv.AppendInt(b, int64(cell.Hex.R), 10)
-		b = append(b, `,"x_m":`...)
-		b = appendFloat(b, cell.XM)
-		b = append(b, `,"y_m":`...)
-		b = appendFloat(b, cell.YM)
+		b = appendCellHead(b, rings, q.CellM, cell.Hex, cell.Ring, cell.XM, cell.YM)
 		b = append(b, `,"value":`...)
 		b = appendFloat(b, cell.Value)
 		b = append(b, `,"count":`...)
@@ -486,4 +473,24 @@ func appendPolygon(b []byte, ring orb.Ring) []byte {
 func appendJSONString(b []byte, s string) []byte {
 	q, _ := json.Marshal(s)
 	return append(b, q...)
+}
+
+// appendCellHead appends the start of a hex cell's Feature, shared by the
+// analyses that answer cells: its id, outline and the properties q, r,
+// x_m and y_m; the caller appends the rest of the properties.
+func appendCellHead(b []byte, rings *ringCache, cellM float64, hex geo.Hex, ring orb.Ring, xm, ym float64) []byte {
+	b = append(b, `{"type":"Feature","id":"`...)
+	b = strconv.AppendInt(b, int64(hex.Q), 10)
+	b = append(b, ',')
+	b = strconv.AppendInt(b, int64(hex.R), 10)
+	b = append(b, `","geometry":`...)
+	b = rings.appendRing(b, cellM, hex, ring)
+	b = append(b, `,"properties":{"q":`...)
+	b = strconv.AppendInt(b, int64(hex.Q), 10)
+	b = append(b, `,"r":`...)
+	b = strconv.AppendInt(b, int64(hex.R), 10)
+	b = append(b, `,"x_m":`...)
+	b = appendFloat(b, xm)
+	b = append(b, `,"y_m":`...)
+	return appendFloat(b, ym)
 }
