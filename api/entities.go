@@ -1,8 +1,6 @@
 package api
 
 import (
-	"crypto/sha256"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -208,86 +206,54 @@ func handleGetEntity(logger *slog.Logger, store *data.Store) http.Handler {
 }
 
 func handleCreateEntity(logger *slog.Logger, cfg Config, store *data.Store) http.Handler {
-	return serveErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
-		j, err := decode[entityJSON](w, r, cfg.MaxBodyBytes)
-		if err != nil {
-			return err
-		}
-		e, err := jsonToEntity(j, callerAgency(r))
-		if err != nil {
-			return err
-		}
-		key := r.Header.Get("Idempotency-Key")
-		if key == "" {
-			created, err := store.CreateEntity(r.Context(), e)
+	return handleWrite(logger, cfg.MaxBodyBytes, noTarget,
+		func(w http.ResponseWriter, r *http.Request, _ struct{}, j entityJSON) (record.Entity, error) {
+			e, err := jsonToEntity(j, callerAgency(r))
 			if err != nil {
-				return err
+				return e, err
 			}
-			return writeEntity(w, r, http.StatusCreated, created)
-		}
-		// The hash covers the decoded entity, so a retry that differs
-		// only in whitespace counts as the same request.
-		canon, err := json.Marshal(e)
-		if err != nil {
-			return err
-		}
-		sum := sha256.Sum256(canon)
-		created, replayed, err := store.CreateEntityOnce(r.Context(), e, key, sum[:])
-		if err != nil {
-			return err
-		}
-		if replayed {
-			w.Header().Set("Idempotent-Replayed", "true")
-		}
-		return writeEntity(w, r, http.StatusCreated, created)
-	})
+			return idempotent(w, r, e, func() (record.Entity, error) { return store.CreateEntity(r.Context(), e) },
+				func(key string, hash []byte) (record.Entity, bool, error) {
+					return store.CreateEntityOnce(r.Context(), e, key, hash)
+				})
+		}, entityAnswer(http.StatusCreated))
+}
+
+// entityAnswer writes an entity with status.
+func entityAnswer(status int) func(w http.ResponseWriter, r *http.Request, e record.Entity) error {
+	return func(w http.ResponseWriter, r *http.Request, e record.Entity) error {
+		return writeEntity(w, r, status, e)
+	}
+}
+
+// entityChange reads the change of an entity the URL names.
+func entityChange(r *http.Request) (change, error) {
+	id, err := urlUUID(r, "id")
+	if err != nil {
+		return change{}, err
+	}
+	version, err := ifMatchVersion(r)
+	return change{id: id, version: version}, err
 }
 
 func handleReplaceEntity(logger *slog.Logger, cfg Config, store *data.Store) http.Handler {
-	return serveErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
-		id, err := urlUUID(r, "id")
-		if err != nil {
-			return err
-		}
-		version, err := ifMatchVersion(r)
-		if err != nil {
-			return err
-		}
-		j, err := decode[entityJSON](w, r, cfg.MaxBodyBytes)
-		if err != nil {
-			return err
-		}
-		if j.ID != nil && *j.ID != id.String() {
-			return newBadRequest("id", "does not match the URL")
-		}
-		e, err := jsonToEntity(j, callerAgency(r))
-		if err != nil {
-			return err
-		}
-		updated, err := store.ReplaceEntity(r.Context(), id, e, version)
-		if err != nil {
-			return err
-		}
-		return writeEntity(w, r, http.StatusOK, updated)
-	})
+	return handleWrite(logger, cfg.MaxBodyBytes, entityChange,
+		func(_ http.ResponseWriter, r *http.Request, c change, j entityJSON) (record.Entity, error) {
+			if j.ID != nil && *j.ID != c.id.String() {
+				return record.Entity{}, newBadRequest("id", "does not match the URL")
+			}
+			e, err := jsonToEntity(j, callerAgency(r))
+			if err != nil {
+				return e, err
+			}
+			return store.ReplaceEntity(r.Context(), c.id, e, c.version)
+		}, entityAnswer(http.StatusOK))
 }
 
 func handleDeleteEntity(logger *slog.Logger, store *data.Store) http.Handler {
-	return serveErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
-		id, err := urlUUID(r, "id")
-		if err != nil {
-			return err
-		}
-		version, err := ifMatchVersion(r)
-		if err != nil {
-			return err
-		}
-		if err := store.DeleteEntity(r.Context(), id, version); err != nil {
-			return err
-		}
-		w.WriteHeader(http.StatusNoContent)
-		return nil
-	})
+	return handleAct(logger, entityChange, func(r *http.Request, c change) (struct{}, error) {
+		return struct{}{}, store.DeleteEntity(r.Context(), c.id, c.version)
+	}, respondNoContent)
 }
 
 // linkConflict names the field of a link that exists already.

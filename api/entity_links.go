@@ -35,6 +35,28 @@ func bodyUUID(field, s string) (uuid.UUID, error) {
 	return id, nil
 }
 
+// pathUUID reads the UUID path parameter name (urlUUID).
+func pathUUID(name string) func(*http.Request) (uuid.UUID, error) {
+	return func(r *http.Request) (uuid.UUID, error) { return urlUUID(r, name) }
+}
+
+// linkRef is what an unlink names: the entity or event of the URL (owner)
+// and the id of its link.
+type linkRef struct {
+	owner uuid.UUID
+	link  int64
+}
+
+// linkTarget reads an unlink's owner ({id}) and link ({linkId}).
+func linkTarget(r *http.Request) (linkRef, error) {
+	owner, err := urlUUID(r, "id")
+	if err != nil {
+		return linkRef{}, err
+	}
+	link, err := linkID(r)
+	return linkRef{owner: owner, link: link}, err
+}
+
 func linkID(r *http.Request) (int64, error) {
 	id, err := strconv.ParseInt(chi.URLParam(r, "linkId"), 10, 64)
 	if err != nil || id <= 0 {
@@ -44,65 +66,33 @@ func linkID(r *http.Request) (int64, error) {
 }
 
 func handleLinkEntities(logger *slog.Logger, store *data.Store) http.Handler {
-	return serveErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
-		id, err := urlUUID(r, "id")
-		if err != nil {
-			return err
-		}
-		req, err := decode[entityLinkRequest](w, r, 4096)
-		if err != nil {
-			return err
-		}
-		to, err := bodyUUID("to", req.To)
-		if err != nil {
-			return err
-		}
-		l, err := store.LinkEntities(r.Context(), id, to, req.Role)
-		if err != nil {
-			return linkConflict(err)
-		}
-		return encode(w, http.StatusCreated, mediaJSON, l)
-	})
+	return handleWrite(logger, 4096, pathUUID("id"),
+		func(_ http.ResponseWriter, r *http.Request, id uuid.UUID, req entityLinkRequest) (data.EntityLink, error) {
+			to, err := bodyUUID("to", req.To)
+			if err != nil {
+				return data.EntityLink{}, err
+			}
+			l, err := store.LinkEntities(r.Context(), id, to, req.Role)
+			return l, linkConflict(err)
+		}, respondJSON[data.EntityLink](http.StatusCreated))
 }
 
 func handleUnlinkEntities(logger *slog.Logger, store *data.Store) http.Handler {
-	return serveErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
-		id, err := urlUUID(r, "id")
-		if err != nil {
-			return err
-		}
-		lid, err := linkID(r)
-		if err != nil {
-			return err
-		}
-		if err := store.UnlinkEntities(r.Context(), id, lid); err != nil {
-			return err
-		}
-		w.WriteHeader(http.StatusNoContent)
-		return nil
-	})
+	return handleAct(logger, linkTarget, func(r *http.Request, l linkRef) (struct{}, error) {
+		return struct{}{}, store.UnlinkEntities(r.Context(), l.owner, l.link)
+	}, respondNoContent)
 }
 
 func handleLinkEventEntity(logger *slog.Logger, store *data.Store) http.Handler {
-	return serveErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
-		id, err := urlUUID(r, "id")
-		if err != nil {
-			return err
-		}
-		req, err := decode[eventEntityRequest](w, r, 4096)
-		if err != nil {
-			return err
-		}
-		entity, err := bodyUUID("entity", req.Entity)
-		if err != nil {
-			return err
-		}
-		l, err := store.LinkEventEntity(r.Context(), id, entity, req.Role)
-		if err != nil {
-			return linkConflict(err)
-		}
-		return encode(w, http.StatusCreated, mediaJSON, l)
-	})
+	return handleWrite(logger, 4096, pathUUID("id"),
+		func(_ http.ResponseWriter, r *http.Request, id uuid.UUID, req eventEntityRequest) (data.EventEntityLink, error) {
+			entity, err := bodyUUID("entity", req.Entity)
+			if err != nil {
+				return data.EventEntityLink{}, err
+			}
+			l, err := store.LinkEventEntity(r.Context(), id, entity, req.Role)
+			return l, linkConflict(err)
+		}, respondJSON[data.EventEntityLink](http.StatusCreated))
 }
 
 func handleEventEntities(logger *slog.Logger, store *data.Store) http.Handler {
@@ -123,21 +113,9 @@ func handleEventEntities(logger *slog.Logger, store *data.Store) http.Handler {
 }
 
 func handleUnlinkEventEntity(logger *slog.Logger, store *data.Store) http.Handler {
-	return serveErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
-		id, err := urlUUID(r, "id")
-		if err != nil {
-			return err
-		}
-		lid, err := linkID(r)
-		if err != nil {
-			return err
-		}
-		if err := store.UnlinkEventEntity(r.Context(), id, lid); err != nil {
-			return err
-		}
-		w.WriteHeader(http.StatusNoContent)
-		return nil
-	})
+	return handleAct(logger, linkTarget, func(r *http.Request, l linkRef) (struct{}, error) {
+		return struct{}{}, store.UnlinkEventEntity(r.Context(), l.owner, l.link)
+	}, respondNoContent)
 }
 
 // networkNode is an entity or event of a network. An event node carries a

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -365,40 +364,25 @@ func handleGetEvent(logger *slog.Logger, store *data.Store) http.Handler {
 }
 
 func handleCreateEvent(logger *slog.Logger, cfg Config, store *data.Store) http.Handler {
-	return serveErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
-		f, err := decode[eventFeature](w, r, cfg.MaxBodyBytes)
-		if err != nil {
-			return err
-		}
-		e, err := featureToEvent(f, callerAgency(r))
-		if err != nil {
-			return err
-		}
-		if key := r.Header.Get("Idempotency-Key"); key != "" {
-			// The hash covers the decoded request, so a retry that
-			// differs only in whitespace still counts as the same.
-			canon, err := json.Marshal(e)
+	return handleWrite(logger, cfg.MaxBodyBytes, noTarget,
+		func(w http.ResponseWriter, r *http.Request, _ struct{}, f eventFeature) (record.Event, error) {
+			e, err := featureToEvent(f, callerAgency(r))
 			if err != nil {
-				return err
+				return e, err
 			}
-			sum := sha256.Sum256(canon)
-			created, replayed, err := store.CreateEventOnce(r.Context(), e, key, sum[:])
-			if err != nil {
-				return err
-			}
-			if replayed {
-				w.Header().Set("Idempotent-Replayed", "true")
-			}
-			writeEvent(w, r, http.StatusCreated, created)
-			return nil
-		}
-		created, err := store.CreateEvent(r.Context(), e)
-		if err != nil {
-			return err
-		}
-		writeEvent(w, r, http.StatusCreated, created)
+			return idempotent(w, r, e, func() (record.Event, error) { return store.CreateEvent(r.Context(), e) },
+				func(key string, hash []byte) (record.Event, bool, error) {
+					return store.CreateEventOnce(r.Context(), e, key, hash)
+				})
+		}, eventAnswer(http.StatusCreated))
+}
+
+// eventAnswer writes an event as a feature with status.
+func eventAnswer(status int) func(w http.ResponseWriter, r *http.Request, e record.Event) error {
+	return func(w http.ResponseWriter, r *http.Request, e record.Event) error {
+		writeEvent(w, r, status, e)
 		return nil
-	})
+	}
 }
 
 // changeTarget reads what every change of an event names: the event id
@@ -412,30 +396,31 @@ func changeTarget(r *http.Request) (uuid.UUID, *int64, error) {
 	return id, version, err
 }
 
+// change is what a change of an event or an entity names: its id (the
+// URL) and the version it edits (If-Match).
+type change struct {
+	id      uuid.UUID
+	version *int64
+}
+
+// eventChange reads the change of an event the URL names.
+func eventChange(r *http.Request) (change, error) {
+	id, version, err := changeTarget(r)
+	return change{id: id, version: version}, err
+}
+
 func handleReplaceEvent(logger *slog.Logger, cfg Config, store *data.Store) http.Handler {
-	return serveErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
-		id, version, err := changeTarget(r)
-		if err != nil {
-			return err
-		}
-		f, err := decode[eventFeature](w, r, cfg.MaxBodyBytes)
-		if err != nil {
-			return err
-		}
-		if f.ID != nil && *f.ID != id.String() {
-			return newBadRequest("id", "does not match the URL")
-		}
-		e, err := featureToEvent(f, callerAgency(r))
-		if err != nil {
-			return err
-		}
-		updated, err := store.ReplaceEvent(r.Context(), id, e, version)
-		if err != nil {
-			return err
-		}
-		writeEvent(w, r, http.StatusOK, updated)
-		return nil
-	})
+	return handleWrite(logger, cfg.MaxBodyBytes, eventChange,
+		func(_ http.ResponseWriter, r *http.Request, c change, f eventFeature) (record.Event, error) {
+			if f.ID != nil && *f.ID != c.id.String() {
+				return record.Event{}, newBadRequest("id", "does not match the URL")
+			}
+			e, err := featureToEvent(f, callerAgency(r))
+			if err != nil {
+				return e, err
+			}
+			return store.ReplaceEvent(r.Context(), c.id, e, c.version)
+		}, eventAnswer(http.StatusOK))
 }
 
 // handlePatchEvent applies a JSON Merge Patch (RFC 7396) to the event's
@@ -518,15 +503,7 @@ func mergePatch(target, patch any) any {
 }
 
 func handleDeleteEvent(logger *slog.Logger, store *data.Store) http.Handler {
-	return serveErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
-		id, version, err := changeTarget(r)
-		if err != nil {
-			return err
-		}
-		if err := store.DeleteEvent(r.Context(), id, version); err != nil {
-			return err
-		}
-		w.WriteHeader(http.StatusNoContent)
-		return nil
-	})
+	return handleAct(logger, eventChange, func(r *http.Request, c change) (struct{}, error) {
+		return struct{}{}, store.DeleteEvent(r.Context(), c.id, c.version)
+	}, respondNoContent)
 }

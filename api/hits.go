@@ -74,17 +74,9 @@ func handleGetHit(logger *slog.Logger, store *data.Store) http.Handler {
 // handleReleaseHit serves POST /api/hits/{id}/release: the recording
 // agency tells the lookout's author of the hit.
 func handleReleaseHit(logger *slog.Logger, store *data.Store) http.Handler {
-	return serveErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
-		id, err := hitID(r)
-		if err != nil {
-			return err
-		}
-		h, err := store.ReleaseHit(r.Context(), id)
-		if err != nil {
-			return err
-		}
-		return encode(w, http.StatusOK, mediaJSON, h)
-	})
+	return handleAct(logger, hitID, func(r *http.Request, id int64) (data.Hit, error) {
+		return store.ReleaseHit(r.Context(), id)
+	}, respondJSON[data.Hit](http.StatusOK))
 }
 
 // matchItem is one entity of GET /api/match.

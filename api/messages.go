@@ -1,8 +1,6 @@
 package api
 
 import (
-	"crypto/sha256"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -28,6 +26,12 @@ type messageRequest struct {
 	InReplyTo  *int64            `json:"in_reply_to"`
 }
 
+// draft is the message the request asks to send (the store validates it).
+func (req messageRequest) draft() data.MessageDraft {
+	return data.MessageDraft{Kind: req.Kind, Urgency: req.Urgency, Text: req.Text, Recipients: req.Recipients,
+		Subjects: req.Subjects, Where: req.Where, ValidFrom: req.ValidFrom, ValidUntil: req.ValidUntil, InReplyTo: req.InReplyTo}
+}
+
 // messageList is the answer of GET /api/messages.
 type messageList struct {
 	Box      string             `json:"box"`
@@ -41,35 +45,19 @@ type messageList struct {
 // 201 with it once committed. With an Idempotency-Key header, a retried
 // request returns the first attempt's message (Idempotent-Replayed: true).
 func handleSendMessage(logger *slog.Logger, cfg Config, store *data.Store) http.Handler {
-	return serveErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
-		req, err := decode[messageRequest](w, r, cfg.MaxBodyBytes)
-		if err != nil {
-			return err
-		}
-		d := data.MessageDraft{Kind: req.Kind, Urgency: req.Urgency, Text: req.Text, Recipients: req.Recipients,
-			Subjects: req.Subjects, Where: req.Where, ValidFrom: req.ValidFrom, ValidUntil: req.ValidUntil, InReplyTo: req.InReplyTo}
-		key := r.Header.Get("Idempotency-Key")
-		var hash []byte
-		if key != "" {
-			// The hash covers the decoded request, so a retry that differs
-			// only in whitespace still counts as the same.
-			canon, err := json.Marshal(req)
-			if err != nil {
-				return err
-			}
-			sum := sha256.Sum256(canon)
-			hash = sum[:]
-		}
-		m, replayed, err := store.SendMessage(r.Context(), d, cfg.AckDeadlines, key, hash)
-		if err != nil {
-			return err
-		}
-		if replayed {
-			w.Header().Set("Idempotent-Replayed", "true")
-		}
-		w.Header().Set("Location", fmt.Sprintf("/api/messages/%d", m.ID))
-		return encode(w, http.StatusCreated, "application/json", m)
-	})
+	return handleWrite(logger, cfg.MaxBodyBytes, noTarget,
+		func(w http.ResponseWriter, r *http.Request, _ struct{}, req messageRequest) (data.Message, error) {
+			d := req.draft()
+			return idempotent(w, r, req, func() (data.Message, error) {
+				m, _, err := store.SendMessage(r.Context(), d, cfg.AckDeadlines, "", nil)
+				return m, err
+			}, func(key string, hash []byte) (data.Message, bool, error) {
+				return store.SendMessage(r.Context(), d, cfg.AckDeadlines, key, hash)
+			})
+		}, func(w http.ResponseWriter, _ *http.Request, m data.Message) error {
+			w.Header().Set("Location", fmt.Sprintf("/api/messages/%d", m.ID))
+			return encode(w, http.StatusCreated, mediaJSON, m)
+		})
 }
 
 // handleListMessages serves GET /api/messages?box=inbox|outbox&limit=N&before=ID:
@@ -141,17 +129,9 @@ func handleThread(logger *slog.Logger, store *data.Store) http.Handler {
 
 // handleAckMessage acknowledges a message for the caller's agency.
 func handleAckMessage(logger *slog.Logger, store *data.Store) http.Handler {
-	return serveErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
-		id, err := messageID(r)
-		if err != nil {
-			return err
-		}
-		m, err := store.AckMessage(r.Context(), id)
-		if err != nil {
-			return err
-		}
-		return encode(w, http.StatusOK, "application/json", m)
-	})
+	return handleAct(logger, messageID, func(r *http.Request, id int64) (data.Message, error) {
+		return store.AckMessage(r.Context(), id)
+	}, respondJSON[data.Message](http.StatusOK))
 }
 
 func messageID(r *http.Request) (int64, error) {

@@ -24,7 +24,7 @@ func rekeyEntities(ctx context.Context, conn *pgx.Conn) (int, error) {
 	var after any // uuid of the last entity keyed, nil at first
 	for {
 		rows, err := conn.Query(ctx, `SELECT `+entityWriteColumns+` FROM entity_records n
-			WHERE n.kind IN ('person', 'vehicle') AND ($1::uuid IS NULL OR n.id > $1)
+			WHERE n.kind IN ('person', 'vehicle') AND n.purged_at IS NULL AND ($1::uuid IS NULL OR n.id > $1)
 			  AND NOT EXISTS (SELECT 1 FROM entity_key_records k WHERE k.entity_id = n.id)
 			ORDER BY n.id LIMIT $2`, after, rekeyBatch)
 		if err != nil {

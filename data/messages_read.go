@@ -197,6 +197,9 @@ type PurgeReport struct {
 	// LookoutKeys counts the matching keys of lookouts that have expired
 	// (purged or not yet) dropped from those the hit check searches.
 	LookoutKeys int
+	// Entities counts the subjects of the purged lookouts whose personal
+	// data was purged too (purgeSubjects).
+	Entities int
 }
 
 // PurgeExpired removes the personal data of lookouts that expired more
@@ -207,30 +210,36 @@ type PurgeReport struct {
 // keys of every lookout that has expired, within its retention or not,
 // leave lookout_keys (migration 0021), the hit check's search, at once (an
 // expired lookout matches nothing), and so do the words of lookout_words
-// that no key has left. It is audited. Entities are purged by their own store methods: this is the
-// place to call them, with the ids of the subjects removed here, for the
-// entities no event or active lookout still links to.
+// that no key has left. The subjects of the purged messages that no event
+// links to and no message still names lose their personal data
+// (purgeSubjects, migration 0023). It is audited.
 func (s *Store) PurgeExpired(ctx context.Context, retention, streamRetention time.Duration) (PurgeReport, error) {
 	var rep PurgeReport
 	if retention < 0 || streamRetention < 0 {
 		return rep, &record.FieldError{Field: "retention", Reason: "must not be negative"}
 	}
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `WITH expired AS (
+		rows := tx.QueryRow(ctx, `WITH expired AS (
 			  SELECT id FROM messages WHERE kind = 'lookout' AND valid_until < now() - $1::bigint * interval '1 microsecond'),
 			purged AS (
 			  UPDATE messages SET body = '', purged_at = now()
 			  WHERE thread_id IN (SELECT id FROM expired) AND purged_at IS NULL RETURNING id),
 			unlinked AS (DELETE FROM message_subjects WHERE message_id IN (SELECT id FROM purged) RETURNING entity_id)
-			SELECT id FROM purged ORDER BY id`, retention.Microseconds())
-		if err != nil {
-			return mapErr(err)
-		}
-		ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-		if err != nil {
+			SELECT coalesce((SELECT array_agg(id ORDER BY id) FROM purged), '{}'),
+			       coalesce((SELECT array_agg(DISTINCT entity_id) FROM unlinked), '{}')`, retention.Microseconds())
+		var (
+			ids      []int64
+			subjects []uuid.UUID
+		)
+		if err := rows.Scan(&ids, &subjects); err != nil {
 			return mapErr(err)
 		}
 		rep.Messages = len(ids)
+		n, err := s.purgeSubjects(ctx, tx, subjects)
+		if err != nil {
+			return err
+		}
+		rep.Entities = n
 		tag, err := tx.Exec(ctx, `DELETE FROM stream_entries WHERE created_at < now() - $1::bigint * interval '1 microsecond'`,
 			streamRetention.Microseconds())
 		if err != nil {

@@ -12,7 +12,8 @@ import (
 )
 
 // runPurge removes the personal data of lookouts that expired more than
-// -retention ago (the texts and subjects of their threads) and the stream
+// -retention ago (the texts and subjects of their threads, and the
+// personal data of the entities only they named) and the stream
 // entries older than -stream-retention, and audits it. Run it from cron or
 // a systemd timer as often as the deployment's rules require.
 func runPurge(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -41,8 +42,8 @@ func runPurge(ctx context.Context, args []string, getenv func(string) string, st
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "purged the personal data of %d messages of expired lookouts; removed %d stream entries\n",
-			rep.Messages, rep.StreamEntries)
+		fmt.Fprintf(stdout, "purged the personal data of %d messages of expired lookouts and of %d entities only they named; removed %d stream entries\n",
+			rep.Messages, rep.Entities, rep.StreamEntries)
 		return nil
 	})
 }

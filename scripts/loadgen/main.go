@@ -251,9 +251,14 @@ func runWrite(args []string) error {
 	duration := fs.Duration("duration", 15*time.Second, "how long to write (at most 5m)")
 	acked := fs.String("acked", "acked.txt", "file receiving one acknowledged source_ref per line")
 	prefix := fs.String("prefix", fmt.Sprintf("load-%d", time.Now().UnixNano()), "source_ref prefix of this run")
+	messageTo := fs.String("message-to", "", "also send notices to this partner agency: every -message-every-th write of a writer (text: the ref; acked as \"message REF\")")
+	messageEvery := fs.Int("message-every", 4, "with -message-to, one write in this many is a message")
 	_ = fs.Parse(args)
 	if err := loopbackOnly(*base); err != nil {
 		return err
+	}
+	if *messageTo != "" && *messageEvery < 1 {
+		return errors.New("-message-every must be at least 1")
 	}
 	if *duration > 5*time.Minute {
 		*duration = 5 * time.Minute
@@ -276,13 +281,18 @@ func runWrite(args []string) error {
 			rng := rand.New(rand.NewSource(int64(w)))
 			for n := 0; time.Now().Before(deadline); n++ {
 				ref := fmt.Sprintf("%s-%d-%d", *prefix, w, n)
-				body := newEventBody(rng, ref)
+				path, ctype, line, body := "/collections/events/items", "application/geo+json", ref, newEventBody(rng, ref)
+				if *messageTo != "" && n%*messageEvery == *messageEvery-1 {
+					path, ctype, line = "/api/messages", "application/json", "message "+ref
+					body, _ = json.Marshal(map[string]any{"kind": "notice", "urgency": "routine", "text": ref,
+						"recipients": []string{*messageTo}})
+				}
 				// Retry with the same key until acknowledged or the run
 				// ends; an unacknowledged write may or may not be stored.
 				for attempt := 0; ; attempt++ {
-					req, _ := http.NewRequest("POST", *base+"/collections/events/items", bytes.NewReader(body))
+					req, _ := http.NewRequest("POST", *base+path, bytes.NewReader(body))
 					req.Header.Set("Authorization", "Bearer "+*token)
-					req.Header.Set("Content-Type", "application/geo+json")
+					req.Header.Set("Content-Type", ctype)
 					req.Header.Set("Idempotency-Key", ref)
 					resp, err := hc.Do(req)
 					status := 0
@@ -294,7 +304,7 @@ func runWrite(args []string) error {
 					if status == http.StatusCreated {
 						ok.Add(1)
 						mu.Lock()
-						fmt.Fprintln(out, ref)
+						fmt.Fprintln(out, line)
 						mu.Unlock()
 						break
 					}
@@ -365,13 +375,23 @@ func runVerify(args []string) error {
 	if err != nil {
 		return err
 	}
-	refs := strings.Fields(string(b))
+	var refs, messages []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if m, ok := strings.CutPrefix(l, "message "); ok {
+			messages = append(messages, m)
+		} else if l = strings.TrimSpace(l); l != "" {
+			refs = append(refs, l)
+		}
+	}
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, *db)
 	if err != nil {
 		return err
 	}
 	defer conn.Close(ctx)
+	if err := verifyMessages(ctx, conn, messages); err != nil {
+		return err
+	}
 	rows, err := conn.Query(ctx, `SELECT source_ref, count(*) FROM event_records WHERE source_ref = ANY($1) GROUP BY 1`, refs)
 	if err != nil {
 		return err
@@ -438,6 +458,26 @@ func runVerify(args []string) error {
 		if got != strconv.Itoa(inDB) {
 			return fmt.Errorf("replica %s disagrees with the database", base)
 		}
+	}
+	return nil
+}
+
+// verifyMessages checks that each acknowledged message (its text is its
+// ref) is stored exactly once, with its delivery to the recipient.
+func verifyMessages(ctx context.Context, conn *pgx.Conn, refs []string) error {
+	if len(refs) == 0 {
+		return nil
+	}
+	var once, delivered int
+	if err := conn.QueryRow(ctx, `SELECT count(*) FILTER (WHERE n = 1), count(*) FILTER (WHERE n = 1 AND d > 0)
+		FROM (SELECT m.body, count(DISTINCT m.id) AS n, count(r.message_id) AS d FROM messages m
+		      LEFT JOIN message_recipients r ON r.message_id = m.id
+		      WHERE m.body = ANY($1) GROUP BY m.body) x`, refs).Scan(&once, &delivered); err != nil {
+		return err
+	}
+	fmt.Printf("messages: acknowledged %d, stored exactly once %d, with their delivery %d\n", len(refs), once, delivered)
+	if once != len(refs) || delivered != len(refs) {
+		return errors.New("acknowledged messages were lost, duplicated or not delivered")
 	}
 	return nil
 }
