@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
+	"log/slog"
 	"slices"
 	"testing"
 	"time"
@@ -315,4 +317,49 @@ func TestRulesReplaceTheTeamDefaults(t *testing.T) {
 	if n, _, err := f.sys.CheckSilences(context.Background(), now.Add(20*time.Minute)); err != nil || n != 1 {
 		t.Fatalf("65 minutes silent with a 60-minute rule: %d alerts (%v)", n, err)
 	}
+}
+
+// TestFenceIndexFollowsRulesAcrossReplicas: a replica that follows
+// bw_fences rebuilds its index when another replica writes a rule, without
+// an ingest of its own; disabling the rule takes its fence out again.
+func TestFenceIndexFollowsRulesAcrossReplicas(t *testing.T) {
+	f := newTrackFixture(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = f.rs.WatchFences(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	}()
+	defer func() { cancel(); <-done }()
+	// After the first pull, each change must arrive well before the feed's
+	// 5 s poll: through the notification.
+	within := 20 * time.Second
+	waitFences := func(what string, want int) {
+		t.Helper()
+		deadline := time.Now().Add(within)
+		for {
+			if _, n := f.rs.FenceGeneration(); n == want {
+				return
+			}
+			if time.Now().After(deadline) {
+				gen, n := f.rs.FenceGeneration()
+				t.Fatalf("%s: the replica has %d fences (generation %d), want %d", what, n, gen, want)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	waitFences("no rules", 0)
+	within = 3 * time.Second
+	r := record.AlertRule{Name: "dam", Kind: record.RuleZoneEnter, ZoneSource: record.ZoneDrawn, Zone: zoneAround(20), Enabled: true}
+	stored, err := f.sys.CreateAlertRule(as("tj-dca", "admin"), "tj-dca", r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFences("a rule written elsewhere", 1)
+	r.Enabled = false
+	if _, err := f.sys.UpdateAlertRule(as("tj-dca", "admin"), stored.ID, r); err != nil {
+		t.Fatal(err)
+	}
+	waitFences("the rule disabled", 0)
 }
