@@ -43,7 +43,7 @@ func addRoutes(r chi.Router, logger *slog.Logger, cfg Config, store *data.Store,
 		addFeatureRoutes(r, logger, cfg, store, live)
 		addAnalysisRoutes(r, logger, cfg, store, live)
 		addExchangeRoutes(r, logger, cfg, store)
-		addTrackingRoutes(r, logger, store)
+		addTrackingRoutes(r, logger, cfg, store)
 
 		r.Method(http.MethodGet, "/api/plans", handleListPlans(logger, store))
 		r.Method(http.MethodGet, "/api/plans/{id}", handleGetPlan(logger, store))
@@ -159,10 +159,19 @@ func addExchangeRoutes(r chi.Router, logger *slog.Logger, cfg Config, store *dat
 
 // addTrackingRoutes: the teams' positions, shifts and alerts (the devices'
 // own reporting routes are public, in addRoutes).
-func addTrackingRoutes(r chi.Router, logger *slog.Logger, store *data.Store) {
+func addTrackingRoutes(r chi.Router, logger *slog.Logger, cfg Config, store *data.Store) {
 	r.Method(http.MethodGet, "/api/teams/positions/latest", handleLatestPositions(logger, store))
 	r.Method(http.MethodGet, "/api/teams/{id}/positions", handleTeamPositions(logger, store))
 	r.Method(http.MethodGet, "/api/teams/{id}/shift", handleTeamShift(logger, store))
 	r.Method(http.MethodGet, "/api/alerts", handleListAlerts(logger, store))
 	r.Method(http.MethodPost, "/api/alerts/{id}/ack", handleAckAlert(logger, store))
+	r.Method(http.MethodGet, "/api/alert-rules", handleListAlertRules(logger, store))
+	r.Method(http.MethodGet, "/api/alert-rules/{id}", handleGetAlertRule(logger, store))
+	r.Group(func(r chi.Router) {
+		r.Use(requireRole(logger, "admin"))
+		write := handleWriteAlertRule(logger, cfg, store)
+		r.Method(http.MethodPost, "/api/alert-rules", write)
+		r.Method(http.MethodPut, "/api/alert-rules/{id}", write)
+		r.Method(http.MethodDelete, "/api/alert-rules/{id}", handleDeleteAlertRule(logger, store))
+	})
 }

@@ -12,14 +12,15 @@ import (
 	"github.com/borderwatch/borderwatch/record"
 )
 
-// Kinds of alerts (migration 0019 holds its CHECK constraint to them).
+// Kinds of alerts (migrations 0019 and 0024 hold their CHECK constraint to
+// them): the kinds of alert rules.
 const (
-	AlertBorderNear = "border_near" // a live fix within the team's distance of a border line
-	AlertSilent     = "silent"      // no fix for too long while on shift
+	AlertBorderNear = record.RuleBorderNear // a live fix within the team's distance of a border line
+	AlertSilent     = record.RuleSilent     // no fix for too long while on shift
 )
 
 // AlertKinds returns the kinds of alerts.
-func AlertKinds() []string { return []string{AlertBorderNear, AlertSilent} }
+func AlertKinds() []string { return record.RuleKinds() }
 
 // Defaults of the alert rules, used for a team whose border_alert_m or
 // silence_alert_min is not set (migration 0019 applies them).
@@ -46,6 +47,8 @@ type Alert struct {
 	ClearedAt *time.Time      `json:"cleared_at"`
 	AckedAt   *time.Time      `json:"acked_at"`
 	AckedBy   *string         `json:"acked_by"`
+	// Rule is the rule that raised it (nil: a team's default of 0019).
+	Rule *int64 `json:"rule"`
 }
 
 // raisedAlert is an alert a rule evaluation raised, for the audit log.
@@ -83,13 +86,24 @@ func (s *Store) auditRaised(ctx context.Context, tx pgx.Tx, query string, args .
 	return len(raised), nil
 }
 
-// evaluateAlerts runs the alert rules over newly stored positions inside
-// the ingest's transaction.
-func (s *Store) evaluateAlerts(ctx context.Context, tx pgx.Tx, ids []int64) error {
-	if len(ids) == 0 {
+// evaluateAlerts runs the alert rules over newly stored positions of team
+// inside the ingest's transaction: the zones through the fence index (at
+// least as new as fc.gen), every other kind in bw_alerts_evaluate.
+func (s *Store) evaluateAlerts(ctx context.Context, tx pgx.Tx, team int, fc fenceContext, fixes []fixAt) error {
+	if len(fixes) == 0 {
 		return nil
 	}
-	_, err := s.auditRaised(ctx, tx, `SELECT alert_id, team_id, kind, fix_time, detail FROM bw_alerts_evaluate($1)`, ids)
+	snap, err := s.fenceIndex(ctx, tx, fc.gen)
+	if err != nil {
+		return err
+	}
+	ids := make([]int64, len(fixes))
+	for i, f := range fixes {
+		ids[i] = f.id
+	}
+	rules, hitPos, hitRule := zoneHits(snap, fc.agency, team, fixes)
+	_, err = s.auditRaised(ctx, tx, `SELECT alert_id, team_id, kind, fix_time, detail FROM bw_alerts_evaluate($1, $2, $3, $4)`,
+		ids, rules, hitPos, hitRule)
 	return err
 }
 
@@ -159,7 +173,7 @@ func (s *Store) Alerts(ctx context.Context, f AlertFilter) ([]Alert, error) {
 		return nil, &record.FieldError{Field: "limit", Reason: "must be between 1 and 1000"}
 	}
 	rows, err := s.pool.Query(ctx, `SELECT a.id, a.team_id, coalesce(t.name, ''), a.agency_id, a.kind, a.raised_at,
-		a.fix_time, ST_X(a.geom), ST_Y(a.geom), a.detail, a.cleared_at, a.acked_at, a.acked_by
+		a.fix_time, ST_X(a.geom), ST_Y(a.geom), a.detail, a.cleared_at, a.acked_at, a.acked_by, a.rule_id
 		FROM alerts a LEFT JOIN teams t ON t.id = a.team_id
 		WHERE (NOT $1 OR a.cleared_at IS NULL) AND (NOT $2 OR a.acked_at IS NULL)
 		ORDER BY a.raised_at DESC, a.id DESC LIMIT $3`, f.Open, f.Unacked, f.Limit)
@@ -169,7 +183,7 @@ func (s *Store) Alerts(ctx context.Context, f AlertFilter) ([]Alert, error) {
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Alert, error) {
 		var a Alert
 		err := r.Scan(&a.ID, &a.TeamID, &a.TeamName, &a.AgencyID, &a.Kind, &a.RaisedAt, &a.FixTime, &a.Lon, &a.Lat,
-			&a.Detail, &a.ClearedAt, &a.AckedAt, &a.AckedBy)
+			&a.Detail, &a.ClearedAt, &a.AckedAt, &a.AckedBy, &a.Rule)
 		return a, err
 	})
 	if err != nil {
@@ -183,14 +197,7 @@ func (s *Store) Alerts(ctx context.Context, f AlertFilter) ([]Alert, error) {
 // (nothing changes then). Viewers and devices may not; another agency's
 // alert is not found.
 func (s *Store) AckAlert(ctx context.Context, id int64) (acknowledged bool, err error) {
-	p, _ := PrincipalFrom(ctx)
-	by := p.Actor
-	if p.Username != "" {
-		by = p.Username
-	}
-	if by == "" {
-		by = "system"
-	}
+	by := actorName(ctx)
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
 		if err := tx.QueryRow(ctx, `SELECT bw_alert_ack($1, $2)`, id, by).Scan(&acknowledged); err != nil {
 			return mapErr(err)

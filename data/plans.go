@@ -241,3 +241,62 @@ func (s *Store) ShiftPlan(ctx context.Context, team int, from, to time.Time) (St
 	}
 	return s.Plan(ctx, id)
 }
+
+// PlannedRoute is one team's route of a stored plan, as `borderwatch
+// simulate` drives it.
+type PlannedRoute struct {
+	PlanID   string
+	TeamID   int
+	TeamName string
+	SpeedKPH float64
+	Line     orb.LineString
+}
+
+// sqlPlannedRoutes selects the routes of plan $1 (the newest plan when
+// NULL) with their teams' speeds.
+const sqlPlannedRoutes = `
+WITH p AS (SELECT id, result FROM plans WHERE $1::uuid IS NULL OR id = $1 ORDER BY created_at DESC LIMIT 1)
+SELECT p.id::text, t.id, t.name, t.speed_kph, ST_AsEWKB(ST_SetSRID(ST_GeomFromGeoJSON(f -> 'geometry'), 4326))
+FROM p, jsonb_array_elements(p.result -> 'features') f
+JOIN teams t ON t.id = (f -> 'properties' ->> 'team')::integer
+WHERE f -> 'properties' ->> 'kind' = 'route' AND f -> 'geometry' ->> 'type' = 'LineString'
+ORDER BY t.id`
+
+// PlannedRoutes returns the routes of plan (the newest plan when empty),
+// one per team.
+func (s *Store) PlannedRoutes(ctx context.Context, plan string) ([]PlannedRoute, error) {
+	var id *string
+	if plan != "" {
+		id = &plan
+	}
+	rows, err := s.pool.Query(ctx, sqlPlannedRoutes, id)
+	if err != nil {
+		return nil, fmt.Errorf("planned routes: %w", mapErr(err))
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (PlannedRoute, error) {
+		var (
+			pr PlannedRoute
+			wk []byte
+		)
+		if err := r.Scan(&pr.PlanID, &pr.TeamID, &pr.TeamName, &pr.SpeedKPH, &wk); err != nil {
+			return pr, err
+		}
+		g, err := decodeEWKB(wk)
+		if err != nil {
+			return pr, err
+		}
+		ls, ok := g.(orb.LineString)
+		if !ok {
+			return pr, fmt.Errorf("route of team %d is %T", pr.TeamID, g)
+		}
+		pr.Line = ls
+		return pr, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("planned routes: %w", mapErr(err))
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("planned routes: %w", ErrNotFound)
+	}
+	return out, nil
+}

@@ -96,18 +96,20 @@ func (s *Store) IngestPositions(ctx context.Context, target IngestTarget, items 
 		fresh = append(fresh, i)
 	}
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		var fc fenceContext
 		if len(fresh) > 0 {
-			if err := s.storePositions(ctx, tx, target, items, fresh, sum.Results); err != nil {
+			var err error
+			if fc, err = s.storePositions(ctx, tx, target, items, fresh, sum.Results); err != nil {
 				return err
 			}
 		}
-		var ids []int64
+		var fixes []fixAt
 		for _, r := range sum.Results {
 			if r.ID != nil {
-				ids = append(ids, *r.ID)
+				fixes = append(fixes, fixAt{id: *r.ID, pt: items[r.Index].Position.Location})
 			}
 		}
-		if err := s.evaluateAlerts(ctx, tx, ids); err != nil {
+		if err := s.evaluateAlerts(ctx, tx, target.TeamID, fc, fixes); err != nil {
 			return err
 		}
 		for _, r := range sum.Results {
@@ -161,10 +163,18 @@ FROM unnest($3::timestamptz[], $4::float8[], $5::float8[], $6::float8[], $7::flo
 ON CONFLICT DO NOTHING
 RETURNING id, fix_time`
 
+// fenceContext is what an ingest's transaction read for the fence index:
+// the alert rules' generation and the team's agency.
+type fenceContext struct {
+	gen    int64
+	agency string
+}
+
 // storePositions checks the fresh items against the stored fixes and
 // inserts them, filling their results.
 func (s *Store) storePositions(ctx context.Context, tx pgx.Tx, target IngestTarget, items []parse.PositionItem,
-	fresh []int, results []PositionResult) error {
+	fresh []int, results []PositionResult) (fenceContext, error) {
+	var fc fenceContext
 	var device *int
 	if target.DeviceID != 0 {
 		device = &target.DeviceID
@@ -175,8 +185,12 @@ func (s *Store) storePositions(ctx context.Context, tx pgx.Tx, target IngestTarg
 	if device != nil {
 		lockKey, lockSpace = int32(target.DeviceID), 727280
 	}
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, $2)`, lockSpace, lockKey); err != nil {
-		return mapErr(err)
+	// The rules' generation is read after the lock: a rule committed
+	// before this ingest could evaluate is in the index it uses.
+	if err := tx.QueryRow(ctx, `SELECT (SELECT n FROM bw_generations WHERE name = 'alert_rules'),
+		(SELECT agency_id FROM teams WHERE id = $3) FROM pg_advisory_xact_lock($1, $2)`,
+		lockSpace, lockKey, target.TeamID).Scan(&fc.gen, &fc.agency); err != nil {
+		return fc, mapErr(err)
 	}
 	lo, hi := items[fresh[0]].Position.FixTime, items[fresh[0]].Position.FixTime
 	for _, i := range fresh {
@@ -190,7 +204,7 @@ func (s *Store) storePositions(ctx context.Context, tx pgx.Tx, target IngestTarg
 	}
 	rows, err := tx.Query(ctx, sqlPositionNeighbours, device, target.TeamID, lo, hi)
 	if err != nil {
-		return mapErr(err)
+		return fc, mapErr(err)
 	}
 	var stored []record.Fix
 	had := map[int64]bool{}
@@ -201,7 +215,7 @@ func (s *Store) storePositions(ctx context.Context, tx pgx.Tx, target IngestTarg
 		)
 		if err := rows.Scan(&f.Time, &f.Point[0], &f.Point[1], &implausible); err != nil {
 			rows.Close()
-			return mapErr(err)
+			return fc, mapErr(err)
 		}
 		had[f.Time.UnixMicro()] = true
 		if !implausible {
@@ -209,7 +223,7 @@ func (s *Store) storePositions(ctx context.Context, tx pgx.Tx, target IngestTarg
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return mapErr(err)
+		return fc, mapErr(err)
 	}
 	var todo []int
 	var fixes []record.Fix
@@ -223,7 +237,7 @@ func (s *Store) storePositions(ctx context.Context, tx pgx.Tx, target IngestTarg
 		fixes = append(fixes, record.Fix{Time: p.FixTime, Point: p.Location})
 	}
 	jumps := record.CheckJumps(stored, fixes)
-	return s.insertPositions(ctx, tx, target, device, items, todo, jumps, results)
+	return fc, s.insertPositions(ctx, tx, target, device, items, todo, jumps, results)
 }
 
 func (s *Store) insertPositions(ctx context.Context, tx pgx.Tx, target IngestTarget, device *int,

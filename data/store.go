@@ -62,6 +62,8 @@ type Store struct {
 	// area is the region events and positions must lie in (nil:
 	// record.DefaultArea); see SetArea.
 	area atomic.Pointer[record.Area]
+	// fences is the replica's index of the alert rules' zones.
+	fences fenceCache
 }
 
 // Config holds connection settings for Open.

@@ -154,6 +154,15 @@ func (b *progressBar) update(bytes, rows, rejected int64, done bool) {
 	b.drawn = true
 }
 
+// line draws one line of progress text in place.
+func (b *progressBar) line(s string) {
+	if !b.on {
+		return
+	}
+	fmt.Fprintf(b.w, "\r%s\x1b[K", s)
+	b.drawn = true
+}
+
 func (b *progressBar) finish() {
 	if b.on && b.drawn {
 		fmt.Fprintln(b.w)

@@ -31,6 +31,7 @@ func commands() map[string]command {
 		"token":     {"create, list or revoke API tokens", runToken},
 		"user":      {"create a web-client user", runUser},
 		"device":    {"register, list or revoke the position-reporting devices of teams", runDevice},
+		"simulate":  {"drive the teams of a stored plan along their routes through the position protocol of a running server", runSimulate},
 		"agreement": {"propose, accept, decline, revoke or list sharing agreements between agencies", runAgreement},
 		"sectors":   {"generate border sectors or import sector polygons (sectors generate|import)", runSectors},
 		"report":    {"statistics per agency, drug and period as Markdown or CSV", runReport},

@@ -206,6 +206,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		store.WatchSilences(ctx, logger, cfg.silenceEvery)
 		return nil
 	})()
+	defer background(ctx, logger, "fence index feed stopped", func(ctx context.Context) error {
+		return store.WatchFences(ctx, logger)
+	})()
 	acfg := api.DefaultConfig()
 	acfg.Stream, acfg.StreamMaxAge, acfg.AckDeadlines = stream, cfg.streamMaxAge, cfg.ackDeadlines
 	acfg.RequestTimeout = cfg.requestTimeout
