@@ -229,6 +229,10 @@ func newDiffJSON(d geo.PairedDiff) diffJSON {
 	return out
 }
 
+// BacktestJSON returns the JSON document of GET /api/forecast/backtest for
+// res, asked with the common parameters c (for the command-line tool).
+func BacktestJSON(res geo.BacktestResult, c geo.CommonParams) any { return newBacktestJSON(res, c) }
+
 func newBacktestJSON(res geo.BacktestResult, c geo.CommonParams) backtestJSON {
 	q := res.Query
 	out := backtestJSON{Parameters: appendForecastParams(nil, q, c), Coverages: geo.ForecastCoverages[:], Origins: res.Origins,

@@ -211,7 +211,7 @@ func Forecast(ctx context.Context, ix *Index, q ForecastQuery) (ForecastResult, 
 	if q.Method == ForecastAuto {
 		bq := q
 		bq.AsOf, bq.Until = q.AsOf.Add(-q.Until.Sub(q.AsOf)), q.AsOf
-		bt, err := backtest(ctx, d, &bq, autoCandidates(&q))
+		bt, err := backtest(ctx, d, &bq, autoCandidates(&q), nil)
 		if err != nil {
 			return ForecastResult{}, err
 		}
