@@ -15,23 +15,62 @@ import (
 
 // handleForecast serves GET /api/forecast: the expected number of events
 // per hexagonal cell of the area in [as_of, until), from the events before
-// as_of the caller may see. See appendForecast for the response.
-func handleForecast(logger *slog.Logger, live *data.Live, cache *responseCache) http.Handler {
+// as_of the caller may see. See appendForecast for the response. With
+// effort=adjusted the forecast also reads the patrol positions the caller
+// sees in full (data.Store.EffortSamples), which the analysis cache does
+// not version: such answers are computed afresh for every request.
+func handleForecast(logger *slog.Logger, store *data.Store, live *data.Live, cache *responseCache) http.Handler {
 	rings := newRingCache(1 << 20)
-	return analysisHandler(logger, live, cache, "forecast", geo.ForecastParamTable(),
-		func(ctx context.Context, q geo.ForecastQuery, c geo.CommonParams, vis *geo.Visibility) ([]byte, uint64, error) {
-			sc, err := live.Scope(ctx, vis, c)
-			if err != nil {
+	compute := func(ctx context.Context, q geo.ForecastQuery, c geo.CommonParams, vis *geo.Visibility) ([]byte, uint64, error) {
+		sc, err := live.Scope(ctx, vis, c)
+		if err != nil {
+			return nil, 0, err
+		}
+		sc.Restrict(&q.Filter)
+		q.Area = sc.Area
+		if q.EffortAdjusted {
+			if q.Effort, err = store.EffortSamples(ctx, q.Filter.Time.Start, q.AsOf); err != nil {
 				return nil, 0, err
 			}
-			sc.Restrict(&q.Filter)
-			q.Area = sc.Area
-			res, err := geo.Forecast(ctx, live.Index(), q)
-			if err != nil {
-				return nil, 0, err
-			}
-			return appendForecast(make([]byte, 0, 1024+len(res.Cells)*300), res, c, rings), res.Version, nil
-		})
+		}
+		res, err := geo.Forecast(ctx, live.Index(), q)
+		if err != nil {
+			return nil, 0, err
+		}
+		return appendForecast(make([]byte, 0, 1024+len(res.Cells)*300), res, c, rings), res.Version, nil
+	}
+	cached := analysisHandler(logger, live, cache, "forecast", geo.ForecastParamTable(), compute)
+	params := geo.ForecastParamTable()
+	names := params.Names()
+	fresh := serveErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
+		v := r.URL.Query()
+		if err := checkParams(v, names...); err != nil {
+			return err
+		}
+		q, c, err := params.Parse(v)
+		if err != nil {
+			return err
+		}
+		vis, err := live.Visibility(r.Context())
+		if err != nil {
+			return err
+		}
+		b, _, err := compute(r.Context(), q, c, vis)
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Cache-Control", "private, no-store")
+		w.Header().Set("Content-Type", "application/geo+json")
+		_, err = w.Write(b)
+		return err
+	})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("effort") == "adjusted" {
+			fresh.ServeHTTP(w, r)
+			return
+		}
+		cached.ServeHTTP(w, r)
+	})
 }
 
 // handleBacktest serves GET /api/forecast/backtest: the rolling-origin
@@ -79,6 +118,12 @@ func appendForecastParams(b []byte, q geo.ForecastQuery, c geo.CommonParams) []b
 	b = strconv.AppendInt(b, int64(q.Periods), 10)
 	b = append(b, `,"max_cells":`...)
 	b = strconv.AppendInt(b, int64(q.MaxCells), 10)
+	if q.EffortAdjusted {
+		b = append(b, `,"effort":"adjusted","effort_prior_h":`...)
+		b = appendFloat(b, q.EffortPriorH)
+		b = append(b, `,"effort_samples":`...)
+		b = strconv.AppendInt(b, int64(len(q.Effort)), 10)
+	}
 	b = appendCommon(b, c, q.Filter)
 	return append(b, '}')
 }
@@ -228,6 +273,10 @@ func newDiffJSON(d geo.PairedDiff) diffJSON {
 	}
 	return out
 }
+
+// BacktestJSON returns the JSON document of GET /api/forecast/backtest for
+// res, asked with the common parameters c (for the command-line tool).
+func BacktestJSON(res geo.BacktestResult, c geo.CommonParams) any { return newBacktestJSON(res, c) }
 
 func newBacktestJSON(res geo.BacktestResult, c geo.CommonParams) backtestJSON {
 	q := res.Query

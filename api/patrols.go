@@ -173,13 +173,16 @@ func splitRoad(line orb.LineString, maxM float64) []orb.LineString {
 
 // planRequest is the body of POST /api/patrols/plan.
 type planRequest struct {
-	Teams          []int       `json:"teams"`
-	BudgetH        *float64    `json:"budget_h,omitempty"`
-	From           string      `json:"from,omitempty"`
-	To             string      `json:"to,omitempty"`
-	AllowCrossings []int       `json:"allow_crossings,omitempty"`
-	Variety        int64       `json:"variety,omitempty"`
-	Targets        []planPoint `json:"targets,omitempty"`
+	Teams          []int    `json:"teams"`
+	BudgetH        *float64 `json:"budget_h,omitempty"`
+	From           string   `json:"from,omitempty"`
+	To             string   `json:"to,omitempty"`
+	AllowCrossings []int    `json:"allow_crossings,omitempty"`
+	Variety        int64    `json:"variety,omitempty"`
+	// Targets is "hotspots" (the default), "forecast" or an array of
+	// extra points planned beside the hot spots (parsePlanTargets).
+	Targets  json.RawMessage `json:"targets,omitempty"`
+	Forecast *planForecast   `json:"forecast,omitempty"`
 	// ShiftDate and ShiftStart are the shift the plan is for, in the local
 	// time of the teams' country (shiftDeparture); without them it starts now.
 	ShiftDate  string `json:"shift_date,omitempty"`
@@ -201,6 +204,11 @@ type planInput struct {
 	from, to time.Time
 	budgetH  float64 // 0: each team's shift
 	shift    shiftInput
+	// source is planOnHotspots or planOnForecast; points are the extra
+	// target points; forecast is the forecast of planOnForecast.
+	source   string
+	points   []planPoint
+	forecast forecastInput
 }
 
 // validatePlanRequest checks a request and names every offending field.
@@ -252,10 +260,11 @@ func validatePlanRequest(req planRequest, now time.Time) (planInput, error) {
 		add("from", "must be before to")
 	}
 	in.shift = parseShift(req, add)
-	if len(req.Targets) > planMaxPoints {
+	parsePlanTargets(req, &in, add)
+	if len(in.points) > planMaxPoints {
 		add("targets", "at most %d points", planMaxPoints)
 	}
-	for i, p := range req.Targets {
+	for i, p := range in.points {
 		name := fmt.Sprintf("targets[%d]", i)
 		if p.Lon == nil || p.Lat == nil || !geo.ValidLonLat(orb.Point{*p.Lon, *p.Lat}) {
 			add(name, "lon and lat must be a valid WGS84 position")
@@ -384,28 +393,35 @@ func loadPlanSetting(ctx context.Context, store *data.Store, graphs *roadGraphs,
 // view's default area (the corridor around the border lines, or the teams'
 // countries when no border lines are loaded), and the requested points.
 // It also returns the number of events in the hot spot analysis's area.
-func planTargets(ctx context.Context, live *data.Live, in planInput, set planSetting, teams []planner.PatrolTeam) ([]planner.Candidate, int, error) {
+func planTargets(ctx context.Context, live *data.Live, in planInput, set planSetting, teams []planner.PatrolTeam) ([]planner.Candidate, int, map[string]any, error) {
 	sc, err := live.Scope(ctx, nil, geo.CommonParams{CorridorKM: planner.HotspotCorridorKM})
 	if errors.Is(err, data.ErrNoBorderLines) {
 		b := planner.CountriesBound(set.polys)
 		sc, err = live.Scope(ctx, nil, geo.CommonParams{BBox: &b})
 	}
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, nil, err
 	}
 	filter := geo.Filter{Time: geo.Interval{Start: in.from, End: in.to}}
 	sc.Restrict(&filter)
 	days := in.to.Sub(in.from).Hours() / 24
-	targets, nEvents, err := planner.HotspotTargets(ctx, live.Index(), sc.Area, filter, teams, days)
-	if err != nil {
-		return nil, 0, err
-	}
 	cross, err := planner.CrossingTargets(live.Index(), filter, set.crossings, set.allowed, set.codes, set.polys, days)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, nil, err
+	}
+	var targets []planner.Candidate
+	var nEvents int
+	on := plannedOn(in)
+	if in.source == planOnForecast {
+		targets, on, nEvents, err = forecastTargets(ctx, live.Index(), in, sc.Area, filter, teams, cross)
+	} else {
+		targets, nEvents, err = planner.HotspotTargets(ctx, live.Index(), sc.Area, filter, teams, days)
+	}
+	if err != nil {
+		return nil, 0, nil, err
 	}
 	targets = append(targets, cross...)
-	return append(targets, pointTargets(in.req.Targets)...), nEvents, nil
+	return append(targets, pointTargets(in.points)...), nEvents, on, nil
 }
 
 // pointTargets returns the targets of the requested points.
@@ -481,12 +497,12 @@ func planPatrols(ctx context.Context, store *data.Store, live *data.Live, graphs
 		return nil, nil, err
 	}
 	preq := patrolRequest(in, set, dep)
-	targets, nEvents, err := planTargets(ctx, live, in, set, preq.Teams)
+	targets, nEvents, on, err := planTargets(ctx, live, in, set, preq.Teams)
 	if err != nil {
 		return nil, nil, err
 	}
 	unnamed := map[string]bool{}
-	for i, p := range in.req.Targets {
+	for i, p := range in.points {
 		if p.Name == "" {
 			unnamed[fmt.Sprintf("point:%d", i)] = true
 		}
@@ -528,9 +544,10 @@ func planPatrols(ctx context.Context, store *data.Store, live *data.Live, graphs
 		"events":       nEvents,
 		"roads":        set.nRoads,
 		"road_version": set.roadsVersion,
+		"planned_on":   on,
 	}
 	detail := map[string]any{"teams": in.req.Teams, "score": round2(plan.Score), "targets": len(targets),
-		"from": in.from.UTC().Format(time.RFC3339), "to": in.to.UTC().Format(time.RFC3339)}
+		"from": in.from.UTC().Format(time.RFC3339), "to": in.to.UTC().Format(time.RFC3339), "planned_on": on}
 	return fc, detail, nil
 }
 

@@ -115,7 +115,7 @@ func addAnalysisRoutes(r chi.Router, logger *slog.Logger, cfg Config, store *dat
 	r.Method(http.MethodGet, "/api/hotspots", handleHotspots(logger, live, analyses))
 	r.Method(http.MethodGet, "/api/hotspots/emerging", handleEmerging(logger, live, analyses))
 	r.Method(http.MethodGet, "/api/clusters", handleClusters(logger, live, analyses))
-	r.Method(http.MethodGet, "/api/forecast", handleForecast(logger, live, analyses))
+	r.Method(http.MethodGet, "/api/forecast", handleForecast(logger, store, live, analyses))
 	r.Method(http.MethodGet, "/api/forecast/backtest", handleBacktest(logger, live, analyses))
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/borderwatch/borderwatch/geo"
 	"github.com/borderwatch/borderwatch/record"
 )
 
@@ -25,11 +26,11 @@ type SectorEffort struct {
 	Fixes    int     `json:"fixes"`
 }
 
-// sqlSectorEffort: the caller's visible, uncoarsened, plausible fixes of
-// the period, paired per team with the next one; a pair at most $3 apart
-// is a segment whose duration and geodesic length count for every sector
-// of set $4 that contains its first fix.
-const sqlSectorEffort = `
+// sqlEffortSegments: the caller's visible, uncoarsened, plausible fixes
+// of the period [$1, $2), paired per team with the next one; a pair at
+// most $3 apart is a segment of dt_s seconds and len_m metres counted at
+// its first fix (geom, fix_time).
+const sqlEffortSegments = `
 WITH fixes AS (
   SELECT p.team_id, p.fix_time, p.geom,
          lead(p.fix_time) OVER w AS next_time, lead(p.geom) OVER w AS next_geom
@@ -37,17 +38,46 @@ WITH fixes AS (
   WHERE NOT p.coarsened AND NOT ('implausible_jump' = ANY (p.flags)) AND p.fix_time >= $1 AND p.fix_time < $2
   WINDOW w AS (PARTITION BY p.team_id ORDER BY p.fix_time)
 ), segs AS (
-  SELECT team_id, geom,
+  SELECT team_id, fix_time, geom,
          CASE WHEN next_time - fix_time <= $3 THEN extract(epoch FROM next_time - fix_time) ELSE 0 END AS dt_s,
          CASE WHEN next_time - fix_time <= $3 THEN ST_Distance(geom::geography, next_geom::geography) ELSE 0 END AS len_m
   FROM fixes
-)
+)`
+
+// sqlSectorEffort: the segments' duration and length count for every
+// sector of set $4 that contains their first fix.
+const sqlSectorEffort = sqlEffortSegments + `
 SELECT s.id, s.name, coalesce(sum(g.dt_s), 0) / 3600.0, coalesce(sum(g.len_m), 0) / 1000.0,
        count(DISTINCT g.team_id), count(g.team_id)
 FROM sectors s LEFT JOIN segs g ON ST_Intersects(s.geom, g.geom)
 WHERE s.sector_set = $4
 GROUP BY s.id, s.name
 ORDER BY s.id`
+
+// sqlEffortSamples: the segments of positive duration, each with its
+// first fix's time and place.
+const sqlEffortSamples = sqlEffortSegments + `
+SELECT fix_time, ST_X(geom), ST_Y(geom), dt_s / 3600.0 FROM segs WHERE dt_s > 0`
+
+// EffortSamples returns the patrol effort over [from, to) as the caller
+// sees it, one sample per segment of a team's track (consecutive fixes
+// at most EffortMaxGap apart, as SectorEffort counts them) at its first
+// fix, for the effort-adjusted forecast.
+func (s *Store) EffortSamples(ctx context.Context, from, to time.Time) ([]geo.EffortSample, error) {
+	rows, err := s.pool.Query(ctx, sqlEffortSamples, from, to, EffortMaxGap)
+	if err != nil {
+		return nil, fmt.Errorf("effort samples: %w", mapErr(err))
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (geo.EffortSample, error) {
+		var e geo.EffortSample
+		err := r.Scan(&e.At, &e.Lon, &e.Lat, &e.Hours)
+		return e, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("effort samples: %w", mapErr(err))
+	}
+	return out, nil
+}
 
 // SectorEffort returns, for every sector of set (default the generated
 // set), the hours of presence and the kilometres driven by the teams whose

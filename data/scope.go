@@ -61,6 +61,17 @@ func (l *Live) Scope(ctx context.Context, vis *geo.Visibility, c geo.CommonParam
 			return Scope{}, err
 		}
 	}
+	return l.scope(ctx, vis, c)
+}
+
+// UnrestrictedScope is Scope for the command-line tools, which run as the
+// database's owner: every event, unchanged (a nil Visibility).
+func (l *Live) UnrestrictedScope(ctx context.Context, c geo.CommonParams) (Scope, error) {
+	return l.scope(ctx, nil, c)
+}
+
+// scope resolves c's agencies and area for a caller who sees vis.
+func (l *Live) scope(ctx context.Context, vis *geo.Visibility, c geo.CommonParams) (Scope, error) {
 	s := Scope{Visibility: vis}
 	if c.Filter.Where != nil {
 		l.agMu.RLock()

@@ -94,6 +94,13 @@ type ForecastQuery struct {
 	// MinRisk returns only the cells of risk ≥ MinRisk (0: every cell).
 	// ParseForecastParams defaults it to the smallest positive float64.
 	MinRisk float64
+	// EffortAdjusted asks for the effort-adjusted forecast
+	// (EffortAdjustedRates) from the patrol effort Effort, with a prior of
+	// EffortPriorH hours (0: EffortPrior). The method is then used only
+	// by auto's backtest; the risk is the adjusted one.
+	EffortAdjusted bool
+	Effort         []EffortSample
+	EffortPriorH   float64
 }
 
 // period returns Until − AsOf in nanoseconds.
@@ -211,7 +218,7 @@ func Forecast(ctx context.Context, ix *Index, q ForecastQuery) (ForecastResult, 
 	if q.Method == ForecastAuto {
 		bq := q
 		bq.AsOf, bq.Until = q.AsOf.Add(-q.Until.Sub(q.AsOf)), q.AsOf
-		bt, err := backtest(ctx, d, &bq, autoCandidates(&q))
+		bt, err := backtest(ctx, d, &bq, autoCandidates(&q), nil)
 		if err != nil {
 			return ForecastResult{}, err
 		}
@@ -224,6 +231,9 @@ func Forecast(ctx context.Context, ix *Index, q ForecastQuery) (ForecastResult, 
 		return ForecastResult{}, err
 	}
 	res.Fit = fit
+	if q.EffortAdjusted {
+		d.effortRisk(&q, risk)
+	}
 	res.HistStart = time.Unix(0, d.start).UTC()
 	res.Events = d.events(q.AsOf.UnixNano())
 	ag := d.ag

@@ -121,6 +121,13 @@ func paramsName(p ForecastParams) string {
 // auto, else q's method, naive and the long-run average. It checks ctx as
 // Forecast does. docs/statistics.md, "Backtest".
 func Backtest(ctx context.Context, ix *Index, q ForecastQuery) (BacktestResult, error) {
+	return BacktestProgress(ctx, ix, q, nil)
+}
+
+// BacktestProgress is Backtest that calls progress (when not nil) after
+// each forecast it scores with the number done and the total (candidates
+// × origins), from the calling goroutine.
+func BacktestProgress(ctx context.Context, ix *Index, q ForecastQuery, progress func(done, total int)) (BacktestResult, error) {
 	if err := q.normalize(DefaultBacktestPeriods); err != nil {
 		return BacktestResult{}, err
 	}
@@ -128,13 +135,13 @@ func Backtest(ctx context.Context, ix *Index, q ForecastQuery) (BacktestResult, 
 	if err != nil {
 		return BacktestResult{}, err
 	}
-	res, err := backtest(ctx, d, &q, backtestCandidates(&q))
+	res, err := backtest(ctx, d, &q, backtestCandidates(&q), progress)
 	res.Version = version
 	return res, err
 }
 
-// backtest is Backtest on collected data.
-func backtest(ctx context.Context, d *forecastData, q *ForecastQuery, cands []ForecastParams) (BacktestResult, error) {
+// backtest is Backtest on collected data; progress may be nil.
+func backtest(ctx context.Context, d *forecastData, q *ForecastQuery, cands []ForecastParams, progress func(done, total int)) (BacktestResult, error) {
 	res := BacktestResult{Query: *q, NCells: len(d.ag.cells)}
 	p := q.period()
 	for k := q.Periods - 1; k >= 0; k-- {
@@ -156,6 +163,9 @@ func backtest(ctx context.Context, d *forecastData, q *ForecastQuery, cands []Fo
 			s := scoreForecast(d.ag, risk, actual[k])
 			s.Origin = o
 			m.Scores = append(m.Scores, s)
+			if progress != nil {
+				progress(len(res.Methods)*len(res.Origins)+k+1, len(cands)*len(res.Origins))
+			}
 		}
 		m.Mean = meanScore(m.Scores)
 		res.Methods = append(res.Methods, m)

@@ -104,7 +104,7 @@ func backtestOf(t *testing.T, d *forecastData, T float64, periods int) BacktestR
 	if err := q.normalize(DefaultBacktestPeriods); err != nil {
 		t.Fatal(err)
 	}
-	res, err := backtest(context.Background(), d, &q, autoCandidates(&q))
+	res, err := backtest(context.Background(), d, &q, autoCandidates(&q), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -97,11 +97,31 @@ func parseInstantParam(name string, v url.Values, t *time.Time) error {
 }
 
 // forecastParams are the parameters of GET /api/forecast: those of
-// forecastOwnParams and min_risk (default the smallest positive float64:
-// leave out the cells of risk 0; 0 keeps every cell).
+// forecastOwnParams, min_risk (default the smallest positive float64:
+// leave out the cells of risk 0; 0 keeps every cell), effort (none or
+// adjusted: EffortAdjustedRates from the patrol positions) and
+// effort_prior_h (default EffortPrior).
 var forecastParams = ParamTable[ForecastQuery]{
 	own: append(forecastOwnParams(), param[ForecastQuery]{"min_risk", func(name string, v url.Values, q *ForecastQuery) (err error) {
 		q.MinRisk, err = parseFloatDefault(v, name, math.SmallestNonzeroFloat64)
+		return err
+	}}, param[ForecastQuery]{"effort", func(name string, v url.Values, q *ForecastQuery) error {
+		switch v.Get(name) {
+		case "", "none":
+		case "adjusted":
+			q.EffortAdjusted = true
+		default:
+			return &ParamError{Param: name, Reason: "must be none or adjusted"}
+		}
+		return nil
+	}}, param[ForecastQuery]{"effort_prior_h", func(name string, v url.Values, q *ForecastQuery) (err error) {
+		if v.Has(name) && !q.EffortAdjusted {
+			return &ParamError{Param: name, Reason: "applies to effort=adjusted only"}
+		}
+		q.EffortPriorH, err = parseFloatDefault(v, name, EffortPrior)
+		if err == nil && !(q.EffortPriorH > 0 && q.EffortPriorH <= 1e6) {
+			return &ParamError{Param: name, Reason: "must be a number of hours in (0, 1000000]"}
+		}
 		return err
 	}}),
 	filter: func(q *ForecastQuery) *Filter { return &q.Filter },

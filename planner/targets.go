@@ -39,7 +39,7 @@ const (
 // themselves, the facts the sentence states.
 type Candidate struct {
 	Target
-	// Kind is "hotspot", "crossing" or "point".
+	// Kind is "hotspot", "forecast", "crossing" or "point".
 	Kind string
 	Name string
 	// GiBin is a hot spot's confidence bin (1, 2, 3: 90, 95, 99 %).
@@ -58,6 +58,12 @@ type Candidate struct {
 	InsideKM       float64
 	// Days is the length of the intelligence window.
 	Days float64
+	// Risk is the expected number of events of a forecast cell, or of the
+	// forecast cells near a crossing, in the forecast's period of
+	// PeriodDays days, by Method.
+	Risk       float64
+	Method     string
+	PeriodDays float64
 }
 
 // Facts returns the structured fields of the candidate's reason, by their
@@ -73,7 +79,16 @@ func (c *Candidate) Facts() map[string]any {
 		p["events"] = c.Seizures + c.Incidents
 		p["kg"] = round2(c.KG)
 		p["days"] = math.Round(c.Days)
+	case "forecast":
+		p["risk"] = round3(c.Risk)
+		p["method"] = c.Method
+		p["period_days"] = round2(c.PeriodDays)
 	case "crossing":
+		if c.Method != "" {
+			p["risk"] = round3(c.Risk)
+			p["method"] = c.Method
+			p["period_days"] = round2(c.PeriodDays)
+		}
 		p["events"] = c.Events
 		p["near_km"] = c.NearKM
 		p["country"] = c.Country
@@ -156,19 +171,7 @@ func reachableHotCells(cells []geo.HotspotCell, teams []PatrolTeam) []geo.Hotspo
 		if c.GiBin < 1 || c.Count == 0 {
 			continue
 		}
-		p := orb.Point{c.Lon, c.Lat}
-		reach := false
-		for _, t := range teams {
-			if !planar.MultiPolygonContains(t.Country, p) {
-				continue
-			}
-			speed := t.SpeedKPH
-			if speed <= 0 || speed > 80 {
-				speed = 80
-			}
-			reach = reach || orbgeo.Distance(t.Base, p) <= speed*1000*t.ShiftH/2
-		}
-		if reach {
+		if reachable(orb.Point{c.Lon, c.Lat}, teams) {
 			cand = append(cand, c)
 		}
 	}
@@ -177,6 +180,24 @@ func reachableHotCells(cells []geo.HotspotCell, teams []PatrolTeam) []geo.Hotspo
 		cand = cand[:maxHotspotTargets]
 	}
 	return cand
+}
+
+// reachable reports whether p lies in a team's country within half its
+// shift at its speed (at most 80 km/h) from its base.
+func reachable(p orb.Point, teams []PatrolTeam) bool {
+	for _, t := range teams {
+		if !planar.MultiPolygonContains(t.Country, p) {
+			continue
+		}
+		speed := t.SpeedKPH
+		if speed <= 0 || speed > 80 {
+			speed = 80
+		}
+		if orbgeo.Distance(t.Base, p) <= speed*1000*t.ShiftH/2 {
+			return true
+		}
+	}
+	return false
 }
 
 // hotspotCandidate counts what hot cell c holds, as filter sees it, and
@@ -309,6 +330,9 @@ func plural(n int, word string) string {
 	}
 	return strconv.Itoa(n) + " " + word + "s"
 }
+
+// round3 rounds to three decimals for display.
+func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
 
 // round2 rounds to two decimals for display.
 func round2(v float64) float64 { return math.Round(v*100) / 100 }

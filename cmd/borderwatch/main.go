@@ -35,6 +35,7 @@ func commands() map[string]command {
 		"agreement": {"propose, accept, decline, revoke or list sharing agreements between agencies", runAgreement},
 		"sectors":   {"generate border sectors or import sector polygons (sectors generate|import)", runSectors},
 		"report":    {"statistics per agency, drug and period as Markdown or CSV", runReport},
+		"backtest":  {"score the forecast methods by a rolling-origin backtest over the history (table or JSON)", runBacktest},
 		"audit":     {"verify the audit log's hash chain", runAudit},
 		"purge":     {"remove the personal data of lookouts expired longer than the retention period (audited)", runPurge},
 		"solve": {"solve an orienteering (OP/TOP) instance file and print the routes as JSON",

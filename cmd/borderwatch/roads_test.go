@@ -26,19 +26,8 @@ import (
 // client's default window: each must reach at least one target inside its
 // own country.
 func TestDemoTeamsReachTargets(t *testing.T) {
-	url := datatest.URL(t)
+	url, sys := demoDatabase(t, 5000)
 	ctx := context.Background()
-	sys, err := openStore(ctx, url, 4, 0, false, noEnv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sys.Close()
-	if _, err := seed.Reference(ctx, sys, nil); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := seed.Demo(ctx, sys, seed.DemoOptions{Events: 5000, Seed: 1}); err != nil {
-		t.Fatal(err)
-	}
 	if _, err := seed.DemoRoads(ctx, sys); err != nil {
 		t.Fatal(err)
 	}
@@ -138,3 +127,24 @@ func TestDemoTeamsReachTargets(t *testing.T) {
 
 // noEnv is an environment with nothing set.
 func noEnv(string) string { return "" }
+
+// demoDatabase makes a fresh database with the reference data and a demo
+// of n events (seed 1), and returns its URL and the owner's store (closed
+// at the test's end).
+func demoDatabase(t *testing.T, n int) (string, *data.Store) {
+	t.Helper()
+	url := datatest.URL(t)
+	ctx := context.Background()
+	sys, err := openStore(ctx, url, 4, 0, false, noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sys.Close)
+	if _, err := seed.Reference(ctx, sys, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := seed.Demo(ctx, sys, seed.DemoOptions{Events: n, Seed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	return url, sys
+}

@@ -392,6 +392,9 @@ export interface PlanRequest {
   /** shift_date (YYYY-MM-DD) and shift_start (HH:MM, local time of the teams' country) set the departure. */
   shift_date?: string;
   shift_start?: string;
+  /** targets "forecast" plans on the forecast's risk instead of the hot spots. */
+  targets?: 'hotspots' | 'forecast';
+  forecast?: { method?: string; as_of?: string; until?: string; cell_m?: number };
 }
 
 /** Plan is a stored patrol plan. */
@@ -410,6 +413,8 @@ export interface Plan extends FeatureCollection {
   unreachable?: string[];
   events?: number;
   roads?: number;
+  /** planned_on is what the plan was made on: targets "hotspots" or "forecast" and its method, as_of, until, total. */
+  planned_on?: Record<string, unknown> & { targets?: string };
 }
 
 /** planPatrols plans routes for the chosen teams and stores the plan. */

@@ -26,6 +26,10 @@ export function patrolsView(ctx: Ctx): View {
     budgetH: '' as string,
     from: addDays(ctx.eventRange.to, -89), to: ctx.eventRange.to,
     crossings: new Set<string>(), variety: '',
+    // What the plan is made on: the hot spots of the window, or the
+    // forecast of [asOf, until) by method.
+    on: 'hotspots' as 'hotspots' | 'forecast', method: 'auto',
+    asOf: addDays(new Date().toISOString().slice(0, 10), 1), until: addDays(new Date().toISOString().slice(0, 10), 8),
     // The shift the plan is for: by default the next day's, from 08:00
     // local time of the teams' country (the server reads it so).
     shiftDate: addDays(new Date().toISOString().slice(0, 10), 1), shiftStart: '08:00',
@@ -83,6 +87,16 @@ export function patrolsView(ctx: Ctx): View {
       }
       if (n('incidents') > 0) parts.push(tn('pat.r_incidents', n('incidents')));
       return t('pat.r_hotspot', { conf: pct(n('confidence'), 0, true), what: parts.join(', '), days });
+    }
+    if (p.target_kind === 'forecast' && p.risk !== undefined) {
+      return t('pat.r_forecast', { risk: num(n('risk'), 1), days: tn('pat.r_days', n('period_days')), method: label('fc_method', str(p.method)) });
+    }
+    if (p.target_kind === 'crossing' && p.method !== undefined && p.risk !== undefined) {
+      const text = t('pat.r_crossing_fc', {
+        name: str(p.name), a: str(p.country), b: str(p.other_country), risk: num(n('risk'), 1), km: num(n('near_km')),
+        days: tn('pat.r_days', n('period_days')), method: label('fc_method', str(p.method)),
+      });
+      return n('inside_km') > 0 ? `${text}${t('pat.r_inside', { km: num(n('inside_km'), 1), country: str(p.country) })}` : text;
     }
     if (p.target_kind === 'crossing' && p.other_country !== undefined) {
       const text = t('pat.r_crossing', {
@@ -165,6 +179,10 @@ export function patrolsView(ctx: Ctx): View {
     if (s.shiftDate) { req.shift_date = s.shiftDate; if (s.shiftStart) req.shift_start = s.shiftStart; }
     if (s.crossings.size) req.allow_crossings = [...s.crossings].map((x) => (/^\d+$/.test(x) ? Number(x) : x));
     if (s.variety !== '') req.variety = Number(s.variety);
+    if (s.on === 'forecast') {
+      req.targets = 'forecast';
+      req.forecast = { method: s.method, as_of: s.asOf || undefined, until: s.until || undefined };
+    }
     busy = true;
     err = null;
     renderBody();
@@ -244,6 +262,10 @@ export function patrolsView(ctx: Ctx): View {
       plan.shift_date ? h('p', { class: 'small', 'data-testid': 'plan-shift' }, t('pat.shift_summary', {
         date: str(plan.shift_date), start: str(plan.shift_start), zone: str(plan.time_zone), departure: dateTime(str(plan.departure)),
       })) : null,
+      plan.planned_on?.targets === 'forecast' ? h('p', { class: 'small', 'data-testid': 'plan-on' }, t('pat.planned_on_fc', {
+        method: label('fc_method', str(plan.planned_on.method)), as_of: date(str(plan.planned_on.as_of)),
+        until: date(str(plan.planned_on.until)), total: num(Number(plan.planned_on.total ?? 0), 1),
+      })) : null,
       h('p', { class: 'muted small' }, t('pat.plan_summary', {
         targets: num(Number(plan.targets ?? 0)), unreachable: num(unreachable), events: num(Number(plan.events ?? 0)),
         from: date(str(plan.from)), to: date(str(plan.to)),
@@ -285,7 +307,7 @@ export function patrolsView(ctx: Ctx): View {
 
   const renderBody = (): void => {
     if (!bodyEl) return;
-    const other = err instanceof api.ApiError ? err.params.filter((p) => !['teams', 'budget_h', 'shift_date', 'shift_start', 'from', 'to', 'allow_crossings', 'variety'].includes(p.name.replace(/^body\./, ''))) : [];
+    const other = err instanceof api.ApiError ? err.params.filter((p) => !['teams', 'budget_h', 'shift_date', 'shift_start', 'from', 'to', 'allow_crossings', 'variety', 'targets', 'forecast', 'forecast.method', 'forecast.as_of', 'forecast.until', 'forecast.cell_m'].includes(p.name.replace(/^body\./, ''))) : [];
     replace(bodyEl,
       busy ? h('div', { class: 'busy' }, t('pat.planning')) : null,
       err ? notice('error', errorText(err), 'plan-error') : null,
@@ -330,6 +352,19 @@ export function patrolsView(ctx: Ctx): View {
           h('div', {}, h('div', { class: 'row' },
             h('input', { type: 'date', id: 'p-from', value: s.from, onchange: (e: Event) => { s.from = (e.target as HTMLInputElement).value; } }), '—',
             h('input', { type: 'date', id: 'p-to', value: s.to, onchange: (e: Event) => { s.to = (e.target as HTMLInputElement).value; } })), fieldError('from'), fieldError('to')),
+          h('label', { for: 'p-on' }, t('pat.plan_on')),
+          h('div', {}, h('select', { id: 'p-on', onchange: (e: Event) => { s.on = (e.target as HTMLSelectElement).value as 'hotspots' | 'forecast'; if (panelEl) render(panelEl); } },
+            (['hotspots', 'forecast'] as const).map((v) => h('option', { value: v, selected: s.on === v }, t(`pat.on_${v}`)))), fieldError('targets')),
+          s.on === 'forecast' ? [
+            h('label', { for: 'p-fc-method' }, t('pat.fc_method')),
+            h('div', {}, h('select', { id: 'p-fc-method', onchange: (e: Event) => { s.method = (e.target as HTMLSelectElement).value; } },
+              ['auto', 'naive', 'average', 'kde', 'seppp'].map((v) => h('option', { value: v, selected: s.method === v }, label('fc_method', v)))), fieldError('forecast.method')),
+            h('label', { for: 'p-fc-asof' }, t('pat.fc_period')),
+            h('div', {}, h('div', { class: 'row' },
+              h('input', { type: 'date', id: 'p-fc-asof', 'aria-label': t('pat.fc_as_of'), value: s.asOf, onchange: (e: Event) => { s.asOf = (e.target as HTMLInputElement).value; } }), '—',
+              h('input', { type: 'date', id: 'p-fc-until', 'aria-label': t('pat.fc_until'), value: s.until, onchange: (e: Event) => { s.until = (e.target as HTMLInputElement).value; } })),
+            fieldError('forecast.as_of'), fieldError('forecast.until'), fieldError('forecast.cell_m'), fieldError('forecast')),
+          ] : null,
           h('label', { for: 'p-variety' }, t('pat.variety')),
           h('div', {}, h('input', { type: 'number', id: 'p-variety', step: 1, value: s.variety, placeholder: '0', onchange: (e: Event) => { s.variety = (e.target as HTMLInputElement).value; } }), fieldError('variety'))),
         h('details', {}, h('summary', {}, t('pat.allow_crossings')), h('p', { class: 'muted small' }, t('pat.allow_crossings_note')), crossingList, fieldError('allow_crossings')),
