@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sync"
 
 	"github.com/paulmach/orb"
 	orbgeo "github.com/paulmach/orb/geo"
@@ -48,6 +49,8 @@ type Graph struct {
 	Edges []Edge
 	out   [][]int // edge indices leaving each node
 	grid  pointGrid
+	netMu sync.Mutex
+	nets  map[string]*Network // Restrict's networks by access
 }
 
 // ErrBadRoad is wrapped by NewGraph's errors about malformed roads.
