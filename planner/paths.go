@@ -270,35 +270,6 @@ func (n *Network) router(pts []orb.Point) *router {
 	return &router{o: o, s: o.newSearch()}
 }
 
-// matrix returns travel times in seconds between the points; rows for
-// points with sources[i] false, pairs without a way and pairs over maxS
-// are +Inf.
-func (r *router) matrix(ctx context.Context, sources []bool, maxS float64) (*Matrix, error) {
-	pts := r.o.pts
-	m := NewMatrix(len(pts))
-	for i := range pts {
-		for j := range pts {
-			if i != j {
-				m.Set(i, j, math.Inf(1))
-			}
-		}
-	}
-	for i := range pts {
-		if sources != nil && !sources[i] {
-			continue
-		}
-		if err := r.s.run(ctx, r.o.base+i, -1, maxS); err != nil {
-			return nil, fmt.Errorf("travel matrix: %w", err)
-		}
-		for j := range pts {
-			if j != i && r.s.dist[r.o.base+j] <= maxS {
-				m.Set(i, j, r.s.dist[r.o.base+j])
-			}
-		}
-	}
-	return m, nil
-}
-
 // TravelMatrix returns the travel times in seconds between the points, by
 // the allowed roads and off-road legs; pairs with no way, or none within
 // maxS seconds, get +Inf. A point outside the team's country is linked to
