@@ -3,6 +3,7 @@ package data
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -22,6 +23,10 @@ type RoadImportSummary struct {
 	WithCountry int64
 	// Version is the road network version after the import.
 	Version int64
+	// Vertices and Edges count the routable graph of all roads after the
+	// import (road_edges); Edges counts each piece once, whichever its
+	// directions.
+	Vertices, Edges int64
 }
 
 // validSource reports whether s is a valid roads.source value.
@@ -55,6 +60,8 @@ func checkRoad(i int, r *record.Road) error {
 		return bad("name longer than 500 characters")
 	case r.Country != "" && !record.ValidISO3(r.Country):
 		return bad("country %q is not an ISO 3166-1 alpha-3 code", r.Country)
+	case r.Kind != "" && !slices.Contains(record.RoadKinds, r.Kind):
+		return bad("kind %q is not one of %v", r.Kind, record.RoadKinds)
 	}
 	distinct := false
 	for _, p := range r.Line {
@@ -73,10 +80,26 @@ const sqlRoadsCountry = `UPDATE roads r SET country = c.iso3
 	FROM countries c
 	WHERE r.source = $1 AND r.country IS NULL AND ST_CoveredBy(r.geom, c.geom)`
 
+const sqlAllRoadsCountry = `UPDATE roads r SET country = c.iso3
+	FROM countries c
+	WHERE r.country IS NULL AND ST_CoveredBy(r.geom, c.geom)`
+
+// TagRoadCountries gives every road without a country the country it lies
+// in entirely, if any: roads imported before the countries were loaded.
+// It returns the number of roads tagged.
+func (s *Store) TagRoadCountries(ctx context.Context) (int64, error) {
+	tag, err := s.pool.Exec(ctx, sqlAllRoadsCountry)
+	if err != nil {
+		return 0, fmt.Errorf("tag road countries: %w", mapErr(err))
+	}
+	return tag.RowsAffected(), nil
+}
+
 // ImportRoads replaces the roads of source with roads in one transaction:
 // either all of them are stored or none. Roads without a country get the
 // country they lie in entirely, if any. progress, if set, is called with
-// the number of roads written so far. The import is audited.
+// the number of roads written so far. The routable graph of all roads
+// (road_edges) is rebuilt in the same transaction. The import is audited.
 func (s *Store) ImportRoads(ctx context.Context, source string, roads []record.Road, progress func(written int64)) (RoadImportSummary, error) {
 	sum := RoadImportSummary{Source: source}
 	if !validSource(source) {
@@ -111,10 +134,14 @@ func (s *Store) ImportRoads(ctx context.Context, source string, roads []record.R
 			if r.OSMID != 0 {
 				osmID = &r.OSMID
 			}
-			return []any{source, osmID, nullIfEmpty(r.Name), r.Highway, r.SpeedKPH, r.Oneway, nullIfEmpty(r.Country), g}, nil
+			kind := r.Kind
+			if kind == "" {
+				kind = record.RoadMapped
+			}
+			return []any{source, osmID, nullIfEmpty(r.Name), r.Highway, r.SpeedKPH, r.Oneway, nullIfEmpty(r.Country), kind, g}, nil
 		})
 		n, err := tx.CopyFrom(ctx, pgx.Identifier{"roads"},
-			[]string{"source", "osm_id", "name", "highway", "speed_kph", "oneway", "country", "geom"}, src)
+			[]string{"source", "osm_id", "name", "highway", "speed_kph", "oneway", "country", "kind", "geom"}, src)
 		if err != nil {
 			return fmt.Errorf("copy roads: %w", mapErr(err))
 		}
@@ -131,8 +158,12 @@ func (s *Store) ImportRoads(ctx context.Context, source string, roads []record.R
 		if err := tx.QueryRow(ctx, `SELECT version FROM road_network`).Scan(&sum.Version); err != nil {
 			return mapErr(err)
 		}
+		if sum.Vertices, sum.Edges, err = rebuildRoadEdges(ctx, tx); err != nil {
+			return err
+		}
 		return s.audit(ctx, tx, "roads.import", source, map[string]any{
-			"deleted": sum.Deleted, "inserted": sum.Inserted, "version": sum.Version})
+			"deleted": sum.Deleted, "inserted": sum.Inserted, "version": sum.Version,
+			"vertices": sum.Vertices, "edges": sum.Edges})
 	})
 	if err != nil {
 		return RoadImportSummary{Source: source}, fmt.Errorf("import roads: %w", err)
@@ -151,7 +182,7 @@ func (s *Store) RoadsVersion(ctx context.Context) (int64, error) {
 }
 
 const sqlLoadRoads = `SELECT id, source, coalesce(osm_id, 0), coalesce(name, ''), highway, speed_kph, oneway,
-	coalesce(country, ''), ST_AsEWKB(geom) FROM roads ORDER BY id`
+	coalesce(country, ''), kind, ST_AsEWKB(geom) FROM roads ORDER BY id`
 
 // LoadRoads returns every road with the road network version they belong
 // to, read from one snapshot.
@@ -178,7 +209,7 @@ func (s *Store) LoadRoads(ctx context.Context) ([]record.Road, int64, error) {
 			r record.Road
 			g []byte
 		)
-		if err := rows.Scan(&r.ID, &r.Source, &r.OSMID, &r.Name, &r.Highway, &r.SpeedKPH, &r.Oneway, &r.Country, &g); err != nil {
+		if err := rows.Scan(&r.ID, &r.Source, &r.OSMID, &r.Name, &r.Highway, &r.SpeedKPH, &r.Oneway, &r.Country, &r.Kind, &g); err != nil {
 			return nil, 0, fmt.Errorf("load roads: %w", err)
 		}
 		geom, err := decodeEWKB(g)

@@ -216,7 +216,7 @@ func RoadsOSM(ctx context.Context, r io.ReadSeeker, format string, speeds RoadSp
 						line[i], line[j] = line[j], line[i]
 					}
 				}
-				roads = append(roads, record.Road{OSMID: int64(w.id), Name: w.name, Highway: w.class, SpeedKPH: w.speed, Oneway: w.oneway, Line: line})
+				roads = append(roads, record.Road{OSMID: int64(w.id), Kind: record.RoadMapped, Name: w.name, Highway: w.class, SpeedKPH: w.speed, Oneway: w.oneway, Line: line})
 			}
 			line = nil
 		}
@@ -303,7 +303,9 @@ const maxRoadsGeoJSONBytes = 2 << 30
 // RoadsGeoJSON reads the LineString and MultiLineString features of a
 // GeoJSON FeatureCollection (or a single Feature) as roads. Properties are
 // optional: speed_kph (number), oneway (boolean, or "yes"/"no"/"-1"),
-// highway (class, default "road"), name, country (ISO alpha-3). A feature
+// highway (class, default "road"), name, ref (the name when name is
+// absent), country (ISO alpha-3), gap_fill (true marks a connector that is
+// inferred, not mapped: Kind RoadInferred). A feature
 // without speed_kph gets its class's speed from speeds, and is left out
 // when the class has none. Features of other geometry types are counted as
 // skipped; invalid coordinates or properties are errors naming the feature.
@@ -369,12 +371,26 @@ func RoadsGeoJSON(r io.Reader, speeds RoadSpeeds) ([]record.Road, RoadStats, err
 			}
 			rd.Highway = s
 		}
-		if v, ok := f.Properties["name"]; ok && v != nil {
-			s, ok := v.(string)
-			if !ok || len(s) > 500 {
-				return nil, st, bad("name must be a string of at most 500 characters")
+		for _, key := range []string{"name", "ref"} {
+			if v, ok := f.Properties[key]; ok && v != nil {
+				s, ok := v.(string)
+				if !ok || len(s) > 500 {
+					return nil, st, bad("%s must be a string of at most 500 characters", key)
+				}
+				if rd.Name == "" {
+					rd.Name = s
+				}
 			}
-			rd.Name = s
+		}
+		rd.Kind = record.RoadMapped
+		if v, ok := f.Properties["gap_fill"]; ok && v != nil {
+			b, ok := v.(bool)
+			if !ok {
+				return nil, st, bad("gap_fill must be a boolean")
+			}
+			if b {
+				rd.Kind = record.RoadInferred
+			}
 		}
 		if v, ok := f.Properties["country"]; ok && v != nil {
 			s, ok := v.(string)

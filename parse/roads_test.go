@@ -222,3 +222,67 @@ func checkRoads(t *testing.T, roads []record.Road) {
 		}
 	}
 }
+
+// TestParseRoadsGeoJSONConnectorsAndRefs reads the junction fixture: the
+// gap_fill connector is an inferred road named by its ref, the others are
+// mapped, and a non-boolean gap_fill is refused.
+func TestParseRoadsGeoJSONConnectorsAndRefs(t *testing.T) {
+	roads, st, err := parse.RoadsGeoJSON(openFixture(t, "roads_junctions.geojson"), parse.DefaultRoadSpeeds())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(roads) != 6 || st.Skipped != 1 {
+		t.Fatalf("%d roads, %+v", len(roads), st)
+	}
+	for _, r := range roads {
+		want := record.RoadMapped
+		if r.Name == "E-04" {
+			want = record.RoadInferred
+		}
+		if r.Kind != want {
+			t.Errorf("road %q: kind %q, want %q", r.Name, r.Kind, want)
+		}
+	}
+	if roads[0].Name != "A" || roads[4].Name != "E-04" || !roads[2].Oneway {
+		t.Errorf("names or oneway: %+v", roads)
+	}
+	_, _, err = parse.RoadsGeoJSON(strings.NewReader(`{"type":"Feature","properties":{"gap_fill":"yes"},"geometry":{"type":"LineString","coordinates":[[68,37],[68.1,37]]}}`), parse.DefaultRoadSpeeds())
+	if !errors.Is(err, parse.ErrRoadFile) || !strings.Contains(err.Error(), "gap_fill") {
+		t.Errorf("gap_fill \"yes\": %v", err)
+	}
+}
+
+// FuzzRoadsGeoJSON feeds the GeoJSON road parser arbitrary input: it
+// returns roads or an ErrRoadFile, never panics, and every road it
+// returns has at least two valid, distinct consecutive points, a positive
+// speed and a known kind.
+func FuzzRoadsGeoJSON(f *testing.F) {
+	for _, name := range []string{"roads_junctions.geojson", "roads_small.geojson"} {
+		b, err := os.ReadFile("testdata/" + name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(string(b))
+	}
+	f.Add(`{"type":"Feature","properties":{"oneway":"-1","speed_kph":30},"geometry":{"type":"MultiLineString","coordinates":[[[68,37],[68,37],[68.1,37]]]}}`)
+	f.Add(`{"type":"FeatureCollection","features":[null,{"type":"Feature","geometry":null}]}`)
+	f.Fuzz(func(t *testing.T, input string) {
+		roads, _, err := parse.RoadsGeoJSON(strings.NewReader(input), parse.DefaultRoadSpeeds())
+		if err != nil {
+			if !errors.Is(err, parse.ErrRoadFile) {
+				t.Fatalf("error not wrapping ErrRoadFile: %v", err)
+			}
+			return
+		}
+		for _, r := range roads {
+			if len(r.Line) < 2 || !(r.SpeedKPH > 0) || (r.Kind != record.RoadMapped && r.Kind != record.RoadInferred) {
+				t.Fatalf("bad road %+v", r)
+			}
+			for k, p := range r.Line {
+				if !(p[0] >= -180 && p[0] <= 180 && p[1] >= -90 && p[1] <= 90) || k > 0 && p == r.Line[k-1] {
+					t.Fatalf("bad point %v in %+v", p, r)
+				}
+			}
+		}
+	})
+}

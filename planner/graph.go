@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sync"
 
 	"github.com/paulmach/orb"
 	orbgeo "github.com/paulmach/orb/geo"
@@ -48,6 +49,8 @@ type Graph struct {
 	Edges []Edge
 	out   [][]int // edge indices leaving each node
 	grid  pointGrid
+	netMu sync.Mutex
+	nets  map[string]*Network // Restrict's networks by access
 }
 
 // ErrBadRoad is wrapped by NewGraph's errors about malformed roads.
@@ -141,13 +144,25 @@ type snapper struct {
 	cells map[[2]int64][]int
 	pos   []orb.Point
 	xy    []orb.Point
+	exact map[orb.Point]int // with tolerance 0: positions by value
 }
 
 func newSnapper(tolM float64) *snapper {
+	if tolM == 0 {
+		return &snapper{exact: map[orb.Point]int{}}
+	}
 	return &snapper{tolM: tolM, cells: map[[2]int64][]int{}}
 }
 
 func (s *snapper) id(p orb.Point) int {
+	if s.exact != nil {
+		if id, ok := s.exact[p]; ok {
+			return id
+		}
+		s.exact[p] = len(s.pos)
+		s.pos = append(s.pos, p)
+		return len(s.pos) - 1
+	}
 	q := geo.Project(p)
 	size := math.Max(s.tolM, 1e-3)
 	cx, cy := int64(math.Floor(q[0]/size)), int64(math.Floor(q[1]/size))
@@ -208,4 +223,38 @@ func (g pointGrid) within(p orb.Point, radiusM float64, fn func(i int)) {
 			}
 		}
 	}
+}
+
+// Components returns, per node, the index of its weakly connected part:
+// nodes joined by edges in either direction share it.
+func Components(g *Graph) []int {
+	comp := make([]int, len(g.Nodes))
+	for i := range comp {
+		comp[i] = -1
+	}
+	adj := make([][]int, len(g.Nodes))
+	for _, e := range g.Edges {
+		adj[e.From] = append(adj[e.From], e.To)
+		adj[e.To] = append(adj[e.To], e.From)
+	}
+	c := 0
+	for s := range g.Nodes {
+		if comp[s] >= 0 {
+			continue
+		}
+		comp[s] = c
+		stack := []int{s}
+		for len(stack) > 0 {
+			v := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			for _, w := range adj[v] {
+				if comp[w] < 0 {
+					comp[w] = c
+					stack = append(stack, w)
+				}
+			}
+		}
+		c++
+	}
+	return comp
 }

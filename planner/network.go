@@ -1,11 +1,13 @@
 package planner
 
 import (
+	"encoding/binary"
+	"fmt"
+	"hash/fnv"
 	"math"
 	"slices"
 
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/planar"
 )
 
 // Crossing is a place where a team may pass its country's border: within
@@ -44,14 +46,113 @@ type Network struct {
 	allowed []bool    // per edge
 	costS   []float64 // per edge travel time in seconds
 	border  *borderIndex
+	// The allowed edges in compressed sparse rows by their start node:
+	// the edges leaving node v are csrEdge[csrOff[v]:csrOff[v+1]].
+	csrOff  []int32
+	csrEdge []int32
+	csrTo   []int32
+	csrCost []float64
+	csrLen  []float64
+	// topKPH is the highest speed on an allowed edge or off the road.
+	topKPH float64
 }
 
-// Restrict returns the part of g that a team with the given access may use.
+// restrictCacheMax bounds the networks a Graph keeps.
+const restrictCacheMax = 64
+
+// Restrict returns the part of g that a team with the given access may use
+// (see restrict). Networks are kept with the graph by the content of their
+// access, so that a team planned again gets the same one at once.
+func (g *Graph) Restrict(acc Access) *Network {
+	key := accessKey(acc)
+	g.netMu.Lock()
+	n, ok := g.nets[key]
+	g.netMu.Unlock()
+	if ok {
+		return n
+	}
+	n = g.restrict(acc)
+	g.netMu.Lock()
+	defer g.netMu.Unlock()
+	if g.nets == nil || len(g.nets) >= restrictCacheMax {
+		g.nets = map[string]*Network{}
+	}
+	g.nets[key] = n
+	return n
+}
+
+// accessKey identifies an Access by its content: FNV-1a over every
+// number of it and the country code.
+func accessKey(acc Access) string {
+	h := fnv.New64a()
+	var buf [8]byte
+	put := func(v float64) {
+		binary.LittleEndian.PutUint64(buf[:], math.Float64bits(v))
+		h.Write(buf[:])
+	}
+	for _, pg := range acc.Country {
+		put(math.NaN())
+		for _, r := range pg {
+			put(math.Inf(1))
+			for _, p := range r {
+				put(p[0])
+				put(p[1])
+			}
+		}
+	}
+	for _, c := range acc.Crossings {
+		put(c.Point[0])
+		put(c.Point[1])
+		put(c.RadiusM)
+	}
+	put(acc.MaxKPH)
+	put(acc.OffroadKPH)
+	put(acc.MaxOffroadM)
+	put(float64(acc.Links))
+	return fmt.Sprintf("%s|%d|%d|%x", acc.CountryCode, len(acc.Country), len(acc.Crossings), h.Sum64())
+}
+
+// buildCSR lays the allowed edges out by start node.
+func (n *Network) buildCSR() {
+	g := n.g
+	n.csrOff = make([]int32, len(g.Nodes)+1)
+	n.topKPH = n.acc.OffroadKPH
+	for i, e := range g.Edges {
+		if n.allowed[i] {
+			n.csrOff[e.From+1]++
+			if n.costS[i] > 0 {
+				n.topKPH = math.Max(n.topKPH, e.LengthM/1000/n.costS[i]*3600)
+			}
+		}
+	}
+	for v := range g.Nodes {
+		n.csrOff[v+1] += n.csrOff[v]
+	}
+	m := n.csrOff[len(g.Nodes)]
+	n.csrEdge, n.csrTo, n.csrCost, n.csrLen = make([]int32, m), make([]int32, m), make([]float64, m), make([]float64, m)
+	next := slices.Clone(n.csrOff[:len(g.Nodes)])
+	for i, e := range g.Edges {
+		if n.allowed[i] {
+			k := next[e.From]
+			next[e.From]++
+			n.csrEdge[k], n.csrTo[k], n.csrCost[k], n.csrLen[k] = int32(i), int32(e.To), n.costS[i], e.LengthM
+		}
+	}
+}
+
+// restrict returns the part of g that a team with the given access may use.
 // An edge is allowed when every point of it lies inside acc.Country without
 // touching its boundary, or within an allowed crossing's radius (see
 // SegmentAllowed); containment is tested with planar geometry in lon/lat,
 // the way GeoJSON and PostGIS geometry read straight segments.
-func (g *Graph) Restrict(acc Access) *Network {
+func (g *Graph) restrict(acc Access) *Network {
+	n := g.restrictEdges(acc)
+	n.buildCSR()
+	return n
+}
+
+// restrictEdges decides which edges the access allows and their costs.
+func (g *Graph) restrictEdges(acc Access) *Network {
 	if acc.OffroadKPH <= 0 {
 		acc.OffroadKPH = 15
 	}
@@ -108,7 +209,7 @@ func (g *Graph) Restrict(acc Access) *Network {
 			continue
 		}
 		c := len(inside)
-		inside = append(inside, planar.MultiPolygonContains(acc.Country, g.Nodes[s]))
+		inside = append(inside, n.border.contains(g.Nodes[s]))
 		comp[s] = c
 		stack := []int{s}
 		for len(stack) > 0 {
@@ -150,7 +251,7 @@ func (n *Network) SegmentAllowed(a, b orb.Point) bool {
 		}
 	}
 	if len(cut) == 0 {
-		return !n.border.touches(a, b) && planar.MultiPolygonContains(n.acc.Country, a)
+		return !n.border.touches(a, b) && n.border.contains(a)
 	}
 	slices.SortFunc(cut, func(x, y [2]float64) int {
 		if x[0] < y[0] {
@@ -164,7 +265,7 @@ func (n *Network) SegmentAllowed(a, b orb.Point) bool {
 	at := func(t float64) orb.Point { return orb.Point{a[0] + t*(b[0]-a[0]), a[1] + t*(b[1]-a[1])} }
 	free := func(t0, t1 float64) bool { // the part [t0, t1] outside every disc
 		p, q := at(t0), at(t1)
-		return !n.border.touches(p, q) && planar.MultiPolygonContains(n.acc.Country, p)
+		return !n.border.touches(p, q) && n.border.contains(p)
 	}
 	pos := 0.0
 	for _, iv := range cut {
@@ -218,9 +319,10 @@ func (n *Network) Inside(p orb.Point) bool {
 // borderIndex buckets the boundary segments of a multipolygon by lon/lat
 // cells for fast segment intersection tests.
 type borderIndex struct {
-	cellDeg float64
-	segs    [][2]orb.Point
-	cells   map[[2]int32][]int32
+	cellDeg  float64
+	segs     [][2]orb.Point
+	cells    map[[2]int32][]int32
+	maxCellX int32
 }
 
 func newBorderIndex(mp orb.MultiPolygon) *borderIndex {
@@ -235,8 +337,12 @@ func newBorderIndex(mp orb.MultiPolygon) *borderIndex {
 			}
 		}
 	}
+	b.maxCellX = math.MinInt32
 	for i, s := range b.segs {
-		b.cover(s[0], s[1], func(k [2]int32) { b.cells[k] = append(b.cells[k], int32(i)) })
+		b.cover(s[0], s[1], func(k [2]int32) {
+			b.cells[k] = append(b.cells[k], int32(i))
+			b.maxCellX = max(b.maxCellX, k[0])
+		})
 	}
 	return b
 }
@@ -253,26 +359,62 @@ func (b *borderIndex) cover(p, q orb.Point, fn func([2]int32)) {
 	}
 }
 
+// cellRange returns the cells a segment's box covers.
+func (b *borderIndex) cellRange(p, q orb.Point) (x0, x1, y0, y1 int32) {
+	x0 = int32(math.Floor(math.Min(p[0], q[0]) / b.cellDeg))
+	x1 = int32(math.Floor(math.Max(p[0], q[0]) / b.cellDeg))
+	y0 = int32(math.Floor(math.Min(p[1], q[1]) / b.cellDeg))
+	y1 = int32(math.Floor(math.Max(p[1], q[1]) / b.cellDeg))
+	return
+}
+
 // touches reports whether segment p–q intersects or touches the boundary.
+// A boundary segment listed in several of the cells that p–q covers is
+// tested only in the first of them, so nothing is allocated.
 func (b *borderIndex) touches(p, q orb.Point) bool {
-	hit := false
-	seen := map[int32]bool{}
-	b.cover(p, q, func(k [2]int32) {
-		if hit {
-			return
+	qx0, qx1, qy0, qy1 := b.cellRange(p, q)
+	for x := qx0; x <= qx1; x++ {
+		for y := qy0; y <= qy1; y++ {
+			for _, i := range b.cells[[2]int32{x, y}] {
+				s := b.segs[i]
+				sx0, _, sy0, _ := b.cellRange(s[0], s[1])
+				if x != max(sx0, qx0) || y != max(sy0, qy0) {
+					continue
+				}
+				if segmentsIntersect(p, q, s[0], s[1]) {
+					return true
+				}
+			}
 		}
-		for _, i := range b.cells[k] {
-			if seen[i] {
+	}
+	return false
+}
+
+// contains reports whether p lies inside the multipolygon (even-odd rule
+// over all rings, as planar.MultiPolygonContains for polygons that do not
+// overlap), by counting the boundary segments that a ray from p towards
+// +x crosses, through the cells of p's row; a point on the boundary may
+// go either way (touches tells those apart).
+func (b *borderIndex) contains(p orb.Point) bool {
+	cx := int32(math.Floor(p[0] / b.cellDeg))
+	cy := int32(math.Floor(p[1] / b.cellDeg))
+	inside := false
+	for x := cx; x <= b.maxCellX; x++ {
+		for _, i := range b.cells[[2]int32{x, cy}] {
+			s := b.segs[i]
+			sx0, _, _, _ := b.cellRange(s[0], s[1])
+			if x != max(sx0, cx) {
 				continue
 			}
-			seen[i] = true
-			if segmentsIntersect(p, q, b.segs[i][0], b.segs[i][1]) {
-				hit = true
-				return
+			a, c := s[0], s[1]
+			if (a[1] > p[1]) != (c[1] > p[1]) {
+				if xi := a[0] + (p[1]-a[1])*(c[0]-a[0])/(c[1]-a[1]); xi > p[0] {
+					inside = !inside
+				}
 			}
 		}
-	})
-	return hit
+	}
+	return inside
 }
 
 func orient(a, b, c orb.Point) float64 {

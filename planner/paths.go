@@ -26,6 +26,8 @@ type overlay struct {
 	pts  []orb.Point
 	base int           // search-node index of pts[0]
 	arcs map[int][]arc // extra arcs leaving a search node
+	// linked marks the network nodes with an off-road leg to a point.
+	linked []bool
 }
 
 // ErrOffNetwork is returned for a point that no allowed off-road leg links
@@ -33,11 +35,14 @@ type overlay struct {
 var ErrOffNetwork = errors.New("point cannot be linked to the road network")
 
 func (n *Network) overlay(pts []orb.Point) *overlay {
-	o := &overlay{n: n, pts: pts, base: len(n.g.Nodes), arcs: map[int][]arc{}}
+	o := &overlay{n: n, pts: pts, base: len(n.g.Nodes), arcs: map[int][]arc{}, linked: make([]bool, len(n.g.Nodes))}
 	speed := n.acc.OffroadKPH
 	leg := func(from, to int, a, b orb.Point) {
 		d := orbgeo.DistanceHaversine(a, b)
 		o.arcs[from] = append(o.arcs[from], arc{to: to, costS: d / 1000 / speed * 3600, edge: -1, lenM: d})
+		if from < o.base {
+			o.linked[from] = true
+		}
 	}
 	for i, p := range pts {
 		if !n.Inside(p) {
@@ -86,13 +91,16 @@ func (n *Network) overlay(pts []orb.Point) *overlay {
 	return o
 }
 
+// forEach calls fn for every arc leaving search node v: the allowed
+// network edges, then the off-road legs.
 func (o *overlay) forEach(v int, fn func(a arc)) {
+	n := o.n
 	if v < o.base {
-		for _, ei := range o.n.g.out[v] {
-			if o.n.allowed[ei] {
-				e := &o.n.g.Edges[ei]
-				fn(arc{to: e.To, costS: o.n.costS[ei], edge: ei, lenM: e.LengthM})
-			}
+		for k := n.csrOff[v]; k < n.csrOff[v+1]; k++ {
+			fn(arc{to: int(n.csrTo[k]), costS: n.csrCost[k], edge: int(n.csrEdge[k]), lenM: n.csrLen[k]})
+		}
+		if !o.linked[v] {
+			return
 		}
 	}
 	for _, a := range o.arcs[v] {
@@ -170,12 +178,7 @@ func (o *overlay) newSearch() *search {
 	for i := range s.dist {
 		s.dist[i] = math.Inf(1)
 	}
-	s.maxKPH = o.n.acc.OffroadKPH
-	for i, e := range o.n.g.Edges {
-		if o.n.allowed[i] {
-			s.maxKPH = math.Max(s.maxKPH, e.LengthM/1000/o.n.costS[i]*3600)
-		}
-	}
+	s.maxKPH = o.n.topKPH
 	return s
 }
 
@@ -196,8 +199,18 @@ func (s *search) pos(v int) orb.Point {
 
 // run searches from src until the queue holds nothing cheaper than maxS,
 // or until target (if >= 0) is settled; with a target it uses the A*
-// bound of the straight-line distance at the top speed.
+// bound of the straight-line distance at the top speed. Without a target
+// it also stops once every point of the overlay that has an off-road leg
+// is settled: their distances are final then.
 func (s *search) run(ctx context.Context, src, target int, maxS float64) error {
+	pending := 0
+	if target < 0 {
+		for i := range s.o.pts {
+			if v := s.o.base + i; v != src && len(s.o.arcs[v]) > 0 {
+				pending++
+			}
+		}
+	}
 	s.reset()
 	h := func(v int) float64 { return 0 }
 	if target >= 0 {
@@ -218,6 +231,11 @@ func (s *search) run(ctx context.Context, src, target int, maxS float64) error {
 		}
 		if v == target || s.dist[v] > maxS {
 			return nil
+		}
+		if v >= s.o.base && v != src && target < 0 && len(s.o.arcs[v]) > 0 {
+			if pending--; pending == 0 {
+				return nil
+			}
 		}
 		settled++
 		if settled%512 == 0 {
@@ -250,35 +268,6 @@ type router struct {
 func (n *Network) router(pts []orb.Point) *router {
 	o := n.overlay(pts)
 	return &router{o: o, s: o.newSearch()}
-}
-
-// matrix returns travel times in seconds between the points; rows for
-// points with sources[i] false, pairs without a way and pairs over maxS
-// are +Inf.
-func (r *router) matrix(ctx context.Context, sources []bool, maxS float64) (*Matrix, error) {
-	pts := r.o.pts
-	m := NewMatrix(len(pts))
-	for i := range pts {
-		for j := range pts {
-			if i != j {
-				m.Set(i, j, math.Inf(1))
-			}
-		}
-	}
-	for i := range pts {
-		if sources != nil && !sources[i] {
-			continue
-		}
-		if err := r.s.run(ctx, r.o.base+i, -1, maxS); err != nil {
-			return nil, fmt.Errorf("travel matrix: %w", err)
-		}
-		for j := range pts {
-			if j != i && r.s.dist[r.o.base+j] <= maxS {
-				m.Set(i, j, r.s.dist[r.o.base+j])
-			}
-		}
-	}
-	return m, nil
 }
 
 // TravelMatrix returns the travel times in seconds between the points, by

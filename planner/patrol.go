@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -179,12 +180,20 @@ func PlanPatrols(ctx context.Context, g *Graph, req PatrolRequest, rng *rand.Ran
 	routers := make([]*router, nt)
 	dwellS := make([][]float64, nt)
 	reach := make([]bool, nk)
+	// The teams' travel times are independent searches: run them side by
+	// side.
+	teams := make([]Team, nt)
+	errs := make([]error, nt)
+	var wg sync.WaitGroup
 	for t := range req.Teams {
-		team, r, dwell, err := teamProblem(ctx, g, req, nodes, t)
-		if err != nil {
-			return nil, err
+		wg.Go(func() { teams[t], routers[t], dwellS[t], errs[t] = teamProblem(ctx, g, req, nodes, t) })
+	}
+	wg.Wait()
+	for t := range req.Teams {
+		if errs[t] != nil {
+			return nil, errs[t]
 		}
-		routers[t], dwellS[t] = r, dwell
+		team := teams[t]
 		prob.Teams = append(prob.Teams, team)
 		for k := range nk {
 			v := 2*nt + k

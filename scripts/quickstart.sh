@@ -36,6 +36,21 @@ if [ -z "${AUDIT_KEY:-}" ]; then
   [ -f "$AUDIT_KEY" ] || bin/borderwatch audit keygen -out "$AUDIT_KEY" >&2
 fi
 export AUDIT_KEY
+# Real roads (OpenStreetMap, ODbL: "© OpenStreetMap contributors"): the main
+# network and the 6 inferred border connectors, read compressed as they
+# are; ROADS_MINOR=1 adds the minor roads and tracks. Without the folder
+# the demo falls back to a synthetic track network, labelled as such.
+ROADS_DIR=${ROADS_DIR:-../shared/data/roads}
+if [ -f "$ROADS_DIR/roads_osm.geojson.gz" ]; then
+  road_files=("$ROADS_DIR/roads_osm.geojson.gz" "$ROADS_DIR/roads_osm_border_gap_connectors.geojson")
+  [ "${ROADS_MINOR:-0}" = 1 ] && road_files+=("$ROADS_DIR/roads_osm_minor.geojson.gz")
+  echo "[quickstart] importing the OpenStreetMap roads of $ROADS_DIR" >&2
+  roads_start=$(date +%s)
+  bin/borderwatch import roads -source osm "${road_files[@]}"
+  echo "[quickstart] roads imported in $(( $(date +%s) - roads_start )) s" >&2
+else
+  echo "[quickstart] no $ROADS_DIR/roads_osm.geojson.gz (set ROADS_DIR): the demo draws synthetic tracks instead of roads" >&2
+fi
 bin/borderwatch demo --events "${DEMO_EVENTS:-20000}" --seed "${DEMO_SEED:-1}" | tee bin/demo.txt
 # Loopback only unless ADDR says otherwise: the demo's sign-ins are printed.
 export ADDR=${ADDR:-127.0.0.1:8080}

@@ -105,8 +105,13 @@ func demoRoadsAndAccess(ctx context.Context, store *data.Store, seedValue int64,
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "synthetic track network (labelled source %q, not real roads): %d tracks, %.0f km along %d border sides in %s\n",
-		roads.Source, roads.Roads, roads.KM, roads.Sides, time.Since(roadsStart).Round(time.Millisecond))
+	if roads.Sides == 0 {
+		fmt.Fprintf(stdout, "synthetic tracks (labelled source %q, kind synthetic) only to posts no mapped road reaches within %d km: %d tracks, %.0f km in %s\n",
+			roads.Source, seed.DemoPostReachM/1000, roads.Roads, roads.KM, time.Since(roadsStart).Round(time.Millisecond))
+	} else {
+		fmt.Fprintf(stdout, "no mapped roads imported: synthetic track network (labelled source %q, not real roads): %d tracks, %.0f km along %d border sides in %s\n",
+			roads.Source, roads.Roads, roads.KM, roads.Sides, time.Since(roadsStart).Round(time.Millisecond))
+	}
 	logins, err := seed.DemoAccess(ctx, store)
 	if err != nil {
 		return err

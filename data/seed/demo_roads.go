@@ -38,7 +38,20 @@ type DemoRoadsSummary struct {
 // inside each country. They are stored with source DemoRoadSource and
 // highway classes "synthetic_track", "synthetic_link" and
 // "synthetic_road", clearly apart from imported roads.
+//
+// Where mapped roads are stored (borderwatch import roads), the demo draws
+// no such network: it links only the posts that no mapped road reaches
+// within DemoPostReachM to the nearest mapped road of their country
+// (demoPostLinks), and the summary's Sides is 0. Mapped roads imported
+// before the countries were loaded get their country first.
 func DemoRoads(ctx context.Context, store *data.Store) (DemoRoadsSummary, error) {
+	mapped, err := store.MappedRoads(ctx)
+	if err != nil {
+		return DemoRoadsSummary{}, fmt.Errorf("demo roads: %w", err)
+	}
+	if mapped > 0 {
+		return demoPostLinks(ctx, store)
+	}
 	sides, err := store.TrackSides(ctx, 8)
 	if err != nil {
 		return DemoRoadsSummary{}, fmt.Errorf("demo roads: %w", err)
@@ -46,6 +59,13 @@ func DemoRoads(ctx context.Context, store *data.Store) (DemoRoadsSummary, error)
 	roads := demoTracks(sides)
 	roads = append(roads, demoAnchorLinks(sides)...)
 	roads = append(roads, demoConnectors(sides, roads)...)
+	sum, err := storeDemoRoads(ctx, store, roads)
+	sum.Sides = len(sides)
+	return sum, err
+}
+
+// storeDemoRoads replaces the synthetic roads by roads.
+func storeDemoRoads(ctx context.Context, store *data.Store, roads []record.Road) (DemoRoadsSummary, error) {
 	sum, err := store.ImportRoads(ctx, DemoRoadSource, roads, nil)
 	if err != nil {
 		return DemoRoadsSummary{}, fmt.Errorf("demo roads: %w", err)
@@ -54,7 +74,7 @@ func DemoRoads(ctx context.Context, store *data.Store) (DemoRoadsSummary, error)
 	for _, r := range roads {
 		km += orbgeo.LengthHaversine(r.Line) / 1000
 	}
-	return DemoRoadsSummary{Source: DemoRoadSource, Roads: sum.Inserted, KM: km, Sides: len(sides)}, nil
+	return DemoRoadsSummary{Source: DemoRoadSource, Roads: sum.Inserted, KM: km}, nil
 }
 
 // demoTracks draws the tracks along each border side. The sides are
@@ -78,7 +98,7 @@ func demoTracks(sides []data.TrackSide) []record.Road {
 				class = "synthetic_link"
 			}
 			roads = append(roads, record.Road{
-				Name: "synthetic track " + s.BorderID + " (" + s.Country + " side)", Highway: class,
+				Name: "synthetic track " + s.BorderID + " (" + s.Country + " side)", Highway: class, Kind: record.RoadSynthetic,
 				SpeedKPH: r.SpeedKPH, Country: r.Country, Line: r.Line,
 			})
 		}
@@ -137,7 +157,7 @@ func demoConnectors(sides []data.TrackSide, roads []record.Road) []record.Road {
 	var out []record.Road
 	for i, c := range all {
 		for _, r := range links[i] {
-			out = append(out, record.Road{Name: "synthetic connecting road (" + c.code + ")", Highway: "synthetic_road",
+			out = append(out, record.Road{Name: "synthetic connecting road (" + c.code + ")", Highway: "synthetic_road", Kind: record.RoadSynthetic,
 				SpeedKPH: r.SpeedKPH, Country: c.code, Line: r.Line})
 		}
 	}
@@ -202,10 +222,42 @@ func demoAnchorLinks(sides []data.TrackSide) []record.Road {
 				}
 				done[key] = true
 				linked++
-				roads = append(roads, record.Road{Name: "synthetic road (" + code + ")", Highway: "synthetic_road",
+				roads = append(roads, record.Road{Name: "synthetic road (" + code + ")", Highway: "synthetic_road", Kind: record.RoadSynthetic,
 					SpeedKPH: demoLinkKPH, Country: code, Line: orb.LineString{a, b}})
 			}
 		}
 	}
 	return roads
+}
+
+// DemoPostReachM is how far a post may be from a mapped road for the
+// planner to reach it without a synthetic track: the planner's longest
+// off-road leg (planner.Access.MaxOffroadM's default).
+const DemoPostReachM = 5000
+
+// demoPostLinks stores synthetic tracks (source DemoRoadSource, kind
+// synthetic) from every post farther than DemoPostReachM from any mapped
+// road to the nearest mapped road of its country, by a way that stays
+// inside the country (planner.ConnectRoads).
+func demoPostLinks(ctx context.Context, store *data.Store) (DemoRoadsSummary, error) {
+	if _, err := store.TagRoadCountries(ctx); err != nil {
+		return DemoRoadsSummary{}, fmt.Errorf("demo roads: %w", err)
+	}
+	posts, err := store.PostRoads(ctx)
+	if err != nil {
+		return DemoRoadsSummary{}, fmt.Errorf("demo roads: %w", err)
+	}
+	var roads []record.Road
+	for _, p := range posts {
+		if p.DistanceM <= DemoPostReachM || p.Road == nil {
+			continue
+		}
+		links := planner.ConnectRoads([]planner.Road{{Line: p.Road, SpeedKPH: demoTrackOptions.SpeedKPH, Country: p.Country}},
+			[]orb.Point{p.Point}, p.Polygon, planner.ConnectOptions{SpeedKPH: demoTrackOptions.SpeedKPH, Country: p.Country})
+		for _, l := range links {
+			roads = append(roads, record.Road{Name: "synthetic track to a post (" + p.Country + ")", Highway: "synthetic_track",
+				Kind: record.RoadSynthetic, SpeedKPH: l.SpeedKPH, Country: p.Country, Line: l.Line})
+		}
+	}
+	return storeDemoRoads(ctx, store, roads)
 }
