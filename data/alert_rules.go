@@ -14,7 +14,7 @@ import (
 	"github.com/borderwatch/borderwatch/record"
 )
 
-// AlertRule is a stored alert rule (migration 0024) as its agency reads
+// AlertRule is a stored alert rule (migration 0023) as its agency reads
 // it.
 type AlertRule struct {
 	record.AlertRule
@@ -162,7 +162,7 @@ func (s *Store) UpdateAlertRule(ctx context.Context, id int64, r record.AlertRul
 }
 
 // DeleteAlertRule deletes a rule of the caller's agency, ends its open
-// episodes (migration 0024's trigger) and audits it.
+// episodes (migration 0023's trigger) and audits it.
 func (s *Store) DeleteAlertRule(ctx context.Context, id int64) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var name, kind string

@@ -12,7 +12,7 @@ import (
 	"github.com/borderwatch/borderwatch/record"
 )
 
-// Kinds of alerts (migrations 0019 and 0024 hold their CHECK constraint to
+// Kinds of alerts (migrations 0019 and 0023 hold their CHECK constraint to
 // them): the kinds of alert rules.
 const (
 	AlertBorderNear = record.RuleBorderNear // a live fix within the team's distance of a border line

@@ -9,7 +9,7 @@ import (
 
 // sqlPurgeSubjects removes the personal data of the entities $1 that no
 // event links to and no message names any more: the columns the entities
-// view withholds without the personal-data term, as migration 0023
+// view withholds without the personal-data term, as migration 0022
 // describes. An entity purged before is left as it is.
 const sqlPurgeSubjects = `UPDATE entity_records r SET
 	  name = CASE WHEN r.kind = 'person' THEN NULL ELSE r.name END,

@@ -15,7 +15,7 @@ import (
 )
 
 // fenceSnapshot is a fence index and the generation of the alert rules it
-// was built from (migration 0024's bw_generations 'alert_rules').
+// was built from (migration 0023's bw_generations 'alert_rules').
 type fenceSnapshot struct {
 	gen int64
 	idx *geo.FenceIndex

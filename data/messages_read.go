@@ -212,7 +212,7 @@ type PurgeReport struct {
 // expired lookout matches nothing), and so do the words of lookout_words
 // that no key has left. The subjects of the purged messages that no event
 // links to and no message still names lose their personal data
-// (purgeSubjects, migration 0023). It is audited.
+// (purgeSubjects, migration 0022). It is audited.
 func (s *Store) PurgeExpired(ctx context.Context, retention, streamRetention time.Duration) (PurgeReport, error) {
 	var rep PurgeReport
 	if retention < 0 || streamRetention < 0 {

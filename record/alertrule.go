@@ -7,7 +7,7 @@ import (
 	"github.com/paulmach/orb"
 )
 
-// Kinds of alert rules (migration 0024 holds its CHECK constraints to
+// Kinds of alert rules (migration 0023 holds its CHECK constraints to
 // them). The alerts they raise have the same kinds.
 const (
 	RuleZoneEnter   = "zone_enter"   // a team is found inside a zone
@@ -34,7 +34,7 @@ const (
 // ZoneSources returns the sources of a zone.
 func ZoneSources() []string { return []string{ZoneDrawn, ZoneSector, ZoneHotspot} }
 
-// Limits of a rule's parameters (migration 0024 checks the same).
+// Limits of a rule's parameters (migration 0023 checks the same).
 const (
 	MaxRuleDistanceM = 50000
 	MaxRuleMinutes   = 1440
