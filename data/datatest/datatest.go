@@ -152,6 +152,10 @@ END $$`)
 	return err
 }
 
+// keptTemplates is how many templates of other migration sets stay beside
+// the newest one.
+const keptTemplates = 8
+
 func buildTemplate(ctx context.Context, admin *pgx.Conn, base, tmpl string) error {
 	build := tmpl + "_build"
 	if _, err := admin.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{build}.Sanitize()+" WITH (FORCE)"); err != nil {
@@ -173,9 +177,14 @@ func buildTemplate(ctx context.Context, admin *pgx.Conn, base, tmpl string) erro
 	if err != nil {
 		return err
 	}
-	// Drop templates of older migration sets, then publish this one by
-	// renaming it: a half-built template is never cloned.
-	rows, err := admin.Query(ctx, "SELECT datname FROM pg_database WHERE datname LIKE 'bw_tmpl_%' AND datname <> $1", build)
+	// Drop templates of older migration sets beyond the newest few, then
+	// publish this one by renaming it: a half-built template is never
+	// cloned. Several checkouts (branches) testing against one server each
+	// keep their own template; dropping every other set would end their
+	// clones in progress (DROP ... WITH (FORCE)) and rebuild in turn.
+	rows, err := admin.Query(ctx, `SELECT datname FROM pg_database
+  WHERE datname LIKE 'bw_tmpl_%' AND datname <> $1
+  ORDER BY oid DESC OFFSET $2`, build, keptTemplates)
 	if err != nil {
 		return err
 	}
