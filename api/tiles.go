@@ -149,9 +149,10 @@ func tileParam(r *http.Request) (maptile.Tile, error) {
 
 // handleEventTile serves an events tile from the tile cache (keyed, like
 // the analyses, by the tile, the filters and the caller's visibility, and
-// current with the index's version of what the caller sees), or reads it
-// from the caller's events view.
-func handleEventTile(logger *slog.Logger, store *data.Store, live *data.Live, cache *responseCache) http.Handler {
+// current with the index's version of what the caller sees), or computes
+// it: clusters from the live index, each event from the caller's events
+// view (data.Live.EventTile).
+func handleEventTile(logger *slog.Logger, live *data.Live, cache *responseCache) http.Handler {
 	return serveErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
 		q := r.URL.Query()
 		if err := checkParams(q, append([]string{"f"}, eventFilterParams...)...); err != nil {
@@ -170,7 +171,7 @@ func handleEventTile(logger *slog.Logger, store *data.Store, live *data.Live, ca
 			// The version is read before the tile: a write in between
 			// makes the tile newer than its version, never older.
 			version := live.VisibleVersion(vis)
-			tile, err := store.EventTile(ctx, t, eq)
+			tile, err := live.EventTile(ctx, vis, t, eq)
 			return tile, version, err
 		})
 	})

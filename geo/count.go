@@ -1,6 +1,10 @@
 package geo
 
-import "github.com/paulmach/orb"
+import (
+	"math"
+
+	"github.com/paulmach/orb"
+)
 
 // CountBox returns the number of events that pass f and whose lon/lat, as
 // the viewer sees it, falls in the WGS84 box b the way PostGIS's && finds a
@@ -9,9 +13,18 @@ import "github.com/paulmach/orb"
 // count, as they do in the database.) It visits the matches without
 // copying them.
 func (ix *Index) CountBox(b orb.Bound, f Filter) (int, error) {
+	n := 0
+	err := ix.visitBox(b, f, func(*store, int, [2]float64) { n++ })
+	return n, err
+}
+
+// visitBox calls fn, under the index's read lock, with every live slot
+// that passes f and whose lon/lat as the viewer sees it (ll) falls in b by
+// PostGIS's && (see CountBox).
+func (ix *Index) visitBox(b orb.Bound, f Filter, fn func(st *store, slot int, ll [2]float64)) error {
 	cf, err := f.compile()
 	if err != nil {
-		return 0, err
+		return err
 	}
 	bx0, by0 := down32(b.Min[0]), down32(b.Min[1])
 	bx1, by1 := up32(b.Max[0]), up32(b.Max[1])
@@ -24,7 +37,11 @@ func (ix *Index) CountBox(b orb.Bound, f Filter) (int, error) {
 	if cf.coarsens() {
 		pb = pb.Pad(cf.vis.padM)
 	}
-	n := 0
+	if b.Max[0]-b.Min[0] > 90 || b.Max[1]-b.Min[1] > 60 {
+		// The projection is good for the region; a box of a continent's
+		// size or more is searched whole.
+		pb = orb.Bound{Min: orb.Point{-math.MaxFloat32, -math.MaxFloat32}, Max: orb.Point{math.MaxFloat32, math.MaxFloat32}}
+	}
 	st.tree.Search([2]float32{down32(pb.Min[0]), down32(pb.Min[1])}, [2]float32{up32(pb.Max[0]), up32(pb.Max[1])},
 		func(_, _ [2]float32, slot uint32) bool {
 			ok, rule := cf.view(st, int(slot))
@@ -33,9 +50,9 @@ func (ix *Index) CountBox(b orb.Bound, f Filter) (int, error) {
 			}
 			ll := cf.ll(st, int(slot), rule)
 			if down32(ll[0]) <= bx1 && up32(ll[0]) >= bx0 && down32(ll[1]) <= by1 && up32(ll[1]) >= by0 {
-				n++
+				fn(st, int(slot), ll)
 			}
 			return true
 		})
-	return n, nil
+	return nil
 }
