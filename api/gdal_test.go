@@ -100,8 +100,12 @@ func TestGDALReadsEveryEvent(t *testing.T) {
 // cql-text (from the API definition's enum) and reads queryables in the
 // draft's {"queryables": [...]} form. It passes an equality on a query
 // parameter of the items operation (kind, agency) as that parameter,
-// comparisons of a date-time as datetime, and evaluates the rest itself.
-// A later GDAL that sends filter must send CQL2 text the server accepts.
+// comparisons of a date-time with a date as datetime (2021-03-05T/..,
+// trusted without evaluating it again), and evaluates the rest itself.
+// The API definition does not list cql-text: GDAL would then send times
+// as strings ('2021-03-05T') and ILIKE, which CQL2 text does not read as
+// GDAL means them. A later GDAL that sends filter must send CQL2 text the
+// server accepts.
 func TestGDALWhere(t *testing.T) {
 	ogrinfo := lookGDAL(t)
 	e := newEnv(t)
