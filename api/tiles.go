@@ -81,6 +81,11 @@ func tileCollection(id string) (title, desc string, dim int, ok bool) {
 			strconv.Itoa(data.EventClusterGrid) + "×" + strconv.Itoa(data.EventClusterGrid) +
 			" grid with count, seizures and total_kg; otherwise one point per event with count = 1.", 0, true
 	}
+	if id == hotspotTileLayer {
+		return "Hotspot cells", "The cells of the hotspot analysis of /api/hotspots with the same parameters (Gi* or kernel density " +
+			"of the events the caller may see), as polygons with value, count and gi_z, gi_p, gi_bin and neighbors (gistar) or " +
+			"density_km2 (kde).", 2, true
+	}
 	c, ok := data.CollectionByID(id)
 	if !ok {
 		return "", "", 0, false
@@ -99,9 +104,11 @@ func makeTileset(b, id string, withLayers bool) (tileset, bool) {
 		Links: []tileLink{
 			{Href: base, Rel: "self", Type: mediaJSON, Title: "This tileset"},
 			{Href: b + "/tileMatrixSets/" + webMercatorQuad, Rel: relTilingScheme, Type: mediaJSON, Title: "The WebMercatorQuad tile matrix set"},
-			{Href: b + "/collections/" + id, Rel: "collection", Type: mediaJSON, Title: title},
 			{Href: base + "/{tileMatrix}/{tileRow}/{tileCol}", Rel: "item", Type: mediaMVT, Title: "Mapbox Vector Tiles", Templated: true},
 		}}
+	if id != hotspotTileLayer { // the analysis' cells are not a collection
+		ts.Links = append(ts.Links, tileLink{Href: b + "/collections/" + id, Rel: "collection", Type: mediaJSON, Title: title})
+	}
 	if !withLayers {
 		return ts, true
 	}
