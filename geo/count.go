@@ -42,17 +42,42 @@ func (ix *Index) visitBox(b orb.Bound, f Filter, fn func(st *store, slot int, ll
 		// size or more is searched whole.
 		pb = orb.Bound{Min: orb.Point{-math.MaxFloat32, -math.MaxFloat32}, Max: orb.Point{math.MaxFloat32, math.MaxFloat32}}
 	}
-	st.tree.Search([2]float32{down32(pb.Min[0]), down32(pb.Min[1])}, [2]float32{up32(pb.Max[0]), up32(pb.Max[1])},
-		func(_, _ [2]float32, slot uint32) bool {
-			ok, rule := cf.view(st, int(slot))
-			if !ok {
-				return true
-			}
-			ll := cf.ll(st, int(slot), rule)
-			if down32(ll[0]) <= bx1 && up32(ll[0]) >= bx0 && down32(ll[1]) <= by1 && up32(ll[1]) >= by0 {
-				fn(st, int(slot), ll)
-			}
-			return true
-		})
+	visit := func(slot int) {
+		ok, rule := cf.view(st, slot)
+		if !ok {
+			return
+		}
+		ll := cf.ll(st, slot, rule)
+		if down32(ll[0]) <= bx1 && up32(ll[0]) >= bx0 && down32(ll[1]) <= by1 && up32(ll[1]) >= by0 {
+			fn(st, slot, ll)
+		}
+	}
+	min32 := [2]float32{down32(pb.Min[0]), down32(pb.Min[1])}
+	max32 := [2]float32{up32(pb.Max[0]), up32(pb.Max[1])}
+	if coversMost(st, min32, max32) {
+		// Walking the tree for most of its points costs several times a
+		// pass over the slots, which checks each on lon/lat alike.
+		for slot := range st.attr {
+			visit(slot)
+		}
+		return nil
+	}
+	st.tree.Search(min32, max32, func(_, _ [2]float32, slot uint32) bool {
+		visit(int(slot))
+		return true
+	})
 	return nil
+}
+
+// coversMost reports whether the rectangle lo–hi covers a quarter or
+// more of the area of the index's bounds.
+func coversMost(st *store, lo, hi [2]float32) bool {
+	if st.tree.Len() == 0 {
+		return false
+	}
+	tmin, tmax := st.tree.Bounds()
+	area := float64(tmax[0]-tmin[0]) * float64(tmax[1]-tmin[1])
+	w := float64(min(hi[0], tmax[0]) - max(lo[0], tmin[0]))
+	h := float64(min(hi[1], tmax[1]) - max(lo[1], tmin[1]))
+	return w > 0 && h > 0 && w*h >= area/4
 }
