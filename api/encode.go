@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
+	"strconv"
 	"strings"
 )
 
@@ -138,4 +140,37 @@ func jsonDepth(b []byte) int {
 		}
 	}
 	return maxDepth
+}
+
+// refIDs is a list of reference records' ids in a request body (teams,
+// crossings): each is a JSON number or a string of decimal digits, so that
+// the ids of /collections/{id}/items (strings, as GeoJSON allows) are taken
+// as they are given there, and numbers as before.
+type refIDs []int
+
+// UnmarshalJSON reads the list; any other element is a
+// *json.UnmarshalTypeError, which decode names by its field.
+func (ids *refIDs) UnmarshalJSON(b []byte) error {
+	var raw []json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	out := make(refIDs, 0, len(raw))
+	for _, r := range raw {
+		var n int
+		if err := json.Unmarshal(r, &n); err == nil {
+			out = append(out, n)
+			continue
+		}
+		var s string
+		if err := json.Unmarshal(r, &s); err == nil && s != "" && strings.Trim(s, "0123456789") == "" {
+			if n, err := strconv.Atoi(s); err == nil {
+				out = append(out, n)
+				continue
+			}
+		}
+		return &json.UnmarshalTypeError{Value: "an id that is neither a whole number nor a string of digits", Type: reflect.TypeOf(0)}
+	}
+	*ids = out
+	return nil
 }

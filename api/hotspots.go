@@ -17,13 +17,7 @@ func handleHotspots(logger *slog.Logger, live *data.Live, cache *responseCache) 
 	rings := newRingCache(1 << 20)
 	return analysisHandler(logger, live, cache, "hotspots", geo.HotspotParams(),
 		func(ctx context.Context, q geo.HotspotQuery, c geo.CommonParams, vis *geo.Visibility) ([]byte, uint64, error) {
-			sc, err := live.Scope(ctx, vis, c)
-			if err != nil {
-				return nil, 0, err
-			}
-			sc.Restrict(&q.Filter)
-			q.Area = sc.Area
-			res, err := geo.HotSpots(ctx, live.Index(), q)
+			res, err := computeHotspots(ctx, live, q, c, vis)
 			if err != nil {
 				return nil, 0, err
 			}

@@ -173,11 +173,11 @@ func splitRoad(line orb.LineString, maxM float64) []orb.LineString {
 
 // planRequest is the body of POST /api/patrols/plan.
 type planRequest struct {
-	Teams          []int    `json:"teams"`
+	Teams          refIDs   `json:"teams"`
 	BudgetH        *float64 `json:"budget_h,omitempty"`
 	From           string   `json:"from,omitempty"`
 	To             string   `json:"to,omitempty"`
-	AllowCrossings []int    `json:"allow_crossings,omitempty"`
+	AllowCrossings refIDs   `json:"allow_crossings,omitempty"`
 	Variety        int64    `json:"variety,omitempty"`
 	// Targets is "hotspots" (the default), "forecast" or an array of
 	// extra points planned beside the hot spots (parsePlanTargets).
@@ -354,7 +354,7 @@ type planSetting struct {
 func loadPlanSetting(ctx context.Context, store *data.Store, graphs *roadGraphs, in planInput) (planSetting, error) {
 	var set planSetting
 	var err error
-	if set.teams, err = store.PlanTeams(ctx, in.req.Teams); err != nil {
+	if set.teams, err = store.PlanTeams(ctx, []int(in.req.Teams)); err != nil {
 		return set, err
 	}
 	for _, t := range set.teams {

@@ -409,6 +409,48 @@ func TestPlanPatrolsRequestedPoint(t *testing.T) {
 	}
 }
 
+// TestPlanPatrolsTakesTheCollectionsIDs checks that a plan request takes
+// the team ids exactly as /collections/teams/items gives them (strings),
+// and numbers as well, with the same plan.
+func TestPlanPatrolsTakesTheCollectionsIDs(t *testing.T) {
+	e := newEnv(t)
+	f := newPatrolFixture(t, e)
+	tok := "Bearer " + e.tokenFor(t, "tj-dca", "planner")
+	_, b := e.do(t, "GET", "/collections/teams/items?limit=100", "", "Authorization", tok)
+	var ids []any
+	for _, ft := range decodeJSON(t, b)["features"].([]any) {
+		id := ft.(map[string]any)["id"]
+		if id == fmt.Sprint(f.teams[0]) {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) != 1 {
+		t.Fatalf("team %d not among the collection's items: %s", f.teams[0], b)
+	}
+	asGiven, _ := json.Marshal(map[string]any{"teams": ids, "budget_h": 6, "variety": 0})
+	var routes []string
+	for _, body := range []string{string(asGiven), fmt.Sprintf(`{"teams": [%d], "budget_h": 6, "variety": 0}`, f.teams[0])} {
+		resp, b := e.do(t, "POST", "/api/patrols/plan", body, "Authorization", tok)
+		if resp.StatusCode != http.StatusCreated {
+			t.Fatalf("%s: %d %s", body, resp.StatusCode, b)
+		}
+		fc, err := geojson.UnmarshalFeatureCollection(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var stops []string
+		for _, ft := range fc.Features {
+			if ft.Properties["kind"] == "stop" {
+				stops = append(stops, fmt.Sprint(ft.Properties["team"], ft.Properties["seq"], ft.Geometry))
+			}
+		}
+		routes = append(routes, strings.Join(stops, ";"))
+	}
+	if routes[0] != routes[1] || routes[0] == "" {
+		t.Errorf("the plan for the collection's id %v differs from the plan for the number:\n%s\n%s", ids[0], routes[0], routes[1])
+	}
+}
+
 func TestPlanPatrolsRejectsBadRequests(t *testing.T) {
 	e := newEnv(t)
 	f := newPatrolFixture(t, e)
@@ -427,6 +469,9 @@ func TestPlanPatrolsRejectsBadRequests(t *testing.T) {
 		{"unknown crossing", fmt.Sprintf(`{"teams": [%d], "allow_crossings": [4242]}`, f.teams[0]), 400, "allow_crossings"},
 		{"bad point", fmt.Sprintf(`{"teams": [%d], "targets": [{"lon": 400, "lat": 1}]}`, f.teams[0]), 400, "targets[0]"},
 		{"unknown field", fmt.Sprintf(`{"teams": [%d], "speed": 3}`, f.teams[0]), 400, "speed"},
+		{"team id neither number nor digits", `{"teams": ["3a"]}`, 400, "teams"},
+		{"team id a fraction", `{"teams": [1.5]}`, 400, "teams"},
+		{"crossing id not digits", fmt.Sprintf(`{"teams": [%d], "allow_crossings": ["x"]}`, f.teams[0]), 400, "allow_crossings"},
 		{"base outside its country", fmt.Sprintf(`{"teams": [%d]}`, f.outside), 422, "teams"},
 		{"nothing reachable", fmt.Sprintf(`{"teams": [%d], "budget_h": 0.05}`, f.teams[0]), 422, "teams"},
 	} {

@@ -94,7 +94,8 @@ func addFeatureRoutes(r chi.Router, logger *slog.Logger, cfg Config, store *data
 	r.Method(http.MethodGet, "/tileMatrixSets/{tileMatrixSetId}", handleTileMatrixSet(logger))
 	r.Method(http.MethodGet, "/collections/{collectionId}/tiles", handleTilesets(logger))
 	r.Method(http.MethodGet, "/collections/{collectionId}/tiles/WebMercatorQuad", handleTileset(logger))
-	r.Method(http.MethodGet, "/collections/events/tiles/WebMercatorQuad/{z}/{y}/{x}", handleEventTile(logger, store, live, tiles))
+	r.Method(http.MethodGet, "/collections/events/tiles/WebMercatorQuad/{z}/{y}/{x}", handleEventTile(logger, live, tiles))
+	r.Method(http.MethodGet, "/collections/hotspots/tiles/WebMercatorQuad/{z}/{y}/{x}", handleHotspotTile(logger, live, tiles))
 	r.Method(http.MethodGet, "/collections/{collectionId}/tiles/WebMercatorQuad/{z}/{y}/{x}", handleReferenceTile(logger, store))
 }
 

@@ -81,6 +81,11 @@ func tileCollection(id string) (title, desc string, dim int, ok bool) {
 			strconv.Itoa(data.EventClusterGrid) + "×" + strconv.Itoa(data.EventClusterGrid) +
 			" grid with count, seizures and total_kg; otherwise one point per event with count = 1.", 0, true
 	}
+	if id == hotspotTileLayer {
+		return "Hotspot cells", "The cells of the hotspot analysis of /api/hotspots with the same parameters (Gi* or kernel density " +
+			"of the events the caller may see), as polygons with value, count and gi_z, gi_p, gi_bin and neighbors (gistar) or " +
+			"density_km2 (kde).", 2, true
+	}
 	c, ok := data.CollectionByID(id)
 	if !ok {
 		return "", "", 0, false
@@ -99,9 +104,11 @@ func makeTileset(b, id string, withLayers bool) (tileset, bool) {
 		Links: []tileLink{
 			{Href: base, Rel: "self", Type: mediaJSON, Title: "This tileset"},
 			{Href: b + "/tileMatrixSets/" + webMercatorQuad, Rel: relTilingScheme, Type: mediaJSON, Title: "The WebMercatorQuad tile matrix set"},
-			{Href: b + "/collections/" + id, Rel: "collection", Type: mediaJSON, Title: title},
 			{Href: base + "/{tileMatrix}/{tileRow}/{tileCol}", Rel: "item", Type: mediaMVT, Title: "Mapbox Vector Tiles", Templated: true},
 		}}
+	if id != hotspotTileLayer { // the analysis' cells are not a collection
+		ts.Links = append(ts.Links, tileLink{Href: b + "/collections/" + id, Rel: "collection", Type: mediaJSON, Title: title})
+	}
 	if !withLayers {
 		return ts, true
 	}
@@ -149,9 +156,10 @@ func tileParam(r *http.Request) (maptile.Tile, error) {
 
 // handleEventTile serves an events tile from the tile cache (keyed, like
 // the analyses, by the tile, the filters and the caller's visibility, and
-// current with the index's version of what the caller sees), or reads it
-// from the caller's events view.
-func handleEventTile(logger *slog.Logger, store *data.Store, live *data.Live, cache *responseCache) http.Handler {
+// current with the index's version of what the caller sees), or computes
+// it: clusters from the live index, each event from the caller's events
+// view (data.Live.EventTile).
+func handleEventTile(logger *slog.Logger, live *data.Live, cache *responseCache) http.Handler {
 	return serveErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
 		q := r.URL.Query()
 		if err := checkParams(q, append([]string{"f"}, eventFilterParams...)...); err != nil {
@@ -170,7 +178,7 @@ func handleEventTile(logger *slog.Logger, store *data.Store, live *data.Live, ca
 			// The version is read before the tile: a write in between
 			// makes the tile newer than its version, never older.
 			version := live.VisibleVersion(vis)
-			tile, err := store.EventTile(ctx, t, eq)
+			tile, err := live.EventTile(ctx, vis, t, eq)
 			return tile, version, err
 		})
 	})

@@ -149,6 +149,10 @@ func TestEventTileVisibility(t *testing.T) {
 func TestEventTileFilters(t *testing.T) {
 	e := newEnv(t)
 	seedEvents(t, e, 300) // a third each heroin, hashish, incidents
+	// Clustered tiles come from the live index: let it catch up.
+	if err := e.live.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	low := maptile.At(orb.Point{70, 37.3}, 3)
 	for _, tc := range []struct {
 		name  string
@@ -188,6 +192,9 @@ func TestEventTileFilters(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	if err := e.live.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	detail := tilePath("events", maptile.At(spot, data.EventDetailZoom))
 	layers, _ := getTile(t, e, e.token, detail)
 	if got := tileCount(t, layers); got != 3 || len(layers[0].Features) != 3 {
@@ -220,6 +227,9 @@ func TestEventTileSizeBound(t *testing.T) {
 		  ST_SetSRID(ST_MakePoint($1::float8 + random() * ($3::float8 - $1::float8), $2::float8 + random() * ($4::float8 - $2::float8)), 4326), 'tj-dca', 'agency',
 		  jsonb_build_array(jsonb_build_object('drug', 'heroin', 'quantity', 1 + g % 50, 'unit', 'kg')), true
 		FROM generate_series(1, $5) g`, b.Min[0]+1e-6, b.Min[1]+1e-6, b.Max[0]-1e-6, b.Max[1]-1e-6, n); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.live.Sync(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	for _, tl := range []maptile.Tile{detail, maptile.At(center, 8), maptile.At(center, 5)} {

@@ -80,15 +80,11 @@ const sqlEventTileClusters = `SELECT coalesce(ST_AsMVT(m.*, 'events', 4096, 'geo
 // the context's principal sees (see EventDetailZoom for what it holds); an
 // empty tile is an empty slice. q's bbox, limit and cursor are ignored.
 func (s *Store) EventTile(ctx context.Context, t maptile.Tile, q EventQuery) ([]byte, error) {
-	q.BBox, q.After, q.Count = nil, nil, false
-	if fe := eventFilterErrors(&q); fe.Err() != nil {
-		return nil, fe.Err()
-	}
 	var b sqlBuilder
-	env := tileEnvelopeArgs(&b, t)
-	b.where("e.geom && ST_Transform(" + env + ", 4326)")
-	eventFilter(&b, &q)
-	where := b.clause()
+	env, where, err := eventTileWhere(&b, t, &q)
+	if err != nil {
+		return nil, err
+	}
 	detail := t.Z >= EventDetailZoom
 	if detail {
 		// Count at most one more than a detailed tile may carry.
@@ -100,21 +96,43 @@ func (s *Store) EventTile(ctx context.Context, t maptile.Tile, q EventQuery) ([]
 		b.args = b.args[:len(b.args)-1]
 		detail = n <= MaxTileEvents
 	}
-	var sql string
 	if detail {
-		sql = fmt.Sprintf(sqlEventTileDetail, env, where)
-	} else {
-		size := 2 * mercatorMax / math.Exp2(float64(t.Z))
-		left := b.arg(-mercatorMax + float64(t.X)*size)
-		top := b.arg(mercatorMax - float64(t.Y)*size)
-		cell := b.arg(size / EventClusterGrid)
-		sql = fmt.Sprintf(sqlEventTileClusters, env, where, left+"::float8", top+"::float8", cell+"::float8")
+		return s.eventTileDetail(ctx, t, env, where, b.args)
 	}
+	size := 2 * mercatorMax / math.Exp2(float64(t.Z))
+	left := b.arg(-mercatorMax + float64(t.X)*size)
+	top := b.arg(mercatorMax - float64(t.Y)*size)
+	cell := b.arg(size / EventClusterGrid)
+	sql := fmt.Sprintf(sqlEventTileClusters, env, where, left+"::float8", top+"::float8", cell+"::float8")
 	var tile []byte
 	if err := s.pool.QueryRow(ctx, sql, b.args...).Scan(&tile); err != nil {
 		return nil, fmt.Errorf("event tile %v: %w", t, mapErr(err))
 	}
 	return tile, nil
+}
+
+// eventTileDetail reads tile t with each of its events (at most
+// MaxTileEvents); env and where are the tile's envelope and the WHERE
+// clause over args.
+func (s *Store) eventTileDetail(ctx context.Context, t maptile.Tile, env, where string, args []any) ([]byte, error) {
+	var tile []byte
+	if err := s.pool.QueryRow(ctx, fmt.Sprintf(sqlEventTileDetail, env, where), args...).Scan(&tile); err != nil {
+		return nil, fmt.Errorf("event tile %v: %w", t, mapErr(err))
+	}
+	return tile, nil
+}
+
+// eventTileWhere checks q and returns the envelope of t and the WHERE
+// clause of an events tile query in b.
+func eventTileWhere(b *sqlBuilder, t maptile.Tile, q *EventQuery) (env, where string, err error) {
+	q.BBox, q.After, q.Count = nil, nil, false
+	if fe := eventFilterErrors(q); fe.Err() != nil {
+		return "", "", fe.Err()
+	}
+	env = tileEnvelopeArgs(b, t)
+	b.where("e.geom && ST_Transform(" + env + ", 4326)")
+	eventFilter(b, q)
+	return env, b.clause(), nil
 }
 
 // ReferenceTile returns the Mapbox Vector Tile t of reference collection c:

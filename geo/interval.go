@@ -27,9 +27,8 @@ func (iv Interval) Contains(t time.Time) bool {
 
 // ParseInterval parses the OGC API – Features datetime parameter (RFC 3339
 // date-times or full dates): an instant "2024-05-01T10:00:00Z", a date
-// "2024-05-01" (the whole UTC day), or an interval "start/end" where either
-// end may be ".." or empty for an open end. param names the parameter in
-// errors.
+// "2024-05-01" (the whole UTC day), GDAL's "2024-05-01T" (midnight UTC), or an interval "start/end" where either end may be ".." or empty
+// for an open end. param names the parameter in errors.
 func ParseInterval(param, s string) (Interval, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
@@ -78,6 +77,18 @@ func parseInstant(param, s string) (time.Time, time.Time, error) {
 			return time.Time{}, time.Time{}, &ParamError{Param: param, Reason: "year out of range 1900-2200"}
 		}
 		return t.UTC(), t.UTC(), nil
+	}
+	// A date followed by a bare "T" is that date's midnight, UTC: GDAL
+	// 3.6's OAPIF driver sends it for a -where comparison of a date-time
+	// field with a date ("occurred_at >= '2021-03-05'" becomes
+	// datetime=2021-03-05T/..), meaning the instant OGR compares with,
+	// and trusts the server's answer without evaluating the comparison
+	// again. RFC 3339 and the datetime grammar of OGC API – Features have
+	// no such form; it is read here as what GDAL means.
+	if len(s) == len("2006-01-02T") && s[len(s)-1] == 'T' {
+		if d, err := time.Parse("2006-01-02", s[:len(s)-1]); err == nil && d.Year() >= 1900 && d.Year() <= 2200 {
+			return d, d, nil
+		}
 	}
 	if d, err := time.Parse("2006-01-02", s); err == nil {
 		if d.Year() < 1900 || d.Year() > 2200 {
