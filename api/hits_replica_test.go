@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -16,26 +15,15 @@ import (
 // and tj-dca's stream carried nothing of the hit before it.
 func TestHitReachesAnotherReplicaWithinASecond(t *testing.T) {
 	e := newEnv(t)
-	if _, err := e.pool.Exec(context.Background(), `INSERT INTO sharing_agreements (agency_a, agency_b)
-		VALUES ('af-border', 'tj-dca') ON CONFLICT DO NOTHING`); err != nil {
-		t.Fatal(err)
-	}
+	e.truckLookout(t)
 	b := newReplica(t, e.url)
-	subject := e.createEntity(t, `{"kind": "vehicle", "sharing": "agency", "synthetic": true,
-		"vehicle": {"plate": "4521 AB 03", "kind": "truck"}}`)
-	resp, body := e.do(t, "POST", "/api/messages", fmt.Sprintf(`{"kind": "lookout", "urgency": "urgent", "text": "grey Kamaz",
-		"recipients": ["af-border"], "subjects": [%q], "valid_until": "2099-01-01T00:00:00Z"}`, subject),
-		"Content-Type", "application/json")
-	if resp.StatusCode != 201 {
-		t.Fatalf("lookout: %d %s", resp.StatusCode, body)
-	}
 	afToken := e.tokenFor(t, "af-border", "analyst")
 	af := []string{"Authorization", "Bearer " + afToken, "Content-Type", "application/json"}
 	recorder := openStream(t, b.URL, afToken, "types=hit", "")
 	author := openStream(t, b.URL, e.token, "types=hit", "")
 
 	sent := time.Now()
-	resp, body = e.do(t, "POST", "/api/entities", `{"kind": "vehicle", "sharing": "agency", "synthetic": true,
+	resp, body := e.do(t, "POST", "/api/entities", `{"kind": "vehicle", "sharing": "agency", "synthetic": true,
 		"vehicle": {"plate": "4521АВ03"}}`, af...)
 	if resp.StatusCode != 201 {
 		t.Fatalf("af-border records: %d %s", resp.StatusCode, body)

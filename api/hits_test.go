@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"testing"
 )
 
@@ -10,11 +11,13 @@ import (
 // truck; af-border records it with a Cyrillic plate and sees the hit,
 // tj-dca only after the release; /api/match answers scores and names the
 // parameter at fault.
-func TestHitsAndMatchOverHTTP(t *testing.T) {
-	e := newEnv(t)
-	ctx := context.Background()
-	if _, err := e.pool.Exec(ctx, `INSERT INTO sharing_agreements (agency_a, agency_b) VALUES ('af-border', 'tj-dca')
-		ON CONFLICT DO NOTHING`); err != nil {
+// truckLookout gives tj-dca and af-border an agreement and sends, as
+// tj-dca, a lookout to af-border on a truck tj-dca records (plate 4521 AB
+// 03, shared with no one); it returns the truck's id.
+func (e *testEnv) truckLookout(t *testing.T) string {
+	t.Helper()
+	if _, err := e.pool.Exec(context.Background(), `INSERT INTO sharing_agreements (agency_a, agency_b)
+		VALUES ('af-border', 'tj-dca') ON CONFLICT DO NOTHING`); err != nil {
 		t.Fatal(err)
 	}
 	subject := e.createEntity(t, `{"kind": "vehicle", "sharing": "agency", "synthetic": true,
@@ -25,6 +28,16 @@ func TestHitsAndMatchOverHTTP(t *testing.T) {
 	if resp.StatusCode != 201 {
 		t.Fatalf("lookout: %d %s", resp.StatusCode, b)
 	}
+	return subject
+}
+
+func TestHitsAndMatchOverHTTP(t *testing.T) {
+	e := newEnv(t)
+	subject := e.truckLookout(t)
+	var (
+		resp *http.Response
+		b    []byte
+	)
 	af := []string{"Authorization", "Bearer " + e.tokenFor(t, "af-border", "analyst"), "Content-Type", "application/json"}
 	resp, b = e.do(t, "POST", "/api/entities", `{"kind": "vehicle", "sharing": "agency", "synthetic": true,
 		"vehicle": {"plate": "4521АВ03"}}`, af...)

@@ -30,7 +30,20 @@ async function signIn(page, user, password) {
   await page.fill('#login-user', user);
   await page.fill('#login-pass', password);
   await page.click('#login-submit');
-  await page.waitForSelector('body[data-ready=true]', { timeout: 30000 });
+  // The first screen loads the map and every reference layer: slow on a
+  // loaded machine, and not what these tests time.
+  await page.waitForSelector('body[data-ready=true]', { timeout: 90000 });
+}
+
+// call sends a request to the API from page with its session's token,
+// as the client does, and returns the status and the JSON answer.
+async function call(page, method, path, body) {
+  return page.evaluate(async ([method, path, body]) => {
+    const headers = { Authorization: `Bearer ${sessionStorage.getItem('bw.token')}`, Accept: 'application/json' };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    return { status: res.status, body: await res.json().catch(() => null) };
+  }, [method, path, body]);
 }
 
 async function openView(page, id) {
@@ -149,7 +162,7 @@ describe('exchange between liaison offices', () => {
 
     // The partner may see the person, without the personal data.
     await af.goto(`${BASE_URL}/#network/${id}`);
-    await af.waitForSelector('body[data-ready=true]', { timeout: 30000 });
+    await af.waitForSelector('body[data-ready=true]', { timeout: 90000 });
     await af.waitForSelector('[data-testid=network-graph]', { timeout: 15000 });
     const own = af.locator(`[data-testid=network-nodes] li[data-node="${id}"] .ent-name`).first();
     assert.match(await own.getAttribute('class'), /withheld/);
@@ -157,7 +170,79 @@ describe('exchange between liaison offices', () => {
     assert.doesNotMatch(await af.locator('[data-testid=network]').innerText(), /Xoʻjayev|Худжаев/, 'a withheld name is shown');
   });
 
+  test('a hit appears after the partner records the vehicle: live to the recorder, and to the author once released', async () => {
+    // uz-border records the truck it is looking for and sends a lookout on
+    // it to af-border, picking the vehicle in the compose form.
+    const n = String(Date.now() % 9000 + 1000);
+    const plate = `${n} KT 05`;
+    const truck = await call(uz, 'POST', '/api/entities', { kind: 'vehicle', sharing: 'agency', synthetic: true,
+      vehicle: { plate, kind: 'truck', make: 'Kamaz', colour: 'grey' } });
+    assert.equal(truck.status, 201, JSON.stringify(truck.body));
+    await uz.goto(`${BASE_URL}/#inbox`);
+    await uz.waitForSelector('body[data-ready=true]', { timeout: 90000 });
+    await uz.click('#msg-new');
+    await uz.selectOption('#msg-kind', 'lookout');
+    await uz.locator('[data-testid=recipients] input[value=af-border]').check();
+    await uz.selectOption('#msg-urgency', 'urgent');
+    await uz.fill('#msg-text', `Grey Kamaz ${plate}, expected at Hairatan`);
+    // The search asks the server (GET /api/match) as well as the entities loaded.
+    await uz.fill('#msg-subject-search', plate);
+    await uz.locator(`[data-testid=subject-results] li[data-entity="${truck.body.id}"] button`).click();
+    await uz.waitForSelector(`[data-testid=subjects] li[data-entity="${truck.body.id}"]`);
+    await uz.click('#msg-send');
+    await uz.waitForFunction(() => /^#inbox\/\d+$/.test(location.hash));
+    const lookout = (await uz.evaluate(() => location.hash)).split('/')[1];
+
+    // Both sides watch their hits list; neither tab is reloaded after this.
+    await openView(af, 'hits');
+    await af.waitForSelector('[data-testid=hits-ours]', { timeout: 15000 });
+    await af.waitForSelector('#panel [data-testid=live-state][data-connected=true]', { timeout: 15000 });
+    await openView(uz, 'hits');
+    await uz.waitForSelector('[data-testid=hits-theirs]', { timeout: 15000 });
+    assert.equal(await af.locator(`[data-hit][data-message="${lookout}"]`).count(), 0);
+
+    // af-border records a seizure and the vehicle in it, the plate written
+    // with Cyrillic look-alike letters, and links the two.
+    const seizure = await call(af, 'POST', '/collections/events/items', { type: 'Feature', geometry: { type: 'Point', coordinates: [67.42, 37.22] },
+      properties: { kind: 'seizure', occurred_at: new Date(Date.now() - 3600e3).toISOString(), agency: 'af-border', sharing: 'agency',
+        items: [{ drug: 'heroin', quantity: 12, unit: 'kg' }] } });
+    assert.equal(seizure.status, 201, JSON.stringify(seizure.body));
+    const recorded = await call(af, 'POST', '/api/entities', { kind: 'vehicle', sharing: 'agency', synthetic: true,
+      vehicle: { plate: `${n}КТ05`, kind: 'truck' } });
+    assert.equal(recorded.status, 201, JSON.stringify(recorded.body));
+    const seizureId = seizure.body.id ?? seizure.body.properties?.id;
+    const link = await call(af, 'POST', `/api/events/${seizureId}/entities`, { entity: recorded.body.id, role: 'vehicle' });
+    assert.equal(link.status, 201, JSON.stringify(link.body));
+
+    // The recorder's list shows the hit live, beside its lookout.
+    const hit = af.locator(`[data-testid=hits-ours] [data-hit][data-message="${lookout}"]`);
+    await hit.waitFor({ timeout: 5000 });
+    assert.equal(await hit.getAttribute('data-state'), 'new');
+    assert.match(await hit.locator('[data-testid=hit-lookout]').innerText(), new RegExp(`#${lookout}.*uz-border`));
+    assert.match(await hit.locator('[data-testid=hit-record]').innerText(), new RegExp(`${n}КТ05`));
+    assert.match(await hit.locator('[data-testid=hit-score]').innerText(), /^(9\d|100)\s?%$/);
+    await af.screenshot({ path: join(ARTIFACTS, 'hit-recorder.png') });
+
+    // The author does not see a hit on a record it may not see until it is released.
+    assert.equal(await uz.locator(`[data-hit][data-message="${lookout}"]`).count(), 0);
+    await hit.locator('[data-testid=hit-release]').click();
+    await af.waitForFunction((id) => document.querySelector(`[data-testid=hits-ours] [data-message="${id}"]`)?.getAttribute('data-state') === 'released', lookout, { timeout: 5000 });
+    const theirs = uz.locator(`[data-testid=hits-theirs] [data-hit][data-message="${lookout}"]`);
+    await theirs.waitFor({ timeout: 5000 });
+    assert.equal(await theirs.getAttribute('data-state'), 'released');
+    assert.match(await theirs.locator('[data-testid=hit-subject]').innerText(), new RegExp(plate));
+    await uz.screenshot({ path: join(ARTIFACTS, 'hit-author.png') });
+
+    // In Russian.
+    await uz.selectOption('#lang', 'ru');
+    await uz.waitForFunction(() => document.querySelector('#panel h1')?.textContent === 'Совпадения с ориентировками');
+    assert.match(await theirs.locator('[data-testid=hit-state]').innerText(), /передано/);
+    await uz.selectOption('#lang', 'en');
+  });
+
   test('no console errors in either tab', () => {
-    assert.deepEqual(consoleErrors.filter((e) => !/401/.test(e)), []);
+    // A 404 of an entity the agency may not see is how the hits list learns
+    // that it is not visible (the browser logs every failed request).
+    assert.deepEqual(consoleErrors.filter((e) => !/401/.test(e) && !/status of 404.*\/api\/entities\/[0-9a-f-]{36}"/.test(e)), []);
   });
 });

@@ -633,6 +633,43 @@ export async function entities(kinds: string[] = [], limit = 1000, signal?: Abor
   return (await send<{ entities: Entity[] }>('GET', '/api/entities', { query: { kind: kinds.join(','), limit }, signal })).data.entities ?? [];
 }
 
+/** entity reads one entity as the caller may see it (a person's read is audited). */
+export async function entity(id: string, signal?: AbortSignal): Promise<Entity> {
+  return (await send<Entity>('GET', `/api/entities/${encodeURIComponent(id)}`, { signal })).data;
+}
+
+/** match finds the entities the caller sees whose name, plate or document number is like text, best first. */
+export async function match(kind: 'person' | 'vehicle' | 'document', text: string, limit = 8, signal?: AbortSignal): Promise<{ id: string; score: number; entity: Entity }[]> {
+  const param = kind === 'person' ? 'name' : kind === 'vehicle' ? 'plate' : 'number';
+  return (await send<{ matches: { id: string; score: number; entity: Entity }[] }>('GET', '/api/match', { query: { kind, [param]: text, limit }, signal })).data.matches;
+}
+
+/** Hit is a record of the recording agency that matched a subject of an active lookout addressed to it. */
+export interface Hit {
+  id: number;
+  message_id: number;
+  subject_id: string;
+  entity_id: string;
+  event_id?: string;
+  kind: 'person' | 'vehicle';
+  score: number;
+  agency: string;
+  author_agency: string;
+  created_at: string;
+  released_at?: string;
+  released_by?: string;
+}
+
+/** hits lists the caller's hits (recorded by its agency, or on its lookouts), newest first. */
+export async function hits(limit = 100, signal?: AbortSignal): Promise<Hit[]> {
+  return (await send<{ hits: Hit[] }>('GET', '/api/hits', { query: { limit }, signal })).data.hits;
+}
+
+/** releaseHit tells the lookout's author of a hit of the caller's agency. */
+export async function releaseHit(id: number): Promise<Hit> {
+  return (await send<Hit>('POST', `/api/hits/${id}/release`)).data;
+}
+
 /** NetworkNode is an entity or an event of a network, depth steps from its root. */
 export interface NetworkNode {
   id: string;

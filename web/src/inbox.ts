@@ -54,6 +54,10 @@ export function inboxView(ctx: Ctx, live: Live): View {
   let draft = newDraft();
   let formErr: unknown = null;
   let entities: api.Entity[] | null = null;
+  // Entities the server matched to the subject search (GET /api/match): a
+  // plate or a name in any script, beyond the first page of entities.
+  let matched: api.Entity[] = [];
+  let matchTimer: number | undefined;
   let reply = '';
   let replyErr: unknown = null;
   let picking = false;
@@ -157,20 +161,45 @@ export function inboxView(ctx: Ctx, live: Live): View {
     render();
   };
 
+  const findMatches = async (q: string): Promise<void> => {
+    const text = q.trim();
+    if (text.length < 3) {
+      matched = [];
+      return;
+    }
+    try {
+      const found = await api.match(/\d/.test(text) ? 'vehicle' : 'person', text, 8);
+      if (draft.search !== q) return;
+      matched = found.map((m) => m.entity);
+    } catch {
+      matched = [];
+    }
+    render();
+    document.getElementById('msg-subject-search')?.focus();
+  };
+
   const subjectPicker = (): HTMLElement => {
     const q = draft.search.trim().toLowerCase();
     const chosen = new Set(draft.subjects.map((e) => e.id));
-    const found = q && entities ? entities.filter((e) => !chosen.has(e.id) && [entityText(e).written, e.name_latin, e.name_cyrillic, ...(e.person?.other_names ?? [])]
-      .some((s) => s && s.toLowerCase().includes(q))).slice(0, 8) : [];
+    const local = q && entities ? entities.filter((e) => [entityText(e).written, e.name_latin, e.name_cyrillic, ...(e.person?.other_names ?? [])]
+      .some((s) => s && s.toLowerCase().includes(q))) : [];
+    const found = [...matched, ...local].filter((e, i, all) => !chosen.has(e.id) && all.findIndex((x) => x.id === e.id) === i).slice(0, 8);
     const search = h('input', { id: 'msg-subject-search', type: 'search', value: draft.search, placeholder: t('msg.subject_search'),
-      oninput: (e: Event) => { draft.search = (e.target as HTMLInputElement).value; render(); document.getElementById('msg-subject-search')?.focus(); } });
+      oninput: (e: Event) => {
+        draft.search = (e.target as HTMLInputElement).value;
+        window.clearTimeout(matchTimer);
+        const q = draft.search;
+        matchTimer = window.setTimeout(() => void findMatches(q), 250);
+        render();
+        document.getElementById('msg-subject-search')?.focus();
+      } });
     return h('div', { 'data-param': 'subjects' },
       h('ul', { class: 'chosen', 'data-testid': 'subjects' }, draft.subjects.map((e) => h('li', { 'data-entity': e.id }, entityName(e), ' ',
         h('button', { class: 'btn icon', 'aria-label': t('msg.remove'), onclick: () => { draft.subjects = draft.subjects.filter((x) => x.id !== e.id); render(); } }, '×')))),
       search,
       entities === null ? h('div', { class: 'muted small' }, t('common.loading')) : null,
       h('ul', { class: 'found', 'data-testid': 'subject-results' }, found.map((e) => h('li', { 'data-entity': e.id },
-        h('button', { class: 'btn', onclick: () => { draft.subjects.push(e); draft.search = ''; render(); } }, '+'), ' ', entityName(e)))),
+        h('button', { class: 'btn', onclick: () => { draft.subjects.push(e); draft.search = ''; matched = []; render(); } }, '+'), ' ', entityName(e)))),
       slot('subjects'));
   };
 

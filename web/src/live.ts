@@ -2,7 +2,9 @@
 // resumed with Last-Event-ID after a dropped connection. It carries the
 // exchange (the unread and overdue counts shown in the navigation, and a
 // banner for each flash message addressed to the agency until it is
-// acknowledged) and the teams' positions and alerts, which it hands on.
+// acknowledged), the hits (a toast when one is raised on the agency's
+// records or released to it, and the hits list) and the teams' positions
+// and alerts, which it hands on.
 import * as api from './api';
 import { errorText } from './app';
 import { h, replace } from './dom';
@@ -43,6 +45,12 @@ export interface AlertEvent extends api.Alert {
   state: 'raised' | 'acknowledged';
 }
 
+/** HitEvent is the payload of a hit stream event: a hit raised, or released to the lookout's author. */
+export interface HitEvent extends Omit<api.Hit, 'id'> {
+  hit_id: number;
+  state: 'hit' | 'released';
+}
+
 /** Live follows the stream for the views. */
 export interface Live {
   counts(): api.MessageCounts;
@@ -52,6 +60,8 @@ export interface Live {
   onMessage(fn: (e: MessageEvent, type: string) => void): void;
   /** onPosition registers fn for each position event. */
   onPosition(fn: (e: PositionEvent) => void): void;
+  /** onHit registers fn for each hit event. */
+  onHit(fn: (e: HitEvent) => void): void;
   /** onAlert registers fn for each alert event. */
   onAlert(fn: (e: AlertEvent) => void): void;
   /** onCounts registers fn for each change of the counts or the connection. */
@@ -71,6 +81,7 @@ export function startLive(agency: string, banners: HTMLElement, toast: (m: strin
   const msgFns: ((e: MessageEvent, type: string) => void)[] = [];
   const posFns: ((e: PositionEvent) => void)[] = [];
   const alertFns: ((e: AlertEvent) => void)[] = [];
+  const hitFns: ((e: HitEvent) => void)[] = [];
   const countFns: (() => void)[] = [];
   // Flash messages addressed to the agency and not yet acknowledged.
   const flashes = new Map<number, { author: string; kind: string; at: string }>();
@@ -120,10 +131,17 @@ export function startLive(agency: string, banners: HTMLElement, toast: (m: strin
     for (;;) {
       const ctl = new AbortController();
       try {
-        const r = await api.follow('message,message_state,position,alert', lastId, (ev) => {
+        const r = await api.follow('message,message_state,position,alert,hit', lastId, (ev) => {
           lastId = ev.id || lastId;
           if (ev.type === 'position') {
             posFns.forEach((fn) => fn(ev.data as PositionEvent));
+            return;
+          }
+          if (ev.type === 'hit') {
+            const e = ev.data as HitEvent;
+            toast(e.agency === agency ? t('hits.toast_ours', { kind: label('ent.kind', e.kind), id: e.message_id, agency: e.author_agency })
+              : t('hits.toast_theirs', { id: e.message_id, agency: e.agency }), 'info');
+            hitFns.forEach((fn) => fn(e));
             return;
           }
           if (ev.type === 'alert') {
@@ -159,6 +177,7 @@ export function startLive(agency: string, banners: HTMLElement, toast: (m: strin
     onMessage: (fn) => { msgFns.push(fn); },
     onPosition: (fn) => { posFns.push(fn); },
     onAlert: (fn) => { alertFns.push(fn); },
+    onHit: (fn) => { hitFns.push(fn); },
     onCounts: (fn) => { countFns.push(fn); },
     refresh,
     render,

@@ -14,6 +14,7 @@ import { entryView } from './entry';
 import { reportView } from './report';
 import { sharingView } from './sharing';
 import { inboxView } from './inbox';
+import { hitsView } from './hits';
 import { networkView } from './network';
 import { startLive } from './live';
 import { startAlerts } from './alerts';
@@ -155,7 +156,7 @@ async function main(): Promise<void> {
   // admins): a planner or viewer would see a form that can only fail.
   const canRecord = ['analyst', 'admin'].includes(me.role);
   const views: View[] = [hotspotsView(ctx), sectorsView(ctx), patrolsView(ctx), teamsView(ctx, live, alerts), reportView(ctx),
-    ...(canRecord ? [entryView(ctx)] : []), inboxView(ctx, live), networkView(ctx)];
+    ...(canRecord ? [entryView(ctx)] : []), inboxView(ctx, live), hitsView(ctx, live), networkView(ctx)];
   // Sharing agreements are managed by the agency's admins only.
   if (me.role === 'admin') views.push(sharingView(ctx));
   let active: View | null = null;
