@@ -309,7 +309,6 @@ const maxRoadsGeoJSONBytes = 2 << 30
 // without speed_kph gets its class's speed from speeds, and is left out
 // when the class has none. Features of other geometry types are counted as
 // skipped; invalid coordinates or properties are errors naming the feature.
-//
 func RoadsGeoJSON(r io.Reader, speeds RoadSpeeds) ([]record.Road, RoadStats, error) {
 	var st RoadStats
 	b, err := io.ReadAll(io.LimitReader(r, maxRoadsGeoJSONBytes+1))
