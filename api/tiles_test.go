@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"net/http"
 	"net/url"
@@ -21,6 +22,7 @@ import (
 	"github.com/paulmach/orb/planar"
 
 	"github.com/borderwatch/borderwatch/data"
+	"github.com/borderwatch/borderwatch/parse"
 	"github.com/borderwatch/borderwatch/record"
 )
 
@@ -416,5 +418,53 @@ func TestGDALReadsTile(t *testing.T) {
 	out, err = exec.Command(ogrinfo, "-ro", "-al", "-q", "-where", "occurred_at = '2022-05-03T00:00:00Z'", file).CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "POINT (76378") {
 		t.Errorf("ogrinfo -where: %v\n%s", err, out)
+	}
+}
+
+// TestRoadsTileByZoomAndKind imports the junction fixture and a synthetic
+// track: a zoom 7 tile holds the trunk, the inferred connector and the
+// synthetic track but not the tertiary, secondary or track roads, which a
+// zoom 11 tile adds; every feature carries its kind and highway class.
+func TestRoadsTileByZoomAndKind(t *testing.T) {
+	e := newEnv(t)
+	f, err := os.Open("../parse/testdata/roads_junctions.geojson")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	roads, _, err := parse.RoadsGeoJSON(f, parse.DefaultRoadSpeeds())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := e.sys.ImportRoads(ctx, "junctions", roads, nil); err != nil {
+		t.Fatal(err)
+	}
+	track := record.Road{Name: "synthetic track to a post", Highway: "synthetic_track", Kind: record.RoadSynthetic, SpeedKPH: 25,
+		Line: orb.LineString{{68.2, 37.0}, {68.2, 36.95}}}
+	if _, err := e.sys.ImportRoads(ctx, "synthetic", []record.Road{track}, nil); err != nil {
+		t.Fatal(err)
+	}
+	kinds := func(p orb.Point, z maptile.Zoom) map[string]string {
+		t.Helper()
+		layers, _ := getTile(t, e, e.token, tilePath("roads", maptile.At(p, z)))
+		out := map[string]string{}
+		for _, l := range layers {
+			for _, ft := range l.Features {
+				out[ft.Properties["name"].(string)] = ft.Properties["kind"].(string) + " " + ft.Properties["highway"].(string)
+			}
+		}
+		return out
+	}
+	want7 := map[string]string{"A": "mapped trunk", "C": "mapped primary", "E-04": "inferred trunk",
+		"synthetic track to a post": "synthetic synthetic_track"}
+	if got := kinds(orb.Point{68.2, 37.0}, 7); !maps.Equal(got, want7) {
+		t.Errorf("zoom 7 tile: %v, want %v", got, want7)
+	}
+	got11 := kinds(orb.Point{68.12, 37.0}, 11)
+	for _, name := range []string{"A", "B", "D", "F", "synthetic track to a post"} {
+		if _, ok := got11[name]; !ok {
+			t.Errorf("zoom 11 tile lacks road %s: %v", name, got11)
+		}
 	}
 }

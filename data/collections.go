@@ -75,6 +75,23 @@ const (
 	attrNE  = "Made with Natural Earth (public domain)"
 )
 
+// roadProps are the properties of a road feature. kind tells a mapped
+// road from an inferred connector and a synthetic demo track.
+const roadProps = `jsonb_build_object('name', name, 'highway', highway, 'kind', kind, 'speed_kph', speed_kph, 'oneway', oneway, 'country', country, 'source', source, 'osm_id', osm_id)`
+
+// roadsCollection serves the road network; its tiles hold fewer road
+// classes at low zooms (roadTileSQL).
+func roadsCollection() Collection {
+	c := refCollection("roads", "Roads",
+		"The road network the planner routes on: OpenStreetMap roads (kind mapped; August 2021), straight connectors inferred across gaps where country extracts were cut (kind inferred), and synthetic demo tracks only to posts no mapped road reaches (kind synthetic).",
+		attrOSM, "roads", roadProps, true)
+	c.tileSQL = refTileSQL("roads", `(SELECT * FROM roads WHERE kind <> 'mapped'
+	    OR highway IN ('motorway', 'motorway_link', 'trunk', 'trunk_link', 'primary', 'primary_link')
+	    OR $1::integer >= 9 AND highway IN ('secondary', 'secondary_link', 'tertiary', 'tertiary_link')
+	    OR $1::integer >= 11) r`, roadProps)
+	return c
+}
+
 // collections lists the reference collections in the order they are served.
 // The events collection is served separately (it is writable and temporal).
 var collections = []Collection{
@@ -110,6 +127,7 @@ var collections = []Collection{
 		"River and lake centerlines (Natural Earth 10m).",
 		attrNE, "rivers",
 		`jsonb_build_object('name', name, 'source', source)`, true),
+	roadsCollection(),
 	refCollection("sectors", "Border sectors",
 		"Border sectors: each section of a shared border line with the area on each side within the sector depth, owned by that side's border agency (borderwatch sectors generate), and imported sector polygons.",
 		attrOSM, "sectors",

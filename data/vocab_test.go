@@ -57,6 +57,7 @@ func TestVocabulariesMatchDatabase(t *testing.T) {
 		{"unit", record.Units(), jsonpathValues("unit")},
 		{"qualifier", record.Qualifiers(), jsonpathValues("qualifier")},
 		{"entity kind", record.EntityKinds(), column("entity_records", "kind")},
+		{"road kind", record.RoadKinds, column("roads", "kind")},
 		{"entity sharing level", record.SharingLevels(), column("entity_records", "sharing")},
 		{"vehicle kind", record.VehicleKinds(), column("entity_records", "vehicle_kind")},
 		{"event role", record.EventRoles(), column("event_entity_records", "role")},

@@ -309,8 +309,6 @@ const maxRoadsGeoJSONBytes = 2 << 30
 // without speed_kph gets its class's speed from speeds, and is left out
 // when the class has none. Features of other geometry types are counted as
 // skipped; invalid coordinates or properties are errors naming the feature.
-//
-// Over 100 lines as a parser of a published format: each road property checked in turn, as documented above.
 func RoadsGeoJSON(r io.Reader, speeds RoadSpeeds) ([]record.Road, RoadStats, error) {
 	var st RoadStats
 	b, err := io.ReadAll(io.LimitReader(r, maxRoadsGeoJSONBytes+1))
@@ -363,73 +361,13 @@ func RoadsGeoJSON(r io.Reader, speeds RoadSpeeds) ([]record.Road, RoadStats, err
 			st.Skipped++
 			continue
 		}
-		rd := record.Road{Highway: DefaultRoadClass}
-		if v, ok := f.Properties["highway"]; ok && v != nil {
-			s, ok := v.(string)
-			if !ok || s == "" || len(s) > 100 {
-				return nil, st, bad("highway must be a class name")
-			}
-			rd.Highway = s
+		rd, reverse, ok, err := roadProperties(f.Properties, speeds)
+		if err != nil {
+			return nil, st, bad("%v", err)
 		}
-		for _, key := range []string{"name", "ref"} {
-			if v, ok := f.Properties[key]; ok && v != nil {
-				s, ok := v.(string)
-				if !ok || len(s) > 500 {
-					return nil, st, bad("%s must be a string of at most 500 characters", key)
-				}
-				if rd.Name == "" {
-					rd.Name = s
-				}
-			}
-		}
-		rd.Kind = record.RoadMapped
-		if v, ok := f.Properties["gap_fill"]; ok && v != nil {
-			b, ok := v.(bool)
-			if !ok {
-				return nil, st, bad("gap_fill must be a boolean")
-			}
-			if b {
-				rd.Kind = record.RoadInferred
-			}
-		}
-		if v, ok := f.Properties["country"]; ok && v != nil {
-			s, ok := v.(string)
-			if !ok || !record.ValidISO3(s) {
-				return nil, st, bad("country must be an ISO 3166-1 alpha-3 code")
-			}
-			rd.Country = s
-		}
-		reverse := false
-		if v, ok := f.Properties["oneway"]; ok && v != nil {
-			switch t := v.(type) {
-			case bool:
-				rd.Oneway = t
-			case string:
-				switch strings.ToLower(t) {
-				case "yes", "true", "1":
-					rd.Oneway = true
-				case "-1", "reverse":
-					rd.Oneway, reverse = true, true
-				case "no", "false", "0":
-				default:
-					return nil, st, bad("oneway %q is not yes, no or -1", t)
-				}
-			default:
-				return nil, st, bad("oneway must be a boolean")
-			}
-		}
-		if v, ok := f.Properties["speed_kph"]; ok && v != nil {
-			s, ok := v.(float64)
-			if !ok || !(s > 0) || s > record.MaxRoadSpeedKPH {
-				return nil, st, bad("speed_kph must be a number in (0, %d]", record.MaxRoadSpeedKPH)
-			}
-			rd.SpeedKPH = s
-		} else {
-			rd.SpeedKPH = speeds[rd.Highway]
-			if rd.SpeedKPH <= 0 {
-				st.Skipped++
-				continue
-			}
+		if !ok {
+			st.Skipped++
+			continue
 		}
 		for _, ls := range lines {
 			var line orb.LineString
@@ -456,6 +394,79 @@ func RoadsGeoJSON(r io.Reader, speeds RoadSpeeds) ([]record.Road, RoadStats, err
 	}
 	st.Roads = len(roads)
 	return roads, st, nil
+}
+
+// roadProperties reads the properties of a GeoJSON road feature (see
+// RoadsGeoJSON): the road without its line, whether its line runs against
+// its direction (oneway -1), and false when its class has no speed.
+func roadProperties(props geojson.Properties, speeds RoadSpeeds) (rd record.Road, reverse, ok bool, err error) {
+	rd = record.Road{Highway: DefaultRoadClass}
+	if v, ok := props["highway"]; ok && v != nil {
+		s, ok := v.(string)
+		if !ok || s == "" || len(s) > 100 {
+			return rd, false, false, fmt.Errorf("highway must be a class name")
+		}
+		rd.Highway = s
+	}
+	for _, key := range []string{"name", "ref"} {
+		if v, ok := props[key]; ok && v != nil {
+			s, ok := v.(string)
+			if !ok || len(s) > 500 {
+				return rd, false, false, fmt.Errorf("%s must be a string of at most 500 characters", key)
+			}
+			if rd.Name == "" {
+				rd.Name = s
+			}
+		}
+	}
+	rd.Kind = record.RoadMapped
+	if v, ok := props["gap_fill"]; ok && v != nil {
+		b, ok := v.(bool)
+		if !ok {
+			return rd, false, false, fmt.Errorf("gap_fill must be a boolean")
+		}
+		if b {
+			rd.Kind = record.RoadInferred
+		}
+	}
+	if v, ok := props["country"]; ok && v != nil {
+		s, ok := v.(string)
+		if !ok || !record.ValidISO3(s) {
+			return rd, false, false, fmt.Errorf("country must be an ISO 3166-1 alpha-3 code")
+		}
+		rd.Country = s
+	}
+	if v, ok := props["oneway"]; ok && v != nil {
+		switch t := v.(type) {
+		case bool:
+			rd.Oneway = t
+		case string:
+			switch strings.ToLower(t) {
+			case "yes", "true", "1":
+				rd.Oneway = true
+			case "-1", "reverse":
+				rd.Oneway, reverse = true, true
+			case "no", "false", "0":
+			default:
+				return rd, false, false, fmt.Errorf("oneway %q is not yes, no or -1", t)
+			}
+		default:
+			return rd, false, false, fmt.Errorf("oneway must be a boolean")
+		}
+	}
+	if v, ok := props["speed_kph"]; ok && v != nil {
+		s, ok := v.(float64)
+		if !ok || !(s > 0) || s > record.MaxRoadSpeedKPH {
+			return rd, false, false, fmt.Errorf("speed_kph must be a number in (0, %d]", record.MaxRoadSpeedKPH)
+		}
+		rd.SpeedKPH = s
+	} else {
+		rd.SpeedKPH = speeds[rd.Highway]
+		if rd.SpeedKPH <= 0 {
+			return rd, false, false, nil
+		}
+	}
+	return rd, reverse, true, nil
 }
 
 // Classes returns the sorted class names with a positive speed.

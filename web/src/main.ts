@@ -7,6 +7,7 @@ import { Ctx, View, errorText, notice } from './app';
 import { h, option, replace } from './dom';
 import { currentLang, label, languages, onLangChange, setLang, t, type Lang } from './i18n';
 import { applyTileSettings, createMap, loadBasemap, tileSettings, whenLoaded } from './map';
+import { addRoads } from './roads';
 import { hotspotsView } from './hotspots';
 import { sectorsView } from './sectors';
 import { patrolsView } from './patrols';
@@ -129,6 +130,7 @@ async function main(): Promise<void> {
     return;
   }
   applyTileSettings(map, tileSettings());
+  addRoads(map);
   let eventRange = { from: '2000-01-01', to: new Date().toISOString().slice(0, 10) };
   try {
     const info = await api.collectionInfo('events');
