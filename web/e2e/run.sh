@@ -103,8 +103,8 @@ for _ in $(seq 1 120); do
   sleep 0.5
 done
 
-# Arguments name test files to run (default: all of them).
+# Arguments (or E2E_FILES) name test files to run (default: all of them).
 TESTS=("$@")
-[ ${#TESTS[@]} -gt 0 ] || TESTS=(openapi.test.mjs exchange.test.mjs teams.test.mjs tests.mjs)
+[ ${#TESTS[@]} -gt 0 ] || read -r -a TESTS <<<"${E2E_FILES:-openapi.test.mjs exchange.test.mjs teams.test.mjs tests.mjs}"
 log "validating the API definition (swagger-parser) and running the browser tests"
 BASE_URL="$BASE_URL" ARTIFACTS="$ART" node --test --test-concurrency=1 --test-reporter=spec "${TESTS[@]}"

@@ -56,6 +56,7 @@ before(async () => {
   });
   page = context.pages()[0] ?? await context.newPage();
   page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text() + ' ' + JSON.stringify(m.location())); });
+  page.on('pageerror', (e) => { consoleErrors.push('page error: ' + e.message); process.stderr.write(`[browser] ${e.stack ?? e.message}\n`); });
   page.on('pageerror', (e) => consoleErrors.push('pageerror: ' + e.message));
   page.on('request', (r) => {
     const u = r.url();
@@ -96,6 +97,22 @@ describe('web client', () => {
     assert.deepEqual(consoleErrors, [], 'console errors on load');
     assert.deepEqual(foreignRequests, [], 'requests to other hosts');
     assert.equal(await page.locator('.tab.active').innerText(), 'Hotspots');
+  });
+
+  test('the map draws the events from vector tiles, sent with the token', async () => {
+    const isTile = (r) => r.url().includes('/collections/events/tiles/WebMercatorQuad/') && r.status() === 200;
+    const tile = page.waitForResponse(isTile, { timeout: 30000 });
+    const box = await page.locator('#map').boundingBox();
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.wheel(0, -500);
+    const r = await tile;
+    assert.equal(r.headers()['content-type'], 'application/vnd.mapbox-vector-tile');
+    assert.ok((await r.body()).length > 0, 'an empty tile');
+    assert.match(await r.request().headerValue('authorization') ?? '', /^Bearer /, 'tile request without the token');
+    await waitForMapCount('events', 1);
+    await page.mouse.wheel(0, 500);
+    await waitForMapCount('events', 1);
+    await shot('hotspots-event-tiles');
   });
 
   test('the hotspot layer renders Gi* cells for the demo data', async () => {

@@ -225,6 +225,20 @@ export async function events(f: EventFilter, bbox: number[] | null, limit: numbe
   return (await send<ItemsResponse<Point, EventProps>>('GET', '/collections/events/items', { query: q, signal })).data;
 }
 
+/** eventTilesURL is the URL template of the events' vector tiles with the
+ *  filter f (MapLibre fills in {z}, {y} and {x}). */
+export function eventTilesURL(f: EventFilter): string {
+  const q: Query = { datetime: interval(f), kind: f.kind, drug: f.drug, agency: f.agency, category: f.category };
+  return location.origin + url('/collections/events/tiles/WebMercatorQuad/{z}/{y}/{x}', q).replace(/%7B([xyz])%7D/g, '{$1}');
+}
+
+/** tileRequest adds the session's token to the map's requests for this
+ *  service's tiles (MapLibre's transformRequest); others go unchanged. */
+export function tileRequest(u: string): { url: string; headers?: Record<string, string> } {
+  if (u.startsWith(location.origin + '/collections/') && token()) return { url: u, headers: { Authorization: `Bearer ${token()}` } };
+  return { url: u };
+}
+
 /** Saved is an event as stored, with the ETag to send with the next change. */
 export interface Saved {
   feature: EventFeature;

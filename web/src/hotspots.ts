@@ -2,7 +2,7 @@
 // clusters, emerging hot spot categories and the events themselves
 // (clustered on the map, fetched only for the visible area), with time,
 // kind, drug and agency filters.
-import type { GeoJSONSource, MapGeoJSONFeature, MapMouseEvent } from 'maplibre-gl';
+import type { MapGeoJSONFeature, MapMouseEvent, VectorTileSource } from 'maplibre-gl';
 import * as api from './api';
 import { CATEGORIES, Ctx, DRUGS, KINDS, View, errorText, fillSlots, isAbort, monthEnd, monthIndex, monthStart, notice, problemText, slot } from './app';
 import { debounce, h, option, replace } from './dom';
@@ -12,7 +12,6 @@ import {
   quantileBreaks, setData, setVisible, stepColor, viewBBox,
 } from './map';
 
-const EVENT_LIMIT = 3000;
 /** KDE_FLOOR is the share of the peak density below which kernel density cells are not drawn. */
 const KDE_FLOOR = 0.005;
 
@@ -74,7 +73,9 @@ export function hotspotsView(ctx: Ctx): View {
   addSource(map, 'hs-cells');
   addSource(map, 'hs-emerging');
   addSource(map, 'hs-clusters');
-  addSource(map, 'hs-events', { cluster: true, clusterRadius: 42, clusterMaxZoom: 10, clusterProperties: { kg: ['+', ['to-number', ['get', 'total_kg'], 0]] } });
+  // Events come as vector tiles: clusters (count > 1) below zoom 12 and
+  // in dense tiles, each event deeper; the server bins them per tile.
+  if (!map.getSource('hs-events')) map.addSource('hs-events', { type: 'vector', tiles: [api.eventTilesURL(filter())], minzoom: 0, maxzoom: 14 });
   const polys: ['==', ['geometry-type'], string] = ['==', ['geometry-type'], 'Polygon'];
   map.addLayer({ id: 'hs-cells-fill', type: 'fill', source: 'hs-cells', filter: polys, paint: { 'fill-color': 'transparent', 'fill-opacity': 0.78 } }, BELOW_BORDERS);
   map.addLayer({ id: 'hs-cells-line', type: 'line', source: 'hs-cells', filter: polys, paint: { 'line-color': 'transparent', 'line-width': ['interpolate', ['linear'], ['zoom'], 4, 1.6, 7, 0.8, 9, 0.5] } }, BELOW_BORDERS);
@@ -89,21 +90,23 @@ export function hotspotsView(ctx: Ctx): View {
     paint: { 'text-color': '#4a2270', 'text-halo-color': '#fff', 'text-halo-width': 1.5 },
   });
   map.addLayer({
-    id: 'hs-ev-clusters', type: 'circle', source: 'hs-events', filter: ['has', 'point_count'],
+    id: 'hs-ev-clusters', type: 'circle', source: 'hs-events', 'source-layer': 'events', filter: ['>', ['get', 'count'], 1],
     paint: {
       'circle-color': '#37474f', 'circle-opacity': 0.62, 'circle-stroke-color': '#fff', 'circle-stroke-width': 1.2,
-      'circle-radius': ['step', ['get', 'point_count'], 10, 10, 12, 50, 15, 200, 18, 1000, 22],
+      'circle-radius': ['step', ['get', 'count'], 6, 10, 9, 50, 12, 200, 15, 1000, 19],
     },
   });
   map.addLayer({
-    id: 'hs-ev-count', type: 'symbol', source: 'hs-events', filter: ['has', 'point_count'],
-    layout: { 'text-field': ['get', 'point_count_abbreviated'], 'text-font': FONT, 'text-size': 11, 'text-allow-overlap': true },
+    id: 'hs-ev-count', type: 'symbol', source: 'hs-events', 'source-layer': 'events', filter: ['>=', ['get', 'count'], 10],
+    layout: { 'text-field': ['number-format', ['get', 'count'], { 'max-fraction-digits': 0 }], 'text-font': FONT, 'text-size': 10 },
     paint: { 'text-color': '#ffffff' },
   });
   map.addLayer({
-    id: 'hs-ev-points', type: 'circle', source: 'hs-events', filter: ['!', ['has', 'point_count']],
+    id: 'hs-ev-points', type: 'circle', source: 'hs-events', 'source-layer': 'events', filter: ['==', ['get', 'count'], 1],
     paint: {
-      'circle-color': ['match', ['get', 'kind'], 'seizure', '#7b1fa2', '#ef6c00'],
+      // A single event of a clustered tile has no kind, only seizures.
+      'circle-color': ['case', ['has', 'kind'], ['match', ['get', 'kind'], 'seizure', '#7b1fa2', '#ef6c00'],
+        ['>', ['get', 'seizures'], 0], '#7b1fa2', '#ef6c00'],
       'circle-radius': ['interpolate', ['linear'], ['sqrt', ['to-number', ['get', 'total_kg'], 0]], 0, 4, 30, 10],
       'circle-stroke-color': '#fff', 'circle-stroke-width': 1.2, 'circle-opacity': 0.9,
     },
@@ -180,12 +183,17 @@ export function hotspotsView(ctx: Ctx): View {
     busy++;
     rerender();
     try {
-      const fc = await api.events(filter(), bbox, EVENT_LIMIT, ctrl.signal);
-      evInfo = { returned: fc.numberReturned, matched: fc.numberMatched ?? fc.numberReturned };
+      // The tiles draw every event; the items' first page only counts them.
+      const f = filter();
+      const fc = await api.events(f, bbox, 1, ctrl.signal);
+      const matched = fc.numberMatched ?? fc.numberReturned;
+      evInfo = { returned: matched, matched };
       evErr = null;
-      setData(map, 'hs-events', fc);
+      const url = api.eventTilesURL(f);
+      const src = map.getSource('hs-events') as VectorTileSource | undefined;
+      if (src && src.tiles?.[0] !== url) src.setTiles([url]);
     } catch (e) {
-      if (!isAbort(e)) { evErr = e; evInfo = null; setData(map, 'hs-events', []); }
+      if (!isAbort(e)) { evErr = e; evInfo = null; }
     } finally {
       busy--;
       rerender();
@@ -261,9 +269,7 @@ export function hotspotsView(ctx: Ctx): View {
   map.on('click', 'hs-ev-clusters', async (e: MapMouseEvent & { features?: MapGeoJSONFeature[] }) => {
     const f = e.features?.[0];
     if (!f) return;
-    const src = map.getSource('hs-events') as GeoJSONSource;
-    const z = await src.getClusterExpansionZoom(Number(f.properties?.cluster_id));
-    map.easeTo({ center: (f.geometry as GeoJSON.Point).coordinates as [number, number], zoom: z });
+    map.easeTo({ center: (f.geometry as GeoJSON.Point).coordinates as [number, number], zoom: Math.min(map.getZoom() + 2, 14) });
   });
   const cellPopup = (e: MapMouseEvent & { features?: MapGeoJSONFeature[] }): void => {
     if (map.queryRenderedFeatures(e.point, { layers: ['hs-ev-points', 'hs-ev-clusters'] }).length) return;
@@ -322,7 +328,6 @@ export function hotspotsView(ctx: Ctx): View {
       else if (evInfo) {
         parts.push(h('div', { class: 'stat', 'data-testid': 'events-count', 'data-matched': String(evInfo.matched) },
           t('hot.events_in_view', { shown: num(evInfo.returned), matched: num(evInfo.matched) })));
-        if (evInfo.matched > evInfo.returned) parts.push(notice('info', t('hot.events_sampled')));
       }
     }
     if (s.show.cells) {

@@ -133,6 +133,7 @@ export function createMap(container: HTMLElement): MLMap {
     container,
     style: baseStyle(),
     bounds: [[60.5, 29.3], [75.5, 42.2]],
+    transformRequest: (u) => api.tileRequest(u),
     maxBounds: [[40, 20], [100, 55]],
     attributionControl: { compact: true, customAttribution: '© OpenStreetMap contributors (ODbL); Natural Earth; GeoNames (CC BY 4.0)' },
     dragRotate: false,

@@ -59,13 +59,10 @@ export function roadLayers(): LayerSpecification[] {
 
 /** addRoads draws the road network from the roads collection's vector
  * tiles (GET /collections/roads/tiles/…; fewer classes at low zooms),
- * under the borders. Tile requests to this origin carry the API token. */
+ * under the borders. The map's transformRequest (api.tileRequest) adds the
+ * API token to tile requests to this origin. */
 export function addRoads(map: MLMap): void {
   const origin = location.origin;
-  map.setTransformRequest((url) => {
-    if (url.startsWith(origin + '/collections/')) return { url, headers: { Authorization: `Bearer ${api.token()}` } };
-    return { url };
-  });
   map.addSource('roads', {
     type: 'vector',
     tiles: [origin + '/collections/roads/tiles/WebMercatorQuad/{z}/{y}/{x}'],
