@@ -43,11 +43,7 @@ func handleForecast(logger *slog.Logger, store *data.Store, live *data.Live, cac
 	params := geo.ForecastParamTable()
 	names := params.Names()
 	fresh := serveErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
-		v := r.URL.Query()
-		if err := checkParams(v, names...); err != nil {
-			return err
-		}
-		q, c, err := params.Parse(v)
+		q, c, err := parseAnalysis(r, params, names)
 		if err != nil {
 			return err
 		}

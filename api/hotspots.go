@@ -59,17 +59,24 @@ func analysisHandler[Q any](logger *slog.Logger, live *data.Live, cache *respons
 	return analysisHandlerAs(logger, live, cache, endpoint, "", params, compute)
 }
 
+// parseAnalysis checks that r's query has only the names and parses it
+// with params.
+func parseAnalysis[Q any](r *http.Request, params geo.ParamTable[Q], names []string) (Q, geo.CommonParams, error) {
+	v := r.URL.Query()
+	if err := checkParams(v, names...); err != nil {
+		var q Q
+		return q, geo.CommonParams{}, err
+	}
+	return params.Parse(v)
+}
+
 // analysisHandlerAs is analysisHandler of a body of mediaType ("":
 // GeoJSON).
 func analysisHandlerAs[Q any](logger *slog.Logger, live *data.Live, cache *responseCache, endpoint, mediaType string, params geo.ParamTable[Q],
 	compute func(ctx context.Context, q Q, c geo.CommonParams, vis *geo.Visibility) ([]byte, uint64, error)) http.Handler {
 	names := params.Names()
 	return serveErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
-		v := r.URL.Query()
-		if err := checkParams(v, names...); err != nil {
-			return err
-		}
-		q, c, err := params.Parse(v)
+		q, c, err := parseAnalysis(r, params, names)
 		if err != nil {
 			return err
 		}

@@ -12,6 +12,12 @@ import (
 // the top cells: 1, 2, 5 and 10 %.
 var ForecastCoverages = [4]float64{0.01, 0.02, 0.05, 0.10}
 
+// maxKDECarry bounds origins × cells of a backtest whose kde forecasts
+// carry their kernel sums from one origin to the next (kdeOrigins keeps a
+// vector per origin and worker: 8 M entries are 64 MB); larger ones
+// compute each origin afresh.
+const maxKDECarry = 8 << 20
+
 // coverage5 is the index of 5 % in ForecastCoverages, the share at which
 // methods are compared and auto chooses.
 const coverage5 = 2
@@ -151,12 +157,27 @@ func backtest(ctx context.Context, d *forecastData, q *ForecastQuery, cands []Fo
 	for k, o := range res.Origins {
 		actual[k] = d.counts(o.UnixNano(), o.UnixNano()+p)
 	}
+	origins := make([]int64, len(res.Origins))
+	for k, o := range res.Origins {
+		origins[k] = o.UnixNano()
+	}
 	for _, c := range cands {
 		m := BacktestMethod{Name: paramsName(c), Params: c}
 		var warm *SEPPFit
+		var carried [][]float64
+		if c.Method == ForecastKDE && !d.noCarry && len(origins)*len(d.ag.cells) <= maxKDECarry {
+			var err error
+			if carried, err = d.kdeOrigins(ctx, c.BandwidthM, c.HalfLife, origins, p); err != nil {
+				return BacktestResult{}, err
+			}
+		}
 		for k, o := range res.Origins {
-			risk, fit, err := d.forecast(ctx, c, o.UnixNano(), o.UnixNano()+p, warm)
-			if err != nil {
+			var risk []float64
+			var fit *SEPPFit
+			var err error
+			if carried != nil {
+				risk = carried[k]
+			} else if risk, fit, err = d.forecast(ctx, c, o.UnixNano(), o.UnixNano()+p, warm); err != nil {
 				return BacktestResult{}, err
 			}
 			warm = fit

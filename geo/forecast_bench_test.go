@@ -51,8 +51,10 @@ func forecastOld(ctx context.Context, ix *Index, q ForecastQuery) error {
 // run for seppp) in the same run: new_ms, old_ms and x_faster = old/new.
 // seppp is timed three ways: with its fit cached (a repeated origin),
 // after a write (the cached fit of the previous version is the warm
-// start) and cold (no fit to start from). auto and the 12- and 36-period
-// backtests of every method are timed alone. Each reports hotspots_ms,
+// start) and cold (no fit to start from). auto is timed alone, the 12-
+// and 36-period backtests of every method against the same backtests
+// with each origin's kde computed afresh (the path before the carried
+// sums of kdeOrigins). Each reports hotspots_ms,
 // the warm Gi* surface of the same index and area in the same run.
 func BenchmarkForecast(b *testing.B) {
 	ix := benchIndex(b)
@@ -144,7 +146,24 @@ func BenchmarkForecast(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			report(b, bestOf(b, 1, run), 0)
+			var old time.Duration
+			if bt.periods > 0 {
+				// The baseline: the same backtest with each origin's kde
+				// computed afresh (forecastData.noCarry).
+				old = bestOf(b, 1, func() error {
+					if err := q.normalize(DefaultBacktestPeriods); err != nil {
+						return err
+					}
+					d, _, err := ix.forecastData(ctx, &q, q.Until.UnixNano(), candidateMaxBandwidth(&q))
+					if err != nil {
+						return err
+					}
+					d.noCarry = true
+					_, err = backtest(ctx, d, &q, backtestCandidates(&q), nil)
+					return err
+				})
+			}
+			report(b, bestOf(b, 1, run), old)
 		})
 	}
 }

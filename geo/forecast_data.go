@@ -5,8 +5,6 @@ import (
 	"math"
 	"runtime"
 	"slices"
-	"sort"
-	"sync"
 	"time"
 )
 
@@ -39,6 +37,9 @@ type forecastData struct {
 	near []fcEvent
 	// cellT are cellAt in days since start, made on first use by seppp.
 	cellT []float64
+	// noCarry makes a backtest compute each origin's kde afresh instead
+	// of carrying the sums (kdeOrigins): the baseline of its benchmark.
+	noCarry bool
 }
 
 // newForecastData groups ev's in-area events by cell (a counting sort,
@@ -270,79 +271,66 @@ func (d *forecastData) kde(ctx context.Context, risk []float64, bandwidthM float
 	}
 	k := newKDEKernel(d.ag, bandwidthM)
 	hl := float64(halfLife.Nanoseconds())
-	norm := float64(t1-t0) * d.ag.grid.CellAreaM2() / (hl / math.Ln2 * (1 - math.Exp2(-float64(t0-d.start)/hl))) / (2 * math.Pi * k.b2)
-	nc := len(d.ag.cells)
-	p := max(1, min(runtime.GOMAXPROCS(0), len(d.cellAt)/65536))
-	parts := make([][]float64, p)
-	var wg sync.WaitGroup
-	for w := 0; w < p; w++ {
+	parts := make([][]float64, runtime.GOMAXPROCS(0)+1)
+	nw := d.kdeWorkers(func(w, lo, hi int) {
 		// Worker w takes the cells whose events are its share of them,
 		// and worker 0 the near events too.
-		lo := sort.Search(nc, func(c int) bool { return int(d.cellStart[c]) >= len(d.cellAt)*w/p })
-		hi := sort.Search(nc, func(c int) bool { return int(d.cellStart[c]) >= len(d.cellAt)*(w+1)/p })
-		if w == p-1 {
-			hi = nc
-		}
 		out := risk
 		if w > 0 {
 			out = make([]float64, len(risk))
 		}
 		parts[w] = out
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			ks := k.scratch()
-			idx := make([]int32, len(k.offs))
-			for c := lo; c < hi; c++ {
-				if (c-lo)%ctxCheckEvery == 0 && ctx.Err() != nil {
-					return
-				}
-				a, b := int(d.cellStart[c]), int(d.cellStart[c+1])
-				if a == b {
-					continue
-				}
-				k.targets(d.ag.cells[c], idx)
-				ats := d.cellAt[a:b]
-				n, _ := slices.BinarySearch(ats, t0)
-				for j := a; j < a+n; j++ {
-					if d.cellAt[j] < d.start {
-						continue
-					}
-					wt := math.Exp2(-float64(t0-d.cellAt[j]) / hl)
-					if wt >= kdeMinWeight {
-						k.add(out, ks, idx, d.ag.cells[c], d.cellXY[j], wt)
-					}
-				}
-			}
-			if w != 0 {
+		ks := k.scratch()
+		idx := make([]int32, len(k.offs))
+		for c := lo; c < hi; c++ {
+			if (c-lo)%ctxCheckEvery == 0 && ctx.Err() != nil {
 				return
 			}
-			for j, e := range d.near {
-				if j%ctxCheckEvents == 0 && ctx.Err() != nil {
-					return
-				}
-				if e.t >= t0 || e.t < d.start {
-					continue
-				}
-				wt := math.Exp2(-float64(t0-e.t) / hl)
-				if wt < kdeMinWeight {
-					continue
-				}
-				h := hexCell(e.x, e.y, k.invCell, k.invRow)
-				k.targets(h, idx)
-				k.add(out, ks, idx, h, [2]float64{e.x, e.y}, wt)
+			a, b := int(d.cellStart[c]), int(d.cellStart[c+1])
+			if a == b {
+				continue
 			}
-		}()
-	}
-	wg.Wait()
+			k.targets(d.ag.cells[c], idx)
+			ats := d.cellAt[a:b]
+			n, _ := slices.BinarySearch(ats, t0)
+			for j := a; j < a+n; j++ {
+				if d.cellAt[j] < d.start {
+					continue
+				}
+				wt := math.Exp2(-float64(t0-d.cellAt[j]) / hl)
+				if wt >= kdeMinWeight {
+					k.add(out, ks, idx, d.ag.cells[c], d.cellXY[j], wt)
+				}
+			}
+		}
+		if w != 0 {
+			return
+		}
+		for j, e := range d.near {
+			if j%ctxCheckEvents == 0 && ctx.Err() != nil {
+				return
+			}
+			if e.t >= t0 || e.t < d.start {
+				continue
+			}
+			wt := math.Exp2(-float64(t0-e.t) / hl)
+			if wt < kdeMinWeight {
+				continue
+			}
+			h := hexCell(e.x, e.y, k.invCell, k.invRow)
+			k.targets(h, idx)
+			k.add(out, ks, idx, h, [2]float64{e.x, e.y}, wt)
+		}
+	})
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	for w := 1; w < p; w++ {
+	for w := 1; w < nw; w++ {
 		for i, v := range parts[w] {
 			risk[i] += v
 		}
 	}
+	norm := d.kdeNorm(k, hl, t0, t1)
 	for i := range risk {
 		risk[i] *= norm
 	}
