@@ -37,7 +37,9 @@ type benchFleet struct {
 
 func newBenchFleet(t *testing.T, devices int) *benchFleet {
 	t.Helper()
-	f := newPosFixture(t, func(c *api.Config) { c.RatePerSec = 0; c.MaxBodyBytes = 64 << 20 })
+	// A loaded machine must not turn slow requests into failures: the
+	// benchmark measures throughput, the timeout is the service's policy.
+	f := newPosFixture(t, func(c *api.Config) { c.RatePerSec = 0; c.MaxBodyBytes = 64 << 20; c.RequestTimeout = 5 * time.Minute })
 	ctx := context.Background()
 	rows, err := f.env.pool.Query(ctx, `INSERT INTO teams (name, agency_id, country, speed_kph, shift_h, crew, geom)
 		SELECT 'bench-' || i, 'tj-dca', 'TJK', 60, 8, 4, ST_SetSRID(ST_MakePoint(68.6, 37.2), 4326)
