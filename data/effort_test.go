@@ -8,6 +8,7 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"github.com/borderwatch/borderwatch/data"
 	"github.com/borderwatch/borderwatch/record"
 )
 
@@ -62,5 +63,28 @@ func TestSectorEffort(t *testing.T) {
 	}
 	if _, err := f.rs.SectorEffort(as("tj-dca", "viewer"), "test", now, now); err == nil {
 		t.Error("an empty period was accepted")
+	}
+	// Sector risk: two seizures in A over wantA patrol-km are
+	// 200 / wantA per 100 patrol-km; C, never patrolled, has none (NaN).
+	if _, err := f.pool.Exec(ctx, `INSERT INTO event_records (agency_id, kind, occurred_at, geom, items)
+		SELECT 'tj-dca', 'seizure', $1, ST_SetSRID(ST_MakePoint(68.6, 37.25), 4326), '[{"drug": "heroin", "quantity": 1, "unit": "kg"}]'
+		FROM generate_series(1, 2)`, now.Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.rs.SectorRisk(as("tj-dca", "viewer"), data.RiskQuery{Set: "test", Period: data.Period{Start: now.Add(-24 * time.Hour), End: now.Add(time.Minute)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]data.SectorRisk{}
+	for _, r := range res.Sectors {
+		got[r.Sector.ID] = r
+	}
+	if a := got["A"]; a.Seizures != 2 || math.Abs(a.PatrolKM-wantA) > 1e-6 || math.Abs(a.PatrolHours-1) > 1e-9 ||
+		math.Abs(a.SeizuresPer100PatrolKM-200/wantA) > 1e-5 || a.IncidentsPer100PatrolKM != 0 {
+		t.Errorf("risk of A: %d seizures, %.6f km, %.6f h, %.6f per 100 patrol-km (want %.6f)", a.Seizures, a.PatrolKM,
+			a.PatrolHours, a.SeizuresPer100PatrolKM, 200/wantA)
+	}
+	if c := got["C"]; !math.IsNaN(c.SeizuresPer100PatrolKM) {
+		t.Errorf("risk of C (never patrolled): %v per 100 patrol-km, want NaN", c.SeizuresPer100PatrolKM)
 	}
 }

@@ -78,6 +78,14 @@ type SectorRisk struct {
 	// Components are the raw score components; Score the composite score.
 	Components geo.RiskComponents
 	Score      float64
+	// PatrolKM and PatrolHours are the patrol effort of the period in the
+	// sector (SectorEffort: consecutive visible fixes of a team at most
+	// EffortMaxGap apart, counted for the sector of the first); the
+	// seizures and incidents per 100 patrol-km are 100 × count / PatrolKM
+	// (NaN without patrol kilometres): where nobody patrolled, no seizures
+	// mean nothing.
+	PatrolKM, PatrolHours                           float64
+	SeizuresPer100PatrolKM, IncidentsPer100PatrolKM float64
 	// Rank is the rank in the set, RankPair within the border pair,
 	// RankAgency within the owning agency (0 when the sector has none).
 	Rank, RankPair, RankAgency int
@@ -225,6 +233,9 @@ func (s *Store) SectorRisk(ctx context.Context, q RiskQuery) (RiskResult, error)
 		return RiskResult{}, err
 	}
 	if err := s.riskItems(ctx, &q, risks); err != nil {
+		return RiskResult{}, err
+	}
+	if err := s.riskEffort(ctx, &q, risks); err != nil {
 		return RiskResult{}, err
 	}
 	if err := s.sectorHotspots(ctx, &q, risks, &res); err != nil {
@@ -454,4 +465,32 @@ func (s *Store) sectorHotspots(ctx context.Context, q *RiskQuery, risks []Sector
 		}
 	}
 	return nil
+}
+
+// riskEffort adds each sector's patrol effort of q.Period and its events
+// per 100 patrol-km.
+func (s *Store) riskEffort(ctx context.Context, q *RiskQuery, risks []SectorRisk) error {
+	eff, err := s.SectorEffort(ctx, q.Set, q.Period.Start, q.Period.End)
+	if err != nil {
+		return err
+	}
+	byID := make(map[string]SectorEffort, len(eff))
+	for _, e := range eff {
+		byID[e.SectorID] = e
+	}
+	for i := range risks {
+		r := &risks[i]
+		e := byID[r.Sector.ID]
+		r.PatrolKM, r.PatrolHours = e.KM, e.Hours
+		r.SeizuresPer100PatrolKM, r.IncidentsPer100PatrolKM = per100(r.Seizures, e.KM), per100(r.Incidents, e.KM)
+	}
+	return nil
+}
+
+// per100 is 100 × n / km, NaN when km is 0.
+func per100(n int, km float64) float64 {
+	if km <= 0 {
+		return math.NaN()
+	}
+	return 100 * float64(n) / km
 }
