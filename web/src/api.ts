@@ -1,6 +1,7 @@
 // The only module that talks to the server: the OGC API – Features
 // collections, event writes and the analysis endpoints under /api.
 import type { Feature, FeatureCollection, Geometry, Point } from 'geojson';
+import { currentLang } from './i18n';
 
 /** InvalidParam names one offending field of a request (problem+json invalid_params). */
 export interface InvalidParam {
@@ -113,7 +114,8 @@ interface Sent<T> {
 }
 
 async function send<T>(method: string, path: string, opts: { query?: Query; body?: unknown; headers?: Record<string, string>; signal?: AbortSignal; text?: boolean } = {}): Promise<Sent<T>> {
-  const headers: Record<string, string> = { Accept: opts.text ? 'text/plain, text/csv, */*' : 'application/geo+json, application/json', ...opts.headers };
+  // The server writes its problems (titles, field reasons) in the interface language.
+  const headers: Record<string, string> = { Accept: opts.text ? 'text/plain, text/csv, */*' : 'application/geo+json, application/json', 'Accept-Language': currentLang(), ...opts.headers };
   const tok = token();
   if (tok) headers.Authorization = `Bearer ${tok}`;
   let body: string | undefined;
