@@ -64,27 +64,38 @@ func handleRouteCards(logger *slog.Logger, store *data.Store) http.Handler {
 		if err := checkParams(r.URL.Query()); err != nil {
 			return err
 		}
-		id, err := uuid.Parse(chi.URLParam(r, "id"))
-		if err != nil {
-			return data.ErrNotFound
-		}
-		sp, err := store.Plan(r.Context(), id)
+		id, sp, fc, err := exportPlan(r, store, "cards")
 		if err != nil {
 			return err
-		}
-		fc, err := geojson.UnmarshalFeatureCollection(sp.Result)
-		if err != nil {
-			return fmt.Errorf("stored plan %s: %w", id, err)
 		}
 		cards := routeCards{Plan: id.String(), CreatedAt: sp.CreatedAt.UTC().Format("2006-01-02T15:04:05Z"), Teams: []cardTeam{}}
 		for _, tr := range planRoutes(fc) {
 			cards.Teams = append(cards.Teams, routeCard(tr))
 		}
-		if err := store.Audit(r.Context(), "plan.export", id.String(), map[string]any{"format": "cards"}); err != nil {
-			return err
-		}
 		return encode(w, http.StatusOK, mediaJSON, cards)
 	})
+}
+
+// exportPlan reads the stored plan the path's id names, as GeoJSON, and
+// audits the read as an export in format. A malformed id is not found,
+// like another agency's plan.
+func exportPlan(r *http.Request, store *data.Store, format string) (uuid.UUID, data.StoredPlan, *geojson.FeatureCollection, error) {
+	id, err := uuid.Parse(chi.URLParam(r, "id"))
+	if err != nil {
+		return id, data.StoredPlan{}, nil, data.ErrNotFound
+	}
+	sp, err := store.Plan(r.Context(), id)
+	if err != nil {
+		return id, sp, nil, err
+	}
+	fc, err := geojson.UnmarshalFeatureCollection(sp.Result)
+	if err != nil {
+		return id, sp, nil, fmt.Errorf("stored plan %s: %w", id, err)
+	}
+	if err := store.Audit(r.Context(), "plan.export", id.String(), map[string]any{"format": format}); err != nil {
+		return id, sp, nil, err
+	}
+	return id, sp, fc, nil
 }
 
 // routeCard is the card of one team's route.
