@@ -446,6 +446,24 @@ export async function planFile(id: string | number, f: 'geojson' | 'gpx' | 'kml'
   return (await send<string>('GET', `/api/plans/${encodeURIComponent(String(id))}`, { query, text: true })).data;
 }
 
+/** CardPosition is a point in the forms field officers use. */
+export interface CardPosition { lon: number; lat: number; dd: string; dms: string; mgrs: string }
+
+/** RouteCard is one team's route card (GET /api/plans/{id}/cards). */
+export interface RouteCard {
+  team: number | string; name: string; depart?: string; return?: string; length_km: number; duration_h: number;
+  base?: CardPosition; route: [number, number][];
+  stops: { seq: number; name: string; eta?: string; dwell_min: number; reason?: string; position: CardPosition }[];
+}
+
+/** RouteCards are the route cards of a stored plan, one per team. */
+export interface RouteCards { plan: string; created_at: string; teams: RouteCard[] }
+
+/** routeCards fetches the route cards of a stored plan. */
+export async function routeCards(id: string): Promise<RouteCards> {
+  return (await send<RouteCards>('GET', `/api/plans/${encodeURIComponent(id)}/cards`)).data;
+}
+
 /** planURL is the address of a stored plan in format f, for links. */
 export function planURL(id: string | number, f: 'geojson' | 'gpx' | 'kml'): string {
   return url(`/api/plans/${encodeURIComponent(String(id))}`, f === 'geojson' ? {} : { f });

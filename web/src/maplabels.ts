@@ -42,4 +42,13 @@ export function localizeLabels(map: MLMap): void {
   };
   apply();
   onLangChange(apply);
+  // For people and tests that read the page: the country names the map
+  // shows, as drawn.
+  map.on('idle', () => {
+    if (!map.getLayer('country-labels')) return;
+    const lang = currentLang();
+    const names = map.queryRenderedFeatures({ layers: ['country-labels'] })
+      .map((f) => String(f.properties?.[`name_${lang}`] ?? f.properties?.name ?? '').toUpperCase());
+    map.getContainer().dataset.countryLabels = [...new Set(names)].sort().join('|');
+  });
 }
