@@ -331,7 +331,7 @@ export function patrolsView(ctx: Ctx): View {
           h('label', { for: 'p-from' }, t('pat.intel_window')),
           h('div', {}, h('div', { class: 'row' },
             h('input', { type: 'date', id: 'p-from', value: s.from, onchange: (e: Event) => { s.from = (e.target as HTMLInputElement).value; } }), '—',
-            h('input', { type: 'date', id: 'p-to', value: s.to, onchange: (e: Event) => { s.to = (e.target as HTMLInputElement).value; } })), fieldError('from'), fieldError('to')),
+            h('input', { type: 'date', id: 'p-to', 'aria-label': t('a11y.to'), value: s.to, onchange: (e: Event) => { s.to = (e.target as HTMLInputElement).value; } })), fieldError('from'), fieldError('to')),
           h('label', { for: 'p-variety' }, t('pat.variety')),
           h('div', {}, h('input', { type: 'number', id: 'p-variety', step: 1, value: s.variety, placeholder: '0', onchange: (e: Event) => { s.variety = (e.target as HTMLInputElement).value; } }), fieldError('variety'))),
         h('details', {}, h('summary', {}, t('pat.allow_crossings')), h('p', { class: 'muted small' }, t('pat.allow_crossings_note')), crossingList, fieldError('allow_crossings')),
