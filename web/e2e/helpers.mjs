@@ -35,9 +35,9 @@ export async function launch(opts = {}) {
   };
   context.on('page', watch);
   context.pages().forEach(watch);
-  // The machine may be loaded by other work: the first screen can take a
-  // minute to settle.
-  context.setDefaultTimeout(120000);
+  // The machine may be loaded by other work: on a shared machine at load
+  // 40 the first screen took three minutes to settle.
+  context.setDefaultTimeout(300000);
   const page = context.pages()[0] ?? await context.newPage();
   return {
     context, page, errors,
@@ -55,7 +55,7 @@ export async function signIn(page, user = USER, password = PASSWORD) {
   await page.fill('#login-user', user);
   await page.fill('#login-pass', password);
   await page.click('#login-submit');
-  await page.waitForSelector('body[data-ready=true]', { timeout: 180000 });
+  await page.waitForSelector('body[data-ready=true]', { timeout: 400000 });
 }
 
 /** openView clicks a view's tab and waits for its panel. */
