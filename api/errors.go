@@ -149,6 +149,7 @@ func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err
 	} else if p.Status == http.StatusServiceUnavailable {
 		logger.WarnContext(r.Context(), "request unavailable", "request_id", p.RequestID, "error", err.Error())
 	}
+	localize(w, r, &p)
 	if len(p.InvalidParams) > 0 && p.Detail == "" {
 		p.Detail = p.InvalidParams[0].Name + ": " + p.InvalidParams[0].Reason
 	}

@@ -73,3 +73,27 @@ func TestCreateEventRefusesImplausibleInput(t *testing.T) {
 		t.Errorf("served items %+v, want the heroin confirmed, the opium not", it)
 	}
 }
+
+// TestCreateEventRefusedInRussian: a client that asks for Russian reads
+// the problem's title and each field's reason in Russian, and one that
+// asks for nothing in English.
+func TestCreateEventRefusedInRussian(t *testing.T) {
+	e := newEnv(t)
+	if _, ok, err := e.store.LoadArea(context.Background(), []string{"AFG", "TJK"}, 25); err != nil || !ok {
+		t.Fatalf("LoadArea: %v %v", ok, err)
+	}
+	body := strings.Replace(strings.Replace(validSeizure, "2024-03-09T04:30:00Z", "2031-03-09T04:30:00Z", 1), "47.37", "0", 1)
+	resp, b := e.do(t, "POST", "/collections/events/items", body, "Accept-Language", "ru-RU,ru;q=0.9,en;q=0.5")
+	if resp.StatusCode != 400 || resp.Header.Get("Content-Language") != "ru" {
+		t.Fatalf("status %d, Content-Language %q: %s", resp.StatusCode, resp.Header.Get("Content-Language"), b)
+	}
+	for _, want := range []string{"Неверный запрос", "в будущем: 2031-03-09", "должно быть больше 0"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("no %q in %s", want, b)
+		}
+	}
+	resp, b = e.do(t, "POST", "/collections/events/items", body)
+	if resp.Header.Get("Content-Language") != "en" || !strings.Contains(string(b), "lies in the future") {
+		t.Errorf("without Accept-Language: %q %s", resp.Header.Get("Content-Language"), b)
+	}
+}

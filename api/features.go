@@ -1,6 +1,10 @@
 package api
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -83,11 +87,14 @@ func handleListFeatures(logger *slog.Logger, store *data.Store) http.Handler {
 			return err
 		}
 		fc := featureCollection{Type: "FeatureCollection", Features: make([]*geojson.Feature, 0, len(page.Features)),
-			NumberMatched: &page.NumberMatched, NumberReturned: len(page.Features),
-			TimeStamp: time.Now().UTC().Format(time.RFC3339), Links: pageLinks(r, page.Next)}
+			NumberMatched: &page.NumberMatched, NumberReturned: len(page.Features), Links: pageLinks(r, page.Next)}
 		for _, f := range page.Features {
 			fc.Features = append(fc.Features, refFeature(f))
 		}
+		if notModified, err := referenceETag(w, r, fc); err != nil || notModified {
+			return err
+		}
+		fc.TimeStamp = time.Now().UTC().Format(time.RFC3339)
 		return encode(w, http.StatusOK, mediaGeoJSON, fc)
 	})
 }
@@ -112,4 +119,27 @@ func handleGetFeature(logger *slog.Logger, store *data.Store) http.Handler {
 		}
 		return encode(w, http.StatusOK, mediaGeoJSON, refFeature(f))
 	})
+}
+
+// referenceETag sets the ETag of a page of reference features, a hash of
+// its content without the time stamp, so that a client that loaded the
+// page before revalidates it with a few hundred bytes (304) instead of
+// fetching megabytes of outlines again. The page may be kept by the
+// client only (teams are per agency) and is revalidated on every use, with
+// whatever token the client holds then (a new sign-in keeps the cache). It
+// reports whether it answered 304.
+func referenceETag(w http.ResponseWriter, r *http.Request, fc featureCollection) (bool, error) {
+	b, err := json.Marshal(fc)
+	if err != nil {
+		return false, fmt.Errorf("encode json: %w", err)
+	}
+	sum := sha256.Sum256(b)
+	tag := `"` + hex.EncodeToString(sum[:12]) + `"`
+	w.Header().Set("ETag", tag)
+	w.Header().Set("Cache-Control", "private, no-cache")
+	if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatches(inm, tag) {
+		w.WriteHeader(http.StatusNotModified)
+		return true, nil
+	}
+	return false, nil
 }

@@ -17,7 +17,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
 	"github.com/paulmach/orb"
 	orbgeo "github.com/paulmach/orb/geo"
@@ -662,19 +661,8 @@ func handleGetPlan(logger *slog.Logger, store *data.Store) http.Handler {
 		if !slices.Contains(planFormats, f) {
 			return newBadRequest("f", "must be geojson, gpx or kml")
 		}
-		id, err := uuid.Parse(chi.URLParam(r, "id"))
+		id, sp, fc, err := exportPlan(r, store, f)
 		if err != nil {
-			return data.ErrNotFound
-		}
-		sp, err := store.Plan(r.Context(), id)
-		if err != nil {
-			return err
-		}
-		fc, err := geojson.UnmarshalFeatureCollection(sp.Result)
-		if err != nil {
-			return fmt.Errorf("stored plan %s: %w", id, err)
-		}
-		if err := store.Audit(r.Context(), "plan.export", id.String(), map[string]any{"format": f}); err != nil {
 			return err
 		}
 		name := "plan-" + id.String()

@@ -47,6 +47,7 @@ func addRoutes(r chi.Router, logger *slog.Logger, cfg Config, store *data.Store,
 
 		r.Method(http.MethodGet, "/api/plans", handleListPlans(logger, store))
 		r.Method(http.MethodGet, "/api/plans/{id}", handleGetPlan(logger, store))
+		r.Method(http.MethodGet, "/api/plans/{id}/cards", handleRouteCards(logger, store))
 		r.Group(func(r chi.Router) {
 			r.Use(requireRole(logger, "plan"))
 			r.Method(http.MethodPost, "/api/patrols/plan", handlePlanPatrols(logger, cfg, store, live, newRoadGraphs()))

@@ -56,6 +56,7 @@ func NewServer(logger *slog.Logger, cfg Config, store *data.Store, live *data.Li
 	r.Use(m.instrument)
 	r.Use(recoverer(logger))
 	r.Use(timeout(cfg.RequestTimeout))
+	r.Use(compress())
 	r.NotFound(handleNotFound(logger).ServeHTTP)
 	r.MethodNotAllowed(handleMethodNotAllowed(logger, r).ServeHTTP)
 	addRoutes(r, logger, cfg, store, live)

@@ -1,6 +1,7 @@
 // The only module that talks to the server: the OGC API – Features
 // collections, event writes and the analysis endpoints under /api.
 import type { Feature, FeatureCollection, Geometry, Point } from 'geojson';
+import { currentLang } from './i18n';
 
 /** InvalidParam names one offending field of a request (problem+json invalid_params). */
 export interface InvalidParam {
@@ -113,7 +114,8 @@ interface Sent<T> {
 }
 
 async function send<T>(method: string, path: string, opts: { query?: Query; body?: unknown; headers?: Record<string, string>; signal?: AbortSignal; text?: boolean } = {}): Promise<Sent<T>> {
-  const headers: Record<string, string> = { Accept: opts.text ? 'text/plain, text/csv, */*' : 'application/geo+json, application/json', ...opts.headers };
+  // The server writes its problems (titles, field reasons) in the interface language.
+  const headers: Record<string, string> = { Accept: opts.text ? 'text/plain, text/csv, */*' : 'application/geo+json, application/json', 'Accept-Language': currentLang(), ...opts.headers };
   const tok = token();
   if (tok) headers.Authorization = `Bearer ${tok}`;
   let body: string | undefined;
@@ -461,6 +463,24 @@ export async function getPlan(id: string): Promise<Plan> {
 export async function planFile(id: string | number, f: 'geojson' | 'gpx' | 'kml'): Promise<string> {
   const query = f === 'geojson' ? {} : { f };
   return (await send<string>('GET', `/api/plans/${encodeURIComponent(String(id))}`, { query, text: true })).data;
+}
+
+/** CardPosition is a point in the forms field officers use. */
+export interface CardPosition { lon: number; lat: number; dd: string; dms: string; mgrs: string }
+
+/** RouteCard is one team's route card (GET /api/plans/{id}/cards). */
+export interface RouteCard {
+  team: number | string; name: string; depart?: string; return?: string; length_km: number; duration_h: number;
+  base?: CardPosition; route: [number, number][];
+  stops: { seq: number; name: string; eta?: string; dwell_min: number; reason?: string; position: CardPosition }[];
+}
+
+/** RouteCards are the route cards of a stored plan, one per team. */
+export interface RouteCards { plan: string; created_at: string; teams: RouteCard[] }
+
+/** routeCards fetches the route cards of a stored plan. */
+export async function routeCards(id: string): Promise<RouteCards> {
+  return (await send<RouteCards>('GET', `/api/plans/${encodeURIComponent(id)}/cards`)).data;
 }
 
 /** planURL is the address of a stored plan in format f, for links. */

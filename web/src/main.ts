@@ -20,6 +20,7 @@ import { networkView } from './network';
 import { startLive } from './live';
 import { startAlerts } from './alerts';
 import { teamsView } from './teams';
+import { startA11y } from './a11y';
 
 const tabs = document.getElementById('tabs')!;
 const right = document.getElementById('topbar-right')!;
@@ -227,6 +228,7 @@ async function main(): Promise<void> {
     mapEl.dataset.renderedTeamStops = String(rendered(['tm-stop']));
   });
   window.addEventListener('hashchange', show);
+  startA11y();
   document.title = t('app.title');
   show();
   document.body.dataset.ready = 'true';

@@ -6,6 +6,7 @@ import type { GeoJSONSource, LayerSpecification, Map as MLMap, StyleSpecificatio
 import type { Feature, FeatureCollection, Geometry, Position } from 'geojson';
 import * as api from './api';
 import { t } from './i18n';
+import { localizeLabels, withCountryNames } from './maplabels';
 import latin400 from '@fontsource/noto-sans/files/noto-sans-latin-400-normal.woff2';
 import latinExt400 from '@fontsource/noto-sans/files/noto-sans-latin-ext-400-normal.woff2';
 import cyr400 from '@fontsource/noto-sans/files/noto-sans-cyrillic-400-normal.woff2';
@@ -214,9 +215,10 @@ export async function loadBasemap(map: MLMap): Promise<Basemap> {
   const labels: Feature[] = [];
   for (const f of by.countries.features) {
     const p = f.geometry && labelPoint(f.geometry);
-    if (p) labels.push({ type: 'Feature', geometry: { type: 'Point', coordinates: p }, properties: f.properties });
+    if (p) labels.push(withCountryNames({ type: 'Feature', geometry: { type: 'Point', coordinates: p }, properties: f.properties }));
   }
   setData(map, 'country-labels', labels);
+  localizeLabels(map);
   return { countries: by.countries, borders: by.borders, crossings: by.crossings, offices: by.offices, teams: by.teams, places: by.places };
 }
 

@@ -9,6 +9,7 @@ import { Ctx, View, addDays, errorText, notice } from './app';
 import { download, h, replace } from './dom';
 import { date, dateTime, kg, label, num, pct, t, time, tn } from './i18n';
 import { FONT, FONT_BOLD, TEAM_COLORS, addSource, fitTo, pointerOn, popup, setData, setVisible } from './map';
+import { openRouteCards } from './routecard';
 
 const LAYERS = ['pl-route-casing', 'pl-route', 'pl-base', 'pl-base-label', 'pl-stop', 'pl-stop-label'];
 type Props = Record<string, unknown>;
@@ -274,7 +275,8 @@ export function patrolsView(ctx: Ctx): View {
         h('span', { class: 'small' }, t('pat.download')),
         h('button', { class: 'btn small', id: 'dl-geojson', onclick: () => void fetchFile('geojson') }, 'GeoJSON'),
         h('button', { class: 'btn small', id: 'dl-gpx', onclick: () => void fetchFile('gpx') }, 'GPX'),
-        h('button', { class: 'btn small', id: 'dl-kml', onclick: () => void fetchFile('kml') }, 'KML')),
+        h('button', { class: 'btn small', id: 'dl-kml', onclick: () => void fetchFile('kml') }, 'KML'),
+        h('button', { class: 'btn small', id: 'p-cards', onclick: () => void openRouteCards(ctx, String(plan!.id), str(plan!.time_zone) || undefined) }, t('card.open'))),
       keys.map((k) => {
         const lp = (routeOf(k)?.properties ?? {}) as Props;
         const own = stopsOf(k);
@@ -351,7 +353,7 @@ export function patrolsView(ctx: Ctx): View {
           h('label', { for: 'p-from' }, t('pat.intel_window')),
           h('div', {}, h('div', { class: 'row' },
             h('input', { type: 'date', id: 'p-from', value: s.from, onchange: (e: Event) => { s.from = (e.target as HTMLInputElement).value; } }), '—',
-            h('input', { type: 'date', id: 'p-to', value: s.to, onchange: (e: Event) => { s.to = (e.target as HTMLInputElement).value; } })), fieldError('from'), fieldError('to')),
+            h('input', { type: 'date', id: 'p-to', 'aria-label': t('a11y.to'), value: s.to, onchange: (e: Event) => { s.to = (e.target as HTMLInputElement).value; } })), fieldError('from'), fieldError('to')),
           h('label', { for: 'p-on' }, t('pat.plan_on')),
           h('div', {}, h('select', { id: 'p-on', onchange: (e: Event) => { s.on = (e.target as HTMLSelectElement).value as 'hotspots' | 'forecast'; if (panelEl) render(panelEl); } },
             (['hotspots', 'forecast'] as const).map((v) => h('option', { value: v, selected: s.on === v }, t(`pat.on_${v}`)))), fieldError('targets')),

@@ -264,7 +264,7 @@ export function sectorsView(ctx: Ctx): View {
     panelEl = panel;
     const param = { from: 'from', to: 'to', compareFrom: 'compare_from', compareTo: 'compare_to' } as const;
     const dateIn = (id: string, key: 'from' | 'to' | 'compareFrom' | 'compareTo'): HTMLInputElement =>
-      h('input', { type: 'date', id, value: s[key], 'data-param': param[key], onchange: (e: Event) => { s[key] = (e.target as HTMLInputElement).value; } });
+      h('input', { type: 'date', id, value: s[key], 'data-param': param[key], 'aria-label': t(`a11y.${key}`), onchange: (e: Event) => { s[key] = (e.target as HTMLInputElement).value; } });
     const pairs = ctx.base.borders.features.map((f) => `${str(f.properties?.country_a)}-${str(f.properties?.country_b)}`);
     bodyEl = h('div', { id: 'sec-body' });
     replace(panel,
