@@ -16,13 +16,15 @@ after(async () => { await b?.close(); });
 
 /** entryWithBadInput opens the entry form at a map point and saves a future date with 0 kg. */
 async function entryWithBadInput() {
-  // A fresh form: the entry view shows its hint until a map click.
-  await openView(page, 'hotspots');
+  // The entry view shows its hint until a map click opens the form, and
+  // keeps an open form when the view or the language changes.
   await openView(page, 'entry');
-  await page.waitForSelector('[data-testid=entry-hint]');
-  const box = await page.locator('#map canvas').boundingBox();
-  await page.mouse.click(box.x + box.width * 0.55, box.y + box.height * 0.45);
-  await page.waitForSelector('#entry-form');
+  await page.waitForSelector('[data-testid=entry-hint], #entry-form');
+  if (!(await page.locator('#entry-form').count())) {
+    const box = await page.locator('#map canvas').boundingBox();
+    await page.mouse.click(box.x + box.width * 0.55, box.y + box.height * 0.45);
+    await page.waitForSelector('#entry-form');
+  }
   await page.fill('#e-occurred_at', '2031-03-01T10:00');
   await page.dispatchEvent('#e-occurred_at', 'change');
   await page.fill('[id="e-items[0].quantity"]', '0');
