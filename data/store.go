@@ -62,6 +62,11 @@ type Store struct {
 	// area is the region events and positions must lie in (nil:
 	// record.DefaultArea); see SetArea.
 	area atomic.Pointer[record.Area]
+	// eventWrites counts the transactions through this store that may
+	// have changed what the events view shows (records, agreements), each
+	// counted once it has ended; a live index over this store serves
+	// pages only once it has pulled after the latest (see Live.fresh).
+	eventWrites atomic.Int64
 }
 
 // Config holds connection settings for Open.
@@ -247,6 +252,16 @@ func (s *Store) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
 		return mapErr(err)
 	}
 	return nil
+}
+
+// inEventTx is inTx for a transaction that may change what the events
+// view shows anyone: event records, sharing agreements. Every such write
+// of the service goes through it, so that the live index of this replica
+// knows that it must pull before it answers a page (read your writes).
+// The count moves once the transaction has ended, committed or not.
+func (s *Store) inEventTx(ctx context.Context, fn func(pgx.Tx) error) error {
+	defer s.eventWrites.Add(1)
+	return s.inTx(ctx, fn)
 }
 
 // mapErr turns driver errors into the package's sentinel errors where the
