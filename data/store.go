@@ -238,6 +238,27 @@ func (s *Store) MigrationStatus(ctx context.Context) (applied, latest int32, err
 	return applied, latestMigration(), nil
 }
 
+// Analyze refreshes the planner's statistics (ANALYZE) of every table of
+// the public schema that the store's login owns, and returns how many it
+// analyzed. The tools run it after loading much data at once.
+func (s *Store) Analyze(ctx context.Context) (int, error) {
+	rows, err := s.sys.Query(ctx, `SELECT format('%I.%I', schemaname, tablename) FROM pg_tables
+		WHERE schemaname = 'public' AND tableowner = current_user ORDER BY tablename`)
+	if err != nil {
+		return 0, fmt.Errorf("analyze: %w", mapErr(err))
+	}
+	tables, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return 0, fmt.Errorf("analyze: %w", mapErr(err))
+	}
+	for _, t := range tables {
+		if _, err := s.sys.Exec(ctx, "ANALYZE "+t); err != nil {
+			return 0, fmt.Errorf("analyze %s: %w", t, mapErr(err))
+		}
+	}
+	return len(tables), nil
+}
+
 // inTx runs fn in a transaction and commits it; fn's error rolls back.
 func (s *Store) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
 	tx, err := s.pool.Begin(ctx)
