@@ -48,7 +48,7 @@ read_cpu() {
   grep -v '^loadgen:' <<<"$out"
   n=$(sed -n 's/^loadgen: \([0-9]*\) requests, cpu \([0-9.]*\).*/\1 \2/p' <<<"$out")
   awk -v n="${n% *}" -v lg="${n#* }" -v s=$((svc1 - svc0)) -v p=$((pg1 - pg0)) -v hz="$(getconf CLK_TCK)" -v la="$(cut -d' ' -f1 /proc/loadavg)" \
-    'n > 0 { printf "cpu ms/request: service %.3f + postgres %.3f + loadgen %.3f = %.3f (load average %s)\n", s/hz*1000/n, p/hz*1000/n, lg, s/hz*1000/n + p/hz*1000/n + lg, la }'
+    'BEGIN { if (n > 0) printf "cpu ms/request: service %.3f + postgres %.3f + loadgen %.3f = %.3f (load average %s)\n", s/hz*1000/n, p/hz*1000/n, lg, s/hz*1000/n + p/hz*1000/n + lg, la }'
 }
 # feature_reads LABEL: the feature-read bursts of every agency against $URL.
 feature_reads() {
