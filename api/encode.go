@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // maxJSONDepth bounds the nesting of request bodies.
@@ -173,4 +174,41 @@ func (ids *refIDs) UnmarshalJSON(b []byte) error {
 	}
 	*ids = out
 	return nil
+}
+
+// appendJSONString appends s as encoding/json writes a string: quoted,
+// with ", \ and control characters escaped and <, > and & as \u003c,
+// \u003e and \u0026. Text beyond ASCII goes through encoding/json itself
+// (invalid UTF-8, U+2028 and U+2029 have rules of their own).
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			q, _ := json.Marshal(s)
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '"' || c == '\\':
+			b = append(b, '\\', c)
+		case c == '\b':
+			b = append(b, '\\', 'b')
+		case c == '\f':
+			b = append(b, '\\', 'f')
+		case c == '\n':
+			b = append(b, '\\', 'n')
+		case c == '\r':
+			b = append(b, '\\', 'r')
+		case c == '\t':
+			b = append(b, '\\', 't')
+		case c < 0x20 || c == '<' || c == '>' || c == '&':
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		default:
+			b = append(b, c)
+		}
+	}
+	return append(b, '"')
 }

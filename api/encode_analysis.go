@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"math"
 	"slices"
 	"sort"
@@ -468,11 +467,6 @@ func appendPolygon(b []byte, ring orb.Ring) []byte {
 		b = appendCoord(b, p)
 	}
 	return append(b, "]]}"...)
-}
-
-func appendJSONString(b []byte, s string) []byte {
-	q, _ := json.Marshal(s)
-	return append(b, q...)
 }
 
 // appendCellHead appends the start of a hex cell's Feature, shared by the

@@ -309,11 +309,13 @@ type eventCollection struct {
 	Links          []link         `json:"links"`
 }
 
-// handleListEvents reads a page from the database; the numberMatched of a
-// bbox-only first page that does not hold every match comes from the live
-// index (see data.Store.ListEventsCounted), so that a map panned over
-// thousands of events costs a page, not a sort of them all.
-func handleListEvents(logger *slog.Logger, store *data.Store, live *data.Live) http.Handler {
+// handleListEvents serves a page chosen in the live index where it can
+// (pages, see eventPages; nil never), else reads it from the database;
+// there the numberMatched of a bbox-only first page that does not hold
+// every match comes from the live index (see data.Store.ListEventsCounted),
+// so that a map panned over thousands of events costs a page, not a sort
+// of them all.
+func handleListEvents(logger *slog.Logger, store *data.Store, live *data.Live, pages *eventPages) http.Handler {
 	var count data.EventCounter
 	if live != nil {
 		count = live.CountEvents
@@ -322,6 +324,16 @@ func handleListEvents(logger *slog.Logger, store *data.Store, live *data.Live) h
 		eq, err := parseEventQuery(r)
 		if err != nil {
 			return err
+		}
+		if pages != nil {
+			served, err := pages.serve(w, r, eq)
+			if err != nil {
+				return err
+			}
+			pages.m.eventPage(served)
+			if served {
+				return nil
+			}
 		}
 		page, err := store.ListEventsCounted(r.Context(), eq, count)
 		if err != nil {

@@ -24,6 +24,11 @@ type Metrics struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 	inflight prometheus.Gauge
+	// pages counts the pages of the events collection by where they were
+	// chosen (index, database); bodies counts their features by whether
+	// the feature cache held them (hit, miss).
+	pages  *prometheus.CounterVec
+	bodies *prometheus.CounterVec
 }
 
 // Gauge is a value a component outside api reports as a metric, such as
@@ -47,7 +52,13 @@ func NewMetrics(store *data.Store, gauges []Gauge) *Metrics {
 	m.inflight = prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "borderwatch_http_requests_in_flight", Help: "Requests being served now.",
 	})
-	m.reg.MustRegister(m.requests, m.latency, m.inflight,
+	m.pages = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "borderwatch_event_pages_total", Help: "Pages of the events collection by where they were chosen (index or database).",
+	}, []string{"source"})
+	m.bodies = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "borderwatch_event_feature_cache_total", Help: "Features of index-chosen pages by whether the feature cache held them (hit or miss).",
+	}, []string{"result"})
+	m.reg.MustRegister(m.requests, m.latency, m.inflight, m.pages, m.bodies,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for _, st := range []struct {
 		state string
@@ -88,6 +99,27 @@ func (m *Metrics) instrument(next http.Handler) http.Handler {
 		m.requests.WithLabelValues(route, r.Method, strconv.Itoa(status)).Inc()
 		m.latency.WithLabelValues(route, r.Method).Observe(time.Since(start).Seconds())
 	})
+}
+
+// eventPage counts a page of the events collection chosen in the index or
+// the database.
+func (m *Metrics) eventPage(fromIndex bool) {
+	if fromIndex {
+		m.pages.WithLabelValues("index").Inc()
+		return
+	}
+	m.pages.WithLabelValues("database").Inc()
+}
+
+// featureBodies counts the features of an index-chosen page found in the
+// feature cache and those read from the database.
+func (m *Metrics) featureBodies(hits, misses int) {
+	if hits > 0 {
+		m.bodies.WithLabelValues("hit").Add(float64(hits))
+	}
+	if misses > 0 {
+		m.bodies.WithLabelValues("miss").Add(float64(misses))
+	}
 }
 
 // Handler serves the metrics in the Prometheus text format.

@@ -74,7 +74,11 @@ func addFeatureRoutes(r chi.Router, logger *slog.Logger, cfg Config, store *data
 	r.Method(http.MethodGet, "/conformance", handleConformance())
 	r.Method(http.MethodGet, "/collections", handleCollections(logger, store))
 	r.Method(http.MethodGet, "/collections/events", handleEventsCollection(logger, store))
-	r.Method(http.MethodGet, "/collections/events/items", handleListEvents(logger, store, live))
+	var pages *eventPages
+	if live != nil && cfg.FeatureCacheBytes > 0 {
+		pages = &eventPages{store: store, live: live, cache: newFeatureCache(cfg.FeatureCacheBytes), m: cfg.Metrics}
+	}
+	r.Method(http.MethodGet, "/collections/events/items", handleListEvents(logger, store, live, pages))
 	r.Method(http.MethodGet, "/collections/events/items/{featureId}", handleGetEvent(logger, store))
 	r.Method(http.MethodGet, "/collections/{collectionId}/queryables", handleQueryables(logger))
 	r.Method(http.MethodGet, "/collections/{collectionId}", handleCollection(logger, store))

@@ -34,12 +34,17 @@ type Config struct {
 	StreamMaxAge    time.Duration
 	// AckDeadlines say when urgent and flash messages become overdue.
 	AckDeadlines data.AckDeadlines
+	// FeatureCacheBytes bounds the cache of encoded event features that
+	// pages chosen in the live index are served from (see eventPages);
+	// 0 reads every page of events from the database.
+	FeatureCacheBytes int64
 }
 
 // DefaultConfig returns the settings used when none are given.
 func DefaultConfig() Config {
 	return Config{RequestTimeout: 30 * time.Second, MaxBodyBytes: 1 << 20, RatePerSec: 100, RateBurst: 200,
-		StreamHeartbeat: 15 * time.Second, StreamMaxAge: 30 * time.Minute, AckDeadlines: data.DefaultAckDeadlines()}
+		StreamHeartbeat: 15 * time.Second, StreamMaxAge: 30 * time.Minute, AckDeadlines: data.DefaultAckDeadlines(),
+		FeatureCacheBytes: 256 << 20}
 }
 
 // NewServer builds the HTTP handler: middleware (request id, panic
@@ -50,6 +55,7 @@ func NewServer(logger *slog.Logger, cfg Config, store *data.Store, live *data.Li
 	m := cfg.Metrics
 	if m == nil {
 		m = NewMetrics(store, nil)
+		cfg.Metrics = m
 	}
 	r.Use(middleware.RequestID)
 	r.Use(logRequests(logger))

@@ -111,7 +111,7 @@ func (s *Store) ProposeAgreement(ctx context.Context, as string, t AgreementTerm
 		return ProposalOutcome{}, err
 	}
 	var out ProposalOutcome
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
+	err := s.inEventTx(ctx, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `SELECT proposal_id, agreement_id, applied FROM bw_agreement_propose($1, $2, $3, $4, $5, $6)`,
 			nullIfEmpty(as), t.Partner, t.CoarsenM, t.CoarsenTime, nullIfEmpty(t.Note), t.PersonalData).Scan(&out.ProposalID, &out.AgreementID, &out.Applied)
 		if err != nil {
@@ -134,7 +134,7 @@ func (s *Store) ProposeAgreement(ctx context.Context, as string, t AgreementTerm
 // of the agency that proposed it may accept it.
 func (s *Store) AcceptProposal(ctx context.Context, as string, id int) (int, error) {
 	var agreementID int
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
+	err := s.inEventTx(ctx, func(tx pgx.Tx) error {
 		if err := tx.QueryRow(ctx, `SELECT bw_agreement_accept($1, $2)`, nullIfEmpty(as), id).Scan(&agreementID); err != nil {
 			return mapErr(err)
 		}
@@ -151,7 +151,7 @@ func (s *Store) AcceptProposal(ctx context.Context, as string, id int) (int, err
 // by the partner, withdrawn by its author. It returns which.
 func (s *Store) DeclineProposal(ctx context.Context, as string, id int) (string, error) {
 	var state string
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
+	err := s.inEventTx(ctx, func(tx pgx.Tx) error {
 		if err := tx.QueryRow(ctx, `SELECT bw_agreement_decline($1, $2)`, nullIfEmpty(as), id).Scan(&state); err != nil {
 			return mapErr(err)
 		}
@@ -170,7 +170,7 @@ func (s *Store) RevokeAgreement(ctx context.Context, as, partner string) error {
 	if !record.ValidSlug(partner) {
 		return &record.ValidationError{Fields: []record.FieldError{{Field: "partner", Reason: "not an agency id"}}}
 	}
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
+	err := s.inEventTx(ctx, func(tx pgx.Tx) error {
 		var id int
 		if err := tx.QueryRow(ctx, `SELECT bw_agreement_revoke($1, $2)`, nullIfEmpty(as), partner).Scan(&id); err != nil {
 			return mapErr(err)

@@ -117,7 +117,7 @@ func (s *Store) CreateEvent(ctx context.Context, e record.Event) (record.Event, 
 		return record.Event{}, fmt.Errorf("create event: %w", err)
 	}
 	var out record.Event
-	err = s.inTx(ctx, func(tx pgx.Tx) error {
+	err = s.inEventTx(ctx, func(tx pgx.Tx) error {
 		var err error
 		out, err = scanEvent(tx.QueryRow(ctx, sqlInsertEvent, args...))
 		if err != nil {
@@ -151,7 +151,7 @@ func (s *Store) CreateEventOnce(ctx context.Context, e record.Event, key string,
 	if err != nil {
 		return record.Event{}, false, fmt.Errorf("create event: %w", err)
 	}
-	err = s.inTx(ctx, func(tx pgx.Tx) error {
+	err = s.inEventTx(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `INSERT INTO idempotency_keys (agency_id, key, request_hash) VALUES ($1, $2, $3)
 			ON CONFLICT DO NOTHING`, e.AgencyID, key, requestHash)
 		if err != nil {
@@ -220,7 +220,7 @@ func (s *Store) ReplaceEvent(ctx context.Context, id uuid.UUID, e record.Event, 
 	}
 	args = append(args, id, ifVersion)
 	var out record.Event
-	err = s.inTx(ctx, func(tx pgx.Tx) error {
+	err = s.inEventTx(ctx, func(tx pgx.Tx) error {
 		var err error
 		out, err = scanEvent(tx.QueryRow(ctx, sqlUpdateEvent, args...))
 		if err == pgx.ErrNoRows {
@@ -259,7 +259,7 @@ const sqlDeleteEvent = `DELETE FROM event_records WHERE id = $1 AND ($2::bigint 
 
 // DeleteEvent deletes the event id; ifVersion works as in ReplaceEvent.
 func (s *Store) DeleteEvent(ctx context.Context, id uuid.UUID, ifVersion *int64) error {
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
+	err := s.inEventTx(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, sqlDeleteEvent, id, ifVersion)
 		if err != nil {
 			return mapErr(err)

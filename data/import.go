@@ -310,7 +310,7 @@ func (s *Store) ImportEvents(ctx context.Context, r io.Reader, opts ImportOption
 		unit = "feature"
 	}
 	sum := ImportSummary{Format: format}
-	err = s.inTx(ctx, func(tx pgx.Tx) error {
+	err = s.inEventTx(ctx, func(tx pgx.Tx) error {
 		refs, err := s.loadImportRefs(ctx, tx)
 		if err != nil {
 			return mapErr(err)

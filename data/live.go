@@ -64,6 +64,13 @@ type Live struct {
 	listening atomic.Bool
 	lastSync  atomic.Int64 // Unix nanoseconds of the last successful pull
 	lagNanos  atomic.Int64 // write-to-index delay of the last change applied
+
+	// notified counts the notifications of the change feed; the last
+	// successful pull covers every change notified up to coveredNotified
+	// and every write of the store up to coveredWrites (see fresh).
+	notified        atomic.Int64
+	coveredNotified atomic.Int64
+	coveredWrites   atomic.Int64
 }
 
 // NewLive returns an empty live index over store; call Load, then Run.

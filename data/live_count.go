@@ -10,11 +10,11 @@ import (
 // context's principal sees, as the events view shows them (at the
 // coarsened point where an agreement says so, in the bbox by PostGIS's
 // &&). ok is false when the index cannot answer q: a query with more than
-// a bbox, or an index that is not ready; the caller then counts in the
-// database. The count is the index's, which follows committed writes
-// within milliseconds.
+// a bbox, or an index that is not ready or has changes to pull (see
+// fresh: a page just read from the database may hold them); the caller
+// then counts in the database.
 func (l *Live) CountEvents(ctx context.Context, q *EventQuery) (n int64, ok bool, err error) {
-	if !bboxOnly(q) || !l.Ready() {
+	if !bboxOnly(q) || !l.fresh() {
 		return 0, false, nil
 	}
 	vis, err := l.Visibility(ctx)

@@ -20,7 +20,7 @@ import (
 // service's login every record's indexed values, whichever agency it
 // belongs to; the index applies each caller's visibility itself.
 const sqlLiveEvents = `SELECT id, occurred_at, ST_X(geom), ST_Y(geom), agency_id, kind, sharing, category, severity,
-	  CASE WHEN kind = 'seizure' THEN items END, updated_at
+	  CASE WHEN kind = 'seizure' THEN items END, updated_at, version
 	FROM bw_live_events`
 
 // liveItem is an item of the items column.
@@ -37,21 +37,22 @@ type liveItem struct {
 func (l *Live) scanLiveEvent(rows pgx.Rows, e *geo.Event, items *[]liveItem) (updated time.Time, err error) {
 	fds := rows.FieldDescriptions()
 	raw := rows.RawValues()
-	if len(raw) != 11 || len(fds) != 11 {
+	if len(raw) != 12 || len(fds) != 12 {
 		return time.Time{}, fmt.Errorf("live row: %d columns", len(raw))
 	}
 	for i, fd := range fds {
-		if fd.Format != pgx.BinaryFormatCode && raw[i] != nil && (i < 4 || i == 8 || i == 10) {
+		if fd.Format != pgx.BinaryFormatCode && raw[i] != nil && (i < 4 || i == 8 || i >= 10) {
 			return time.Time{}, fmt.Errorf("live row: column %s not in binary format", fd.Name)
 		}
 	}
-	if len(raw[0]) != 16 || len(raw[1]) != 8 || len(raw[2]) != 8 || len(raw[3]) != 8 || len(raw[10]) != 8 {
-		return time.Time{}, errors.New("live row: malformed id, time or point")
+	if len(raw[0]) != 16 || len(raw[1]) != 8 || len(raw[2]) != 8 || len(raw[3]) != 8 || len(raw[10]) != 8 || len(raw[11]) != 8 {
+		return time.Time{}, errors.New("live row: malformed id, time, point or version")
 	}
 	copy(e.ID[:], raw[0])
 	e.At = pgTime(raw[1])
 	e.Lon = math.Float64frombits(binary.BigEndian.Uint64(raw[2]))
 	e.Lat = math.Float64frombits(binary.BigEndian.Uint64(raw[3]))
+	e.Version = int64(binary.BigEndian.Uint64(raw[11]))
 	if e.Agency, err = l.agency(string(raw[4])); err != nil {
 		return time.Time{}, err
 	}

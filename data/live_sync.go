@@ -44,6 +44,7 @@ const sqlSnapshot = `SELECT pg_snapshot_xmax(s)::text, ARRAY(SELECT pg_snapshot_
 func (l *Live) Load(ctx context.Context) error {
 	l.syncMu.Lock()
 	defer l.syncMu.Unlock()
+	notified, writes := l.notified.Load(), l.store.eventWrites.Load()
 	tx, err := l.store.sys.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return fmt.Errorf("live index: load: %w", mapErr(err))
@@ -103,6 +104,7 @@ func (l *Live) Load(ctx context.Context) error {
 		return fmt.Errorf("live index: load: %w", err)
 	}
 	l.watermark, l.inflight = wm, inflight
+	l.covered(notified, writes)
 	l.loaded.Store(true)
 	l.lastSync.Store(time.Now().UnixNano())
 	return nil
@@ -221,6 +223,9 @@ func (l *Live) pull(ctx context.Context) error {
 	if !l.loaded.Load() {
 		return errors.New("live index: pull before load")
 	}
+	// Read before the snapshot: every change notified or written by now
+	// has committed before it, so the snapshot holds it.
+	notified, writes := l.notified.Load(), l.store.eventWrites.Load()
 	tx, err := l.store.sys.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return fmt.Errorf("live index: pull: %w", mapErr(err))
@@ -301,6 +306,7 @@ func (l *Live) pull(ctx context.Context) error {
 		}
 	}
 	l.watermark, l.inflight = wm, inflight
+	l.covered(notified, writes)
 	now := time.Now()
 	l.lastSync.Store(now.UnixNano())
 	if changed && !newest.IsZero() {
@@ -313,7 +319,7 @@ func (l *Live) pull(ctx context.Context) error {
 func sameEvent(a, b *geo.Event) bool {
 	if a.ID != b.ID || a.Lon != b.Lon || a.Lat != b.Lat || !a.At.Equal(b.At) || a.Kind != b.Kind ||
 		a.Category != b.Category || a.Severity != b.Severity || a.Agency != b.Agency || a.Sharing != b.Sharing ||
-		len(a.Items) != len(b.Items) {
+		a.Version != b.Version || len(a.Items) != len(b.Items) {
 		return false
 	}
 	for i := range a.Items {
@@ -335,5 +341,6 @@ func (l *Live) Run(ctx context.Context) error {
 		return errors.New("live index: run before load")
 	}
 	return follower{pool: l.store.sys, logger: l.logger, name: "live", channel: "bw_events",
-		debounce: liveDebounce, poll: livePoll, backoffMax: liveBackoffMax, pull: l.pull, listening: &l.listening}.run(ctx)
+		debounce: liveDebounce, poll: livePoll, backoffMax: liveBackoffMax, pull: l.pull, listening: &l.listening,
+		notified: &l.notified}.run(ctx)
 }

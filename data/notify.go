@@ -34,6 +34,8 @@ type follower struct {
 	pull       func(ctx context.Context) error
 	// listening is set while the connection listens and has caught up.
 	listening *atomic.Bool
+	// notified, when set, counts the notifications received.
+	notified *atomic.Int64
 }
 
 // run follows until ctx ends, and then returns nil.
@@ -88,7 +90,7 @@ func (f follower) listen(ctx context.Context) error {
 	}
 	f.listening.Store(true)
 	for {
-		err := wait(ctx, conn, f.poll)
+		err := f.wait(ctx, conn, f.poll)
 		switch {
 		case errors.Is(err, errWaitTimeout):
 			// No notification: poll anyway (missed signals, timers).
@@ -102,7 +104,7 @@ func (f follower) listen(ctx context.Context) error {
 				if d <= 0 {
 					break
 				}
-				if err := wait(ctx, conn, d); errors.Is(err, errWaitTimeout) {
+				if err := f.wait(ctx, conn, d); errors.Is(err, errWaitTimeout) {
 					break
 				} else if err != nil {
 					return err
@@ -116,6 +118,15 @@ func (f follower) listen(ctx context.Context) error {
 }
 
 var errWaitTimeout = errors.New("no notification")
+
+// wait is the package's wait, counting each notification in f.notified.
+func (f follower) wait(ctx context.Context, conn *pgx.Conn, d time.Duration) error {
+	err := wait(ctx, conn, d)
+	if err == nil && f.notified != nil {
+		f.notified.Add(1)
+	}
+	return err
+}
 
 // wait waits up to d for a notification on conn; errWaitTimeout when none
 // came (the connection stays usable).

@@ -225,7 +225,7 @@ func (s *Store) readPage(ctx context.Context, page *EventPage, sql string, args 
 			err error
 		)
 		if windowCount {
-			e, err = scanEvent(countingRow{rows, &page.NumberMatched})
+			e, err = scanEvent(extraColumns{rows, []any{&page.NumberMatched}})
 		} else {
 			e, err = scanEvent(rows)
 		}
@@ -256,11 +256,3 @@ func (s *Store) EventExtent(ctx context.Context) (bbox orb.Bound, start, end *st
 	}
 	return orb.Bound{Min: orb.Point{*minx, *miny}, Max: orb.Point{*maxx, *maxy}}, start, end, true, nil
 }
-
-// countingRow scans a row whose last column is a window count into n.
-type countingRow struct {
-	row interface{ Scan(...any) error }
-	n   *int64
-}
-
-func (c countingRow) Scan(dest ...any) error { return c.row.Scan(append(dest, c.n)...) }

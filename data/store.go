@@ -64,6 +64,11 @@ type Store struct {
 	area atomic.Pointer[record.Area]
 	// fences is the replica's index of the alert rules' zones.
 	fences fenceCache
+	// eventWrites counts the transactions through this store that may
+	// have changed what the events view shows (records, agreements), each
+	// counted once it has ended; a live index over this store serves
+	// pages only once it has pulled after the latest (see Live.fresh).
+	eventWrites atomic.Int64
 }
 
 // Config holds connection settings for Open.
@@ -235,6 +240,27 @@ func (s *Store) MigrationStatus(ctx context.Context) (applied, latest int32, err
 	return applied, latestMigration(), nil
 }
 
+// Analyze refreshes the planner's statistics (ANALYZE) of every table of
+// the public schema that the store's login owns, and returns how many it
+// analyzed. The tools run it after loading much data at once.
+func (s *Store) Analyze(ctx context.Context) (int, error) {
+	rows, err := s.sys.Query(ctx, `SELECT format('%I.%I', schemaname, tablename) FROM pg_tables
+		WHERE schemaname = 'public' AND tableowner = current_user ORDER BY tablename`)
+	if err != nil {
+		return 0, fmt.Errorf("analyze: %w", mapErr(err))
+	}
+	tables, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return 0, fmt.Errorf("analyze: %w", mapErr(err))
+	}
+	for _, t := range tables {
+		if _, err := s.sys.Exec(ctx, "ANALYZE "+t); err != nil {
+			return 0, fmt.Errorf("analyze %s: %w", t, mapErr(err))
+		}
+	}
+	return len(tables), nil
+}
+
 // inTx runs fn in a transaction and commits it; fn's error rolls back.
 func (s *Store) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
 	tx, err := s.pool.Begin(ctx)
@@ -249,6 +275,16 @@ func (s *Store) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
 		return mapErr(err)
 	}
 	return nil
+}
+
+// inEventTx is inTx for a transaction that may change what the events
+// view shows anyone: event records, sharing agreements. Every such write
+// of the service goes through it, so that the live index of this replica
+// knows that it must pull before it answers a page (read your writes).
+// The count moves once the transaction has ended, committed or not.
+func (s *Store) inEventTx(ctx context.Context, fn func(pgx.Tx) error) error {
+	defer s.eventWrites.Add(1)
+	return s.inTx(ctx, fn)
 }
 
 // mapErr turns driver errors into the package's sentinel errors where the

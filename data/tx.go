@@ -15,8 +15,10 @@ import (
 
 // InTx runs fn in a transaction and commits it; fn's error rolls it back
 // and is returned as it is.
+// It counts as a write of events (see inEventTx), since the tools that use
+// it write them.
 func (s *Store) InTx(ctx context.Context, fn func(pgx.Tx) error) error {
-	return s.inTx(ctx, fn)
+	return s.inEventTx(ctx, fn)
 }
 
 // AuditTx appends an entry to the audit log inside tx, so that it commits

@@ -148,6 +148,9 @@ type Event struct {
 	Agency   uint16
 	Sharing  Sharing
 	Items    []Item
+	// Version is the record's version (the database's events.version),
+	// which names one state of its values; 0 when unknown.
+	Version int64
 }
 
 // KG returns the summed mass of the event's items, of every drug when drugs

@@ -48,6 +48,7 @@ type store struct {
 	ll      [][2]float64 // lon, lat degrees
 	xy      [][2]float64 // LAEA metres
 	at      []int64      // Unix nanoseconds
+	ver     []int64      // record versions
 	attr    []attr
 	kg      []float32 // summed kg of all items (exact for one item)
 	itemOff []uint32
@@ -123,6 +124,7 @@ func (ix *Index) Load(events []Event) error {
 	st.ll = make([][2]float64, 0, n)
 	st.xy = make([][2]float64, 0, n)
 	st.at = make([]int64, 0, n)
+	st.ver = make([]int64, 0, n)
 	st.attr = make([]attr, 0, n)
 	st.kg = make([]float32, 0, n)
 	st.itemOff = make([]uint32, 0, n)
@@ -253,6 +255,7 @@ func (st *store) appendSlot(e *Event, xy [2]float64) uint32 {
 	st.ll = append(st.ll, [2]float64{})
 	st.xy = append(st.xy, [2]float64{})
 	st.at = append(st.at, 0)
+	st.ver = append(st.ver, 0)
 	st.attr = append(st.attr, attr{})
 	st.kg = append(st.kg, 0)
 	st.itemOff = append(st.itemOff, 0)
@@ -268,6 +271,7 @@ func (st *store) set(slot uint32, e *Event, xy [2]float64) {
 	st.ll[slot] = [2]float64{e.Lon, e.Lat}
 	st.xy[slot] = xy
 	st.at[slot] = e.At.UnixNano()
+	st.ver[slot] = e.Version
 	a := attr{kind: e.Kind, category: e.Category, severity: e.Severity, sharing: e.Sharing,
 		agency: e.Agency, nItems: uint8(len(e.Items))}
 	var kg float32
@@ -319,6 +323,7 @@ func (st *store) event(slot uint32, e *Event) {
 		ID: st.ids[slot], Lon: st.ll[slot][0], Lat: st.ll[slot][1],
 		At:   time.Unix(0, st.at[slot]).UTC(),
 		Kind: a.kind, Category: a.category, Severity: a.severity, Agency: a.agency, Sharing: a.sharing,
-		Items: st.items[off : off+uint32(a.nItems) : off+uint32(a.nItems)],
+		Items:   st.items[off : off+uint32(a.nItems) : off+uint32(a.nItems)],
+		Version: st.ver[slot],
 	}
 }

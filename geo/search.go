@@ -66,34 +66,10 @@ func (ix *Index) Search(b orb.Bound, f Filter, fn func(e *Event, p orb.Point) bo
 
 // projectBound returns the bounding rectangle, in LAEA metres, of the
 // lon/lat box b: the extremes of x and y over the box lie on its edges,
-// which are sampled densely.
-func projectBound(b orb.Bound) orb.Bound {
-	const steps = 64
-	var out orb.Bound
-	first := true
-	add := func(lon, lat float64) {
-		x, y := ProjectXY(lon, lat)
-		if first {
-			out = orb.Bound{Min: orb.Point{x, y}, Max: orb.Point{x, y}}
-			first = false
-			return
-		}
-		out = out.Extend(orb.Point{x, y})
-	}
-	for i := 0; i <= steps; i++ {
-		f := float64(i) / steps
-		lon := b.Min[0] + f*(b.Max[0]-b.Min[0])
-		lat := b.Min[1] + f*(b.Max[1]-b.Min[1])
-		add(lon, b.Min[1])
-		add(lon, b.Max[1])
-		add(b.Min[0], lat)
-		add(b.Max[0], lat)
-	}
-	// Sampling can miss a bulge between samples by up to ~(edge/steps)²
-	// times the curvature; pad by a generous relative margin.
-	w := math.Max(out.Max[0]-out.Min[0], out.Max[1]-out.Min[1])
-	return out.Pad(w / (steps * steps))
-}
+// which are sampled densely (64 samples per edge; sampling can miss a bulge
+// between samples by up to ~(edge/steps)² times the curvature, so the
+// rectangle is padded by a generous relative margin).
+func projectBound(b orb.Bound) orb.Bound { return projectBoundSteps(b, 64) }
 
 func down32(v float64) float32 {
 	f := float32(v)

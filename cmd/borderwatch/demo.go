@@ -73,6 +73,13 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	if err := demoRoadsAndAccess(ctx, store, opts.Seed, stdout); err != nil {
 		return err
 	}
+	// The planner needs statistics of what was just loaded, and autovacuum
+	// may be off or not have come round yet.
+	n, err := store.Analyze(ctx)
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	fmt.Fprintf(stdout, "statistics refreshed: %d tables analyzed\n", n)
 	fmt.Fprintf(stdout, "done in %s\n", time.Since(start).Round(time.Millisecond))
 	return nil
 }

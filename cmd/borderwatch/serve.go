@@ -41,6 +41,7 @@ type serveConfig struct {
 	ratePerSec      float64
 	rateBurst       int
 	maxBodyBytes    int64
+	featureCacheMB  int64
 	pprofAddr       string
 	metricsAddr     string
 	auditKey        string
@@ -69,6 +70,8 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.Float64Var(&c.ratePerSec, "rate-limit", 100, "requests per second allowed per API token (0: unlimited)")
 	fs.IntVar(&c.rateBurst, "rate-burst", 200, "burst of requests allowed per API token")
 	fs.Int64Var(&c.maxBodyBytes, "max-body", 1<<20, "largest request body in bytes")
+	fs.Int64Var(&c.featureCacheMB, "feature-cache-mb", api.DefaultConfig().FeatureCacheBytes>>20,
+		"megabytes of encoded event features kept for pages chosen in the live index (0: every page of events from the database)")
 	fs.StringVar(&c.auditKey, "audit-key", getenv("AUDIT_KEY"), "Ed25519 private key (PEM) that signs every audit entry (env AUDIT_KEY; made by: borderwatch audit keygen)")
 	fs.StringVar(&c.metricsAddr, "metrics-addr", envOr(getenv, "METRICS_ADDR", defaultMetricsAddr), "serve Prometheus metrics on this address, apart from the API (env METRICS_ADDR; \"off\" for none)")
 	dl := data.DefaultAckDeadlines()
@@ -109,6 +112,9 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	}
 	if c.maxBodyBytes < 1024 {
 		return c, errors.New("-max-body must be at least 1024")
+	}
+	if c.featureCacheMB < 0 || c.featureCacheMB > 1<<20 {
+		return c, errors.New("-feature-cache-mb must be from 0 to 1048576")
 	}
 	if _, err := c.area.list(); err != nil {
 		return c, err
@@ -213,6 +219,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	acfg.Stream, acfg.StreamMaxAge, acfg.AckDeadlines = stream, cfg.streamMaxAge, cfg.ackDeadlines
 	acfg.RequestTimeout = cfg.requestTimeout
 	acfg.RatePerSec, acfg.RateBurst, acfg.MaxBodyBytes = cfg.ratePerSec, cfg.rateBurst, cfg.maxBodyBytes
+	acfg.FeatureCacheBytes = cfg.featureCacheMB << 20
 	acfg.Metrics = api.NewMetrics(store, api.LiveGauges(live))
 	handler := api.NewServer(logger, acfg, store, live)
 	if cfg.tlsCert != "" {

@@ -40,6 +40,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -239,6 +240,17 @@ func runRead(args []string) error {
 		sort.Slice(s.lat, func(i, j int) bool { return s.lat[i] < s.lat[j] })
 		fmt.Printf("%-10s %9d %10.0f %9.2f %9.2f %v errors=%d\n", k, len(s.lat), float64(len(s.lat))/elapsed,
 			float64(pct(s.lat, 0.50).Microseconds())/1000, float64(pct(s.lat, 0.99).Microseconds())/1000, s.statuses, s.errs)
+	}
+	total := 0
+	for _, k := range names {
+		total += len(per[k].lat)
+	}
+	// The generator's own CPU time, so that the CPU a request costs can be
+	// told apart from how busy the (shared) machine was.
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err == nil && total > 0 {
+		cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+		fmt.Printf("loadgen: %d requests, cpu %.3f ms/request\n", total, float64(cpu.Microseconds())/1000/float64(total))
 	}
 	return nil
 }
