@@ -104,4 +104,7 @@ for _ in $(seq 1 120); do
 done
 
 log "validating the API definition (swagger-parser) and running the browser tests"
-BASE_URL="$BASE_URL" ARTIFACTS="$ART" node --test --test-concurrency=1 --test-reporter=spec openapi.test.mjs exchange.test.mjs teams.test.mjs tests.mjs
+# E2E_TESTS names some of the test files to run only those.
+E2E_TESTS=${E2E_TESTS:-openapi.test.mjs palette.test.mjs exchange.test.mjs teams.test.mjs tests.mjs hotspots.test.mjs sectors.test.mjs admin.test.mjs}
+# shellcheck disable=SC2086
+BASE_URL="$BASE_URL" ARTIFACTS="$ART" node --test --test-concurrency=1 --test-reporter=spec $E2E_TESTS
