@@ -57,18 +57,18 @@ describe('hot spot view', () => {
   });
 
   test('clusters have a legend entry; emerging categories become outlines over Gi* cells; event dots stay on top', async () => {
-    const clusters = page.waitForResponse((r) => r.url().includes('/api/clusters?'), { timeout: 60000 });
+    const clusters = page.waitForResponse((r) => r.url().includes('/api/clusters?'), { timeout: 180000 });
     await page.check('#show-clusters');
     assert.equal((await clusters).status(), 200);
     const entry = page.locator('[data-testid=clusters-legend] .legend-row');
-    await entry.first().waitFor({ timeout: 30000 });
+    await entry.first().waitFor({ timeout: 120000 });
     const n = Number((await entry.first().locator('.legend-n').innerText()).replace(/\D/g, ''));
     const summary = await page.locator('[data-testid=clusters-summary]').innerText();
     assert.ok(summary.includes(String(n)), `legend counts ${n} clusters, summary says "${summary}"`);
-    const emerging = page.waitForResponse((r) => r.url().includes('/api/hotspots/emerging?'), { timeout: 60000 });
+    const emerging = page.waitForResponse((r) => r.url().includes('/api/hotspots/emerging?'), { timeout: 180000 });
     await page.check('#show-emerging');
     assert.equal((await emerging).status(), 200);
-    await page.waitForSelector('[data-testid=emerging-outlined]', { timeout: 30000 });
+    await page.waitForSelector('[data-testid=emerging-outlined]', { timeout: 120000 });
     // The emerging swatches are drawn as the map draws them: dashed outlines.
     const styles = await page.locator('[data-testid=emerging-legend] .swatch').evaluateAll((els) => els.map((e) => e.style.borderStyle));
     assert.ok(styles.length > 0 && styles.every((s) => s === 'dashed'), `emerging swatches ${styles}`);
@@ -110,7 +110,7 @@ describe('hot spot view', () => {
   test('the legend reads in Russian', async () => {
     await setLang(page, 'ru');
     await page.check('#show-clusters');
-    await page.waitForSelector('[data-testid=clusters-legend]', { timeout: 30000 });
+    await page.waitForSelector('[data-testid=clusters-legend]', { timeout: 120000 });
     assert.equal(await page.locator('[data-testid=clusters-legend] .legend-title').innerText(), 'Кластеры DBSCAN');
     assert.equal(await page.getAttribute('#legend-toggle', 'title'), 'Свернуть легенду');
     await shot(page, 'hotspots-legend-ru');

@@ -78,6 +78,17 @@ export async function waitIdle(page, timeout = 30000) {
 
 /** api calls the service with the page's session token. */
 export async function api(page, path, init = {}) {
+  // A loaded machine drops a request now and then: try a read three times.
+  for (let i = 1; ; i++) {
+    try {
+      return await apiOnce(page, path, init);
+    } catch (e) {
+      if (i === 3 || (init.method && init.method !== 'GET')) throw e;
+    }
+  }
+}
+
+async function apiOnce(page, path, init) {
   return page.evaluate(async ([p, i]) => {
     const r = await fetch(p, { ...i, headers: { Authorization: `Bearer ${sessionStorage.getItem('bw.token')}`, Accept: 'application/json', ...(i.headers ?? {}) } });
     const text = await r.text();

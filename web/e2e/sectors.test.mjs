@@ -72,7 +72,7 @@ describe('sector view', () => {
     await page.waitForFunction((w) => {
       const b = (document.getElementById('map').dataset.bounds ?? '').split(',').map(Number);
       return document.getElementById('map').dataset.idle === 'true' && b[2] - b[0] < (w[2] - w[0]) * 0.8;
-    }, wide, { timeout: 20000 });
+    }, wide, { timeout: 120000 });
     const res = await calculate();
     const fc = await res.json();
     assert.ok(fc.features.length > 0, `no sectors on ${pair}`);
@@ -122,7 +122,7 @@ describe('sector view', () => {
 
 describe('report', () => {
   test('the report draws totals per period by drug and by agency, without a map', async () => {
-    const answered = page.waitForResponse((r) => r.url().includes('/api/report') && r.request().method() === 'GET', { timeout: 60000 });
+    const answered = page.waitForResponse((r) => r.url().includes('/api/report') && r.request().method() === 'GET', { timeout: 180000 });
     await openView(page, 'report');
     const rep = await (await answered).json();
     await page.waitForSelector('[data-testid=chart-drug] rect');
@@ -153,6 +153,7 @@ describe('report', () => {
   });
 
   test('no console errors', () => {
-    assert.deepEqual(b.errors, []);
+    // Chromium logs the 400 the reversed period was refused with; nothing else may appear.
+    assert.deepEqual(b.errors.filter((e) => !/status of 400 .*\/api\/sectors\/risk/.test(e)), []);
   });
 });

@@ -159,7 +159,7 @@ function auditSection(): Section {
     el,
     load: async () => { err = null; await Promise.all([page(0), verify()]); },
     draw: () => replace(el, h('h2', {}, t('admin.audit')), h('p', { class: 'muted small' }, t('admin.audit_help')),
-      h('div', { class: 'row' }, h('button', { class: 'btn', id: 'audit-verify', onclick: () => void verify() }, t('admin.verify'))),
+      h('div', { class: 'row' }, h('button', { class: 'btn', id: 'audit-verify', onclick: () => void s.load() }, t('admin.verify'))),
       result(), err ? notice('error', errorText(err), 'audit-error') : null,
       h('div', { class: 'table-wrap' }, h('table', { class: 'data', 'data-testid': 'audit-table' },
         h('thead', {}, h('tr', {}, ['admin.when', 'admin.who', 'admin.action', 'admin.target', 'admin.sig'].map((k) => h('th', {}, t(k))))),
