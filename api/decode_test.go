@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -74,6 +75,31 @@ func FuzzDecodeFeature(f *testing.F) {
 		}
 		if err := e.Validate(); err != nil {
 			t.Fatalf("accepted an event that does not validate: %v", err)
+		}
+	})
+}
+
+// FuzzParseAuditPage: any query either parses to a page within bounds or is
+// refused naming before or limit.
+func FuzzParseAuditPage(f *testing.F) {
+	for _, s := range []string{"", "before=1&limit=1", "limit=500", "limit=0", "before=-1", "before=x", "limit=9999999999999999999"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		q, err := url.ParseQuery(raw)
+		if err != nil {
+			return
+		}
+		before, limit, err := parseAuditPage(q)
+		if err != nil {
+			var br *badRequest
+			if !errors.As(err, &br) || len(br.params) != 1 || br.params[0].Name != "before" && br.params[0].Name != "limit" {
+				t.Fatalf("%q: %v", raw, err)
+			}
+			return
+		}
+		if before < 0 || limit < 1 || limit > 500 {
+			t.Fatalf("%q: before %d, limit %d", raw, before, limit)
 		}
 	})
 }

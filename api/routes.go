@@ -38,6 +38,7 @@ func addRoutes(r chi.Router, logger *slog.Logger, cfg Config, store *data.Store,
 	r.Group(func(r chi.Router) {
 		r.Use(auth)
 		r.Method(http.MethodGet, "/api/me", handleMe())
+		r.Method(http.MethodGet, "/api/agencies", handleListAgencies(logger, store))
 		r.Method(http.MethodPost, "/api/logout", handleLogout(logger, store))
 
 		addFeatureRoutes(r, logger, cfg, store, live)
@@ -55,6 +56,11 @@ func addRoutes(r chi.Router, logger *slog.Logger, cfg Config, store *data.Store,
 
 		r.Group(func(r chi.Router) {
 			r.Use(requireRole(logger, "admin"))
+			r.Method(http.MethodGet, "/api/users", handleListUsers(logger, store))
+			r.Method(http.MethodPost, "/api/users", handleCreateUser(logger, store))
+			r.Method(http.MethodPatch, "/api/users/{id}", handleUpdateUser(logger, store))
+			r.Method(http.MethodGet, "/api/audit", handleListAudit(logger, store))
+			r.Method(http.MethodGet, "/api/audit/verify", handleVerifyAudit(logger, store))
 			r.Method(http.MethodGet, "/api/tokens", handleListTokens(logger, store))
 			r.Method(http.MethodPost, "/api/tokens", handleCreateToken(logger, store))
 			r.Method(http.MethodDelete, "/api/tokens/{id}", handleRevokeToken(logger, store))

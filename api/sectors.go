@@ -130,6 +130,7 @@ func riskColumns() []riskColumn {
 		{"area_km2", func(r *data.SectorRisk) any { return math.Round(r.Sector.AreaKM2*10) / 10 }},
 		{"score", func(r *data.SectorRisk) any { return math.Round(r.Score*100) / 100 }},
 		{"rank", func(r *data.SectorRisk) any { return r.Rank }},
+		{"rank_set", func(r *data.SectorRisk) any { return r.RankSet }},
 		{"rank_pair", func(r *data.SectorRisk) any { return r.RankPair }},
 		{"rank_agency", func(r *data.SectorRisk) any { return r.RankAgency }},
 		{"seizures", func(r *data.SectorRisk) any { return r.Seizures }},

@@ -368,15 +368,7 @@ type User struct {
 // CreateUser creates (or, with the same username, updates) a user with a
 // bcrypt-hashed password.
 func (s *Store) CreateUser(ctx context.Context, username, agencyID, role, password string) (User, error) {
-	var fe record.Fields
-	validateRole(&fe, role)
-	if len(password) < 10 || len(password) > 72 {
-		fe.Add("password", "must be 10 to 72 characters")
-	}
-	if err := fe.Err(); err != nil {
-		return User{}, err
-	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	hash, err := newUserHash(username, role, password)
 	if err != nil {
 		return User{}, err
 	}
@@ -385,7 +377,7 @@ func (s *Store) CreateUser(ctx context.Context, username, agencyID, role, passwo
 		err := tx.QueryRow(ctx, `INSERT INTO users (username, agency_id, role, password_hash) VALUES ($1, $2, $3, $4)
 			ON CONFLICT (username) DO UPDATE SET agency_id = excluded.agency_id, role = excluded.role,
 			  password_hash = excluded.password_hash, disabled = false
-			RETURNING id, username, agency_id, role, disabled`, username, agencyID, role, string(hash)).
+			RETURNING id, username, agency_id, role, disabled`, username, agencyID, role, hash).
 			Scan(&u.ID, &u.Username, &u.AgencyID, &u.Role, &u.Disabled)
 		if err != nil {
 			return mapErr(err)

@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // audit appends an entry to the audit log inside tx, so that the entry
@@ -108,6 +108,30 @@ type AuditVerify struct {
 // (id, hash), which someone holding only the database cannot forge, and
 // each checkpoint held outside the database.
 func (s *Store) VerifyAudit(ctx context.Context, opt AuditVerify) (AuditReport, error) {
+	return verifyAudit(ctx, s.sys, sqlAuditChain, sqlAuditLastID, opt)
+}
+
+// VerifyAuditAsAdmin is VerifyAudit for an agency's admin on a restricted
+// store: the whole chain is checked through bw_audit_chain (migration
+// 0028), which hands out the hashes and signatures of every entry but
+// none of their content.
+func (s *Store) VerifyAuditAsAdmin(ctx context.Context, opt AuditVerify) (AuditReport, error) {
+	return verifyAudit(ctx, s.pool, `SELECT * FROM bw_audit_chain()`, `SELECT bw_audit_last_id()`, opt)
+}
+
+const (
+	// sqlAuditChain lists every entry with its hash recomputed from its
+	// canonical text: sha256(prev_hash || bw_audit_text(...)).
+	sqlAuditChain = `SELECT l.id, l.prev_hash, l.hash,
+		sha256(l.prev_hash || bw_audit_text(l.id, l.at, l.actor, l.agency_id, l.action, l.target, l.detail, l.remote_addr)),
+		coalesce(g.key_id, ''), g.signature
+		FROM audit_log l LEFT JOIN audit_signatures g ON g.entry_id = l.id ORDER BY l.id`
+	sqlAuditLastID = `SELECT CASE WHEN is_called THEN last_value END FROM audit_log_id_seq`
+)
+
+// verifyAudit is VerifyAudit over the rows chainSQL returns (id, prev_hash,
+// hash, recomputed hash, key id, signature) and the last id lastSQL does.
+func verifyAudit(ctx context.Context, db *pgxpool.Pool, chainSQL, lastSQL string, opt AuditVerify) (AuditReport, error) {
 	var rep AuditReport
 	keys := map[string]ed25519.PublicKey{}
 	for _, k := range opt.Keys {
@@ -117,10 +141,7 @@ func (s *Store) VerifyAudit(ctx context.Context, opt AuditVerify) (AuditReport, 
 	for _, c := range opt.Checkpoints {
 		checkpoints[c.ID] = c
 	}
-	rows, err := s.sys.Query(ctx, `SELECT l.id, l.prev_hash, l.hash,
-		bw_audit_text(l.id, l.at, l.actor, l.agency_id, l.action, l.target, l.detail, l.remote_addr),
-		coalesce(g.key_id, ''), g.signature
-		FROM audit_log l LEFT JOIN audit_signatures g ON g.entry_id = l.id ORDER BY l.id`)
+	rows, err := db.Query(ctx, chainSQL)
 	if err != nil {
 		return rep, fmt.Errorf("verify audit: %w", mapErr(err))
 	}
@@ -133,10 +154,10 @@ func (s *Store) VerifyAudit(ctx context.Context, opt AuditVerify) (AuditReport, 
 	for rows.Next() {
 		var (
 			id                    int64
-			prevHash, h, txt, sig []byte
+			prevHash, h, sum, sig []byte
 			keyID                 string
 		)
-		if err := rows.Scan(&id, &prevHash, &h, &txt, &keyID, &sig); err != nil {
+		if err := rows.Scan(&id, &prevHash, &h, &sum, &keyID, &sig); err != nil {
 			return rep, fmt.Errorf("verify audit: %w", err)
 		}
 		rep.Entries++
@@ -146,8 +167,7 @@ func (s *Store) VerifyAudit(ctx context.Context, opt AuditVerify) (AuditReport, 
 		if !bytes.Equal(prevHash, prev) {
 			rep.Problems = append(rep.Problems, fmt.Sprintf("entry %d does not follow the entry before it (chain broken)", id))
 		}
-		sum := sha256.Sum256(append(append([]byte{}, prevHash...), txt...))
-		if !bytes.Equal(sum[:], h) {
+		if !bytes.Equal(sum, h) {
 			rep.Problems = append(rep.Problems, fmt.Sprintf("entry %d was altered (hash mismatch)", id))
 		}
 		if len(keys) > 0 {
@@ -171,7 +191,7 @@ func (s *Store) VerifyAudit(ctx context.Context, opt AuditVerify) (AuditReport, 
 		rep.Problems = append(rep.Problems, fmt.Sprintf("entry %d of a checkpoint is no longer in the log", id))
 	}
 	var seqLast *int64
-	if err := s.sys.QueryRow(ctx, `SELECT CASE WHEN is_called THEN last_value END FROM audit_log_id_seq`).Scan(&seqLast); err != nil {
+	if err := db.QueryRow(ctx, lastSQL).Scan(&seqLast); err != nil {
 		return rep, fmt.Errorf("verify audit: %w", mapErr(err))
 	}
 	if seqLast != nil && *seqLast > lastID {

@@ -28,8 +28,9 @@ type RiskQuery struct {
 	Period Period
 	// Compare is the comparison period; zero means Period.Preceding().
 	Compare Period
-	// Pair keeps the sectors of one border pair in the result; ranks and
-	// the score's maxima are still over the whole set.
+	// Pair keeps the sectors of one border pair in the result; the score's
+	// maxima are still over the whole set, SectorRisk.Rank is within the
+	// sectors kept and RankSet over the whole set.
 	Pair string
 	// Agency keeps the sectors of one owning agency (as Pair).
 	Agency string
@@ -86,9 +87,12 @@ type SectorRisk struct {
 	// mean nothing.
 	PatrolKM, PatrolHours                           float64
 	SeizuresPer100PatrolKM, IncidentsPer100PatrolKM float64
-	// Rank is the rank in the set, RankPair within the border pair,
-	// RankAgency within the owning agency (0 when the sector has none).
-	Rank, RankPair, RankAgency int
+	// Rank is the rank among the sectors the query's filters keep, RankSet
+	// in the whole set, RankPair within the border pair, RankAgency within
+	// the owning agency (0 when the sector has none). A sector without
+	// events in the period ranks after every sector with events
+	// (geo.CompetitionRanksActiveFirst).
+	Rank, RankSet, RankPair, RankAgency int
 }
 
 // Events returns seizures plus incidents.
@@ -249,6 +253,7 @@ func (s *Store) SectorRisk(ctx context.Context, q RiskQuery) (RiskResult, error)
 			res.Sectors = append(res.Sectors, r)
 		}
 	}
+	rankKept(res.Sectors)
 	sort.SliceStable(res.Sectors, func(i, j int) bool {
 		if res.Sectors[i].Rank != res.Sectors[j].Rank {
 			return res.Sectors[i].Rank < res.Sectors[j].Rank
@@ -402,23 +407,38 @@ func scoreAndRank(risks []SectorRisk, w geo.RiskWeights) geo.RiskComponents {
 	cs := make([]geo.RiskComponents, len(risks))
 	pairs := make([]string, len(risks))
 	agencies := make([]string, len(risks))
+	active := make([]bool, len(risks))
 	for i := range risks {
 		cs[i] = risks[i].Components
 		pairs[i] = risks[i].Sector.BorderID
 		agencies[i] = risks[i].Sector.AgencyID
+		active[i] = risks[i].Events() > 0
 	}
 	scores, mx := geo.RiskScores(cs, w)
-	rank := geo.CompetitionRanks(scores, nil)
-	rankPair := geo.CompetitionRanks(scores, pairs)
-	rankAgency := geo.CompetitionRanks(scores, agencies)
+	rank := geo.CompetitionRanksActiveFirst(scores, active, nil)
+	rankPair := geo.CompetitionRanksActiveFirst(scores, active, pairs)
+	rankAgency := geo.CompetitionRanksActiveFirst(scores, active, agencies)
 	for i := range risks {
 		r := &risks[i]
-		r.Score, r.Rank, r.RankPair = scores[i], rank[i], rankPair[i]
+		r.Score, r.Rank, r.RankSet, r.RankPair = scores[i], rank[i], rank[i], rankPair[i]
 		if r.Sector.AgencyID != "" {
 			r.RankAgency = rankAgency[i]
 		}
 	}
 	return mx
+}
+
+// rankKept ranks the sectors a query's filters kept among themselves
+// (Rank), sectors without events last, as scoreAndRank ranks the set.
+func rankKept(kept []SectorRisk) {
+	scores := make([]float64, len(kept))
+	active := make([]bool, len(kept))
+	for i := range kept {
+		scores[i], active[i] = kept[i].Score, kept[i].Events() > 0
+	}
+	for i, k := range geo.CompetitionRanksActiveFirst(scores, active, nil) {
+		kept[i].Rank = k
+	}
 }
 
 // sectorHotspots runs Gi* over the hexagons of all sectors of the set

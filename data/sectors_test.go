@@ -318,12 +318,14 @@ func TestSectorRiskAcceptance(t *testing.T) {
 	})
 
 	t.Run("ranks and filters", func(t *testing.T) {
-		prev := math.Inf(1)
+		// Sectors with events by descending score, then those without.
+		prev, prevActive := math.Inf(1), true
 		for i, r := range res.Sectors {
-			if r.Score > prev {
-				t.Fatalf("sector %d out of score order", i)
+			active := r.Events() > 0
+			if active && !prevActive || active == prevActive && r.Score > prev {
+				t.Fatalf("sector %d out of order", i)
 			}
-			prev = r.Score
+			prev, prevActive = r.Score, active
 			if r.Score < 0 || r.Score > 100 {
 				t.Errorf("%s: score %v", r.Sector.ID, r.Score)
 			}
@@ -344,8 +346,11 @@ func TestSectorRiskAcceptance(t *testing.T) {
 			if r.Sector.BorderID != "AFG-TJK" {
 				t.Fatalf("pair filter let %s through", r.Sector.ID)
 			}
-			if full := byID[r.Sector.ID]; full.Score != r.Score || full.Rank != r.Rank {
-				t.Errorf("%s: filtering changed score or rank", r.Sector.ID)
+			if full := byID[r.Sector.ID]; full.Score != r.Score || full.Rank != r.RankSet {
+				t.Errorf("%s: filtering changed score or rank in the set", r.Sector.ID)
+			}
+			if r.Rank != r.RankPair {
+				t.Errorf("%s: rank %d among the kept sectors of one pair, rank in the pair %d", r.Sector.ID, r.Rank, r.RankPair)
 			}
 			ranks = append(ranks, r.RankPair)
 		}
@@ -362,8 +367,28 @@ func TestSectorRiskAcceptance(t *testing.T) {
 				t.Fatalf("agency filter let %s through", r.Sector.ID)
 			}
 		}
-		if len(ag.Sectors) == 0 || ag.Sectors[0].RankAgency != 1 {
+		if len(ag.Sectors) == 0 || ag.Sectors[0].RankAgency != 1 || ag.Sectors[0].Rank != 1 {
 			t.Errorf("agency ranks wrong")
+		}
+	})
+
+	t.Run("a sector without events never ranks above one with events", func(t *testing.T) {
+		for _, set := range [][]data.SectorRisk{res.Sectors} {
+			worstActive, bestIdle, idleAboveZero := 0, math.MaxInt, 0
+			for _, r := range set {
+				if r.Events() > 0 {
+					worstActive = max(worstActive, r.Rank)
+				} else {
+					bestIdle = min(bestIdle, r.Rank)
+					if r.Score > 0 {
+						idleAboveZero++
+					}
+				}
+			}
+			t.Logf("worst rank with events %d, best rank without %d; %d sectors without events score above 0", worstActive, bestIdle, idleAboveZero)
+			if bestIdle <= worstActive {
+				t.Errorf("a sector without events ranks %d, a sector with events %d", bestIdle, worstActive)
+			}
 		}
 	})
 
@@ -545,6 +570,15 @@ func TestImportSectorsAndRisk(t *testing.T) {
 	// north has the highest trend and hot-spot components or ties them.
 	if n.Rank != 1 || r["south"].Rank != 2 || r["empty"].Rank != 3 {
 		t.Errorf("ranks north %d south %d empty %d", n.Rank, r["south"].Rank, r["empty"].Rank)
+	}
+	// Filtered to the Afghan agency, south is first among what is kept and
+	// still second in the set.
+	af, err := s.SectorRisk(ctx, data.RiskQuery{Set: "offices", Period: p, Agency: "af-border"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(af.Sectors) != 1 || af.Sectors[0].Rank != 1 || af.Sectors[0].RankSet != 2 {
+		t.Errorf("af-border only: %d sectors, first ranks %d in the filter and %d in the set", len(af.Sectors), af.Sectors[0].Rank, af.Sectors[0].RankSet)
 	}
 	w := geo.DefaultRiskWeights()
 	south := r["south"]

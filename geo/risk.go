@@ -194,6 +194,16 @@ func RiskScores(cs []RiskComponents, w RiskWeights) (scores []float64, maxima Ri
 // ranked among themselves, equal scores share a rank. A nil group ranks all
 // items together.
 func CompetitionRanks(scores []float64, group []string) []int {
+	return CompetitionRanksActiveFirst(scores, nil, group)
+}
+
+// CompetitionRanksActiveFirst is CompetitionRanks with every item whose
+// active[i] is false ranked after all active items of its group, whatever
+// its score: a zone where nothing happened in the period (its score can
+// still be above zero through neighbouring hot spots or an old trend) never
+// ranks above a zone where something did. A nil active counts every item
+// active.
+func CompetitionRanksActiveFirst(scores []float64, active []bool, group []string) []int {
 	groups := map[string][]int{}
 	for i := range scores {
 		g := ""
@@ -202,12 +212,18 @@ func CompetitionRanks(scores []float64, group []string) []int {
 		}
 		groups[g] = append(groups[g], i)
 	}
+	on := func(i int) bool { return active == nil || active[i] }
 	ranks := make([]int, len(scores))
 	for _, idx := range groups {
-		sort.SliceStable(idx, func(a, b int) bool { return scores[idx[a]] > scores[idx[b]] })
+		sort.SliceStable(idx, func(a, b int) bool {
+			if on(idx[a]) != on(idx[b]) {
+				return on(idx[a])
+			}
+			return scores[idx[a]] > scores[idx[b]]
+		})
 		k := 0
 		for j, i := range idx {
-			if j == 0 || scores[i] != scores[idx[j-1]] {
+			if j == 0 || scores[i] != scores[idx[j-1]] || on(i) != on(idx[j-1]) {
 				k = j + 1
 			}
 			ranks[i] = k

@@ -2,6 +2,7 @@ package geo_test
 
 import (
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/borderwatch/borderwatch/geo"
@@ -108,5 +109,30 @@ func TestParseRiskWeightsMessages(t *testing.T) {
 		if _, err := geo.ParseRiskWeights("weights", in); err == nil || err.Error() != want {
 			t.Errorf("%q: error %v, want %q", in, err, want)
 		}
+	}
+}
+
+// TestCompetitionRanksActiveFirst: a zone with nothing in the period ranks
+// after every zone with something, whatever its score; ties within each
+// tier share a rank, and groups rank apart.
+func TestCompetitionRanksActiveFirst(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		scores []float64
+		active []bool
+		group  []string
+		want   []int
+	}{
+		{"inactive high score goes last", []float64{40, 10, 5}, []bool{false, true, true}, nil, []int{3, 1, 2}},
+		{"ties within a tier share a rank", []float64{7, 7, 9, 9, 1}, []bool{true, true, false, false, true}, nil, []int{1, 1, 4, 4, 3}},
+		{"equal scores across tiers do not tie", []float64{3, 3}, []bool{false, true}, nil, []int{2, 1}},
+		{"groups", []float64{50, 20, 30, 10}, []bool{false, true, true, false}, []string{"a", "a", "b", "b"}, []int{2, 1, 1, 2}},
+		{"nil active is CompetitionRanks", []float64{40, 10, 5}, nil, nil, []int{1, 2, 3}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := geo.CompetitionRanksActiveFirst(tc.scores, tc.active, tc.group); !slices.Equal(got, tc.want) {
+				t.Errorf("ranks %v, want %v", got, tc.want)
+			}
+		})
 	}
 }

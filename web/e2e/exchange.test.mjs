@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { openView, signIn } from './lib.mjs';
 
 const BASE_URL = process.env.BASE_URL;
 const USER = process.env.E2E_USER ?? 'e2e';
@@ -24,17 +25,6 @@ let uz;
 let af;
 const consoleErrors = [];
 
-async function signIn(page, user, password) {
-  await page.goto(BASE_URL + '/');
-  await page.waitForSelector('[data-testid=login]', { timeout: 30000 });
-  await page.fill('#login-user', user);
-  await page.fill('#login-pass', password);
-  await page.click('#login-submit');
-  // The first screen loads the map and every reference layer: slow on a
-  // loaded machine, and not what these tests time.
-  await page.waitForSelector('body[data-ready=true]', { timeout: 90000 });
-}
-
 // call sends a request to the API from page with its session's token,
 // as the client does, and returns the status and the JSON answer.
 async function call(page, method, path, body) {
@@ -44,11 +34,6 @@ async function call(page, method, path, body) {
     const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     return { status: res.status, body: await res.json().catch(() => null) };
   }, [method, path, body]);
-}
-
-async function openView(page, id) {
-  await page.locator(`.tab[data-view="${id}"]`).click();
-  await page.waitForSelector(`#panel[data-view="${id}"]`);
 }
 
 before(async () => {

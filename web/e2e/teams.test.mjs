@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { openView, signIn } from './lib.mjs';
 
 const BASE_URL = process.env.BASE_URL;
 const ARTIFACTS = process.env.ARTIFACTS ?? 'artifacts';
@@ -25,20 +26,6 @@ let profile;
 let admin;
 let viewer;
 const consoleErrors = [];
-
-async function signIn(page, user, password) {
-  await page.goto(BASE_URL + '/');
-  await page.waitForSelector('[data-testid=login]', { timeout: 30000 });
-  await page.fill('#login-user', user);
-  await page.fill('#login-pass', password);
-  await page.click('#login-submit');
-  await page.waitForSelector('body[data-ready=true]', { timeout: 30000 });
-}
-
-async function openView(page, id) {
-  await page.locator(`.tab[data-view="${id}"]`).click();
-  await page.waitForSelector(`#panel[data-view="${id}"]`);
-}
 
 /** report sends one fix exactly as OsmAnd's online tracking does: a GET with query parameters. */
 async function report(p, timestampMs) {

@@ -556,6 +556,56 @@ export async function revoke(id: number): Promise<void> {
   await send<null>('DELETE', `/api/agreements/${id}`);
 }
 
+/** Agency is one agency of the reference data. */
+export interface Agency { id: string; name: string; country: string; kind: string }
+/** agencies lists every agency of the reference data. */
+export async function agencies(): Promise<Agency[]> {
+  return (await send<{ agencies: Agency[] | null }>('GET', '/api/agencies')).data.agencies ?? [];
+}
+
+/** UserInfo is a user of the admin's agency. */
+export interface UserInfo { id: number; username: string; agency: string; role: string; disabled: boolean; created_at: string; sessions: number }
+/** users lists the users of the admin's agency. */
+export async function users(): Promise<UserInfo[]> {
+  return (await send<{ users: UserInfo[] | null }>('GET', '/api/users')).data.users ?? [];
+}
+/** createUser creates a user of the admin's agency. */
+export async function createUser(u: { username: string; role: string; password: string }): Promise<UserInfo> {
+  return (await send<UserInfo>('POST', '/api/users', { body: u })).data;
+}
+/** updateUser changes a user's role, password or access; every change ends the user's sessions. */
+export async function updateUser(id: number, c: { role?: string; disabled?: boolean; password?: string }): Promise<UserInfo> {
+  return (await send<UserInfo>('PATCH', `/api/users/${id}`, { body: c })).data;
+}
+
+/** TokenInfo is an API token of the admin's agency (without its secret). */
+export interface TokenInfo { id: number; agency: string; role: string; user_id?: number; label: string; created_at: string; expires_at?: string; revoked_at?: string }
+/** tokens lists the agency's API tokens. */
+export async function tokens(): Promise<TokenInfo[]> {
+  return (await send<{ tokens: TokenInfo[] | null }>('GET', '/api/tokens')).data.tokens ?? [];
+}
+/** createToken creates a token; its secret is in this answer only. */
+export async function createToken(t: { role: string; label: string; ttl_hours: number }): Promise<{ token: string; info: TokenInfo }> {
+  return (await send<{ token: string; info: TokenInfo }>('POST', '/api/tokens', { body: t })).data;
+}
+/** revokeToken revokes a token at once. */
+export async function revokeToken(id: number): Promise<void> {
+  await send<null>('DELETE', `/api/tokens/${id}`);
+}
+
+/** AuditEntry is one entry of the agency's audit log. */
+export interface AuditEntry { id: number; at: string; actor: string; action: string; target: string; detail: Record<string, unknown>; remote_addr: string; signed: boolean }
+/** audit pages through the agency's audit log, newest first. */
+export async function audit(before = 0, limit = 100): Promise<AuditEntry[]> {
+  return (await send<{ entries: AuditEntry[] | null }>('GET', '/api/audit', { query: { before: before || undefined, limit } })).data.entries ?? [];
+}
+/** AuditCheck is the result of verifying the whole audit log. */
+export interface AuditCheck { intact: boolean; entries: number; signed: number; unsigned: number; problems: string[]; key_id: string; checked_at: string }
+/** verifyAudit verifies the whole audit log's chain and signatures. */
+export async function verifyAudit(): Promise<AuditCheck> {
+  return (await send<AuditCheck>('GET', '/api/audit/verify')).data;
+}
+
 /** Where is where a message is about: a crossing, a border section or a point [lon, lat]. */
 export interface Where {
   crossing?: number;

@@ -8,16 +8,18 @@ import { CATEGORIES, Ctx, DRUGS, KINDS, View, errorText, fillSlots, isAbort, mon
 import { debounce, h, option, replace } from './dom';
 import { date, kg, label, month, num, sig, t } from './i18n';
 import {
-  BELOW_BORDERS, BELOW_LABELS, EMERGING_COLORS, FONT, GI_COLORS, SEQ, addSource, normalizeCategory, pointerOn, popup,
+  BELOW_BORDERS, BELOW_LABELS, CLUSTER_LINE, EMERGING_COLORS, EMERGING_LINES, EVENT_COLORS, FONT, GI_COLORS, GI_LINES, SEQ, SEQ_LINE, addSource, normalizeCategory, pointerOn, popup,
   quantileBreaks, setData, setVisible, stepColor, viewBBox,
 } from './map';
 
+/** DEFAULT_MONTHS is the default period: the last two years of data. */
+const DEFAULT_MONTHS = 24;
 /** KDE_FLOOR is the share of the peak density below which kernel density cells are not drawn. */
 const KDE_FLOOR = 0.005;
 
 const LAYERS = {
   cells: ['hs-cells-fill', 'hs-cells-line', 'hs-cells-point'],
-  emerging: ['hs-emerging-fill', 'hs-emerging-line'],
+  emerging: ['hs-emerging-fill', 'hs-emerging-line', 'hs-emerging-dash'],
   clusters: ['hs-clusters-fill', 'hs-clusters-line', 'hs-clusters-label'],
   events: ['hs-ev-clusters', 'hs-ev-count', 'hs-ev-points'],
 };
@@ -46,7 +48,7 @@ export function hotspotsView(ctx: Ctx): View {
   const maxM = monthIndex(ctx.eventRange.to);
   const s: State = {
     method: 'gistar', cellM: 5000, radiusM: 12000, bandwidthM: 15000,
-    fromM: minM, toM: maxM, kind: '', drug: '', agency: '', category: '',
+    fromM: Math.max(minM, maxM - DEFAULT_MONTHS + 1), toM: maxM, kind: '', drug: '', agency: '', category: '',
     show: { cells: true, emerging: false, clusters: false, events: true },
     epsM: 5000, minPoints: 10, step: 'month',
   };
@@ -81,9 +83,10 @@ export function hotspotsView(ctx: Ctx): View {
   map.addLayer({ id: 'hs-cells-line', type: 'line', source: 'hs-cells', filter: polys, paint: { 'line-color': 'transparent', 'line-width': ['interpolate', ['linear'], ['zoom'], 4, 1.6, 7, 0.8, 9, 0.5] } }, BELOW_BORDERS);
   map.addLayer({ id: 'hs-cells-point', type: 'circle', source: 'hs-cells', filter: ['==', ['geometry-type'], 'Point'], paint: { 'circle-radius': 5, 'circle-color': 'transparent' } }, BELOW_BORDERS);
   map.addLayer({ id: 'hs-emerging-fill', type: 'fill', source: 'hs-emerging', paint: { 'fill-color': ['coalesce', ['get', '_color'], '#eee'], 'fill-opacity': 0.8 } }, BELOW_BORDERS);
-  map.addLayer({ id: 'hs-emerging-line', type: 'line', source: 'hs-emerging', paint: { 'line-color': ['coalesce', ['get', '_color'], '#eee'], 'line-width': ['interpolate', ['linear'], ['zoom'], 4, 1.6, 7, 0.8, 9, 0.5] } }, BELOW_BORDERS);
-  map.addLayer({ id: 'hs-clusters-fill', type: 'fill', source: 'hs-clusters', paint: { 'fill-color': '#6a3d9a', 'fill-opacity': 0.12 } }, BELOW_LABELS);
-  map.addLayer({ id: 'hs-clusters-line', type: 'line', source: 'hs-clusters', paint: { 'line-color': '#6a3d9a', 'line-width': 2, 'line-dasharray': [2, 1] } }, BELOW_LABELS);
+  map.addLayer({ id: 'hs-emerging-line', type: 'line', source: 'hs-emerging', paint: { 'line-color': ['coalesce', ['get', '_line'], '#767676'], 'line-width': ['interpolate', ['linear'], ['zoom'], 4, 1.6, 7, 0.8, 9, 0.5] } }, BELOW_BORDERS);
+  map.addLayer({ id: 'hs-emerging-dash', type: 'line', source: 'hs-emerging', paint: { 'line-color': ['coalesce', ['get', '_line'], '#767676'], 'line-width': 2.2, 'line-dasharray': [1.5, 1] } }, BELOW_BORDERS);
+  map.addLayer({ id: 'hs-clusters-fill', type: 'fill', source: 'hs-clusters', paint: { 'fill-color': CLUSTER_LINE, 'fill-opacity': 0.12 } }, BELOW_LABELS);
+  map.addLayer({ id: 'hs-clusters-line', type: 'line', source: 'hs-clusters', paint: { 'line-color': CLUSTER_LINE, 'line-width': 2, 'line-dasharray': [2, 1] } }, BELOW_LABELS);
   map.addLayer({
     id: 'hs-clusters-label', type: 'symbol', source: 'hs-clusters',
     layout: { 'text-field': ['to-string', ['coalesce', ['get', 'count'], ['get', 'members'], ['get', 'n'], '']], 'text-font': FONT, 'text-size': 12 },
@@ -92,8 +95,8 @@ export function hotspotsView(ctx: Ctx): View {
   map.addLayer({
     id: 'hs-ev-clusters', type: 'circle', source: 'hs-events', 'source-layer': 'events', filter: ['>', ['get', 'count'], 1],
     paint: {
-      'circle-color': '#37474f', 'circle-opacity': 0.62, 'circle-stroke-color': '#fff', 'circle-stroke-width': 1.2,
-      'circle-radius': ['step', ['get', 'count'], 6, 10, 9, 50, 12, 200, 15, 1000, 19],
+      'circle-color': EVENT_COLORS.group, 'circle-opacity': 0.75, 'circle-stroke-color': '#fff', 'circle-stroke-width': 1.2,
+      'circle-radius': ['step', ['get', 'count'], 10, 10, 12, 50, 15, 200, 18, 1000, 22],
     },
   });
   map.addLayer({
@@ -104,11 +107,12 @@ export function hotspotsView(ctx: Ctx): View {
   map.addLayer({
     id: 'hs-ev-points', type: 'circle', source: 'hs-events', 'source-layer': 'events', filter: ['==', ['get', 'count'], 1],
     paint: {
+      // A dark dot in a white ring: one of the two stands out from every cell colour.
       // A single event of a clustered tile has no kind, only seizures.
-      'circle-color': ['case', ['has', 'kind'], ['match', ['get', 'kind'], 'seizure', '#7b1fa2', '#ef6c00'],
-        ['>', ['get', 'seizures'], 0], '#7b1fa2', '#ef6c00'],
+      'circle-color': ['case', ['has', 'kind'], ['match', ['get', 'kind'], 'seizure', EVENT_COLORS.seizure, EVENT_COLORS.incident],
+        ['>', ['get', 'seizures'], 0], EVENT_COLORS.seizure, EVENT_COLORS.incident],
       'circle-radius': ['interpolate', ['linear'], ['sqrt', ['to-number', ['get', 'total_kg'], 0]], 0, 4, 30, 10],
-      'circle-stroke-color': '#fff', 'circle-stroke-width': 1.2, 'circle-opacity': 0.9,
+      'circle-stroke-color': EVENT_COLORS.ring, 'circle-stroke-width': 1.5, 'circle-opacity': 1,
     },
   });
   const all = Object.values(LAYERS).flat();
@@ -117,7 +121,14 @@ export function hotspotsView(ctx: Ctx): View {
 
   const showLayers = (): void => {
     for (const [k, ids] of Object.entries(LAYERS)) setVisible(map, ids, active && s.show[k as keyof State['show']]);
+    // Drawn together with the Gi* or density cells, emerging categories are
+    // dashed outlines over them instead of a second fill that would hide them.
+    const together = s.show.cells && s.show.emerging;
+    setVisible(map, ['hs-emerging-fill', 'hs-emerging-line'], active && s.show.emerging && !together);
+    setVisible(map, ['hs-emerging-dash'], active && together);
+    mapOutlined = together;
   };
+  let mapOutlined = false;
 
   // ---- loading ----------------------------------------------------------
   const rerender = (): void => {
@@ -212,10 +223,11 @@ export function hotspotsView(ctx: Ctx): View {
     if (!cells) { kdeBreaks = []; setData(map, 'hs-cells', []); return; }
     if (s.method === 'gistar') {
       const color = ['match', ['to-string', ['get', 'gi_bin']], ...Object.entries(GI_COLORS).flat(), 'transparent'];
-      const opacity = ['case', ['==', ['to-number', ['get', 'gi_bin'], 0], 0], 0.0, 0.78];
+      const line = ['match', ['to-string', ['get', 'gi_bin']], ...Object.entries(GI_LINES).flat(), 'transparent'];
+      const opacity = ['case', ['==', ['to-number', ['get', 'gi_bin'], 0], 0], 0.0, 0.8];
       map.setPaintProperty('hs-cells-fill', 'fill-color', color as never);
       map.setPaintProperty('hs-cells-fill', 'fill-opacity', opacity as never);
-      map.setPaintProperty('hs-cells-line', 'line-color', color as never);
+      map.setPaintProperty('hs-cells-line', 'line-color', line as never);
       map.setPaintProperty('hs-cells-point', 'circle-color', color as never);
     } else {
       kdeProp = 'density_km2';
@@ -227,7 +239,7 @@ export function hotspotsView(ctx: Ctx): View {
       const color = stepColor(kdeProp, kdeBreaks, SEQ);
       map.setPaintProperty('hs-cells-fill', 'fill-color', color);
       map.setPaintProperty('hs-cells-fill', 'fill-opacity', 0.72);
-      map.setPaintProperty('hs-cells-line', 'line-color', color);
+      map.setPaintProperty('hs-cells-line', 'line-color', SEQ_LINE);
       map.setPaintProperty('hs-cells-point', 'circle-color', color);
       setData(map, 'hs-cells', shown);
       return;
@@ -238,7 +250,7 @@ export function hotspotsView(ctx: Ctx): View {
     if (!emergingFC) { setData(map, 'hs-emerging', []); return; }
     for (const f of emergingFC.features) {
       const c = normalizeCategory(f.properties?.pattern);
-      f.properties = { ...f.properties, _cat: c, _color: EMERGING_COLORS[c] ?? '#eeeeee' };
+      f.properties = { ...f.properties, _cat: c, _color: EMERGING_COLORS[c] ?? '#eeeeee', _line: EMERGING_LINES[c] ?? '#767676' };
     }
     const shown = emergingFC.features.filter((f) => f.properties?._cat !== 'no_pattern');
     setData(map, 'hs-emerging', shown);
@@ -370,8 +382,13 @@ export function hotspotsView(ctx: Ctx): View {
     fillLegend();
   };
 
-  const swatch = (color: string, text: string, count?: number): HTMLElement =>
-    h('div', { class: 'legend-row' }, h('span', { class: 'swatch', style: `background:${color}` }), h('span', {}, text), count !== undefined ? h('span', { class: 'legend-n' }, num(count)) : null);
+  /** swatch is a legend row: a fill with its outline, or (line) an outline only. */
+  const swatch = (color: string, text: string, count?: number, line = '', dashed = false): HTMLElement =>
+    h('div', { class: 'legend-row' }, h('span', {
+      class: 'swatch', style: `background:${dashed ? 'transparent' : color};${line ? `border:2px ${dashed ? 'dashed' : 'solid'} ${line}` : ''}`,
+    }), h('span', {}, text), count !== undefined ? h('span', { class: 'legend-n' }, num(count)) : null);
+  const dot = (color: string, text: string): HTMLElement =>
+    h('div', { class: 'legend-row' }, h('span', { class: 'swatch dot', style: `background:${color};border:2px solid ${EVENT_COLORS.ring};box-shadow:0 0 0 1px ${color}` }), h('span', {}, text));
 
   const fillLegend = (): void => {
     const parts: HTMLElement[] = [];
@@ -381,13 +398,13 @@ export function hotspotsView(ctx: Ctx): View {
       // With min_bin=1 the server leaves the insignificant cells out; n_cells counts them all.
       if (cells && typeof cells.n_cells === 'number') counts['0'] = (counts['0'] ?? 0) + Math.max(0, cells.n_cells - cells.features.length);
       parts.push(h('div', { class: 'legend', 'data-testid': 'gi-legend' }, h('div', { class: 'legend-title' }, t('hot.legend_gi')),
-        ['3', '2', '1', '0', '-1', '-2', '-3'].map((b) => swatch(GI_COLORS[b], t(`gi.bin.${b}`), counts[b] ?? 0)),
+        ['3', '2', '1', '0', '-1', '-2', '-3'].map((b) => swatch(GI_COLORS[b], t(`gi.bin.${b}`), counts[b] ?? 0, GI_LINES[b])),
         h('div', { class: 'muted small' }, t('hot.legend_gi_note'))));
     }
     if (s.show.cells && s.method === 'kde' && kdeBreaks.length) {
       const k = SEQ.length / kdeBreaks.length;
       parts.push(h('div', { class: 'legend', 'data-testid': 'kde-legend' }, h('div', { class: 'legend-title' }, t('hot.legend_kde')),
-        kdeBreaks.map((b, i) => swatch(SEQ[Math.min(SEQ.length - 1, Math.floor(i * k))], `${i === 0 ? '≥ ' + sig(kdeBreaks[kdeBreaks.length - 1] * KDE_FLOOR) : '> ' + sig(kdeBreaks[i - 1])} … ${sig(b)}`)),
+        kdeBreaks.map((b, i) => swatch(SEQ[Math.min(SEQ.length - 1, Math.floor(i * k))], `${i === 0 ? '≥ ' + sig(kdeBreaks[kdeBreaks.length - 1] * KDE_FLOOR) : '> ' + sig(kdeBreaks[i - 1])} … ${sig(b)}`, undefined, SEQ_LINE)),
         h('div', { class: 'muted small' }, t('hot.legend_kde_note', { pct: num(KDE_FLOOR * 100, 1) }))));
     }
     if (s.show.emerging && emergingFC) {
@@ -395,11 +412,17 @@ export function hotspotsView(ctx: Ctx): View {
       for (const f of emergingFC.features) counts[String(f.properties?._cat)] = (counts[String(f.properties?._cat)] ?? 0) + 1;
       const cats = Object.keys(EMERGING_COLORS).filter((c) => counts[c]);
       parts.push(h('div', { class: 'legend', 'data-testid': 'emerging-legend' }, h('div', { class: 'legend-title' }, t('hot.legend_emerging')),
-        cats.length ? cats.map((c) => swatch(EMERGING_COLORS[c], label('emerging', c), counts[c])) : h('div', { class: 'muted small' }, t('hot.no_pattern'))));
+        cats.length ? cats.map((c) => swatch(EMERGING_COLORS[c], label('emerging', c), counts[c], EMERGING_LINES[c], mapOutlined)) : h('div', { class: 'muted small' }, t('hot.no_pattern')),
+        mapOutlined ? h('div', { class: 'muted small', 'data-testid': 'emerging-outlined' }, t('hot.legend_emerging_outlined')) : null));
+    }
+    if (s.show.clusters && clustersFC) {
+      parts.push(h('div', { class: 'legend', 'data-testid': 'clusters-legend' }, h('div', { class: 'legend-title' }, t('hot.legend_clusters')),
+        swatch('transparent', t('hot.legend_cluster_area', { eps: num(s.epsM), min: num(s.minPoints) }), clustersFC.features.length, CLUSTER_LINE, true),
+        h('div', { class: 'muted small' }, t('hot.legend_cluster_note'))));
     }
     if (s.show.events) {
-      parts.push(h('div', { class: 'legend' }, h('div', { class: 'legend-title' }, t('hot.legend_events')),
-        swatch('#7b1fa2', label('kind', 'seizure')), swatch('#ef6c00', label('kind', 'incident')), swatch('#37474f', t('hot.legend_group'))));
+      parts.push(h('div', { class: 'legend', 'data-testid': 'events-legend' }, h('div', { class: 'legend-title' }, t('hot.legend_events')),
+        dot(EVENT_COLORS.seizure, label('kind', 'seizure')), dot(EVENT_COLORS.incident, label('kind', 'incident')), dot(EVENT_COLORS.group, t('hot.legend_group'))));
     }
     if (active) replace(ctx.legend, parts);
   };

@@ -21,6 +21,8 @@ import { startLive } from './live';
 import { startAlerts } from './alerts';
 import { teamsView } from './teams';
 import { startA11y } from './a11y';
+import { dockLegend } from './legend';
+import { adminView } from './admin';
 
 const tabs = document.getElementById('tabs')!;
 const right = document.getElementById('topbar-right')!;
@@ -122,6 +124,7 @@ async function main(): Promise<void> {
     location.reload();
   });
   const map = createMap(document.getElementById('map')!);
+  dockLegend(map, legend);
   await whenLoaded(map);
   let base;
   try {
@@ -143,6 +146,8 @@ async function main(): Promise<void> {
   const agencies = new Set<string>();
   for (const fc of [base.offices, base.teams]) for (const f of fc.features) if (f.properties?.agency) agencies.add(String(f.properties.agency));
   agencies.add(me.agency);
+  // Every agency of the reference data, not only those with an office or a team.
+  try { for (const a of await api.agencies()) agencies.add(a.id); } catch (e) { toast(errorText(e), 'error'); }
   const ctx: Ctx = { map, base, eventRange, agencies: [...agencies].sort(), me, legend, toast };
 
   // The exchange: flash messages show in a banner over every view until
@@ -161,7 +166,7 @@ async function main(): Promise<void> {
   const views: View[] = [hotspotsView(ctx), sectorsView(ctx), patrolsView(ctx), teamsView(ctx, live, alerts), reportView(ctx),
     ...(canRecord ? [entryView(ctx)] : []), inboxView(ctx, live), hitsView(ctx, live), networkView(ctx)];
   // Sharing agreements are managed by the agency's admins only.
-  if (me.role === 'admin') views.push(sharingView(ctx));
+  if (me.role === 'admin') views.push(sharingView(ctx), adminView(ctx));
   let active: View | null = null;
 
   const renderShell = (): void => {
@@ -219,6 +224,7 @@ async function main(): Promise<void> {
   map.on('render', () => { mapEl.dataset.idle = 'false'; });
   map.on('idle', () => {
     mapEl.dataset.idle = 'true';
+    mapEl.dataset.bounds = map.getBounds().toArray().flat().map((v) => v.toFixed(3)).join(',');
     mapEl.dataset.renderedCells = String(rendered(['hs-cells-fill', 'hs-cells-point', 'hs-emerging-fill']));
     mapEl.dataset.renderedEvents = String(rendered(['hs-ev-points', 'hs-ev-clusters', 'en-ev-points']));
     mapEl.dataset.renderedSectors = String(rendered(['sec-fill']));

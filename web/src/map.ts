@@ -7,6 +7,7 @@ import type { Feature, FeatureCollection, Geometry, Position } from 'geojson';
 import * as api from './api';
 import { t } from './i18n';
 import { localizeLabels, withCountryNames } from './maplabels';
+import PALETTE from './palette.json';
 import latin400 from '@fontsource/noto-sans/files/noto-sans-latin-400-normal.woff2';
 import latinExt400 from '@fontsource/noto-sans/files/noto-sans-latin-ext-400-normal.woff2';
 import cyr400 from '@fontsource/noto-sans/files/noto-sans-cyrillic-400-normal.woff2';
@@ -43,9 +44,9 @@ function fontFaces(): StyleSpecification['font-faces'] {
 
 /** Colours of the basemap. */
 const C = {
-  background: '#e4e7ea',
-  land: '#f4f2ec',
-  afg: '#f1ece2',
+  background: PALETTE.basemap.background,
+  land: PALETTE.basemap.land,
+  afg: PALETTE.basemap.afg,
   province: '#c7c0b3',
   river: '#86aecb',
   border: '#5b4a6e',
@@ -135,7 +136,9 @@ export function createMap(container: HTMLElement): MLMap {
     style: baseStyle(),
     bounds: [[60.5, 29.3], [75.5, 42.2]],
     transformRequest: (u) => api.tileRequest(u),
-    maxBounds: [[40, 20], [100, 55]],
+    // Panning and zooming out stop a little beyond the covered region, so the
+    // data can never leave the view.
+    maxBounds: [[52, 24], [84, 47]],
     attributionControl: { compact: true, customAttribution: '© OpenStreetMap contributors (ODbL); Natural Earth; GeoNames (CC BY 4.0)' },
     dragRotate: false,
     pitchWithRotate: false,
@@ -237,19 +240,20 @@ export function setVisible(map: MLMap, ids: string[], on: boolean): void {
   for (const id of ids) if (map.getLayer(id)) map.setLayoutProperty(id, 'visibility', on ? 'visible' : 'none');
 }
 
-/** Confidence bin colours of Gi* (ArcGIS's hot spot palette). */
-export const GI_COLORS: Record<string, string> = {
-  '3': '#b2182b', '2': '#e34a33', '1': '#fdbb84', '0': '#f7f7f7', '-1': '#9ecae1', '-2': '#4292c6', '-3': '#08519c',
-};
+/** Confidence bin fill colours of Gi* (ArcGIS's hot spot palette) and their
+ * outlines, which meet 3:1 against the basemap (palette.json). */
+export const GI_COLORS: Record<string, string> = Object.fromEntries(Object.entries(PALETTE.gi).map(([k, v]) => [k, v.fill]));
+export const GI_LINES: Record<string, string> = Object.fromEntries(Object.entries(PALETTE.gi).map(([k, v]) => [k, v.line]));
 
-/** Emerging hot spot category colours: hot patterns red, cold blue. */
+/** Emerging hot spot category colours (hot patterns red, cold blue) and outlines. */
 export const EMERGING_COLORS: Record<string, string> = {
-  new_hot_spot: '#fcae91', consecutive_hot_spot: '#fb6a4a', intensifying_hot_spot: '#a50f15', persistent_hot_spot: '#de2d26',
-  diminishing_hot_spot: '#fdd0a2', sporadic_hot_spot: '#fd8d3c', oscillating_hot_spot: '#e6550d', historical_hot_spot: '#a63603',
-  new_cold_spot: '#c6dbef', consecutive_cold_spot: '#9ecae1', intensifying_cold_spot: '#08519c', persistent_cold_spot: '#3182bd',
-  diminishing_cold_spot: '#deebf7', sporadic_cold_spot: '#6baed6', oscillating_cold_spot: '#4292c6', historical_cold_spot: '#08306b',
-  no_pattern: '#eeeeee',
+  ...Object.fromEntries(Object.entries(PALETTE.emerging).map(([k, v]) => [k, v.fill])), no_pattern: '#eeeeee',
 };
+export const EMERGING_LINES: Record<string, string> = Object.fromEntries(Object.entries(PALETTE.emerging).map(([k, v]) => [k, v.line]));
+
+/** Colours of events, their groups and DBSCAN clusters. */
+export const EVENT_COLORS = PALETTE.events;
+export const CLUSTER_LINE = PALETTE.clusters.line;
 
 /** normalizeCategory turns "Intensifying Hot Spot" or "intensifying-hot-spot" into intensifying_hot_spot. */
 export function normalizeCategory(c: unknown): string {
@@ -257,7 +261,9 @@ export function normalizeCategory(c: unknown): string {
 }
 
 /** Sequential palette (low to high) for densities and risk. */
-export const SEQ = ['#fff5eb', '#fdd0a2', '#fdae6b', '#fd8d3c', '#e6550d', '#a63603', '#7f2704'];
+export const SEQ: string[] = PALETTE.seq.fills;
+/** SEQ_LINE outlines cells coloured by SEQ. */
+export const SEQ_LINE = PALETTE.seq.line;
 
 /** Team route colours. */
 export const TEAM_COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#17becf', '#8c564b', '#e377c2'];
@@ -305,8 +311,8 @@ export function viewBBox(map: MLMap): number[] {
   return [Math.max(-180, b.getWest()), Math.max(-90, b.getSouth()), Math.min(180, b.getEast()), Math.min(90, b.getNorth())];
 }
 
-/** fitTo zooms to the extent of features. */
-export function fitTo(map: MLMap, features: Feature[], maxZoom = 9): void {
+/** bboxOf is the extent [w, s, e, n] of features, or null when they have no coordinates. */
+export function bboxOf(features: Feature[]): [number, number, number, number] | null {
   let w = Infinity, s = Infinity, e = -Infinity, n = -Infinity;
   const visit = (c: unknown): void => {
     if (Array.isArray(c) && typeof c[0] === 'number') {
@@ -314,13 +320,14 @@ export function fitTo(map: MLMap, features: Feature[], maxZoom = 9): void {
     } else if (Array.isArray(c)) c.forEach(visit);
   };
   for (const f of features) if (f.geometry && 'coordinates' in f.geometry) visit(f.geometry.coordinates);
-  // Keep the features clear of the legend box in the map's top left corner.
-  const legend = document.getElementById('map-legend');
-  const left = legend && legend.offsetWidth ? legend.offsetWidth + 24 : 0;
+  return w <= e && s <= n ? [w, s, e, n] : null;
+}
+
+/** fitTo zooms to the extent of features (the legend sits beside the map, so no room is kept for it). */
+export function fitTo(map: MLMap, features: Feature[], maxZoom = 9): void {
+  const b = bboxOf(features);
   const pad = { top: 50, bottom: 50, right: 60, left: 60 };
-  const c = map.getContainer();
-  if (left && c.clientWidth - left - pad.right > 300) pad.left = left + 12;
-  if (w < e || s < n) map.fitBounds([[w, s], [e, n]], { padding: pad, maxZoom, duration: 600 });
+  if (b) map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: pad, maxZoom, duration: 600 });
 }
 
 /** legendTitle is a helper for legends: a heading element text. */

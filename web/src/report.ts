@@ -2,7 +2,8 @@
 // records (the numbers of GET /api/report and `borderwatch report`), read
 // period by period, and the same table as CSV.
 import * as api from './api';
-import { Ctx, View, fillSlots, notice, problemText, slot } from './app';
+import { Ctx, DRUGS, View, fillSlots, notice, problemText, slot } from './app';
+import { stackedBars } from './chart';
 import { download, h, option, replace } from './dom';
 import { kg, label, num, t } from './i18n';
 
@@ -42,6 +43,22 @@ export function reportView(ctx: Ctx): View {
         drugsLine(r) ? h('tr', { class: 'drugs' }, h('td', { colspan: 5 }, drugsLine(r))) : null);
     }));
 
+  /** charts draws the kilograms seized per period by drug and the events per period by agency. */
+  const charts = (r: api.Report, periods: string[]): HTMLElement | null => {
+    if (periods.length === 0) return null;
+    const all = (p: string): api.ReportRow | undefined => r.rows.find((x) => x.period === p && x.agency === '');
+    const agencies = [...new Set(r.rows.filter((x) => x.agency !== '').map((x) => x.agency))].sort();
+    const byDrug = DRUGS.map((d) => ({ key: d, label: label('drug', d), values: periods.map((p) => all(p)?.kg?.[d] ?? 0) }));
+    const byAgency = agencies.map((a) => ({
+      key: a, label: r.rows.find((x) => x.agency === a)?.agency_name || a,
+      values: periods.map((p) => { const x = r.rows.find((y) => y.period === p && y.agency === a); return x ? x.seizures + x.incidents : 0; }),
+    }));
+    const names = periods.map((p) => (p === 'total' ? t('rep.total') : p));
+    return h('section', { class: 'report-charts' },
+      stackedBars({ title: t('rep.chart_drug'), periods: names, series: byDrug, fmt: (v) => kg(v), otherLabel: t('rep.chart_other'), testid: 'chart-drug' }),
+      stackedBars({ title: t('rep.chart_agency'), periods: names, series: byAgency, fmt: (v) => num(v), otherLabel: t('rep.chart_other_agencies'), testid: 'chart-agency' }));
+  };
+
   const renderBody = (): void => {
     if (!bodyEl) return;
     const unplaced = err && formEl ? fillSlots(formEl, err) : [];
@@ -55,7 +72,7 @@ export function reportView(ctx: Ctx): View {
     replace(bodyEl,
       busy ? h('div', { class: 'busy' }, t('rep.loading')) : null,
       err ? notice('error', problemText(err, unplaced), 'report-error') : null,
-      periods.length === 0 ? notice('info', t('rep.none'), 'report-empty') : null,
+      periods.length === 0 ? notice('info', t('rep.none'), 'report-empty') : charts(rep, periods),
       h('div', { 'data-testid': 'report' }, periods.map((p) => h('section', { class: 'report-period', 'data-period': p },
         h('h3', {}, p === 'total' ? t('rep.total') : p),
         table(rep!.rows.filter((r) => r.period === p).sort((a, b) => Number(b.agency === '') - Number(a.agency === '') || a.agency.localeCompare(b.agency)))))),
@@ -121,6 +138,7 @@ export function reportView(ctx: Ctx): View {
     titleKey: 'tab.report',
     render,
     activate() {
+      // The report has no map: the page gives it the whole width (styles.css).
       replace(ctx.legend);
       if (!rep || shownFor !== JSON.stringify(params())) void load();
     },

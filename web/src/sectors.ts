@@ -69,6 +69,16 @@ export function sectorsView(ctx: Ctx): View {
     from: addDays(end, -364), to: end, compareFrom: addDays(end, -729), compareTo: addDays(end, -365),
     compare: true, pair: '', agency: '', metric: 'score' as Metric, sortKey: 'rank', sortDir: 1,
   };
+  let compareChosen = false;
+  /** followPeriod makes the comparison the period of equal length just before the chosen one. */
+  const followPeriod = (panel: HTMLElement): void => {
+    const days = Math.round((Date.parse(s.to) - Date.parse(s.from)) / 86400000) + 1;
+    if (!(days > 0)) return;
+    s.compareTo = addDays(s.from, -1);
+    s.compareFrom = addDays(s.compareTo, -(days - 1));
+    panel.querySelector<HTMLInputElement>('#s-cfrom')!.value = s.compareFrom;
+    panel.querySelector<HTMLInputElement>('#s-cto')!.value = s.compareTo;
+  };
   let fc: api.RiskCollection | null = null;
   let err: unknown = null;
   let loading = false;
@@ -111,11 +121,16 @@ export function sectorsView(ctx: Ctx): View {
       selected = null;
       section = null;
       setData(map, 'sectors-selected', []);
-      if (!fitted && fc.features.length) { fitted = true; fitTo(map, fc.features, 7); }
+      if (fc.features.length && (!fitted || s.pair)) { fitted = true; fitTo(map, fc.features, s.pair ? 9 : 7); }
     } catch (e) {
       if (isAbort(e)) return;
+      // Nothing of the previous answer stays: not its table, map or selection.
       fc = null;
       err = e;
+      selected = null;
+      section = null;
+      ctrlSection?.abort();
+      setData(map, 'sectors-selected', []);
     }
     loading = false;
     draw();
@@ -154,12 +169,17 @@ export function sectorsView(ctx: Ctx): View {
   // ---- panel ------------------------------------------------------------
   let bodyEl: HTMLElement;
 
+  /** changeCell shows the events before and after, the change of the daily
+   * rate and, for a significant change, the marker the note under the table explains. */
   const changeCell = (p: Props): HTMLElement => {
     const c = changeOf(p);
+    const now = Number(p.events ?? 0);
     const sig = c.direction === 'increase' || c.direction === 'decrease';
     const title = c.p !== null ? t('sec.change_title', { before: num(c.before), p: num(c.p, 3) }) : '';
-    if (c.rel === null) return h('span', { class: 'muted', title }, Number(p.events ?? 0) > 0 ? t('sec.new') : '–');
-    return h('span', { class: sig ? (c.direction === 'increase' ? 'up sig' : 'down sig') : '', title }, pct(c.rel), sig ? ' *' : '');
+    const counts = h('span', { class: 'muted', 'data-testid': 'change-counts' }, `${num(c.before)} → ${num(now)}`);
+    if (c.rel === null) return h('span', { title, 'data-before': String(c.before), 'data-after': String(now) }, counts, now > 0 ? ` (${t('sec.new')})` : '');
+    return h('span', { title, 'data-before': String(c.before), 'data-after': String(now), class: sig ? (c.direction === 'increase' ? 'up sig' : 'down sig') : '' },
+      counts, ' ', pct(c.rel), sig ? h('span', { class: 'sig-mark', 'aria-label': t('sec.sig_mark') }, ' *') : null);
   };
 
   const columns: { key: string; label: string; value: (p: Props) => number | string; fmt: (p: Props) => string | Node; text?: boolean }[] = [
@@ -255,16 +275,33 @@ export function sectorsView(ctx: Ctx): View {
       fc ? h('div', { class: 'stat', 'data-testid': 'sector-count' }, t('sec.count', { n: num(fc.features.length) }),
         fc.period ? h('span', { class: 'muted' }, ` · ${date(fc.period.start)} – ${date(addDays(fc.period.end.slice(0, 10), -1))}`) : null) : null,
       formula, sideBySide(),
-      fc && fc.features.length ? h('div', { class: 'table-wrap' }, table()) : null);
+      fc && fc.features.length ? h('div', { class: 'table-wrap' }, table()) : null,
+      fc && fc.features.length && fc.compare_period ? h('p', { class: 'muted small', 'data-testid': 'change-note' }, t('sec.change_note', {
+        from: date(fc.compare_period.start), to: date(addDays(fc.compare_period.end.slice(0, 10), -1)),
+      })) : null,
+      fc && fc.features.length ? h('p', { class: 'muted small', 'data-testid': 'rank-note' }, t(s.pair || s.agency ? 'sec.rank_note_filtered' : 'sec.rank_note')) : null);
     const lg = legend();
     replace(ctx.legend, lg);
+  };
+
+  /** zoomToBorder shows the chosen border (all of them when none is chosen). */
+  const zoomToBorder = (): void => {
+    const lines = ctx.base.borders.features.filter((f) => !s.pair || `${str(f.properties?.country_a)}-${str(f.properties?.country_b)}` === s.pair);
+    if (lines.length) fitTo(map, lines, 9);
   };
 
   const render = (panel: HTMLElement): void => {
     panelEl = panel;
     const param = { from: 'from', to: 'to', compareFrom: 'compare_from', compareTo: 'compare_to' } as const;
     const dateIn = (id: string, key: 'from' | 'to' | 'compareFrom' | 'compareTo'): HTMLInputElement =>
-      h('input', { type: 'date', id, value: s[key], 'data-param': param[key], 'aria-label': t(`a11y.${key}`), onchange: (e: Event) => { s[key] = (e.target as HTMLInputElement).value; } });
+      h('input', {
+        type: 'date', id, value: s[key], 'data-param': param[key], 'aria-label': t(`a11y.${key}`), onchange: (e: Event) => {
+          s[key] = (e.target as HTMLInputElement).value;
+          // Until the user picks a comparison period, it is the one just before of equal length.
+          if (key === 'compareFrom' || key === 'compareTo') compareChosen = true;
+          else if (!compareChosen) followPeriod(panel);
+        },
+      });
     const pairs = ctx.base.borders.features.map((f) => `${str(f.properties?.country_a)}-${str(f.properties?.country_b)}`);
     bodyEl = h('div', { id: 'sec-body' });
     replace(panel,
@@ -276,7 +313,7 @@ export function sectorsView(ctx: Ctx): View {
           h('label', { class: 'check' }, h('input', { type: 'checkbox', id: 's-compare', checked: s.compare, onchange: (e: Event) => { s.compare = (e.target as HTMLInputElement).checked; } }), t('sec.compare')),
           h('div', {}, h('div', { class: 'row' }, dateIn('s-cfrom', 'compareFrom'), '—', dateIn('s-cto', 'compareTo')), slot('compare_from', 'compare_to')),
           h('label', { for: 's-pair' }, t('sec.pair')),
-          h('select', { id: 's-pair', 'data-param': 'pair', onchange: (e: Event) => { s.pair = (e.target as HTMLSelectElement).value; } }, option('', t('filter.all'), !s.pair), pairs.map((p) => option(p, p, p === s.pair))),
+          h('select', { id: 's-pair', 'data-param': 'pair', onchange: (e: Event) => { s.pair = (e.target as HTMLSelectElement).value; zoomToBorder(); } }, option('', t('filter.all'), !s.pair), pairs.map((p) => option(p, p, p === s.pair))),
           h('label', { for: 's-agency' }, t('filter.agency')),
           h('select', { id: 's-agency', 'data-param': 'agency', onchange: (e: Event) => { s.agency = (e.target as HTMLSelectElement).value; } }, option('', t('filter.all'), !s.agency), ctx.agencies.map((a) => option(a, a, a === s.agency))),
           h('label', { for: 's-metric' }, t('sec.metric')),

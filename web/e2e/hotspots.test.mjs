@@ -1,0 +1,124 @@
+// Browser tests of the hot spot view's defaults and legend (see run.sh):
+// the default period is the last 24 months of data, the legend sits beside
+// the map and folds away, every layer drawn has its legend entry, layers
+// drawn together stay apart, and the map cannot be moved off the data.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { api, launch, setLang, shot, signIn, waitIdle } from './lib.mjs';
+
+let b;
+let page;
+let firstHotspots;
+
+before(async () => {
+  b = await launch();
+  page = b.page;
+  firstHotspots = page.waitForRequest((r) => r.url().includes('/api/hotspots?'), { timeout: 240000 });
+  await signIn(page, process.env.E2E_USER, process.env.E2E_PASSWORD);
+  await page.waitForSelector('[data-testid=cells-summary]', { timeout: 120000 });
+  await waitIdle(page);
+});
+
+after(async () => { await b?.close(); });
+
+/** rect is an element's box on the page. */
+const rect = (sel) => page.locator(sel).evaluate((el) => { const r = el.getBoundingClientRect(); return { left: r.left, right: r.right, top: r.top, bottom: r.bottom, width: r.width }; });
+
+describe('hot spot view', () => {
+  test('the default period is the last 24 months of data', async () => {
+    const info = await api(page, '/collections/events');
+    const last = info.body.extent.temporal.interval[0][1].slice(0, 7);
+    const [y, m] = last.split('-').map(Number);
+    const first = new Date(Date.UTC(y, m - 1 - 23, 1)).toISOString().slice(0, 10);
+    const dt = new URL((await firstHotspots).url()).searchParams.get('datetime');
+    assert.ok(dt, 'the first hot spot request has no period');
+    const [from, to] = dt.split('/');
+    assert.equal(from.slice(0, 10), first, `period ${dt}, data ends ${last}`);
+    assert.equal(to.slice(0, 7), last, `period ${dt}, data ends ${last}`);
+  });
+
+  test('the legend sits beside the map, never over it, and folds away', async () => {
+    const dock = await rect('[data-testid=legend-dock]');
+    let canvas = await rect('#map canvas');
+    assert.ok(dock.width > 100, `legend ${dock.width} px wide`);
+    assert.ok(dock.right <= canvas.left + 0.5, `the legend (right edge ${dock.right}) covers the map (left edge ${canvas.left})`);
+    const wide = canvas.width;
+    await page.click('#legend-toggle');
+    assert.equal(await page.getAttribute('#legend-toggle', 'aria-expanded'), 'false');
+    assert.ok(await page.locator('#map-legend').isHidden(), 'the folded legend still shows its entries');
+    await page.waitForFunction((w) => document.querySelector('#map canvas').getBoundingClientRect().width > w + 100, wide);
+    const folded = await rect('[data-testid=legend-dock]');
+    canvas = await rect('#map canvas');
+    assert.ok(folded.width < 50 && folded.right <= canvas.left + 0.5, `folded legend ${folded.width} px, right edge ${folded.right}, map from ${canvas.left}`);
+    await shot(page, 'hotspots-legend-folded');
+    await page.click('#legend-toggle');
+    assert.equal(await page.getAttribute('#legend-toggle', 'aria-expanded'), 'true');
+    await page.waitForSelector('#map-legend [data-testid=gi-legend]', { state: 'visible' });
+  });
+
+  test('clusters have a legend entry; emerging categories become outlines over Gi* cells; event dots stay on top', async () => {
+    const clusters = page.waitForResponse((r) => r.url().includes('/api/clusters?'), { timeout: 180000 });
+    await page.check('#show-clusters');
+    assert.equal((await clusters).status(), 200);
+    const entry = page.locator('[data-testid=clusters-legend] .legend-row');
+    await entry.first().waitFor({ timeout: 120000 });
+    const n = Number((await entry.first().locator('.legend-n').innerText()).replace(/\D/g, ''));
+    const summary = await page.locator('[data-testid=clusters-summary]').innerText();
+    assert.ok(summary.includes(String(n)), `legend counts ${n} clusters, summary says "${summary}"`);
+    const emerging = page.waitForResponse((r) => r.url().includes('/api/hotspots/emerging?'), { timeout: 180000 });
+    await page.check('#show-emerging');
+    assert.equal((await emerging).status(), 200);
+    await page.waitForSelector('[data-testid=emerging-outlined]', { timeout: 120000 });
+    // The emerging swatches are drawn as the map draws them: dashed outlines.
+    const styles = await page.locator('[data-testid=emerging-legend] .swatch').evaluateAll((els) => els.map((e) => e.style.borderStyle));
+    assert.ok(styles.length > 0 && styles.every((s) => s === 'dashed'), `emerging swatches ${styles}`);
+    await waitIdle(page);
+    await shot(page, 'hotspots-layers-together');
+    await page.uncheck('#show-cells');
+    await page.waitForFunction(() => !document.querySelector('[data-testid=emerging-outlined]'));
+    const filled = await page.locator('[data-testid=emerging-legend] .swatch').evaluateAll((els) => els.map((e) => e.style.borderStyle));
+    assert.ok(filled.every((s) => s === 'solid'), `emerging alone is filled: ${filled}`);
+    await page.check('#show-cells');
+    await page.uncheck('#show-emerging');
+    await page.uncheck('#show-clusters');
+    // Event dots: a dark dot in a white ring, listed as such.
+    const dots = await page.locator('[data-testid=events-legend] .swatch.dot').count();
+    assert.equal(dots, 3, 'seizure, incident and group dots in the legend');
+  });
+
+  test('zooming keeps the data in view: zoomed in the data stays drawn, zoomed out the region fills the map', async () => {
+    await waitIdle(page);
+    const all = Number(await page.locator('#map').getAttribute('data-rendered-cells'));
+    assert.ok(all > 0, 'no cells drawn');
+    for (let i = 0; i < 3; i++) await page.click('.maplibregl-ctrl-zoom-in');
+    await waitIdle(page);
+    const events = Number(await page.locator('#map').getAttribute('data-rendered-events'));
+    const cells = Number(await page.locator('#map').getAttribute('data-rendered-cells'));
+    assert.ok(events + cells > 0, `zoomed in the map shows ${events} events and ${cells} cells`);
+    await shot(page, 'hotspots-zoomed-in');
+    for (let i = 0; i < 12; i++) await page.click('.maplibregl-ctrl-zoom-out');
+    await waitIdle(page);
+    const out = Number(await page.locator('#map').getAttribute('data-rendered-cells'));
+    assert.ok(out >= all, `zoomed out the map draws ${out} of ${all} cells`);
+    const [w, s, e, n] = (await page.locator('#map').getAttribute('data-bounds')).split(',').map(Number);
+    const bbox = (await api(page, '/collections/events')).body.extent.spatial.bbox[0];
+    assert.ok(w <= bbox[0] && s <= bbox[1] && e >= bbox[2] && n >= bbox[3], `view ${[w, s, e, n]} does not hold the data ${bbox}`);
+    assert.ok(e - w <= 2.2 * (bbox[2] - bbox[0]), `zoomed out, the data (${(bbox[2] - bbox[0]).toFixed(1)}° wide) is lost in a view ${(e - w).toFixed(1)}° wide`);
+    await shot(page, 'hotspots-zoomed-out');
+  });
+
+  test('the legend reads in Russian', async () => {
+    await setLang(page, 'ru');
+    await page.check('#show-clusters');
+    await page.waitForSelector('[data-testid=clusters-legend]', { timeout: 120000 });
+    assert.equal(await page.locator('[data-testid=clusters-legend] .legend-title').innerText(), 'Кластеры DBSCAN');
+    assert.equal(await page.getAttribute('#legend-toggle', 'title'), 'Свернуть легенду');
+    await shot(page, 'hotspots-legend-ru');
+    await page.uncheck('#show-clusters');
+    await setLang(page, 'en');
+  });
+
+  test('no console errors', () => {
+    assert.deepEqual(b.errors, []);
+  });
+});
