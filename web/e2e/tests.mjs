@@ -244,6 +244,8 @@ describe('web client', () => {
     await shot('sectors');
     assert.equal(errText, '', 'sector risk failed');
     assert.ok(await page.locator('[data-testid=sector-table] tbody tr').count() > 0, 'no sector rows');
+    // The sector forecast fills its column beside the risk.
+    await page.waitForSelector('[data-testid=sector-table] tbody td [data-forecast]', { timeout: 60000 });
     await waitForMapCount('sectors', 1);
     await page.locator('[data-testid=sector-table] tbody tr').first().click();
     await page.waitForSelector('[data-testid=side-by-side] [data-testid=sides-test]', { timeout: 30000 });
@@ -253,6 +255,32 @@ describe('web client', () => {
     const lines = readFileSync(await (await csv).path(), 'utf8').trim().split('\n');
     assert.match(lines[0], /^id,name,border,section,side,/, 'CSV header');
     assert.ok(lines.length > 1, 'CSV has no rows');
+  });
+
+  test('the forecast layer draws the next period and the backtest its hit-rate curve per method', async () => {
+    const answered = page.waitForResponse((r) => r.url().includes('/api/forecast?') && r.request().method() === 'GET', { timeout: 60000 });
+    await openView('forecast');
+    const res = await answered;
+    assert.equal(res.status(), 200, 'GET /api/forecast');
+    const fc = await res.json();
+    assert.ok(fc.features.length > 0, 'the forecast has cells');
+    await page.waitForSelector('[data-testid=forecast-summary]', { timeout: 60000 });
+    await waitForMapCount('forecast', 1);
+    await shot('forecast');
+    const bt = page.waitForResponse((r) => r.url().includes('/api/forecast/backtest') && r.request().method() === 'GET', { timeout: 120000 });
+    await page.click('#fc-backtest');
+    const btRes = await bt;
+    assert.equal(btRes.status(), 200, 'GET /api/forecast/backtest');
+    const body = await btRes.json();
+    await page.waitForSelector('[data-testid=backtest-curve]', { timeout: 120000 });
+    assert.equal(await page.locator('[data-testid=backtest-curve] polyline').count(), body.methods.length, 'one curve per method');
+    assert.equal(await page.locator('[data-testid=backtest-table] tbody tr').count(), body.methods.length, 'one row per method');
+    await shot('forecast-backtest');
+    // A reversed period is refused and shown next to its field.
+    await page.fill('#fc-until', '2000-01-01');
+    await page.dispatchEvent('#fc-until', 'change');
+    await page.click('#fc-show');
+    await page.waitForSelector('[data-field-error=until]', { timeout: 30000 });
   });
 
   test('the report shows totals per period that add up, and a bad year is shown next to its field', async () => {

@@ -918,3 +918,42 @@ export interface Shift {
 export async function shift(team: number, date: string, radiusM: number, signal?: AbortSignal): Promise<Shift> {
   return (await send<Shift>('GET', `/api/teams/${team}/shift`, { query: { date, radius_m: radiusM }, signal })).data;
 }
+
+/** ForecastParams are the query of GET /api/forecast and its backtest. */
+export interface ForecastParams {
+  method: string;
+  as_of: string;
+  until: string;
+  cell_m?: string;
+  periods?: string;
+}
+
+/** forecast returns the expected events per hexagon in [as_of, until). */
+export async function forecast(p: ForecastParams, signal?: AbortSignal): Promise<FeatureCollection & { used?: { method?: string }; total?: number }> {
+  return (await send<FeatureCollection & { used?: { method?: string }; total?: number }>('GET', '/api/forecast', { query: { ...p }, signal })).data;
+}
+
+/** BacktestMethod is one candidate of a backtest with its mean scores. */
+export interface BacktestMethod {
+  name: string;
+  method: string;
+  mean: { hit_rate: number[]; pai: number[]; top_groups_5?: number };
+}
+
+/** Backtest is the answer of GET /api/forecast/backtest. */
+export interface Backtest {
+  coverages: number[];
+  origins: string[];
+  best: string;
+  methods: BacktestMethod[];
+}
+
+/** backtest scores the forecast methods on rolling origins. */
+export async function backtest(p: ForecastParams, signal?: AbortSignal): Promise<Backtest> {
+  return (await send<Backtest>('GET', '/api/forecast/backtest', { query: { ...p }, signal })).data;
+}
+
+/** sectorForecast returns each sector's expected events in [as_of, until) (feature id: the sector's). */
+export async function sectorForecast(p: ForecastParams, signal?: AbortSignal): Promise<FeatureCollection> {
+  return (await send<FeatureCollection>('GET', '/api/sectors/forecast', { query: { ...p }, signal })).data;
+}

@@ -13,6 +13,7 @@ import { sectorsView } from './sectors';
 import { patrolsView } from './patrols';
 import { entryView } from './entry';
 import { reportView } from './report';
+import { forecastView } from './forecast';
 import { sharingView } from './sharing';
 import { inboxView } from './inbox';
 import { hitsView } from './hits';
@@ -163,7 +164,7 @@ async function main(): Promise<void> {
   // Data entry only for the roles that may record events (analysts and
   // admins): a planner or viewer would see a form that can only fail.
   const canRecord = ['analyst', 'admin'].includes(me.role);
-  const views: View[] = [hotspotsView(ctx), sectorsView(ctx), patrolsView(ctx), teamsView(ctx, live, alerts), reportView(ctx),
+  const views: View[] = [hotspotsView(ctx), forecastView(ctx), sectorsView(ctx), patrolsView(ctx), teamsView(ctx, live, alerts), reportView(ctx),
     ...(canRecord ? [entryView(ctx)] : []), inboxView(ctx, live), hitsView(ctx, live), networkView(ctx)];
   // Sharing agreements are managed by the agency's admins only.
   if (me.role === 'admin') views.push(sharingView(ctx), adminView(ctx));
@@ -228,6 +229,7 @@ async function main(): Promise<void> {
     mapEl.dataset.renderedCells = String(rendered(['hs-cells-fill', 'hs-cells-point', 'hs-emerging-fill']));
     mapEl.dataset.renderedEvents = String(rendered(['hs-ev-points', 'hs-ev-clusters', 'en-ev-points']));
     mapEl.dataset.renderedSectors = String(rendered(['sec-fill']));
+    mapEl.dataset.renderedForecast = String(rendered(['fc-fill']));
     mapEl.dataset.renderedRoutes = String(rendered(['pl-route']));
     mapEl.dataset.renderedStops = String(rendered(['pl-stop']));
     mapEl.dataset.renderedTeams = String(rendered(['tm-pos']));

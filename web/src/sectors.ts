@@ -80,6 +80,10 @@ export function sectorsView(ctx: Ctx): View {
     panel.querySelector<HTMLInputElement>('#s-cto')!.value = s.compareTo;
   };
   let fc: api.RiskCollection | null = null;
+  // The sector forecast of the 30 days after the window, by sector id
+  // (null until it answers); fcErr when it failed.
+  let forecastBy: Map<string, number> | null = null;
+  let fcErr = false;
   let err: unknown = null;
   let loading = false;
   let selected: Feature | null = null;
@@ -122,6 +126,12 @@ export function sectorsView(ctx: Ctx): View {
       section = null;
       setData(map, 'sectors-selected', []);
       if (fc.features.length && (!fitted || s.pair)) { fitted = true; fitTo(map, fc.features, s.pair ? 9 : 7); }
+      forecastBy = null;
+      fcErr = false;
+      api.sectorForecast({ method: 'kde', as_of: addDays(s.to, 1), until: addDays(s.to, 31) }, c.signal).then((r) => {
+        forecastBy = new Map(r.features.map((f) => [str(f.id), Number(f.properties?.risk ?? 0)]));
+        renderBody();
+      }, (e) => { if (!isAbort(e)) { fcErr = true; renderBody(); } });
     } catch (e) {
       if (isAbort(e)) return;
       // Nothing of the previous answer stays: not its table, map or selection.
@@ -194,6 +204,10 @@ export function sectorsView(ctx: Ctx): View {
     { key: 'kg', label: 'sec.kg', value: (p) => totalKG(p), fmt: (p) => kg(totalKG(p)) },
     { key: 'score', label: 'sec.score', value: (p) => Number(p.score ?? 0), fmt: (p) => num(Number(p.score ?? 0), 1) },
     { key: 'change', label: 'sec.change', value: (p) => changeOf(p).rel ?? -Infinity, fmt: changeCell },
+    {
+      key: 'forecast', label: 'sec.forecast', value: (p) => forecastBy?.get(str(p.id)) ?? -1,
+      fmt: (p) => (forecastBy ? h('span', { 'data-forecast': str(forecastBy.get(str(p.id)) ?? '') , title: t('sec.forecast_title') }, num(forecastBy.get(str(p.id)) ?? 0, 1)) : (fcErr ? '–' : '…')),
+    },
   ];
 
   const table = (): HTMLElement => {
