@@ -30,7 +30,9 @@ describe('hot spot view', () => {
     const last = info.body.extent.temporal.interval[0][1].slice(0, 7);
     const [y, m] = last.split('-').map(Number);
     const first = new Date(Date.UTC(y, m - 1 - 23, 1)).toISOString().slice(0, 10);
-    const dt = new URL((await firstHotspots).url()).searchParams.get('datetime');
+    // The period goes as from/to (or as an OGC datetime interval).
+    const q = new URL((await firstHotspots).url()).searchParams;
+    const dt = q.get('datetime') ?? (q.get('from') && q.get('to') ? `${q.get('from')}/${q.get('to')}` : null);
     assert.ok(dt, 'the first hot spot request has no period');
     const [from, to] = dt.split('/');
     assert.equal(from.slice(0, 10), first, `period ${dt}, data ends ${last}`);

@@ -109,7 +109,7 @@ export function forecastView(ctx: Ctx): View {
 
   const render = (panel: HTMLElement): void => {
     const date = (id: string, key: 'asOf' | 'until', param: string): HTMLElement => h('input', {
-      type: 'date', id, 'data-param': param, value: s[key], onchange: (e: Event) => { s[key] = (e.target as HTMLInputElement).value; },
+      type: 'date', id, 'data-param': param, value: s[key], 'aria-label': t(key === 'asOf' ? 'pat.fc_as_of' : 'pat.fc_until'), onchange: (e: Event) => { s[key] = (e.target as HTMLInputElement).value; },
     });
     formEl = h('section', { class: 'group' },
       h('div', { class: 'grid2' },

@@ -220,7 +220,11 @@ async function main(): Promise<void> {
   const mapEl = document.getElementById('map')!;
   const rendered = (ids: string[]): number => {
     const have = ids.filter((id) => map.getLayer(id));
-    return have.length ? map.queryRenderedFeatures({ layers: have }).length : 0;
+    if (!have.length) return 0;
+    // A feature that crosses tile edges is returned once per tile: count ids.
+    const seen = new Set<string>();
+    map.queryRenderedFeatures({ layers: have }).forEach((f, i) => seen.add(`${f.layer.id}:${f.id ?? f.properties?.id ?? `#${i}`}`));
+    return seen.size;
   };
   map.on('render', () => { mapEl.dataset.idle = 'false'; });
   map.on('idle', () => {

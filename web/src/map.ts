@@ -249,7 +249,9 @@ export const GI_LINES: Record<string, string> = Object.fromEntries(Object.entrie
 export const EMERGING_COLORS: Record<string, string> = {
   ...Object.fromEntries(Object.entries(PALETTE.emerging).map(([k, v]) => [k, v.fill])), no_pattern: '#eeeeee',
 };
-export const EMERGING_LINES: Record<string, string> = Object.fromEntries(Object.entries(PALETTE.emerging).map(([k, v]) => [k, v.line]));
+export const EMERGING_LINES: Record<string, string> = {
+  ...Object.fromEntries(Object.entries(PALETTE.emerging).map(([k, v]) => [k, v.line])), no_pattern: '#767676',
+};
 
 /** Colours of events, their groups and DBSCAN clusters. */
 export const EVENT_COLORS = PALETTE.events;
