@@ -18,12 +18,14 @@ import (
 
 // sectorForecastParams are the query parameters of GET
 // /api/sectors/forecast: those of a forecast but the area's (bbox, sector,
-// corridor_km) and min_risk, and set, the sector set.
+// corridor_km), min_risk and the effort adjustment (effort, effort_prior_h:
+// the sector forecast does not read patrol positions), and set, the sector
+// set.
 func sectorForecastParams() []string {
 	var out []string
 	for _, n := range geo.ForecastParamTable().Names() {
 		switch n {
-		case "bbox", "sector", "corridor_km", "min_risk":
+		case "bbox", "sector", "corridor_km", "min_risk", "effort", "effort_prior_h":
 		default:
 			out = append(out, n)
 		}

@@ -394,6 +394,9 @@ func TestGDALReadsTile(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	if err := e.live.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	tl := maptile.At(spot, 13)
 	_, raw := getTile(t, e, e.token, tilePath("events", tl))
 	// The driver georeferences a tile named {z}/{x}/{y}.pbf.

@@ -221,9 +221,10 @@ async function main(): Promise<void> {
   const rendered = (ids: string[]): number => {
     const have = ids.filter((id) => map.getLayer(id));
     if (!have.length) return 0;
-    // A feature that crosses tile edges is returned once per tile: count ids.
+    // A feature that crosses tile edges is returned once per tile: count
+    // each id (or, for features without one, each set of properties) once.
     const seen = new Set<string>();
-    map.queryRenderedFeatures({ layers: have }).forEach((f, i) => seen.add(`${f.layer.id}:${f.id ?? f.properties?.id ?? `#${i}`}`));
+    map.queryRenderedFeatures({ layers: have }).forEach((f, i) => seen.add(`${f.layer.id}:${f.id ?? f.properties?.id ?? JSON.stringify(f.properties ?? i)}`));
     return seen.size;
   };
   map.on('render', () => { mapEl.dataset.idle = 'false'; });
