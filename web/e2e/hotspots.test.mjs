@@ -102,7 +102,7 @@ describe('hot spot view', () => {
     [w, s, e, n] = await view();
     // The map's bounds stop zooming out near the region, so the view holds
     // most of the data's extent (all of it where the map's shape allows).
-    const cover = ((Math.min(e, bbox[2]) - Math.max(w, bbox[0])) * (Math.min(n, bbox[3]) - Math.max(s, bbox[1]))) /
+    const cover = (Math.max(0, Math.min(e, bbox[2]) - Math.max(w, bbox[0])) * Math.max(0, Math.min(n, bbox[3]) - Math.max(s, bbox[1]))) /
       ((bbox[2] - bbox[0]) * (bbox[3] - bbox[1]));
     assert.ok(cover >= 0.8, `view ${[w, s, e, n]} holds ${(cover * 100).toFixed(0)} % of the data's extent ${bbox}`);
     assert.ok(e - w <= 2.2 * (bbox[2] - bbox[0]), `zoomed out, the data (${(bbox[2] - bbox[0]).toFixed(1)}° wide) is lost in a view ${(e - w).toFixed(1)}° wide`);
