@@ -155,17 +155,7 @@ func appendForecast(b []byte, res geo.ForecastResult, c geo.CommonParams, rings 
 	b = appendForecastParams(b, q, c)
 	b = append(b, `,"used":`...)
 	b = appendUsed(b, res.Used)
-	if f := res.Fit; f != nil {
-		b = append(b, `,"fit":{"theta":`...)
-		b = appendFloat(b, f.Theta)
-		b = append(b, `,"omega_per_day":`...)
-		b = appendFloat(b, f.Omega)
-		b = append(b, `,"iterations":`...)
-		b = strconv.AppendInt(b, int64(f.Iterations), 10)
-		b = append(b, `,"converged":`...)
-		b = strconv.AppendBool(b, f.Converged)
-		b = append(b, '}')
-	}
+	b = appendFit(b, res.Fit)
 	if bt := res.Backtest; bt != nil {
 		m := bt.Methods[bt.Best]
 		b = append(b, `,"auto":{"chosen":`...)
@@ -294,4 +284,21 @@ func newBacktestJSON(res geo.BacktestResult, c geo.CommonParams) backtestJSON {
 		}
 	}
 	return out
+}
+
+// appendFit appends the seppp fit of a forecast (theta, omega per day,
+// iterations, converged) as a "fit" member, or nothing without one.
+func appendFit(b []byte, f *geo.SEPPFit) []byte {
+	if f == nil {
+		return b
+	}
+	b = append(b, `,"fit":{"theta":`...)
+	b = appendFloat(b, f.Theta)
+	b = append(b, `,"omega_per_day":`...)
+	b = appendFloat(b, f.Omega)
+	b = append(b, `,"iterations":`...)
+	b = strconv.AppendInt(b, int64(f.Iterations), 10)
+	b = append(b, `,"converged":`...)
+	b = strconv.AppendBool(b, f.Converged)
+	return append(b, '}')
 }

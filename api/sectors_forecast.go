@@ -103,17 +103,7 @@ func appendSectorForecast(b []byte, res geo.ForecastResult, c geo.CommonParams, 
 	b = appendJSONString(b, set)
 	b = append(b, `,"used":`...)
 	b = appendUsed(b, res.Used)
-	if f := res.Fit; f != nil {
-		b = append(b, `,"fit":{"theta":`...)
-		b = appendFloat(b, f.Theta)
-		b = append(b, `,"omega_per_day":`...)
-		b = appendFloat(b, f.Omega)
-		b = append(b, `,"iterations":`...)
-		b = strconv.AppendInt(b, int64(f.Iterations), 10)
-		b = append(b, `,"converged":`...)
-		b = strconv.AppendBool(b, f.Converged)
-		b = append(b, '}')
-	}
+	b = appendFit(b, res.Fit)
 	b = append(b, `,"history_start":"`...)
 	b = res.HistStart.AppendFormat(b, time.RFC3339Nano)
 	b = append(b, `","n_cells":`...)
