@@ -168,6 +168,9 @@ func serveAnalysis(w http.ResponseWriter, r *http.Request, live *data.Live, cach
 func serveAnalysisAs(w http.ResponseWriter, r *http.Request, live *data.Live, cache *responseCache,
 	endpoint, mediaType string, compute func(ctx context.Context, vis *geo.Visibility) ([]byte, uint64, error)) error {
 	ctx := r.Context()
+	if err := live.CatchUp(ctx); err != nil {
+		return err
+	}
 	vis, err := live.Visibility(ctx)
 	if err != nil {
 		return err

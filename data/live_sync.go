@@ -218,8 +218,17 @@ func (l *Live) Sync(ctx context.Context) error {
 
 // pull applies the changes at or above the watermark and advances it.
 func (l *Live) pull(ctx context.Context) error {
+	return l.pullIf(ctx, func() bool { return true })
+}
+
+// pullIf pulls as pull does when need, asked once the pull's turn has
+// come, says that it still must.
+func (l *Live) pullIf(ctx context.Context, need func() bool) error {
 	l.syncMu.Lock()
 	defer l.syncMu.Unlock()
+	if !need() {
+		return nil
+	}
 	if !l.loaded.Load() {
 		return errors.New("live index: pull before load")
 	}

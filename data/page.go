@@ -52,6 +52,21 @@ func (l *Live) fresh() bool {
 		l.store.eventWrites.Load() <= l.coveredWrites.Load()
 }
 
+// CatchUp pulls the changes written through this replica's store that
+// the index does not hold yet, so that an analysis or a tile answered
+// after a write was acknowledged here includes it (read your writes).
+// Changes committed by other replicas arrive by notification, a few
+// milliseconds after their commit, as before. It does nothing when the
+// index is not loaded or already holds every write of this store.
+func (l *Live) CatchUp(ctx context.Context) error {
+	behind := func() bool { return l.store.eventWrites.Load() > l.coveredWrites.Load() }
+	if !l.Ready() || !behind() {
+		return nil
+	}
+	// Requests arriving together wait for one pull, not one each.
+	return l.pullIf(ctx, behind)
+}
+
 // EventPage chooses the page of q in the live index, for the context's
 // principal: the same events, in the same order, with the same
 // numberMatched and next cursor as ListEventsCounted finds through the
