@@ -67,7 +67,7 @@ type Live struct {
 
 	// notified counts the notifications of the change feed; the last
 	// successful pull covers every change notified up to coveredNotified
-	// and every write of the store up to coveredWrites (see fresh).
+	// and every write of the store up to coveredWrites (see CatchUp).
 	notified        atomic.Int64
 	coveredNotified atomic.Int64
 	coveredWrites   atomic.Int64

@@ -10,12 +10,15 @@ import (
 // context's principal sees, as the events view shows them (at the
 // coarsened point where an agreement says so, in the bbox by PostGIS's
 // &&). ok is false when the index cannot answer q: a query with more than
-// a bbox, or an index that is not ready or has changes to pull (see
-// fresh: a page just read from the database may hold them); the caller
-// then counts in the database.
+// a bbox, or an index that is not ready or could not pull the changes
+// it knows of (see CatchUp: a page just read from the database may hold
+// them); the caller then counts in the database.
 func (l *Live) CountEvents(ctx context.Context, q *EventQuery) (n int64, ok bool, err error) {
-	if !bboxOnly(q) || !l.fresh() {
+	if !bboxOnly(q) || !l.Ready() {
 		return 0, false, nil
+	}
+	if err := l.CatchUp(ctx); err != nil {
+		return 0, false, nil // the database counts
 	}
 	vis, err := l.Visibility(ctx)
 	if err != nil {

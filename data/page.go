@@ -42,28 +42,25 @@ func (l *Live) covered(notified, writes int64) {
 	l.coveredWrites.Store(writes)
 }
 
-// fresh reports whether the index holds every change it knows of: each
-// change whose notification has arrived and each write of events through
-// its store (this replica) has been pulled. A write committed elsewhere
-// is known from its notification, a few milliseconds after its commit;
-// until then the index answers as a read just before that commit would.
-func (l *Live) fresh() bool {
-	return l.Ready() && l.notified.Load() <= l.coveredNotified.Load() &&
-		l.store.eventWrites.Load() <= l.coveredWrites.Load()
-}
-
-// CatchUp pulls the changes written through this replica's store that
-// the index does not hold yet, so that an analysis or a tile answered
-// after a write was acknowledged here includes it (read your writes).
-// Changes committed by other replicas arrive by notification, a few
-// milliseconds after their commit, as before. It does nothing when the
-// index is not loaded or already holds every write of this store.
+// CatchUp pulls into the index every change it knew of when it was
+// called: each write acknowledged through this replica's store (read
+// your writes) and each change whose notification had arrived. Requests
+// arriving together wait for one pull, not one each, and a request never
+// waits for writes that began after it. Changes committed by other
+// replicas whose notification has not arrived yet are not waited for:
+// the answer is then that of a read just before their commit. It does
+// nothing when the index is not loaded.
 func (l *Live) CatchUp(ctx context.Context) error {
-	behind := func() bool { return l.store.eventWrites.Load() > l.coveredWrites.Load() }
-	if !l.Ready() || !behind() {
+	if !l.Ready() {
 		return nil
 	}
-	// Requests arriving together wait for one pull, not one each.
+	notified, writes := l.notified.Load(), l.store.eventWrites.Load()
+	behind := func() bool {
+		return l.coveredNotified.Load() < notified || l.coveredWrites.Load() < writes
+	}
+	if !behind() {
+		return nil
+	}
 	return l.pullIf(ctx, behind)
 }
 
@@ -72,14 +69,17 @@ func (l *Live) CatchUp(ctx context.Context) error {
 // numberMatched and next cursor as ListEventsCounted finds through the
 // events view. ok is false when the index cannot answer q and the caller
 // reads the page from the database: q filters by more than a bbox and a
-// datetime (or has no bbox), the index is not loaded or has changes to
-// pull (see fresh), or a coarsened point lies too close to an edge of the
-// bbox for the index to decide as PostGIS does (geo.Page.Uncertain).
+// datetime (or has no bbox), the index is not loaded or could not pull
+// the changes it knows of (see CatchUp), or a coarsened point lies too
+// close to an edge of the bbox for the index to decide as PostGIS does (geo.Page.Uncertain).
 // The page says which records and versions to show; EventsByKey reads
 // them through the view, which decides again what the caller may see.
 func (l *Live) EventPage(ctx context.Context, q EventQuery) (page IndexPage, ok bool, err error) {
-	if q.BBox == nil || !bboxAndTimeOnly(&q) || !l.fresh() {
+	if q.BBox == nil || !bboxAndTimeOnly(&q) || !l.Ready() {
 		return IndexPage{}, false, nil
+	}
+	if err := l.CatchUp(ctx); err != nil {
+		return IndexPage{}, false, nil // the database answers
 	}
 	if err := ValidateEventQuery(&q); err != nil {
 		return IndexPage{}, false, err

@@ -67,7 +67,7 @@ type Store struct {
 	// eventWrites counts the transactions through this store that may
 	// have changed what the events view shows (records, agreements), each
 	// counted once it has ended; a live index over this store serves
-	// pages only once it has pulled after the latest (see Live.fresh).
+	// pages only once it has pulled after the latest (see Live.CatchUp).
 	eventWrites atomic.Int64
 }
 
