@@ -10,6 +10,7 @@ require (
 	github.com/hbollon/go-edlib v1.7.0
 	github.com/jackc/pgx/v5 v5.13.0
 	github.com/jackc/tern/v2 v2.3.4
+	github.com/klauspost/compress v1.20.1
 	github.com/mozillazg/go-unidecode v0.2.0
 	github.com/paulmach/orb v0.14.0
 	github.com/paulmach/osm v0.8.0
