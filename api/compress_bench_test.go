@@ -62,9 +62,9 @@ func TestGzipWriterIsGzip(t *testing.T) {
 }
 
 // BenchmarkGzipFeaturePage compresses a page of 100 features with the
-// response encoder and, in the same run, with the standard library's gzip
-// at the same level (the encoder before), and reports both sizes and the
-// ratio of their times.
+// response encoder at the level of per-request answers and, in the same
+// run, with the standard library's gzip at level 5 (the encoder before),
+// and reports both sizes and the ratio of their times.
 func BenchmarkGzipFeaturePage(b *testing.B) {
 	body := featurePageBody(b)
 	run := func(newW func(io.Writer) io.WriteCloser) (time.Duration, int) {
@@ -86,7 +86,7 @@ func BenchmarkGzipFeaturePage(b *testing.B) {
 		}
 		return time.Since(start) / rounds, n
 	}
-	ours := func(w io.Writer) io.WriteCloser { return gzipWriter(w, compressLevel).(io.WriteCloser) }
+	ours := func(w io.Writer) io.WriteCloser { return gzipWriter(w, compressLevelFast).(io.WriteCloser) }
 	std := func(w io.Writer) io.WriteCloser {
 		gw, _ := stdgzip.NewWriterLevel(w, compressLevel)
 		return gw
