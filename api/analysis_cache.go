@@ -168,9 +168,10 @@ func serveAnalysis(w http.ResponseWriter, r *http.Request, live *data.Live, cach
 func serveAnalysisAs(w http.ResponseWriter, r *http.Request, live *data.Live, cache *responseCache,
 	endpoint, mediaType string, compute func(ctx context.Context, vis *geo.Visibility) ([]byte, uint64, error)) error {
 	ctx := r.Context()
-	if err := live.CatchUp(ctx); err != nil {
-		return err
-	}
+	// Read your writes: the index pulls what this replica wrote. When it
+	// cannot (the database unreachable), it answers as it stands, as it
+	// does for analyses while PostgreSQL restarts.
+	_ = live.CatchUp(ctx)
 	vis, err := live.Visibility(ctx)
 	if err != nil {
 		return err
