@@ -73,3 +73,23 @@ BEGIN
   END LOOP;
 END $$;
 REVOKE ALL ON FUNCTION bw_eval_zones(integer, bigint, timestamptz, geometry, bigint[], bigint[]) FROM PUBLIC;
+
+-- Synthetic patrol tracks: the demo's history of driven tracks is marked
+-- synthetic like the rest of the synthetic history (events, teams,
+-- offices), so that it is told apart and replaced as a whole. It is
+-- history, not live information: it makes no stream entries.
+ALTER TABLE position_records ADD COLUMN synthetic boolean NOT NULL DEFAULT false;
+
+CREATE OR REPLACE FUNCTION bw_position_stream() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+  INSERT INTO stream_entries (type, owner_agency, sharing, payload)
+  SELECT 'position', n.agency_id, n.sharing,
+         jsonb_build_object('id', n.id, 'team', n.team_id, 'agency', n.agency_id, 'fix_time', n.fix_time,
+           'lon', ST_X(n.geom), 'lat', ST_Y(n.geom), 'speed_mps', n.speed_mps, 'bearing_deg', n.bearing_deg,
+           'accuracy_m', n.accuracy_m, 'battery_pct', n.battery_pct, 'source', n.source, 'flags', n.flags)
+  FROM new_positions n
+  WHERE NOT n.synthetic
+  ORDER BY n.team_id, n.fix_time;
+  RETURN NULL;
+END $$;
