@@ -70,3 +70,23 @@ func TestEffortByCell(t *testing.T) {
 		}
 	})
 }
+
+// FuzzParseCellM: any text gives DefaultCellM (empty), a cell size in
+// [MinCellM, 1e6], or an error naming the parameter.
+func FuzzParseCellM(f *testing.F) {
+	for _, s := range []string{"", "5000", "1", "abc", "1e6", "1e7", "NaN", "-Inf", "2500.5"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v, err := ParseCellM("cell_m", s)
+		if err != nil {
+			if pe, ok := err.(*ParamError); !ok || pe.Param != "cell_m" {
+				t.Fatalf("%q: %v", s, err)
+			}
+			return
+		}
+		if s == "" && v != DefaultCellM || !(v >= MinCellM && v <= 1e6) {
+			t.Fatalf("%q: %v", s, v)
+		}
+	})
+}
