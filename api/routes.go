@@ -122,6 +122,7 @@ func addAnalysisRoutes(r chi.Router, logger *slog.Logger, cfg Config, store *dat
 	r.Method(http.MethodGet, "/api/sectors/risk", handleSectorRisk(logger, store, live, analyses))
 	r.Method(http.MethodGet, "/api/sectors/forecast", handleSectorForecast(logger, store, live, analyses))
 	r.Method(http.MethodGet, "/api/sectors/effort", handleSectorEffort(logger, store))
+	r.Method(http.MethodGet, "/api/effort", handleEffort(logger, store))
 	r.Method(http.MethodGet, "/api/sectors/sections/{section}", handleSectorSection(logger, store))
 	r.Method(http.MethodGet, "/api/report", handleReport(logger, store))
 	r.Method(http.MethodGet, "/api/hotspots", handleHotspots(logger, live, analyses))

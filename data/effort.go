@@ -110,3 +110,59 @@ func (s *Store) SectorEffort(ctx context.Context, set string, from, to time.Time
 	}
 	return out, nil
 }
+
+// EffortFilter narrows the tracks of an effort computation: the period
+// [From, To), and optionally one agency's teams or one team.
+type EffortFilter struct {
+	From, To time.Time
+	Agency   string
+	TeamID   int
+}
+
+// MaxEffortSegments is the most track segments one effort computation
+// reads; a longer period or a wider filter is refused.
+const MaxEffortSegments = 1_000_000
+
+// sqlTrackSegments: the caller's visible, uncoarsened, plausible fixes of
+// [$1, $2) of agency $4 (empty: any) and team $5 (0: any), paired per team with
+// the next one; a pair at most $3 apart is a segment.
+const sqlTrackSegments = `
+WITH fixes AS (
+  SELECT p.team_id, p.fix_time, p.geom,
+         lead(p.fix_time) OVER w AS next_time, lead(p.geom) OVER w AS next_geom
+  FROM positions p
+  WHERE NOT p.coarsened AND NOT ('implausible_jump' = ANY (p.flags)) AND p.fix_time >= $1 AND p.fix_time < $2
+    AND ($4 = '' OR p.agency_id = $4) AND ($5 = 0 OR p.team_id = $5)
+  WINDOW w AS (PARTITION BY p.team_id ORDER BY p.fix_time)
+)
+SELECT team_id, ST_X(geom), ST_Y(geom), ST_X(next_geom), ST_Y(next_geom),
+       extract(epoch FROM next_time - fix_time) / 3600.0
+FROM fixes WHERE next_time - fix_time <= $3
+LIMIT $6`
+
+// TrackSegments returns the segments of the tracks the caller sees in full
+// (positions' sharing rules, enforced by the positions view) that f
+// selects, as SectorEffort forms them: consecutive fixes of a team at most
+// EffortMaxGap apart, neither coarsened nor an implausible jump. A gap
+// longer than EffortMaxGap counts nothing.
+func (s *Store) TrackSegments(ctx context.Context, f EffortFilter) ([]geo.TrackSegment, error) {
+	if !f.From.Before(f.To) {
+		return nil, &record.FieldError{Field: "to", Reason: "the period must end after it starts"}
+	}
+	rows, err := s.pool.Query(ctx, sqlTrackSegments, f.From, f.To, EffortMaxGap, f.Agency, f.TeamID, MaxEffortSegments+1)
+	if err != nil {
+		return nil, fmt.Errorf("track segments: %w", mapErr(err))
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (geo.TrackSegment, error) {
+		var g geo.TrackSegment
+		err := r.Scan(&g.TeamID, &g.From[0], &g.From[1], &g.To[0], &g.To[1], &g.Hours)
+		return g, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("track segments: %w", mapErr(err))
+	}
+	if len(out) > MaxEffortSegments {
+		return nil, &record.FieldError{Field: "from", Reason: fmt.Sprintf("the period and filters select more than %d track segments; narrow them", MaxEffortSegments)}
+	}
+	return out, nil
+}

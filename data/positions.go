@@ -134,20 +134,32 @@ func (s *Store) IngestPositions(ctx context.Context, target IngestTarget, items 
 	return sum, nil
 }
 
-// sqlPositionNeighbours selects a device's (or a team's uploaded) stored
-// fixes between $3 and $4, and the last plausible one before and the first
-// after: the neighbours of new fixes in that span.
-const sqlPositionNeighbours = `
-WITH mine AS (
-  SELECT fix_time, geom, 'implausible_jump' = ANY (flags) AS implausible FROM position_records
-  WHERE CASE WHEN $1::integer IS NULL THEN team_id = $2 AND device_id IS NULL ELSE device_id = $1 END
-)
-(SELECT fix_time, ST_X(geom), ST_Y(geom), implausible FROM mine WHERE fix_time BETWEEN $3 AND $4)
+// sqlDeviceNeighbours selects device $1's stored fixes between $2 and $3,
+// and the last plausible one before and the first after: the neighbours
+// of new fixes in that span. Each part walks the index on (device_id,
+// fix_time), so the cost does not grow with the device's history.
+const sqlDeviceNeighbours = `
+(SELECT fix_time, ST_X(geom), ST_Y(geom), 'implausible_jump' = ANY (flags) FROM position_records
+ WHERE device_id = $1 AND fix_time BETWEEN $2 AND $3)
 UNION ALL
-(SELECT fix_time, ST_X(geom), ST_Y(geom), false FROM mine WHERE fix_time < $3 AND NOT implausible
+(SELECT fix_time, ST_X(geom), ST_Y(geom), false FROM position_records
+ WHERE device_id = $1 AND fix_time < $2 AND NOT ('implausible_jump' = ANY (flags)) ORDER BY fix_time DESC LIMIT 1)
+UNION ALL
+(SELECT fix_time, ST_X(geom), ST_Y(geom), false FROM position_records
+ WHERE device_id = $1 AND fix_time > $3 AND NOT ('implausible_jump' = ANY (flags)) ORDER BY fix_time LIMIT 1)`
+
+// sqlUploadNeighbours is sqlDeviceNeighbours for team $1's uploaded
+// tracks (no device), on the index on (team_id, fix_time) of uploads.
+const sqlUploadNeighbours = `
+(SELECT fix_time, ST_X(geom), ST_Y(geom), 'implausible_jump' = ANY (flags) FROM position_records
+ WHERE team_id = $1 AND device_id IS NULL AND fix_time BETWEEN $2 AND $3)
+UNION ALL
+(SELECT fix_time, ST_X(geom), ST_Y(geom), false FROM position_records
+ WHERE team_id = $1 AND device_id IS NULL AND fix_time < $2 AND NOT ('implausible_jump' = ANY (flags))
  ORDER BY fix_time DESC LIMIT 1)
 UNION ALL
-(SELECT fix_time, ST_X(geom), ST_Y(geom), false FROM mine WHERE fix_time > $4 AND NOT implausible
+(SELECT fix_time, ST_X(geom), ST_Y(geom), false FROM position_records
+ WHERE team_id = $1 AND device_id IS NULL AND fix_time > $3 AND NOT ('implausible_jump' = ANY (flags))
  ORDER BY fix_time LIMIT 1)`
 
 // sqlInsertPositions inserts positions given as parallel arrays; a fix the
@@ -202,7 +214,11 @@ func (s *Store) storePositions(ctx context.Context, tx pgx.Tx, target IngestTarg
 			hi = t
 		}
 	}
-	rows, err := tx.Query(ctx, sqlPositionNeighbours, device, target.TeamID, lo, hi)
+	sqlNeighbours, owner := sqlUploadNeighbours, target.TeamID
+	if device != nil {
+		sqlNeighbours, owner = sqlDeviceNeighbours, *device
+	}
+	rows, err := tx.Query(ctx, sqlNeighbours, owner, lo, hi)
 	if err != nil {
 		return fc, mapErr(err)
 	}

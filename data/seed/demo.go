@@ -52,6 +52,8 @@ type DemoSummary struct {
 	JointOperations int
 	Teams           int
 	Bases           int
+	// TrackFixes is the number of fixes of the synthetic patrol tracks.
+	TrackFixes int
 	// TotalKG is the weight of all synthetic seizure items in kilograms.
 	TotalKG float64
 	// DrugKG is the weight per drug in kilograms.

@@ -65,6 +65,7 @@ type demoPlan struct {
 	ops      []demoOp
 	bases    []demoBase
 	clusters []DemoCluster
+	tracks   []demoFix
 }
 
 type demoOp struct {
@@ -361,6 +362,7 @@ func (g *generator) plan() (*demoPlan, error) {
 	}
 	g.scaleQuantities(pl.events)
 	pl.bases = g.planBases()
+	pl.tracks = g.planTracks(pl.bases)
 	return pl, nil
 }
 

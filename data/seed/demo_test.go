@@ -41,8 +41,11 @@ func TestDemo(t *testing.T) {
 	if sum.Events != 4000 || sum.Seizures+sum.Incidents != 4000 || sum.Seizures < 2000 || sum.Incidents < 1000 {
 		t.Errorf("summary %+v", sum)
 	}
-	if sum.JointOperations < 40 || sum.Teams < 8 || sum.Teams > 12 || len(sum.Clusters) != 6 {
-		t.Errorf("ops %d teams %d clusters %d", sum.JointOperations, sum.Teams, len(sum.Clusters))
+	// Every team drives a shift of up to its shift hours, a fix every
+	// 2 minutes, every third day for 60 days: 20 shifts.
+	if sum.JointOperations < 40 || sum.Teams < 8 || sum.Teams > 12 || len(sum.Clusters) != 6 ||
+		sum.TrackFixes < sum.Teams*20*60 || sum.TrackFixes > sum.Teams*20*12*30 {
+		t.Errorf("ops %d teams %d clusters %d track fixes %d", sum.JointOperations, sum.Teams, len(sum.Clusters), sum.TrackFixes)
 	}
 	// The drug mix by weight follows Tajikistan's DCA in 2008.
 	for drug, want := range map[string]float64{"heroin": 349.0 / 1317, "opium": 574.0 / 1317, "cannabis": 360.0 / 1317} {
@@ -68,6 +71,15 @@ func TestDemo(t *testing.T) {
 		{"several years", `SELECT count(DISTINCT extract(year FROM occurred_at))::int FROM events WHERE synthetic`, 10},
 		{"agencies", `SELECT count(DISTINCT agency_id)::int FROM events WHERE synthetic`, 16},
 		{"sharing levels", `SELECT count(DISTINCT sharing)::int FROM events WHERE synthetic`, 3},
+		{"every team has synthetic tracks", `SELECT count(DISTINCT team_id)::int FROM position_records p JOIN teams t ON t.id = p.team_id
+			WHERE p.synthetic AND t.synthetic AND p.source = 'gpx' AND p.device_id IS NULL`, sum.Teams},
+		{"track fixes", `SELECT count(*) FROM position_records WHERE synthetic`, sum.TrackFixes},
+		{"no unlabelled tracks", `SELECT count(*) FROM position_records WHERE NOT synthetic`, 0},
+		{"tracks in the last days of the history", `SELECT count(*) FROM position_records
+			WHERE fix_time < timestamptz '2026-01-01' - interval '60 days' OR fix_time >= '2026-01-01'`, 0},
+		{"tracks are no live stream entries", `SELECT count(*) FROM stream_entries WHERE type = 'position'`, 0},
+		{"tracks stay within 45 km of their base", `SELECT count(*) FROM position_records p JOIN teams t ON t.id = p.team_id
+			WHERE ST_Distance(p.geom::geography, t.geom::geography) > 45000`, 0},
 	} {
 		var got int
 		if err := pool.QueryRow(ctx, tc.sql).Scan(&got); err != nil {
