@@ -203,7 +203,7 @@ type AuditEntry struct {
 
 // AuditEntries returns up to limit (1–500) entries of the admin's agency
 // older than entry before (0: the newest), newest first, through
-// bw_audit_entries (migration 0028); any other caller gets ErrForbidden.
+// bw_audit_entries (migration 0026); any other caller gets ErrForbidden.
 func (s *Store) AuditEntries(ctx context.Context, before int64, limit int) ([]AuditEntry, error) {
 	var b *int64
 	if before > 0 {

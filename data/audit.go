@@ -113,7 +113,7 @@ func (s *Store) VerifyAudit(ctx context.Context, opt AuditVerify) (AuditReport, 
 
 // VerifyAuditAsAdmin is VerifyAudit for an agency's admin on a restricted
 // store: the whole chain is checked through bw_audit_chain (migration
-// 0028), which hands out the hashes and signatures of every entry but
+// 0026), which hands out the hashes and signatures of every entry but
 // none of their content.
 func (s *Store) VerifyAuditAsAdmin(ctx context.Context, opt AuditVerify) (AuditReport, error) {
 	return verifyAudit(ctx, s.pool, `SELECT * FROM bw_audit_chain()`, `SELECT bw_audit_last_id()`, opt)
