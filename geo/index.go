@@ -47,6 +47,7 @@ type store struct {
 	ids     [][16]byte
 	ll      [][2]float64 // lon, lat degrees
 	xy      [][2]float64 // LAEA metres
+	mercY   []float64    // Web Mercator northing of ll, metres (for tiles)
 	at      []int64      // Unix nanoseconds
 	ver     []int64      // record versions
 	attr    []attr
@@ -123,6 +124,7 @@ func (ix *Index) Load(events []Event) error {
 	st.ids = make([][16]byte, 0, n)
 	st.ll = make([][2]float64, 0, n)
 	st.xy = make([][2]float64, 0, n)
+	st.mercY = make([]float64, 0, n)
 	st.at = make([]int64, 0, n)
 	st.ver = make([]int64, 0, n)
 	st.attr = make([]attr, 0, n)
@@ -254,6 +256,7 @@ func (st *store) appendSlot(e *Event, xy [2]float64) uint32 {
 	st.ids = append(st.ids, [16]byte{})
 	st.ll = append(st.ll, [2]float64{})
 	st.xy = append(st.xy, [2]float64{})
+	st.mercY = append(st.mercY, 0)
 	st.at = append(st.at, 0)
 	st.ver = append(st.ver, 0)
 	st.attr = append(st.attr, attr{})
@@ -270,6 +273,7 @@ func (st *store) set(slot uint32, e *Event, xy [2]float64) {
 	st.ids[slot] = e.ID
 	st.ll[slot] = [2]float64{e.Lon, e.Lat}
 	st.xy[slot] = xy
+	_, st.mercY[slot] = MercatorXY(e.Lon, e.Lat)
 	st.at[slot] = e.At.UnixNano()
 	st.ver[slot] = e.Version
 	a := attr{kind: e.Kind, category: e.Category, severity: e.Severity, sharing: e.Sharing,

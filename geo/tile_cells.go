@@ -20,8 +20,11 @@ const (
 // "Popular Visualisation Pseudo Mercator").
 func MercatorXY(lon, lat float64) (x, y float64) {
 	lat = min(max(lat, -mercatorMaxLat), mercatorMaxLat)
-	return mercatorR * lon * math.Pi / 180, mercatorR * math.Log(math.Tan(math.Pi/4+lat*math.Pi/180/2))
+	return mercatorX(lon), mercatorR * math.Log(math.Tan(math.Pi/4+lat*math.Pi/180/2))
 }
+
+// mercatorX is MercatorXY's easting.
+func mercatorX(lon float64) float64 { return mercatorR * lon * math.Pi / 180 }
 
 // TileCell is one cell of a tile's grid with the events that fall in it.
 type TileCell struct {
@@ -58,7 +61,14 @@ func (ix *Index) TileCells(t maptile.Tile, grid int, f Filter) ([]TileCell, int,
 	cells := make([]acc, w*w)
 	n := 0
 	err := ix.visitBox(t.Bound(), f, func(st *store, slot int, ll [2]float64) {
-		x, y := MercatorXY(ll[0], ll[1])
+		// The northing of a point seen exactly was computed when it was
+		// stored; a coarsened one's is computed here.
+		var x, y float64
+		if ll == st.ll[slot] {
+			x, y = mercatorX(ll[0]), st.mercY[slot]
+		} else {
+			x, y = MercatorXY(ll[0], ll[1])
+		}
 		r := min(max(int(math.Floor((top-y)/cell)), -1), grid)
 		c := min(max(int(math.Floor((x-left)/cell)), -1), grid)
 		a := &cells[(r+1)*w+c+1]
