@@ -2,6 +2,7 @@ package geo
 
 import (
 	"math"
+	"sync"
 
 	"github.com/paulmach/orb"
 )
@@ -14,14 +15,18 @@ import (
 // copying them.
 func (ix *Index) CountBox(b orb.Bound, f Filter) (int, error) {
 	n := 0
-	err := ix.visitBox(b, f, func(*store, int, [2]float64) { n++ })
+	err := ix.visitBox(b, f, 1, func(int, *store, int, [2]float64) { n++ })
 	return n, err
 }
 
 // visitBox calls fn, under the index's read lock, with every live slot
 // that passes f and whose lon/lat as the viewer sees it (ll) falls in b by
-// PostGIS's && (see CountBox).
-func (ix *Index) visitBox(b orb.Bound, f Filter, fn func(st *store, slot int, ll [2]float64)) error {
+// PostGIS's && (see CountBox). When the box covers most of the index and
+// parts is more than one, the slots are split into that many ranges
+// visited at once, each on its own goroutine, and fn's part (0…parts−1)
+// says which range a call is from; calls of one part never overlap.
+// Otherwise every call is part 0, one after the other.
+func (ix *Index) visitBox(b orb.Bound, f Filter, parts int, fn func(part int, st *store, slot int, ll [2]float64)) error {
 	cf, err := f.compile()
 	if err != nil {
 		return err
@@ -42,14 +47,14 @@ func (ix *Index) visitBox(b orb.Bound, f Filter, fn func(st *store, slot int, ll
 		// size or more is searched whole.
 		pb = orb.Bound{Min: orb.Point{-math.MaxFloat32, -math.MaxFloat32}, Max: orb.Point{math.MaxFloat32, math.MaxFloat32}}
 	}
-	visit := func(slot int) {
+	visit := func(part, slot int) {
 		ok, rule := cf.view(st, slot)
 		if !ok {
 			return
 		}
 		ll := cf.ll(st, slot, rule)
 		if down32(ll[0]) <= bx1 && up32(ll[0]) >= bx0 && down32(ll[1]) <= by1 && up32(ll[1]) >= by0 {
-			fn(st, slot, ll)
+			fn(part, st, slot, ll)
 		}
 	}
 	min32 := [2]float32{down32(pb.Min[0]), down32(pb.Min[1])}
@@ -57,13 +62,21 @@ func (ix *Index) visitBox(b orb.Bound, f Filter, fn func(st *store, slot int, ll
 	if coversMost(st, min32, max32) {
 		// Walking the tree for most of its points costs several times a
 		// pass over the slots, which checks each on lon/lat alike.
-		for slot := range st.attr {
-			visit(slot)
+		parts = max(min(parts, len(st.attr)), 1)
+		var wg sync.WaitGroup
+		for p := range parts {
+			lo, hi := p*len(st.attr)/parts, (p+1)*len(st.attr)/parts
+			wg.Go(func() {
+				for slot := lo; slot < hi; slot++ {
+					visit(p, slot)
+				}
+			})
 		}
+		wg.Wait()
 		return nil
 	}
 	st.tree.Search(min32, max32, func(_, _ [2]float32, slot uint32) bool {
-		visit(int(slot))
+		visit(0, int(slot))
 		return true
 	})
 	return nil

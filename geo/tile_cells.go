@@ -26,6 +26,10 @@ func MercatorXY(lon, lat float64) (x, y float64) {
 // mercatorX is MercatorXY's easting.
 func mercatorX(lon float64) float64 { return mercatorR * lon * math.Pi / 180 }
 
+// tileParts is how many goroutines bin a tile that covers most of the
+// index: the machines this runs on have two cores or more.
+const tileParts = 2
+
 // TileCell is one cell of a tile's grid with the events that fall in it.
 type TileCell struct {
 	// Col and Row number the cell from the tile's top-left corner. An
@@ -56,11 +60,13 @@ func (ix *Index) TileCells(t maptile.Tile, grid int, f Filter) ([]TileCell, int,
 		n, seizures int
 		kg, sx, sy  float64
 	}
-	// Rows and columns −1…grid, stored from 0.
+	// Rows and columns −1…grid, stored from 0, one grid per part of a
+	// large tile's pass, summed afterwards.
 	w := grid + 2
-	cells := make([]acc, w*w)
-	n := 0
-	err := ix.visitBox(t.Bound(), f, func(st *store, slot int, ll [2]float64) {
+	parts := tileParts
+	grids := make([][]acc, parts)
+	counts := make([]int, parts)
+	err := ix.visitBox(t.Bound(), f, parts, func(part int, st *store, slot int, ll [2]float64) {
 		// The northing of a point seen exactly was computed when it was
 		// stored; a coarsened one's is computed here.
 		var x, y float64
@@ -71,7 +77,10 @@ func (ix *Index) TileCells(t maptile.Tile, grid int, f Filter) ([]TileCell, int,
 		}
 		r := min(max(int(math.Floor((top-y)/cell)), -1), grid)
 		c := min(max(int(math.Floor((x-left)/cell)), -1), grid)
-		a := &cells[(r+1)*w+c+1]
+		if grids[part] == nil {
+			grids[part] = make([]acc, w*w)
+		}
+		a := &grids[part][(r+1)*w+c+1]
 		a.n++
 		if st.attr[slot].kind == KindSeizure {
 			a.seizures++
@@ -79,10 +88,23 @@ func (ix *Index) TileCells(t maptile.Tile, grid int, f Filter) ([]TileCell, int,
 		a.kg += float64(st.kg[slot])
 		a.sx += x
 		a.sy += y
-		n++
+		counts[part]++
 	})
 	if err != nil {
 		return nil, 0, err
+	}
+	cells := make([]acc, w*w)
+	n := 0
+	for p, g := range grids {
+		n += counts[p]
+		for i := range g {
+			c, a := &cells[i], &g[i]
+			c.n += a.n
+			c.seizures += a.seizures
+			c.kg += a.kg
+			c.sx += a.sx
+			c.sy += a.sy
+		}
 	}
 	var out []TileCell
 	for i := range cells {
