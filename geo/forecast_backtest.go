@@ -167,7 +167,11 @@ func backtest(ctx context.Context, d *forecastData, q *ForecastQuery, cands []Fo
 		var carried [][]float64
 		if c.Method == ForecastKDE && !d.noCarry && len(origins)*len(d.ag.cells) <= maxKDECarry {
 			var err error
-			if carried, err = d.kdeOrigins(ctx, c.BandwidthM, c.HalfLife, origins, p); err != nil {
+			carry := d.kdeOrigins
+			if d.carry != nil {
+				carry = d.carry
+			}
+			if carried, err = carry(ctx, c.BandwidthM, c.HalfLife, origins, p); err != nil {
 				return BacktestResult{}, err
 			}
 		}

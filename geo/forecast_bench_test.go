@@ -86,8 +86,8 @@ func kdeOld(ctx context.Context, ix *Index, q ForecastQuery) error {
 // after a write (the cached fit of the previous version is the warm
 // start) and cold (no fit to start from). auto is timed alone, the 12-
 // and 36-period backtests of every method against the same backtests
-// with each origin's kde computed afresh (the path before the carried
-// sums of kdeOrigins). Each reports hotspots_ms,
+// with kde's sums carried event by event (kdeOriginsPerEvent, the path
+// before the sums per source cell). Each reports hotspots_ms,
 // the warm Gi* surface of the same index and area in the same run.
 func BenchmarkForecast(b *testing.B) {
 	ix := benchIndex(b)
@@ -189,8 +189,8 @@ func BenchmarkForecast(b *testing.B) {
 			}
 			var old time.Duration
 			if bt.periods > 0 {
-				// The baseline: the same backtest with each origin's kde
-				// computed afresh (forecastData.noCarry).
+				// The baseline: the same backtest with the kde sums
+				// carried event by event (kdeOriginsPerEvent).
 				old = bestOf(b, 1, func() error {
 					if err := q.normalize(DefaultBacktestPeriods); err != nil {
 						return err
@@ -199,7 +199,7 @@ func BenchmarkForecast(b *testing.B) {
 					if err != nil {
 						return err
 					}
-					d.noCarry = true
+					d.carry = d.kdeOriginsPerEvent
 					_, err = backtest(ctx, d, &q, backtestCandidates(&q), nil)
 					return err
 				})

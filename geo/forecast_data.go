@@ -46,6 +46,9 @@ type forecastData struct {
 	// noCarry makes a backtest compute each origin's kde afresh instead
 	// of carrying the sums (kdeOrigins): the baseline of its benchmark.
 	noCarry bool
+	// carry, when not nil, stands in for kdeOrigins in a backtest: the
+	// baseline of its benchmark.
+	carry func(ctx context.Context, bandwidthM float64, halfLife time.Duration, origins []int64, p int64) ([][]float64, error)
 }
 
 // newForecastData groups ev's in-area events by cell (a counting sort,

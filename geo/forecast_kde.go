@@ -108,16 +108,25 @@ func (l *kdeSourceList) part(w, p int) (lo, hi int) {
 // kdeSources lists the source cells of kde at origin t0 with half-life hl
 // (nanoseconds): each cell's events from the start of the history, with a
 // time weight of at least kdeMinWeight, up to t0, found by binary search
-// in the cell's time-sorted events; the area's cells first, then the
-// cells of the near events.
+// in the cell's time-sorted events.
 func (d *forecastData) kdeSources(t0 int64, hl float64) *kdeSourceList {
-	l := &kdeSourceList{weight: []int{0}}
-	add := func(h Hex, ats []int64, xys [][2]float64) {
+	return d.kdeSourcesIn(func(ats []int64) (int, int) {
 		lo := sort.Search(len(ats), func(i int) bool {
 			return ats[i] >= d.start && math.Exp2(-float64(t0-ats[i])/hl) >= kdeMinWeight
 		})
 		hi := lo + sort.Search(len(ats)-lo, func(i int) bool { return ats[lo+i] >= t0 })
-		if lo == hi {
+		return lo, hi
+	})
+}
+
+// kdeSourcesIn lists the source cells of the area's and the near events,
+// the area's cells first: of each cell's events in time order ats, those
+// in [lo, hi) = sel(ats); cells without any are left out.
+func (d *forecastData) kdeSourcesIn(sel func(ats []int64) (lo, hi int)) *kdeSourceList {
+	l := &kdeSourceList{weight: []int{0}}
+	add := func(h Hex, ats []int64, xys [][2]float64) {
+		lo, hi := sel(ats)
+		if lo >= hi {
 			return
 		}
 		l.hex = append(l.hex, h)
@@ -320,9 +329,15 @@ func (k *kdeKernel) accumulate(w *kdeWork, cx, cy float64, ats []int64, xys [][2
 // cells of source cell h in out, and clears w.acc.
 func (k *kdeKernel) scatter(out []float64, w *kdeWork, h Hex) {
 	k.targets(h, w.idx)
+	k.scatterScaled(out, w, 1)
+}
+
+// scatterScaled adds f·w.acc times each offset's exp(−|o|²/2b²) to the
+// target cells w.idx in out, and clears w.acc.
+func (k *kdeKernel) scatterScaled(out []float64, w *kdeWork, f float64) {
 	for o, i := range w.idx {
 		if i >= 0 {
-			out[i] += k.offs[o].g * w.acc[o]
+			out[i] += f * k.offs[o].g * w.acc[o]
 		}
 		w.acc[o] = 0
 	}

@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"slices"
+	"sort"
+	"sync"
 	"testing"
 	"time"
 )
@@ -234,6 +236,187 @@ func TestForecastKDERecentHistory(t *testing.T) {
 				t.Fatal(err)
 			}
 			checkRelative(t, "recent history", r, want, 1e-9)
+		}
+	}
+}
+
+// kdeWorkers splits the area's cells into parts of about equal numbers of
+// events and runs fn(w, lo, hi) on each in its own goroutine; worker 0
+// also owns the near events. It returns the number of workers.
+func (d *forecastData) kdeWorkers(fn func(w, lo, hi int)) int {
+	nc := len(d.ag.cells)
+	p := max(1, min(runtime.GOMAXPROCS(0), len(d.cellAt)/65536))
+	var wg sync.WaitGroup
+	for w := 0; w < p; w++ {
+		lo := sort.Search(nc, func(c int) bool { return int(d.cellStart[c]) >= len(d.cellAt)*w/p })
+		hi := sort.Search(nc, func(c int) bool { return int(d.cellStart[c]) >= len(d.cellAt)*(w+1)/p })
+		if w == p-1 {
+			hi = nc
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fn(w, lo, hi)
+		}()
+	}
+	wg.Wait()
+	return p
+}
+
+// kdeOriginsPerEvent is kdeOrigins the way it was computed before the
+// sums per source cell: each event's kernel added on its own at the
+// origin it enters and at the one it leaves, found by trying each origin
+// in turn. The baseline of BenchmarkForecast/backtest-36.
+func (d *forecastData) kdeOriginsPerEvent(ctx context.Context, bandwidthM float64, halfLife time.Duration, origins []int64, p int64) ([][]float64, error) {
+	nc, no := len(d.ag.cells), len(origins)
+	k := newKDEKernel(d.ag, bandwidthM)
+	hl := float64(halfLife.Nanoseconds())
+	// first returns the index of the first origin after t.
+	first := func(t int64) int {
+		i, _ := slices.BinarySearch(origins, t+1)
+		return i
+	}
+	// visit adds an event at t, in cell h at xy, to the deltas of the
+	// origins where it enters and leaves.
+	visit := func(delta [][]float64, ks *kdeScratch, idx []int32, h Hex, xy [2]float64, t int64, targeted *bool) {
+		if t < d.start {
+			return
+		}
+		i := first(t)
+		if i == no {
+			return
+		}
+		wIn := math.Exp2(-float64(origins[i]-t) / hl)
+		if wIn < kdeMinWeight {
+			return
+		}
+		if !*targeted {
+			k.targets(h, idx)
+			*targeted = true
+		}
+		k.add(delta[i], ks, idx, h, xy, wIn)
+		for j := i + 1; j < no; j++ {
+			if w := math.Exp2(-float64(origins[j]-t) / hl); w < kdeMinWeight {
+				k.add(delta[j], ks, idx, h, xy, -w)
+				break
+			}
+		}
+	}
+	parts := make([][][]float64, runtime.GOMAXPROCS(0)+1)
+	nw := d.kdeWorkers(func(w, lo, hi int) {
+		delta := make([][]float64, no)
+		for i := range delta {
+			delta[i] = make([]float64, nc)
+		}
+		parts[w] = delta
+		ks := k.scratch()
+		idx := make([]int32, len(k.offs))
+		for c := lo; c < hi; c++ {
+			if (c-lo)%ctxCheckEvery == 0 && ctx.Err() != nil {
+				return
+			}
+			targeted := false
+			for j := int(d.cellStart[c]); j < int(d.cellStart[c+1]); j++ {
+				visit(delta, ks, idx, d.ag.cells[c], d.cellXY[j], d.cellAt[j], &targeted)
+			}
+		}
+		if w != 0 {
+			return
+		}
+		for j, e := range d.near {
+			if j%ctxCheckEvents == 0 && ctx.Err() != nil {
+				return
+			}
+			h := hexCell(e.x, e.y, k.invCell, k.invRow)
+			targeted := false
+			visit(delta, ks, idx, h, [2]float64{e.x, e.y}, e.t, &targeted)
+		}
+	})
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	out := make([][]float64, no)
+	decay := math.Exp2(-float64(p) / hl)
+	floor := kdeMinWeight * math.Exp(-kdeCutoffSigmas*kdeCutoffSigmas/2) / 2
+	sum := make([]float64, nc)
+	for i, o := range origins {
+		for c := range sum {
+			v := sum[c] * decay
+			for w := 0; w < nw; w++ {
+				v += parts[w][i][c]
+			}
+			sum[c] = v
+		}
+		risk := make([]float64, nc)
+		if o > d.start {
+			norm := d.kdeNorm(k, hl, o, o+p)
+			for c, v := range sum {
+				if v >= floor {
+					risk[c] = v * norm
+				}
+			}
+		}
+		out[i] = risk
+	}
+	return out, nil
+}
+
+// TestKDEOriginsMatchPerEvent holds the carried sums per source cell to
+// the carried sums event by event (kdeOriginsPerEvent): the same zeros,
+// the others within 1e-9 of the largest, and identical scores (the sums
+// of log-likelihood and absolute error to rounding, 1e-12), with
+// half-lives from one much shorter than the period (events that never
+// enter) to longer than the history.
+func TestKDEOriginsMatchPerEvent(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 4))
+	g := HexGrid{CellM: 1000}
+	cells := g.CellsInBound(orbBound(0, 0, 15000, 12000))
+	var pts [][2]float64
+	var days []float64
+	for range 6000 {
+		cx, cy := float64(rng.IntN(4))*4500, float64(rng.IntN(4))*4000
+		pts = append(pts, [2]float64{cx + rng.NormFloat64()*1500, cy + rng.NormFloat64()*1500})
+		days = append(days, rng.Float64()*400)
+	}
+	d := fcTestData(t, g.CellM, cells, pts, days)
+	const p = int64(7 * 24 * time.Hour)
+	var origins []int64
+	for k := range 40 {
+		origins = append(origins, fcDay(110)+int64(k)*p)
+	}
+	for _, tc := range []struct {
+		bandwidthM float64
+		halfLife   time.Duration
+	}{{1000, 2 * time.Hour}, {1000, 2 * 24 * time.Hour}, {2500, 7 * 24 * time.Hour}, {1500, 900 * 24 * time.Hour}} {
+		got, err := d.kdeOrigins(context.Background(), tc.bandwidthM, tc.halfLife, origins, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := d.kdeOriginsPerEvent(context.Background(), tc.bandwidthM, tc.halfLife, origins, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		nz := 0
+		for k, o := range origins {
+			top := slices.Max(want[k])
+			for c := range want[k] {
+				if (want[k][c] == 0) != (got[k][c] == 0) || math.Abs(want[k][c]-got[k][c]) > 1e-9*top {
+					t.Fatalf("b %v h %v origin %d cell %d: %g, per event %g (top %g)", tc.bandwidthM, tc.halfLife, k, c, got[k][c], want[k][c], top)
+				}
+				if want[k][c] != 0 {
+					nz++
+				}
+			}
+			y := d.counts(o, o+p)
+			a, b := scoreForecast(d.ag, got[k], y), scoreForecast(d.ag, want[k], y)
+			llA, llB, maeA, maeB := a.LogLik, b.LogLik, a.MAE, b.MAE
+			a.LogLik, b.LogLik, a.MAE, b.MAE = 0, 0, 0, 0
+			if a != b || !near(llA, llB, 1e-12) || !near(maeA, maeB, 1e-12) {
+				t.Fatalf("b %v h %v origin %d: scores %+v, per event %+v", tc.bandwidthM, tc.halfLife, k, a, b)
+			}
+		}
+		if nz == 0 {
+			t.Fatalf("b %v h %v: every sum is 0", tc.bandwidthM, tc.halfLife)
 		}
 	}
 }
