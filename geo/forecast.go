@@ -224,6 +224,7 @@ func Forecast(ctx context.Context, ix *Index, q ForecastQuery) (ForecastResult, 
 	if q.Method == ForecastAuto {
 		bq := q
 		bq.AsOf, bq.Until = q.AsOf.Add(-q.Until.Sub(q.AsOf)), q.AsOf
+		bq.EffortAdjusted = false // auto chooses among the methods
 		bt, err := backtest(ctx, d, &bq, autoCandidates(&q), nil)
 		if err != nil {
 			return ForecastResult{}, err
