@@ -56,9 +56,13 @@ func (d *forecastData) kde(ctx context.Context, risk []float64, bandwidthM float
 		go func() {
 			defer wg.Done()
 			wk := k.work()
-			for s := lo; s < hi; s++ {
-				if (s-lo)%ctxCheckEvery == 0 && ctx.Err() != nil {
+			for s, n := lo, 0; s < hi; s++ {
+				// Check the context every ctxCheckEvents events or so.
+				if n == 0 && ctx.Err() != nil {
 					return
+				}
+				if n += len(src.at[s]); n >= ctxCheckEvents {
+					n = 0
 				}
 				cx, cy := k.ag.grid.Center(src.hex[s])
 				k.accumulate(wk, cx, cy, src.at[s], src.xy[s], t0, hl)
@@ -347,29 +351,6 @@ func (k *kdeKernel) scatterScaled(out []float64, w *kdeWork, f float64) {
 func (k *kdeKernel) targets(h Hex, idx []int32) {
 	for o := range k.offs {
 		idx[o] = k.ag.index(h.Add(k.offs[o].h))
-	}
-}
-
-// add adds the kernel of an event at p in cell h, of time weight wt, to
-// out; idx are h's targets.
-func (k *kdeKernel) add(out []float64, ks *kdeScratch, idx []int32, h Hex, p [2]float64, wt float64) {
-	g := k.ag.grid
-	cx, cy := g.Center(h)
-	ex, ey := p[0]-cx, p[1]-cy
-	wt *= math.Exp(-(ex*ex + ey*ey) / (2 * k.b2))
-	powers(ks.px, math.Exp(g.CellM/2*ex/k.b2), k.kmax)
-	powers(ks.py, math.Exp(g.CellM*sqrt3/2*ey/k.b2), k.rmax)
-	for o := range k.offs {
-		i := idx[o]
-		if i < 0 {
-			continue
-		}
-		of := &k.offs[o]
-		dx, dy := of.dx-ex, of.dy-ey
-		if dx*dx+dy*dy > k.cut2 {
-			continue
-		}
-		out[i] += wt * of.g * ks.px[of.k+k.kmax] * ks.py[int(of.h.R)+k.rmax]
 	}
 }
 

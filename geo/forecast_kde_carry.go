@@ -60,9 +60,13 @@ func (d *forecastData) kdeOrigins(ctx context.Context, bandwidthM float64, halfL
 		go func() {
 			defer wg.Done()
 			ow := newOriginWork(k, origins, hl)
-			for s := lo; s < hi; s++ {
-				if (s-lo)%ctxCheckEvery == 0 && ctx.Err() != nil {
+			for s, n := lo, 0; s < hi; s++ {
+				// Check the context every ctxCheckEvents events or so.
+				if n == 0 && ctx.Err() != nil {
 					return
+				}
+				if n += len(src.at[s]); n >= ctxCheckEvents {
+					n = 0
 				}
 				ow.source(delta, src.hex[s], src.at[s], src.xy[s])
 			}

@@ -420,3 +420,27 @@ func TestKDEOriginsMatchPerEvent(t *testing.T) {
 		}
 	}
 }
+
+// add adds the kernel of an event at p in cell h, of time weight wt, to
+// out; idx are h's targets: one event at a time, the way of the
+// baselines kdePerEvent and kdeOriginsPerEvent.
+func (k *kdeKernel) add(out []float64, ks *kdeScratch, idx []int32, h Hex, p [2]float64, wt float64) {
+	g := k.ag.grid
+	cx, cy := g.Center(h)
+	ex, ey := p[0]-cx, p[1]-cy
+	wt *= math.Exp(-(ex*ex + ey*ey) / (2 * k.b2))
+	powers(ks.px, math.Exp(g.CellM/2*ex/k.b2), k.kmax)
+	powers(ks.py, math.Exp(g.CellM*sqrt3/2*ey/k.b2), k.rmax)
+	for o := range k.offs {
+		i := idx[o]
+		if i < 0 {
+			continue
+		}
+		of := &k.offs[o]
+		dx, dy := of.dx-ex, of.dy-ey
+		if dx*dx+dy*dy > k.cut2 {
+			continue
+		}
+		out[i] += wt * of.g * ks.px[of.k+k.kmax] * ks.py[int(of.h.R)+k.rmax]
+	}
+}
