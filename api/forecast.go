@@ -214,6 +214,7 @@ type backtestMethodJSON struct {
 	Method          string      `json:"method"`
 	BandwidthM      float64     `json:"bandwidth_m,omitempty"`
 	HalfLifeDays    float64     `json:"half_life_days,omitempty"`
+	Effort          string      `json:"effort,omitempty"`
 	Mean            scoreJSON   `json:"mean"`
 	HitVsNaive      diffJSON    `json:"hit_rate_5_vs_naive"`
 	HitVsAverage    diffJSON    `json:"hit_rate_5_vs_average"`
@@ -274,6 +275,9 @@ func newBacktestJSON(res geo.BacktestResult, c geo.CommonParams) backtestJSON {
 			LogLikVsNaive: newDiffJSON(m.LogLikVsNaive), LogLikVsAverage: newDiffJSON(m.LogLikVsAverage)}
 		if m.Params.Method == geo.ForecastKDE {
 			mj.BandwidthM, mj.HalfLifeDays = m.Params.BandwidthM, m.Params.HalfLife.Hours()/24
+		}
+		if m.EffortAdjusted {
+			mj.Method, mj.Effort = m.Name, "adjusted"
 		}
 		for _, s := range m.Scores {
 			mj.Scores = append(mj.Scores, newScoreJSON(s, true))

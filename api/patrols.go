@@ -392,7 +392,7 @@ func loadPlanSetting(ctx context.Context, store *data.Store, graphs *roadGraphs,
 // view's default area (the corridor around the border lines, or the teams'
 // countries when no border lines are loaded), and the requested points.
 // It also returns the number of events in the hot spot analysis's area.
-func planTargets(ctx context.Context, live *data.Live, in planInput, set planSetting, teams []planner.PatrolTeam) ([]planner.Candidate, int, map[string]any, error) {
+func planTargets(ctx context.Context, store *data.Store, live *data.Live, in planInput, set planSetting, teams []planner.PatrolTeam) ([]planner.Candidate, int, map[string]any, error) {
 	sc, err := live.Scope(ctx, nil, geo.CommonParams{CorridorKM: planner.HotspotCorridorKM})
 	if errors.Is(err, data.ErrNoBorderLines) {
 		b := planner.CountriesBound(set.polys)
@@ -412,7 +412,7 @@ func planTargets(ctx context.Context, live *data.Live, in planInput, set planSet
 	var nEvents int
 	on := plannedOn(in)
 	if in.source == planOnForecast {
-		targets, on, nEvents, err = forecastTargets(ctx, live.Index(), in, sc.Area, filter, teams, cross)
+		targets, on, nEvents, err = forecastTargets(ctx, store, live.Index(), in, sc.Area, filter, teams, cross)
 	} else {
 		targets, nEvents, err = planner.HotspotTargets(ctx, live.Index(), sc.Area, filter, teams, days)
 	}
@@ -496,7 +496,7 @@ func planPatrols(ctx context.Context, store *data.Store, live *data.Live, graphs
 		return nil, nil, err
 	}
 	preq := patrolRequest(in, set, dep)
-	targets, nEvents, on, err := planTargets(ctx, live, in, set, preq.Teams)
+	targets, nEvents, on, err := planTargets(ctx, store, live, in, set, preq.Teams)
 	if err != nil {
 		return nil, nil, err
 	}

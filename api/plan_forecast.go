@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/borderwatch/borderwatch/data"
 	"github.com/borderwatch/borderwatch/geo"
 	"github.com/borderwatch/borderwatch/planner"
 )
@@ -30,6 +31,11 @@ type planForecast struct {
 	AsOf   string   `json:"as_of,omitempty"`
 	Until  string   `json:"until,omitempty"`
 	CellM  *float64 `json:"cell_m,omitempty"`
+	// Effort "adjusted" plans on the effort-adjusted forecast (as
+	// GET /api/forecast?effort=adjusted), with a prior of EffortPriorH
+	// hours.
+	Effort       string   `json:"effort,omitempty"`
+	EffortPriorH *float64 `json:"effort_prior_h,omitempty"`
 }
 
 // forecastInput is a validated forecast block: as_of defaults to the end
@@ -39,6 +45,10 @@ type forecastInput struct {
 	method      geo.ForecastMethod
 	asOf, until time.Time
 	cellM       float64
+	// effortAdjusted asks for the effort-adjusted forecast, with a prior
+	// of effortPriorH hours.
+	effortAdjusted bool
+	effortPriorH   float64
 }
 
 // parsePlanTargets reads "targets" — a string naming the target source
@@ -105,19 +115,54 @@ func parsePlanTargets(req planRequest, in *planInput, add func(name, format stri
 	if f.CellM != nil {
 		in.forecast.cellM = *f.CellM
 	}
+	parsePlanEffort(f, &in.forecast, add)
+}
+
+// parsePlanEffort reads the forecast block's effort and effort_prior_h
+// as GET /api/forecast reads effort and effort_prior_h.
+func parsePlanEffort(f planForecast, in *forecastInput, add func(name, format string, args ...any)) {
+	switch f.Effort {
+	case "", "none":
+	case "adjusted":
+		in.effortAdjusted = true
+	default:
+		add("forecast.effort", "must be none or adjusted")
+	}
+	in.effortPriorH = geo.EffortPrior
+	if f.EffortPriorH == nil {
+		return
+	}
+	if !in.effortAdjusted {
+		add("forecast.effort_prior_h", "applies to effort adjusted only")
+		return
+	}
+	if v := *f.EffortPriorH; !(v > 0 && v <= 1e6) {
+		add("forecast.effort_prior_h", "must be a number of hours in (0, 1000000]")
+		return
+	}
+	in.effortPriorH = *f.EffortPriorH
 }
 
 // forecastTargets returns the forecast targets of a plan and rescores
 // its crossing candidates by the forecast; the forecast's history is
 // what the caller may see in filter's area from the request's from (when
-// given) to as_of. A parameter the forecast refuses is named under
-// "forecast.". It returns the forecast's description for the plan.
-func forecastTargets(ctx context.Context, ix *geo.Index, in planInput, area geo.Area, filter geo.Filter, teams []planner.PatrolTeam, cross []planner.Candidate) ([]planner.Candidate, map[string]any, int, error) {
+// given) to as_of, and for the effort-adjusted forecast the patrol effort
+// the caller sees over the same time (data.Store.EffortSamples). A
+// parameter the forecast refuses is named under "forecast.". It returns
+// the forecast's description for the plan.
+func forecastTargets(ctx context.Context, store *data.Store, ix *geo.Index, in planInput, area geo.Area, filter geo.Filter, teams []planner.PatrolTeam, cross []planner.Candidate) ([]planner.Candidate, map[string]any, int, error) {
 	q := geo.ForecastQuery{ForecastParams: geo.ForecastParams{Method: in.forecast.method},
-		AsOf: in.forecast.asOf, Until: in.forecast.until, CellM: in.forecast.cellM, Filter: filter, Area: area}
+		AsOf: in.forecast.asOf, Until: in.forecast.until, CellM: in.forecast.cellM, Filter: filter, Area: area,
+		EffortAdjusted: in.forecast.effortAdjusted, EffortPriorH: in.forecast.effortPriorH}
 	q.Filter.Time = geo.Interval{}
 	if in.req.From != "" {
 		q.Filter.Time.Start = in.from
+	}
+	if q.EffortAdjusted {
+		var err error
+		if q.Effort, err = store.EffortSamples(ctx, q.Filter.Time.Start, q.AsOf); err != nil {
+			return nil, nil, 0, err
+		}
 	}
 	targets, res, err := planner.ForecastTargets(ctx, ix, q, teams)
 	var pe *geo.ParamError
@@ -133,6 +178,11 @@ func forecastTargets(ctx context.Context, ix *geo.Index, in planInput, area geo.
 		"cell_m": res.Query.CellM, "total": round2(res.Total), "history_start": res.HistStart.UTC().Format(time.RFC3339)}
 	if q.Method == geo.ForecastAuto {
 		on["requested_method"] = "auto"
+	}
+	if q.EffortAdjusted {
+		on["effort"] = "adjusted"
+		on["effort_prior_h"] = q.EffortPriorH
+		on["effort_samples"] = len(q.Effort)
 	}
 	if res.Used.Method == geo.ForecastKDE {
 		on["bandwidth_m"] = res.Used.BandwidthM

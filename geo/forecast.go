@@ -210,7 +210,13 @@ func Forecast(ctx context.Context, ix *Index, q ForecastQuery) (ForecastResult, 
 		return ForecastResult{}, err
 	}
 	res := ForecastResult{Query: q, Used: q.ForecastParams}
-	d, version, err := ix.forecastData(ctx, &q, q.AsOf.UnixNano(), candidateMaxBandwidth(&q))
+	keepFrom := int64(keepAll)
+	if q.Method == ForecastKDE && !q.EffortAdjusted {
+		// kde sums the events of about the last 20 half-lives only
+		// (kdeMinWeight); one more is margin.
+		keepFrom = q.AsOf.UnixNano() - int64(float64(q.HalfLife.Nanoseconds())*(math.Log2(1/kdeMinWeight)+1))
+	}
+	d, version, err := ix.forecastDataVia(ctx, &q, q.AsOf.UnixNano(), candidateMaxBandwidth(&q), keepFrom, false)
 	if err != nil {
 		return ForecastResult{}, err
 	}
@@ -218,6 +224,7 @@ func Forecast(ctx context.Context, ix *Index, q ForecastQuery) (ForecastResult, 
 	if q.Method == ForecastAuto {
 		bq := q
 		bq.AsOf, bq.Until = q.AsOf.Add(-q.Until.Sub(q.AsOf)), q.AsOf
+		bq.EffortAdjusted = false // auto chooses among the methods
 		bt, err := backtest(ctx, d, &bq, autoCandidates(&q), nil)
 		if err != nil {
 			return ForecastResult{}, err

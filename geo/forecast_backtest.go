@@ -60,6 +60,9 @@ type BacktestMethod struct {
 	// Differences from naive and from the long-run average, of the hit
 	// rate at 5 % of the area and of the log-likelihood.
 	HitVsNaive, HitVsAverage, LogLikVsNaive, LogLikVsAverage PairedDiff
+	// EffortAdjusted marks the effort-adjusted forecast (Params unused),
+	// scored when the query asks for it and has patrol effort.
+	EffortAdjusted bool
 }
 
 // BacktestResult is the answer to a backtest.
@@ -124,7 +127,9 @@ func paramsName(p ForecastParams) string {
 // the origin o = AsOf − k·P (P = Until − AsOf), each candidate forecasts
 // [o, o + P) from the events before o and is scored on the events of
 // [o, o + P). The candidates are every method of auto when q.Method is
-// auto, else q's method, naive and the long-run average. It checks ctx as
+// auto, else q's method, naive and the long-run average, and with
+// q.EffortAdjusted and patrol effort q.Effort also the effort-adjusted
+// forecast (EffortAdjustedRates). It checks ctx as
 // Forecast does. docs/statistics.md, "Backtest".
 func Backtest(ctx context.Context, ix *Index, q ForecastQuery) (BacktestResult, error) {
 	return BacktestProgress(ctx, ix, q, nil)
@@ -167,7 +172,11 @@ func backtest(ctx context.Context, d *forecastData, q *ForecastQuery, cands []Fo
 		var carried [][]float64
 		if c.Method == ForecastKDE && !d.noCarry && len(origins)*len(d.ag.cells) <= maxKDECarry {
 			var err error
-			if carried, err = d.kdeOrigins(ctx, c.BandwidthM, c.HalfLife, origins, p); err != nil {
+			carry := d.kdeOrigins
+			if d.carry != nil {
+				carry = d.carry
+			}
+			if carried, err = carry(ctx, c.BandwidthM, c.HalfLife, origins, p); err != nil {
 				return BacktestResult{}, err
 			}
 		}
@@ -190,6 +199,9 @@ func backtest(ctx context.Context, d *forecastData, q *ForecastQuery, cands []Fo
 		}
 		m.Mean = meanScore(m.Scores)
 		res.Methods = append(res.Methods, m)
+	}
+	if q.EffortAdjusted && len(q.Effort) > 0 {
+		res.Methods = append(res.Methods, backtestEffort(d, q, res.Origins, actual))
 	}
 	naive, avg := -1, -1
 	for i, m := range res.Methods {
@@ -218,6 +230,24 @@ func backtest(ctx context.Context, d *forecastData, q *ForecastQuery, cands []Fo
 		}
 	}
 	return res, nil
+}
+
+// backtestEffort scores the effort-adjusted forecast (effortRisk, from
+// q.Effort and q.EffortPriorH) at each origin against the counts actual.
+func backtestEffort(d *forecastData, q *ForecastQuery, origins []time.Time, actual [][]float64) BacktestMethod {
+	m := BacktestMethod{Name: "effort-adjusted", EffortAdjusted: true}
+	p := q.Until.Sub(q.AsOf)
+	for k, o := range origins {
+		qo := *q
+		qo.AsOf, qo.Until = o, o.Add(p)
+		risk := make([]float64, len(d.ag.cells))
+		d.effortRisk(&qo, risk)
+		s := scoreForecast(d.ag, risk, actual[k])
+		s.Origin = o
+		m.Scores = append(m.Scores, s)
+	}
+	m.Mean = meanScore(m.Scores)
+	return m
 }
 
 // counts returns each cell's number of events in [t0, t1).

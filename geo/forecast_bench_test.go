@@ -31,7 +31,7 @@ func forecastOld(ctx context.Context, ix *Index, q ForecastQuery) error {
 		return err
 	}
 	t0, t1 := q.AsOf.UnixNano(), q.Until.UnixNano()
-	d, _, err := ix.forecastDataVia(ctx, &q, t0, candidateMaxBandwidth(&q), true)
+	d, _, err := ix.forecastDataVia(ctx, &q, t0, candidateMaxBandwidth(&q), keepAll, true)
 	if err != nil {
 		return err
 	}
@@ -45,16 +45,49 @@ func forecastOld(ctx context.Context, ix *Index, q ForecastQuery) error {
 	return err
 }
 
+// bestOfPair returns the shortest of n runs of f and of g, run in turn so
+// that both see the same load.
+func bestOfPair(b *testing.B, n int, f, g func() error) (time.Duration, time.Duration) {
+	b.Helper()
+	var bf, bg time.Duration
+	for i := 0; i < n; i++ {
+		if d := bestOf(b, 1, f); i == 0 || d < bf {
+			bf = d
+		}
+		if d := bestOf(b, 1, g); i == 0 || d < bg {
+			bg = d
+		}
+	}
+	return bf, bg
+}
+
+// kdeOld is a kde forecast the way it was computed before the sums per
+// source cell: the whole history read from the per-cell lists, each
+// event's kernel added on its own (kdePerEvent).
+func kdeOld(ctx context.Context, ix *Index, q ForecastQuery) error {
+	if err := q.normalize(DefaultAutoPeriods); err != nil {
+		return err
+	}
+	t0, t1 := q.AsOf.UnixNano(), q.Until.UnixNano()
+	d, _, err := ix.forecastData(ctx, &q, t0, candidateMaxBandwidth(&q))
+	if err != nil {
+		return err
+	}
+	risk := make([]float64, len(d.ag.cells))
+	return d.kdePerEvent(ctx, risk, q.BandwidthM, q.HalfLife, t0, t1)
+}
+
 // BenchmarkForecast times forecasts of December 2024 over the whole
 // corridor at 5 km cells from 1M events, each method as computed now (best
 // of five warm runs) against the old way (forecastOld, best of two; one
-// run for seppp) in the same run: new_ms, old_ms and x_faster = old/new.
+// run for seppp; for kde, kdeOld, best of five run in turn with the new
+// way) in the same run: new_ms, old_ms and x_faster = old/new.
 // seppp is timed three ways: with its fit cached (a repeated origin),
 // after a write (the cached fit of the previous version is the warm
 // start) and cold (no fit to start from). auto is timed alone, the 12-
 // and 36-period backtests of every method against the same backtests
-// with each origin's kde computed afresh (the path before the carried
-// sums of kdeOrigins). Each reports hotspots_ms,
+// with kde's sums carried event by event (kdeOriginsPerEvent, the path
+// before the sums per source cell). Each reports hotspots_ms,
 // the warm Gi* surface of the same index and area in the same run.
 func BenchmarkForecast(b *testing.B) {
 	ix := benchIndex(b)
@@ -84,6 +117,14 @@ func BenchmarkForecast(b *testing.B) {
 				if _, err := Forecast(ctx, ix, q); err != nil {
 					b.Fatal(err)
 				}
+			}
+			if m == ForecastKDE {
+				// Against kde before the sums per source cell and the
+				// recent history (kdeOld), alternating with the new way.
+				now, old := bestOfPair(b, 5, func() error { _, err := Forecast(ctx, ix, q); return err },
+					func() error { return kdeOld(ctx, ix, q) })
+				report(b, now, old)
+				return
 			}
 			now := bestOf(b, 5, func() error { _, err := Forecast(ctx, ix, q); return err })
 			report(b, now, bestOf(b, 2, func() error { return forecastOld(ctx, ix, q) }))
@@ -148,8 +189,8 @@ func BenchmarkForecast(b *testing.B) {
 			}
 			var old time.Duration
 			if bt.periods > 0 {
-				// The baseline: the same backtest with each origin's kde
-				// computed afresh (forecastData.noCarry).
+				// The baseline: the same backtest with the kde sums
+				// carried event by event (kdeOriginsPerEvent).
 				old = bestOf(b, 1, func() error {
 					if err := q.normalize(DefaultBacktestPeriods); err != nil {
 						return err
@@ -158,7 +199,7 @@ func BenchmarkForecast(b *testing.B) {
 					if err != nil {
 						return err
 					}
-					d.noCarry = true
+					d.carry = d.kdeOriginsPerEvent
 					_, err = backtest(ctx, d, &q, backtestCandidates(&q), nil)
 					return err
 				})

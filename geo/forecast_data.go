@@ -3,7 +3,6 @@ package geo
 import (
 	"context"
 	"math"
-	"runtime"
 	"slices"
 	"time"
 )
@@ -35,11 +34,21 @@ type forecastData struct {
 	cellXY    [][2]float64
 	// near are the events outside the area's cells within kde's reach.
 	near []fcEvent
+	// nearG are near grouped by cell, made on first use by kde.
+	nearG *nearEvents
+	// older counts the in-area events of the history left out of the
+	// lists because they lie before the history's keepFrom (see
+	// forecastDataVia); oldest is the earliest of them.
+	older  int
+	oldest int64
 	// cellT are cellAt in days since start, made on first use by seppp.
 	cellT []float64
 	// noCarry makes a backtest compute each origin's kde afresh instead
 	// of carrying the sums (kdeOrigins): the baseline of its benchmark.
 	noCarry bool
+	// carry, when not nil, stands in for kdeOrigins in a backtest: the
+	// baseline of its benchmark.
+	carry func(ctx context.Context, bandwidthM float64, halfLife time.Duration, origins []int64, p int64) ([][]float64, error)
 }
 
 // newForecastData groups ev's in-area events by cell (a counting sort,
@@ -84,6 +93,9 @@ func (d *forecastData) setStart(from, end int64) {
 		return
 	}
 	d.start = end
+	if d.older > 0 {
+		d.start = min(d.start, d.oldest)
+	}
 	for c := 0; c+1 < len(d.cellStart); c++ {
 		if lo := d.cellStart[c]; lo < d.cellStart[c+1] {
 			d.start = min(d.start, d.cellAt[lo])
@@ -100,11 +112,18 @@ func (d *forecastData) setStart(from, end int64) {
 // lists (historyFromSlots); one who does takes one pass over every event
 // (historyScan). It returns the index version it read.
 func (ix *Index) forecastData(ctx context.Context, q *ForecastQuery, end int64, maxBandwidthM float64) (*forecastData, uint64, error) {
-	return ix.forecastDataVia(ctx, q, end, maxBandwidthM, false)
+	return ix.forecastDataVia(ctx, q, end, maxBandwidthM, keepAll, false)
 }
 
+// keepAll keeps the whole history in forecastDataVia.
+const keepAll = math.MinInt64
+
 // forecastDataVia is forecastData; scan forces the pass over every event.
-func (ix *Index) forecastDataVia(ctx context.Context, q *ForecastQuery, end int64, maxBandwidthM float64, scan bool) (*forecastData, uint64, error) {
+// The in-area events before keepFrom are only counted (older, oldest:
+// the start of the history and d.events stay those of the whole history)
+// and the near events before it are left out: a kde forecast, which sums
+// only the last 20 or so half-lives, reads no more than those.
+func (ix *Index) forecastDataVia(ctx context.Context, q *ForecastQuery, end int64, maxBandwidthM float64, keepFrom int64, scan bool) (*forecastData, uint64, error) {
 	f := q.Filter
 	f.Time.End = time.Unix(0, end-1)
 	cf, err := f.compile()
@@ -140,7 +159,7 @@ func (ix *Index) forecastDataVia(ctx context.Context, q *ForecastQuery, end int6
 			if !cf.all {
 				pt = cf.passTables(st.maxAgency)
 			}
-			d, err := st.historyFromSlots(ctx, e, cs, &cf, pt, end, near, maxBandwidthM > 0)
+			d, err := st.historyFromSlots(ctx, e, cs, &cf, pt, historyRange{end, keepFrom}, near, maxBandwidthM > 0)
 			if err != nil {
 				return nil, 0, err
 			}
@@ -155,7 +174,33 @@ func (ix *Index) forecastDataVia(ctx context.Context, q *ForecastQuery, end int6
 	if err != nil {
 		return nil, 0, err
 	}
-	return newForecastData(ag, ev, from, end), version, nil
+	var older int
+	var oldest int64
+	if keepFrom != keepAll {
+		ev, older, oldest = keepRecent(ev, keepFrom)
+	}
+	d := newForecastData(ag, ev, 0, end)
+	d.older, d.oldest = older, oldest
+	d.setStart(from, end)
+	return d, version, nil
+}
+
+// keepRecent removes from ev the events before keepFrom, in place, and
+// returns the others, the number of in-area events removed and the
+// earliest of them.
+func keepRecent(ev []fcEvent, keepFrom int64) ([]fcEvent, int, int64) {
+	older, oldest := 0, int64(math.MaxInt64)
+	kept := ev[:0]
+	for _, e := range ev {
+		switch {
+		case e.t >= keepFrom:
+			kept = append(kept, e)
+		case e.cell >= 0:
+			older++
+			oldest = min(oldest, e.t)
+		}
+	}
+	return kept, older, oldest
 }
 
 // historyScan collects the events of a forecast's history by one pass over
@@ -198,9 +243,10 @@ func (d *forecastData) countIn(c int, t0, t1 int64) int {
 	return hi - lo
 }
 
-// events returns the number of in-area events before end.
+// events returns the number of in-area events before end, which is no
+// earlier than the keepFrom the data were collected with.
 func (d *forecastData) events(end int64) int {
-	n := 0
+	n := d.older
 	for c := range d.ag.cells {
 		n += d.countIn(c, math.MinInt64, end)
 	}
@@ -247,170 +293,5 @@ func (d *forecastData) average(risk []float64, t0, t1 int64) {
 	scale := float64(t1-t0) / float64(t0-d.start)
 	for i := range risk {
 		risk[i] *= scale
-	}
-}
-
-// kde sets risk to the time-decayed Gaussian kernel estimate of the
-// expected count per cell (docs/statistics.md, "Forecasts"):
-//
-//	risk_c = P·A / ((h/ln 2)·(1 − 2^(−(t0−S)/h))) · Σⱼ 2^(−(t0−tⱼ)/h) · φ_b(x_c − xⱼ)
-//
-// with φ_b(d) = exp(−|d|²/(2b²)) / (2πb²), truncated at |d| > 4b, A the
-// cell area, S the start of the history, b the bandwidth and h the
-// half-life. Each term exp(−|o − e|²/2b²) between the offset o of a cell
-// centre and the event e (relative to the event's cell centre) is
-// factored as exp(−|o|²/2b²)·exp(−|e|²/2b²)·exp(o·e/b²), and the last
-// factor is a power of two per-event constants because o lies on the
-// lattice, so the inner loop has no exp. The events of an area cell share
-// their cell and so the indices of the cells their kernel reaches, which
-// are looked up once per cell; the near events outside the area, once per
-// event.
-func (d *forecastData) kde(ctx context.Context, risk []float64, bandwidthM float64, halfLife time.Duration, t0, t1 int64) error {
-	if t0 <= d.start {
-		return nil
-	}
-	k := newKDEKernel(d.ag, bandwidthM)
-	hl := float64(halfLife.Nanoseconds())
-	parts := make([][]float64, runtime.GOMAXPROCS(0)+1)
-	nw := d.kdeWorkers(func(w, lo, hi int) {
-		// Worker w takes the cells whose events are its share of them,
-		// and worker 0 the near events too.
-		out := risk
-		if w > 0 {
-			out = make([]float64, len(risk))
-		}
-		parts[w] = out
-		ks := k.scratch()
-		idx := make([]int32, len(k.offs))
-		for c := lo; c < hi; c++ {
-			if (c-lo)%ctxCheckEvery == 0 && ctx.Err() != nil {
-				return
-			}
-			a, b := int(d.cellStart[c]), int(d.cellStart[c+1])
-			if a == b {
-				continue
-			}
-			k.targets(d.ag.cells[c], idx)
-			ats := d.cellAt[a:b]
-			n, _ := slices.BinarySearch(ats, t0)
-			for j := a; j < a+n; j++ {
-				if d.cellAt[j] < d.start {
-					continue
-				}
-				wt := math.Exp2(-float64(t0-d.cellAt[j]) / hl)
-				if wt >= kdeMinWeight {
-					k.add(out, ks, idx, d.ag.cells[c], d.cellXY[j], wt)
-				}
-			}
-		}
-		if w != 0 {
-			return
-		}
-		for j, e := range d.near {
-			if j%ctxCheckEvents == 0 && ctx.Err() != nil {
-				return
-			}
-			if e.t >= t0 || e.t < d.start {
-				continue
-			}
-			wt := math.Exp2(-float64(t0-e.t) / hl)
-			if wt < kdeMinWeight {
-				continue
-			}
-			h := hexCell(e.x, e.y, k.invCell, k.invRow)
-			k.targets(h, idx)
-			k.add(out, ks, idx, h, [2]float64{e.x, e.y}, wt)
-		}
-	})
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	for w := 1; w < nw; w++ {
-		for i, v := range parts[w] {
-			risk[i] += v
-		}
-	}
-	norm := d.kdeNorm(k, hl, t0, t1)
-	for i := range risk {
-		risk[i] *= norm
-	}
-	return nil
-}
-
-// kdeKernel is the truncated Gaussian kernel of kde on a grid: the cell
-// offsets it may reach and their factors.
-type kdeKernel struct {
-	ag              *areaGrid
-	b2, cut2        float64
-	offs            []kdeOffset
-	kmax, rmax      int
-	invCell, invRow float64
-}
-
-type kdeOffset struct {
-	h      Hex
-	dx, dy float64
-	k      int // 2q + r: dx = k·cellM/2
-	g      float64
-}
-
-// kdeScratch are one worker's per-event powers: px[k+kmax] =
-// exp(k·(cellM/2)·ex/b²), py[r+rmax] = exp(r·(√3/2)·cellM·ey/b²).
-type kdeScratch struct{ px, py []float64 }
-
-func newKDEKernel(ag *areaGrid, bandwidthM float64) *kdeKernel {
-	g := ag.grid
-	k := &kdeKernel{ag: ag, b2: bandwidthM * bandwidthM, invCell: 1 / g.CellM, invRow: 2 / (sqrt3 * g.CellM)}
-	k.cut2 = kdeCutoffSigmas * kdeCutoffSigmas * k.b2
-	for _, h := range g.DiskOffsets(kdeCutoffSigmas*bandwidthM + g.CellM/sqrt3 + 1) {
-		x, y := g.Center(h)
-		kk := 2*int(h.Q) + int(h.R)
-		k.offs = append(k.offs, kdeOffset{h, x, y, kk, math.Exp(-(x*x + y*y) / (2 * k.b2))})
-		k.kmax, k.rmax = max(k.kmax, absInt(kk)), max(k.rmax, absInt(int(h.R)))
-	}
-	return k
-}
-
-func (k *kdeKernel) scratch() *kdeScratch {
-	return &kdeScratch{px: make([]float64, 2*k.kmax+1), py: make([]float64, 2*k.rmax+1)}
-}
-
-// targets sets idx[o] to the area index of cell h + offset o (−1 outside).
-func (k *kdeKernel) targets(h Hex, idx []int32) {
-	for o := range k.offs {
-		idx[o] = k.ag.index(h.Add(k.offs[o].h))
-	}
-}
-
-// add adds the kernel of an event at p in cell h, of time weight wt, to
-// out; idx are h's targets.
-func (k *kdeKernel) add(out []float64, ks *kdeScratch, idx []int32, h Hex, p [2]float64, wt float64) {
-	g := k.ag.grid
-	cx, cy := g.Center(h)
-	ex, ey := p[0]-cx, p[1]-cy
-	wt *= math.Exp(-(ex*ex + ey*ey) / (2 * k.b2))
-	powers(ks.px, math.Exp(g.CellM/2*ex/k.b2), k.kmax)
-	powers(ks.py, math.Exp(g.CellM*sqrt3/2*ey/k.b2), k.rmax)
-	for o := range k.offs {
-		i := idx[o]
-		if i < 0 {
-			continue
-		}
-		of := &k.offs[o]
-		dx, dy := of.dx-ex, of.dy-ey
-		if dx*dx+dy*dy > k.cut2 {
-			continue
-		}
-		out[i] += wt * of.g * ks.px[of.k+k.kmax] * ks.py[int(of.h.R)+k.rmax]
-	}
-}
-
-// powers sets dst[k+n] = a^k for k = −n…n.
-func powers(dst []float64, a float64, n int) {
-	dst[n] = 1
-	inv := 1 / a
-	for k := 1; k <= n; k++ {
-		dst[n+k] = dst[n+k-1] * a
-		dst[n-k] = dst[n-k+1] * inv
 	}
 }

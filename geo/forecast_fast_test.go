@@ -172,11 +172,11 @@ func TestForecastSlotsMatchScan(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			q := q0
 			q.Filter = tc.f
-			fast, _, err := ix.forecastDataVia(ctx, &q, asOf.UnixNano(), 20000, false)
+			fast, _, err := ix.forecastDataVia(ctx, &q, asOf.UnixNano(), 20000, keepAll, false)
 			if err != nil {
 				t.Fatal(err)
 			}
-			scan, _, err := ix.forecastDataVia(ctx, &q, asOf.UnixNano(), 20000, true)
+			scan, _, err := ix.forecastDataVia(ctx, &q, asOf.UnixNano(), 20000, keepAll, true)
 			if err != nil {
 				t.Fatal(err)
 			}

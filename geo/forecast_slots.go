@@ -117,11 +117,23 @@ func (st *store) cellSlots(ctx context.Context, e *assignment) *cellSlots {
 // in the bound pb (kde's reach; nil: none). The caller holds the read
 // lock.
 func (st *store) historyFromSlots(ctx context.Context, e *assignment, cs *cellSlots, cf *compiledFilter, pt *passTables,
-	end int64, near func(p [2]float64) bool, withXY bool) (*forecastData, error) {
+	hr historyRange, near func(p [2]float64) bool, withXY bool) (*forecastData, error) {
+	end, keepFrom := hr.end, hr.keepFrom
 	ag := e.ag
 	nc := len(ag.cells)
 	d := &forecastData{ag: ag, cellStart: make([]int32, nc+1)}
-	d.cellAt = make([]int64, 0, cs.start[nc])
+	// At most this many entries lie in [max(keepFrom, cf.t0), end).
+	n := 0
+	for c := 0; c < nc; c++ {
+		ats := cs.at[cs.start[c]:cs.start[c+1]]
+		lo, _ := slices.BinarySearch(ats, max(keepFrom, cf.t0))
+		hi, _ := slices.BinarySearch(ats, end)
+		n += max(0, hi-lo)
+	}
+	d.cellAt = make([]int64, 0, n)
+	if withXY {
+		d.cellXY = make([][2]float64, 0, n)
+	}
 	pass := func(k int) bool {
 		switch {
 		case cf.all:
@@ -143,6 +155,15 @@ func (st *store) historyFromSlots(ctx context.Context, e *assignment, cs *cellSl
 		ats := cs.at[lo:hi]
 		hi = lo + sort.Search(len(ats), func(i int) bool { return ats[i] >= end })
 		lo += sort.Search(hi-lo, func(i int) bool { return ats[i] >= cf.t0 })
+		if keepFrom > cf.t0 {
+			keep := max(lo, int(cs.start[c])+sort.Search(hi-int(cs.start[c]), func(i int) bool { return ats[i] >= keepFrom }))
+			for k := lo; k < keep; k++ {
+				if !(dirty && cs.isDirty(cs.slot[k])) && pass(k) {
+					d.countOlder(cs.at[k])
+				}
+			}
+			lo = keep
+		}
 		for k := lo; k < hi; k++ {
 			if dirty && cs.isDirty(cs.slot[k]) || !pass(k) {
 				continue
@@ -160,6 +181,10 @@ func (st *store) historyFromSlots(ctx context.Context, e *assignment, cs *cellSl
 			continue
 		}
 		if ok, _ := cf.view(st, int(slot)); ok {
+			if st.at[slot] < keepFrom {
+				d.countOlder(st.at[slot])
+				continue
+			}
 			p := st.xy[slot]
 			extra = append(extra, fcEvent{t: st.at[slot], x: p[0], y: p[1], cell: e.cell[slot]})
 		}
@@ -172,7 +197,7 @@ func (st *store) historyFromSlots(ctx context.Context, e *assignment, cs *cellSl
 			if slot%(ctxCheckEvery*ctxCheckEvents) == 0 && ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
-			if c >= 0 || st.attr[slot].kind == 0 || !near(st.xy[slot]) {
+			if c >= 0 || st.attr[slot].kind == 0 || st.at[slot] < keepFrom || !near(st.xy[slot]) {
 				continue
 			}
 			if ok, _ := cf.view(st, slot); ok {
@@ -182,6 +207,18 @@ func (st *store) historyFromSlots(ctx context.Context, e *assignment, cs *cellSl
 		}
 	}
 	return d, nil
+}
+
+// historyRange bounds the history of historyFromSlots: events before end,
+// those before keepFrom only counted (forecastDataVia).
+type historyRange struct{ end, keepFrom int64 }
+
+// countOlder counts an in-area event at t left out of the lists.
+func (d *forecastData) countOlder(t int64) {
+	if d.older == 0 || t < d.oldest {
+		d.oldest = t
+	}
+	d.older++
 }
 
 // merge adds the in-area events ev to d's per-cell lists, keeping each

@@ -43,6 +43,8 @@ func runBacktest(ctx context.Context, args []string, getenv func(string) string,
 	cellM := fs.Float64("cell-m", 5000, "hexagon cell size in metres")
 	extra := fs.String("q", "", "further query parameters of /api/forecast/backtest (kind=seizure&drug=heroin&corridor_km=25, bbox=…, sector=…, from=…)")
 	format := fs.String("format", "table", "table or json")
+	effort := fs.String("effort", "none", "none, or adjusted to score the effort-adjusted forecast from the patrol positions too")
+	effortPriorH := fs.Float64("effort-prior-h", geo.EffortPrior, "prior strength in patrol hours of -effort adjusted")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -51,6 +53,12 @@ func runBacktest(ctx context.Context, args []string, getenv func(string) string,
 	}
 	if *format != "table" && *format != "json" {
 		return fmt.Errorf("backtest: -format must be table or json, not %q", *format)
+	}
+	if *effort != "none" && *effort != "adjusted" {
+		return fmt.Errorf("backtest: -effort must be none or adjusted, not %q", *effort)
+	}
+	if !(*effortPriorH > 0 && *effortPriorH <= 1e6) {
+		return fmt.Errorf("backtest: -effort-prior-h must be a number of hours in (0, 1000000], not %g", *effortPriorH)
 	}
 	if *periods < 1 {
 		return fmt.Errorf("backtest: -periods must be at least 1, not %d", *periods)
@@ -82,7 +90,11 @@ func runBacktest(ctx context.Context, args []string, getenv func(string) string,
 	v.Set("periods", strconv.Itoa(*periods))
 	v.Set("cell_m", strconv.FormatFloat(*cellM, 'g', -1, 64))
 	start := time.Now()
-	res, c, err := backtestRun(ctx, live, v, prog)
+	var eff *backtestEffort
+	if *effort == "adjusted" {
+		eff = &backtestEffort{store: store, priorH: *effortPriorH}
+	}
+	res, c, err := backtestRun(ctx, live, v, eff, prog)
 	if err != nil {
 		return fmt.Errorf("backtest: %w", err)
 	}
@@ -127,7 +139,7 @@ func backtestDefaults(ix *geo.Index, v url.Values, asOf, until string) error {
 
 // backtestRun parses v with the endpoint's table, resolves the area as the
 // database's owner sees it and runs the backtest with progress on prog.
-func backtestRun(ctx context.Context, live *data.Live, v url.Values, prog *roadProgress) (geo.BacktestResult, geo.CommonParams, error) {
+func backtestRun(ctx context.Context, live *data.Live, v url.Values, eff *backtestEffort, prog *roadProgress) (geo.BacktestResult, geo.CommonParams, error) {
 	q, c, err := geo.BacktestParamTable().Parse(v)
 	if err != nil {
 		return geo.BacktestResult{}, c, err
@@ -138,6 +150,11 @@ func backtestRun(ctx context.Context, live *data.Live, v url.Values, prog *roadP
 	}
 	sc.Restrict(&q.Filter)
 	q.Area = sc.Area
+	if eff != nil {
+		if err := eff.apply(ctx, &q); err != nil {
+			return geo.BacktestResult{}, c, err
+		}
+	}
 	var done, total atomic.Int64
 	t0 := time.Now()
 	stop := prog.tick(func() string {
@@ -191,4 +208,26 @@ func diffText(d geo.PairedDiff) string {
 		return fmt.Sprintf("%+.1f", 100*d.Mean)
 	}
 	return fmt.Sprintf("%+.1f [%+.1f, %+.1f]", 100*d.Mean, 100*d.Lo, 100*d.Hi)
+}
+
+// backtestEffort is -effort adjusted: the positions to read the patrol
+// effort from and the prior's strength.
+type backtestEffort struct {
+	store  *data.Store
+	priorH float64
+}
+
+// apply asks q for the effort-adjusted forecast too, from the patrol
+// effort of the history (from its start, when given, to the end of the
+// last period scored); without any patrol positions there it refuses.
+func (e *backtestEffort) apply(ctx context.Context, q *geo.ForecastQuery) error {
+	samples, err := e.store.EffortSamples(ctx, q.Filter.Time.Start, q.Until)
+	if err != nil {
+		return err
+	}
+	if len(samples) == 0 {
+		return errors.New("-effort adjusted: there are no patrol positions to read the effort from")
+	}
+	q.EffortAdjusted, q.Effort, q.EffortPriorH = true, samples, e.priorH
+	return nil
 }

@@ -105,6 +105,6 @@ done
 
 # Arguments (or E2E_FILES) name test files to run (default: all of them).
 TESTS=("$@")
-[ ${#TESTS[@]} -gt 0 ] || read -r -a TESTS <<<"${E2E_FILES:-${E2E_TESTS:-openapi.test.mjs exchange.test.mjs teams.test.mjs tests.mjs language.test.mjs a11y.test.mjs routecard.test.mjs weight.test.mjs palette.test.mjs hotspots.test.mjs sectors.test.mjs admin.test.mjs}}"
+[ ${#TESTS[@]} -gt 0 ] || read -r -a TESTS <<<"${E2E_FILES:-${E2E_TESTS:-openapi.test.mjs exchange.test.mjs teams.test.mjs tests.mjs language.test.mjs a11y.test.mjs routecard.test.mjs weight.test.mjs palette.test.mjs hotspots.test.mjs sectors.test.mjs admin.test.mjs plan_effort.test.mjs}}"
 log "validating the API definition (swagger-parser) and running the browser tests"
 BASE_URL="$BASE_URL" ARTIFACTS="$ART" node --test --test-concurrency=1 --test-reporter=spec "${TESTS[@]}"

@@ -410,7 +410,7 @@ export interface PlanRequest {
   shift_start?: string;
   /** targets "forecast" plans on the forecast's risk instead of the hot spots. */
   targets?: 'hotspots' | 'forecast';
-  forecast?: { method?: string; as_of?: string; until?: string; cell_m?: number };
+  forecast?: { method?: string; as_of?: string; until?: string; cell_m?: number; effort?: 'none' | 'adjusted'; effort_prior_h?: number };
 }
 
 /** Plan is a stored patrol plan. */

@@ -30,6 +30,8 @@ export function patrolsView(ctx: Ctx): View {
     // What the plan is made on: the hot spots of the window, or the
     // forecast of [asOf, until) by method.
     on: 'hotspots' as 'hotspots' | 'forecast', method: 'auto',
+    // Whether the forecast is adjusted for patrol effort (effort=adjusted).
+    effort: 'none' as 'none' | 'adjusted',
     asOf: addDays(new Date().toISOString().slice(0, 10), 1), until: addDays(new Date().toISOString().slice(0, 10), 8),
     // The shift the plan is for: by default the next day's, from 08:00
     // local time of the teams' country (the server reads it so).
@@ -183,6 +185,7 @@ export function patrolsView(ctx: Ctx): View {
     if (s.on === 'forecast') {
       req.targets = 'forecast';
       req.forecast = { method: s.method, as_of: s.asOf || undefined, until: s.until || undefined };
+      if (s.effort === 'adjusted') req.forecast.effort = 'adjusted';
     }
     busy = true;
     err = null;
@@ -267,6 +270,9 @@ export function patrolsView(ctx: Ctx): View {
         method: label('fc_method', str(plan.planned_on.method)), as_of: date(str(plan.planned_on.as_of)),
         until: date(str(plan.planned_on.until)), total: num(Number(plan.planned_on.total ?? 0), 1),
       })) : null,
+      plan.planned_on?.effort === 'adjusted' ? h('p', { class: 'small', 'data-testid': 'plan-on-effort' }, t('pat.planned_on_effort', {
+        samples: num(Number(plan.planned_on.effort_samples ?? 0)), prior: num(Number(plan.planned_on.effort_prior_h ?? 0), 1),
+      })) : null,
       h('p', { class: 'muted small' }, t('pat.plan_summary', {
         targets: num(Number(plan.targets ?? 0)), unreachable: num(unreachable), events: num(Number(plan.events ?? 0)),
         from: date(str(plan.from)), to: date(str(plan.to)),
@@ -309,7 +315,7 @@ export function patrolsView(ctx: Ctx): View {
 
   const renderBody = (): void => {
     if (!bodyEl) return;
-    const other = err instanceof api.ApiError ? err.params.filter((p) => !['teams', 'budget_h', 'shift_date', 'shift_start', 'from', 'to', 'allow_crossings', 'variety', 'targets', 'forecast', 'forecast.method', 'forecast.as_of', 'forecast.until', 'forecast.cell_m'].includes(p.name.replace(/^body\./, ''))) : [];
+    const other = err instanceof api.ApiError ? err.params.filter((p) => !['teams', 'budget_h', 'shift_date', 'shift_start', 'from', 'to', 'allow_crossings', 'variety', 'targets', 'forecast', 'forecast.method', 'forecast.as_of', 'forecast.until', 'forecast.cell_m', 'forecast.effort', 'forecast.effort_prior_h'].includes(p.name.replace(/^body\./, ''))) : [];
     replace(bodyEl,
       busy ? h('div', { class: 'busy' }, t('pat.planning')) : null,
       err ? notice('error', errorText(err), 'plan-error') : null,
@@ -366,6 +372,10 @@ export function patrolsView(ctx: Ctx): View {
               h('input', { type: 'date', id: 'p-fc-asof', 'aria-label': t('pat.fc_as_of'), value: s.asOf, onchange: (e: Event) => { s.asOf = (e.target as HTMLInputElement).value; } }), '—',
               h('input', { type: 'date', id: 'p-fc-until', 'aria-label': t('pat.fc_until'), value: s.until, onchange: (e: Event) => { s.until = (e.target as HTMLInputElement).value; } })),
             fieldError('forecast.as_of'), fieldError('forecast.until'), fieldError('forecast.cell_m'), fieldError('forecast')),
+            h('label', { for: 'p-fc-effort' }, t('pat.fc_effort')),
+            h('div', {}, h('select', { id: 'p-fc-effort', onchange: (e: Event) => { s.effort = (e.target as HTMLSelectElement).value as 'none' | 'adjusted'; } },
+              (['none', 'adjusted'] as const).map((v) => h('option', { value: v, selected: s.effort === v }, t(`pat.fc_effort_${v}`)))),
+            h('p', { class: 'muted small' }, t('pat.fc_effort_note')), fieldError('forecast.effort'), fieldError('forecast.effort_prior_h')),
           ] : null,
           h('label', { for: 'p-variety' }, t('pat.variety')),
           h('div', {}, h('input', { type: 'number', id: 'p-variety', step: 1, value: s.variety, placeholder: '0', onchange: (e: Event) => { s.variety = (e.target as HTMLInputElement).value; } }), fieldError('variety'))),
