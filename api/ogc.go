@@ -201,7 +201,11 @@ func handleCollections(logger *slog.Logger, store *data.Store) http.Handler {
 		if err != nil {
 			return err
 		}
-		out := []collectionInfo{ev}
+		routes, err := routesCollectionInfo(r, store)
+		if err != nil {
+			return err
+		}
+		out := []collectionInfo{ev, routes}
 		for _, c := range data.Collections() {
 			info, err := refCollectionInfo(r.Context(), store, b, c)
 			if err != nil {
