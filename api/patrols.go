@@ -623,14 +623,28 @@ var planFormats = []string{"geojson", "json", "gpx", "kml"}
 // each with the link to fetch it.
 func handleListPlans(logger *slog.Logger, store *data.Store) http.Handler {
 	return serveErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
-		if err := checkParams(r.URL.Query(), "limit"); err != nil {
+		q := r.URL.Query()
+		if err := checkParams(q, "limit", "cursor", "datetime"); err != nil {
 			return err
 		}
 		limit, err := parseLimit(r)
 		if err != nil {
 			return err
 		}
-		plans, err := store.Plans(r.Context(), limit)
+		pq := data.PlanQuery{Limit: limit}
+		if dt := q.Get("datetime"); dt != "" {
+			if pq.Interval, err = geo.ParseInterval("datetime", dt); err != nil {
+				return err
+			}
+		}
+		if c := q.Get("cursor"); c != "" {
+			id, err := uuid.Parse(c)
+			if err != nil {
+				return newBadRequest("cursor", "malformed; use the next link as given")
+			}
+			pq.After = &id
+		}
+		plans, next, err := store.Plans(r.Context(), pq)
 		if err != nil {
 			return err
 		}
@@ -642,7 +656,11 @@ func handleListPlans(logger *slog.Logger, store *data.Store) http.Handler {
 		for i, p := range plans {
 			out[i] = planLink{PlanSummary: p, Href: baseURL(r) + "/api/plans/" + p.ID.String()}
 		}
-		return encode(w, http.StatusOK, mediaJSON, map[string]any{"plans": out})
+		cursor := ""
+		if next != nil {
+			cursor = next.String()
+		}
+		return encode(w, http.StatusOK, mediaJSON, map[string]any{"plans": out, "links": jsonPageLinks(r, cursor)})
 	})
 }
 
