@@ -22,7 +22,7 @@ func positionFeature(p data.TeamPosition, now time.Time) *geojson.Feature {
 		f.ID = *p.ID
 	}
 	props := f.Properties
-	props["team"] = p.TeamID
+	props["team"] = strconv.Itoa(p.TeamID)
 	if p.TeamName != "" {
 		props["team_name"] = p.TeamName
 	}

@@ -882,7 +882,8 @@ export async function ackAlert(id: number): Promise<{ id: number; acknowledged: 
 
 /** PositionProps are the properties of a position feature. */
 export interface PositionProps {
-  team: number;
+  /** team is the team's id as /collections/teams/items gives it. */
+  team: string;
   team_name?: string;
   agency: string;
   fix_time: string;
