@@ -19,7 +19,7 @@ import (
 type alertRuleJSON struct {
 	ID         int64           `json:"id"`
 	Agency     string          `json:"agency"`
-	Team       *int            `json:"team"`
+	Team       *int            `json:"team,string"`
 	Name       string          `json:"name"`
 	Kind       string          `json:"kind"`
 	ZoneSource *string         `json:"zone_source"`

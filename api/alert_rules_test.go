@@ -96,3 +96,22 @@ func TestZoneRuleOverHTTPAndTheStream(t *testing.T) {
 		t.Fatalf("get after delete: %d", resp.StatusCode)
 	}
 }
+
+// TestAlertRuleTeamIDs checks that a rule takes its team's id as
+// /collections/teams/items gives it (a string) or as a number, and
+// answers it as a string.
+func TestAlertRuleTeamIDs(t *testing.T) {
+	f := newPosFixture(t, func(c *api.Config) { c.RatePerSec = 0 })
+	admin := f.env.tokenFor(t, "tj-dca", "admin")
+	for _, team := range []string{fmt.Sprintf("%q", fmt.Sprint(f.team)), fmt.Sprint(f.team)} {
+		rule := fmt.Sprintf(`{"name":"quiet","kind":"silent","minutes":20,"team":%s}`, team)
+		resp, b := f.env.do(t, http.MethodPost, "/api/alert-rules", rule, "Authorization", "Bearer "+admin)
+		if resp.StatusCode != http.StatusCreated || !strings.Contains(string(b), fmt.Sprintf(`"team":"%d"`, f.team)) {
+			t.Errorf("team %s: %d %s", team, resp.StatusCode, b)
+		}
+	}
+	resp, b := f.env.do(t, http.MethodPost, "/api/alert-rules", `{"name":"quiet","kind":"silent","minutes":20,"team":"MOBIT"}`, "Authorization", "Bearer "+admin)
+	if got := problemParams(t, resp, b); resp.StatusCode != http.StatusBadRequest || !slices.Equal(got, []string{"team"}) {
+		t.Errorf("a team name: %d %v", resp.StatusCode, got)
+	}
+}

@@ -469,7 +469,8 @@ func appendPolygon(b []byte, ring orb.Ring) []byte {
 	return append(b, "]]}"...)
 }
 
-// appendCellHead appends the start of a hex cell's Feature, shared by the
+// appendCellHead appends the start of a hex cell's Feature (a null geometry
+// when rings is nil: skipGeometry), shared by the
 // analyses that answer cells: its id, outline and the properties q, r,
 // x_m and y_m; the caller appends the rest of the properties.
 func appendCellHead(b []byte, rings *ringCache, cellM float64, hex geo.Hex, ring orb.Ring, xm, ym float64) []byte {
@@ -478,7 +479,11 @@ func appendCellHead(b []byte, rings *ringCache, cellM float64, hex geo.Hex, ring
 	b = append(b, ',')
 	b = strconv.AppendInt(b, int64(hex.R), 10)
 	b = append(b, `","geometry":`...)
-	b = rings.appendRing(b, cellM, hex, ring)
+	if rings == nil {
+		b = append(b, "null"...)
+	} else {
+		b = rings.appendRing(b, cellM, hex, ring)
+	}
 	b = append(b, `,"properties":{"q":`...)
 	b = strconv.AppendInt(b, int64(hex.Q), 10)
 	b = append(b, `,"r":`...)

@@ -178,10 +178,7 @@ func handleListEntities(logger *slog.Logger, store *data.Store) http.Handler {
 		if page.Next != nil {
 			next = page.Next.String()
 		}
-		out.Links = pageLinks(r, next)
-		for i := range out.Links {
-			out.Links[i].Type = mediaJSON
-		}
+		out.Links = jsonPageLinks(r, next)
 		return encode(w, http.StatusOK, mediaJSON, out)
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -30,13 +31,20 @@ type featureCollection struct {
 
 // parseLimit reads the limit parameter: default 100, at most data.MaxLimit.
 func parseLimit(r *http.Request) (int, error) {
-	s := r.URL.Query().Get("limit")
+	return parseLimitIn(r.URL.Query(), 100, data.MaxLimit)
+}
+
+// parseLimitIn reads the limit parameter of a list: def when absent, an
+// integer from 1 to maxLimit otherwise (every list answers a bad limit
+// alike, naming it).
+func parseLimitIn(q url.Values, def, maxLimit int) (int, error) {
+	s := q.Get("limit")
 	if s == "" {
-		return 100, nil
+		return def, nil
 	}
 	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 || n > data.MaxLimit {
-		return 0, newBadRequest("limit", "must be an integer from 1 to "+strconv.Itoa(data.MaxLimit))
+	if err != nil || n < 1 || n > maxLimit {
+		return 0, newBadRequest("limit", "must be an integer from 1 to "+strconv.Itoa(maxLimit))
 	}
 	return n, nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
 
 	"github.com/borderwatch/borderwatch/data"
 	"github.com/borderwatch/borderwatch/geo"
@@ -15,14 +16,55 @@ import (
 // the caller may see. See writeHotspots for the response.
 func handleHotspots(logger *slog.Logger, live *data.Live, cache *responseCache) http.Handler {
 	rings := newRingCache(1 << 20)
-	return analysisHandler(logger, live, cache, "hotspots", geo.HotspotParams(),
-		func(ctx context.Context, q geo.HotspotQuery, c geo.CommonParams, vis *geo.Visibility) ([]byte, uint64, error) {
+	params := geo.HotspotParams()
+	names := hotspotsParams()
+	return serveErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
+		v := r.URL.Query()
+		if err := checkParams(v, names...); err != nil {
+			return err
+		}
+		skip, err := parseSkipGeometry(v)
+		if err != nil {
+			return err
+		}
+		v.Del(skipGeometryParam)
+		q, c, err := params.Parse(v)
+		if err != nil {
+			return err
+		}
+		return serveAnalysisAs(w, r, live, cache, "hotspots", "", func(ctx context.Context, vis *geo.Visibility) ([]byte, uint64, error) {
 			res, err := computeHotspots(ctx, live, q, c, vis)
 			if err != nil {
 				return nil, 0, err
 			}
-			return appendHotspots(make([]byte, 0, 512+len(res.Cells)*400), res, c, rings), res.Version, nil
+			rc := rings
+			if skip {
+				rc = nil
+			}
+			return appendHotspots(make([]byte, 0, 512+len(res.Cells)*400), res, c, rc), res.Version, nil
 		})
+	})
+}
+
+// skipGeometryParam asks /api/hotspots for its cells without their
+// outlines (OGC API – Features Part 6's skipGeometry), for a client that
+// draws the cells from the hotspot tiles and needs only their values.
+const skipGeometryParam = "skipGeometry"
+
+// hotspotsParams are the query parameters /api/hotspots accepts.
+func hotspotsParams() []string {
+	return append(geo.HotspotParams().Names(), skipGeometryParam)
+}
+
+// parseSkipGeometry reads skipGeometry: true or false (the default).
+func parseSkipGeometry(v url.Values) (bool, error) {
+	switch v.Get(skipGeometryParam) {
+	case "", "false":
+		return false, nil
+	case "true":
+		return true, nil
+	}
+	return false, newBadRequest(skipGeometryParam, "must be true or false")
 }
 
 // handleEmerging serves GET /api/hotspots/emerging: the Emerging Hot Spot

@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/borderwatch/borderwatch/data"
+	"github.com/borderwatch/borderwatch/geo"
 )
 
 // messageRequest is the body of POST /api/messages.
@@ -39,6 +40,8 @@ type messageList struct {
 	Counts   data.MessageCounts `json:"counts"`
 	// Next is the before cursor of the next page; absent after the last.
 	Next *int64 `json:"next,omitempty"`
+	// Links are the self link and the next page's, as on every list.
+	Links []link `json:"links"`
 }
 
 // handleSendMessage stores a message from the caller's agency and answers
@@ -65,11 +68,14 @@ func handleSendMessage(logger *slog.Logger, cfg Config, store *data.Store) http.
 func handleListMessages(logger *slog.Logger, store *data.Store) http.Handler {
 	return serveErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
 		q := r.URL.Query()
+		if err := checkParams(q, "box", "limit", "before", "bbox", "bbox-crs", "datetime"); err != nil {
+			return err
+		}
 		box := q.Get("box")
 		if box == "" {
 			box = "inbox"
 		}
-		limit, err := intParam(q.Get("limit"), "limit", 50)
+		limit, err := parseLimitIn(q, 50, 500)
 		if err != nil {
 			return err
 		}
@@ -77,7 +83,16 @@ func handleListMessages(logger *slog.Logger, store *data.Store) http.Handler {
 		if err != nil {
 			return err
 		}
-		msgs, counts, next, err := store.ListMessages(r.Context(), box, int64(before), limit)
+		var f data.MessageFilter
+		if f.BBox, err = parseBBoxParam(r); err != nil {
+			return err
+		}
+		if dt := q.Get("datetime"); dt != "" {
+			if f.Interval, err = geo.ParseInterval("datetime", dt); err != nil {
+				return err
+			}
+		}
+		msgs, counts, next, err := store.ListMessagesIn(r.Context(), box, int64(before), limit, f)
 		if err != nil {
 			return err
 		}
@@ -85,9 +100,12 @@ func handleListMessages(logger *slog.Logger, store *data.Store) http.Handler {
 		if out.Messages == nil {
 			out.Messages = []data.Message{}
 		}
+		cursor := ""
 		if next != 0 {
 			out.Next = &next
+			cursor = strconv.FormatInt(next, 10)
 		}
+		out.Links = pageLinksBy(r, "before", cursor, mediaJSON)
 		w.Header().Set("Cache-Control", "no-store")
 		return encode(w, http.StatusOK, "application/json", out)
 	})

@@ -201,7 +201,11 @@ func handleCollections(logger *slog.Logger, store *data.Store) http.Handler {
 		if err != nil {
 			return err
 		}
-		out := []collectionInfo{ev}
+		routes, err := routesCollectionInfo(r, store)
+		if err != nil {
+			return err
+		}
+		out := []collectionInfo{ev, routes}
 		for _, c := range data.Collections() {
 			info, err := refCollectionInfo(r.Context(), store, b, c)
 			if err != nil {
@@ -244,19 +248,31 @@ func handleCollection(logger *slog.Logger, store *data.Store) http.Handler {
 // pageLinks returns the self link and, when next is set, the next link of an
 // items response, keeping every query parameter but the cursor.
 func pageLinks(r *http.Request, next string) []link {
+	return pageLinksBy(r, "cursor", next, mediaGeoJSON)
+}
+
+// pageLinksBy returns the self link and, when next is set, the next link
+// of a list whose cursor is the query parameter param, keeping every other
+// query parameter; the links are of mediaType.
+func pageLinksBy(r *http.Request, param, next, mediaType string) []link {
 	b := baseURL(r) + r.URL.Path
 	q := r.URL.Query()
-	q.Del("cursor")
+	q.Del(param)
 	self := b
 	if enc := q.Encode(); enc != "" {
 		self += "?" + enc
 	}
-	links := []link{{Href: self, Rel: "self", Type: mediaGeoJSON}}
+	links := []link{{Href: self, Rel: "self", Type: mediaType}}
 	if next != "" {
-		q.Set("cursor", next)
-		links = append(links, link{Href: b + "?" + q.Encode(), Rel: "next", Type: mediaGeoJSON, Title: "Next page"})
+		q.Set(param, next)
+		links = append(links, link{Href: b + "?" + q.Encode(), Rel: "next", Type: mediaType, Title: "Next page"})
 	}
 	return links
+}
+
+// jsonPageLinks are pageLinks of a JSON (not GeoJSON) list.
+func jsonPageLinks(r *http.Request, next string) []link {
+	return pageLinksBy(r, "cursor", next, mediaJSON)
 }
 
 // checkParams rejects query parameters the endpoint does not know, so that a

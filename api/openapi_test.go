@@ -142,7 +142,7 @@ func TestAnalysisParametersDocumented(t *testing.T) {
 		path   string
 		accept []string
 	}{
-		{"/api/hotspots", geo.HotspotParams().Names()},
+		{"/api/hotspots", hotspotsParams()},
 		{"/api/hotspots/emerging", geo.EmergingParams().Names()},
 		{"/api/clusters", geo.ClusterParams().Names()},
 		{"/api/forecast", geo.ForecastParamTable().Names()},

@@ -591,7 +591,7 @@ func planFeatures(plan *planner.Plan, req planner.PatrolRequest, teams []data.Pl
 		tm := teams[i]
 		route := geojson.NewFeature(tp.Geometry)
 		route.Properties = geojson.Properties{
-			"kind": "route", "team": tm.ID, "team_name": tm.Name, "country": tm.Country,
+			"kind": "route", "team": strconv.Itoa(tm.ID), "team_name": tm.Name, "country": tm.Country,
 			"length_km": round2(tp.LengthKM), "offroad_km": round2(tp.OffroadKM), "duration_h": round2(tp.DurationH),
 			"budget_h": req.Teams[i].ShiftH, "score": round2(tp.Score), "stops": len(tp.Stops),
 			"depart": req.Now.Format(time.RFC3339), "return": tp.Return.UTC().Format(time.RFC3339),
@@ -602,7 +602,7 @@ func planFeatures(plan *planner.Plan, req planner.PatrolRequest, teams []data.Pl
 			f := geojson.NewFeature(st.Point)
 			t := targets[st.TargetID]
 			f.Properties = geojson.Properties{
-				"kind": "stop", "team": tm.ID, "team_name": tm.Name, "seq": st.Seq,
+				"kind": "stop", "team": strconv.Itoa(tm.ID), "team_name": tm.Name, "seq": st.Seq,
 				"eta": st.ETA.UTC().Format(time.RFC3339), "depart": st.Depart.UTC().Format(time.RFC3339),
 				"dwell_min": round2(st.DwellMin), "score": round2(st.Score), "reason": st.Reason,
 				"target": st.TargetID, "target_kind": t.Kind, "name": t.Name,
@@ -623,14 +623,28 @@ var planFormats = []string{"geojson", "json", "gpx", "kml"}
 // each with the link to fetch it.
 func handleListPlans(logger *slog.Logger, store *data.Store) http.Handler {
 	return serveErrors(logger, func(w http.ResponseWriter, r *http.Request) error {
-		if err := checkParams(r.URL.Query(), "limit"); err != nil {
+		q := r.URL.Query()
+		if err := checkParams(q, "limit", "cursor", "datetime"); err != nil {
 			return err
 		}
 		limit, err := parseLimit(r)
 		if err != nil {
 			return err
 		}
-		plans, err := store.Plans(r.Context(), limit)
+		pq := data.PlanQuery{Limit: limit}
+		if dt := q.Get("datetime"); dt != "" {
+			if pq.Interval, err = geo.ParseInterval("datetime", dt); err != nil {
+				return err
+			}
+		}
+		if c := q.Get("cursor"); c != "" {
+			id, err := uuid.Parse(c)
+			if err != nil {
+				return newBadRequest("cursor", "malformed; use the next link as given")
+			}
+			pq.After = &id
+		}
+		plans, next, err := store.Plans(r.Context(), pq)
 		if err != nil {
 			return err
 		}
@@ -642,7 +656,11 @@ func handleListPlans(logger *slog.Logger, store *data.Store) http.Handler {
 		for i, p := range plans {
 			out[i] = planLink{PlanSummary: p, Href: baseURL(r) + "/api/plans/" + p.ID.String()}
 		}
-		return encode(w, http.StatusOK, mediaJSON, map[string]any{"plans": out})
+		cursor := ""
+		if next != nil {
+			cursor = next.String()
+		}
+		return encode(w, http.StatusOK, mediaJSON, map[string]any{"plans": out, "links": jsonPageLinks(r, cursor)})
 	})
 }
 
@@ -689,20 +707,34 @@ func handleGetPlan(logger *slog.Logger, store *data.Store) http.Handler {
 // planTeamRoutes groups a stored plan's features by team, in the plan's
 // order: the route line and the stops sorted by seq.
 type planTeamRoute struct {
-	team  any
+	// team is the team's id as a string, whether the stored plan holds
+	// it as a string or (plans stored before ids were strings) a number.
+	team  string
 	name  string
 	route *geojson.Feature
 	stops []*geojson.Feature
+}
+
+// teamKey is a stored plan feature's team id as a string: plans store it
+// as a string, or (before ids were strings) as a JSON number.
+func teamKey(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	}
+	return fmt.Sprint(v)
 }
 
 func planRoutes(fc *geojson.FeatureCollection) []*planTeamRoute {
 	var out []*planTeamRoute
 	byTeam := map[string]*planTeamRoute{}
 	get := func(f *geojson.Feature) *planTeamRoute {
-		key := fmt.Sprint(f.Properties["team"])
+		key := teamKey(f.Properties["team"])
 		tr := byTeam[key]
 		if tr == nil {
-			tr = &planTeamRoute{team: f.Properties["team"], name: f.Properties.MustString("team_name", key)}
+			tr = &planTeamRoute{team: key, name: f.Properties.MustString("team_name", key)}
 			byTeam[key] = tr
 			out = append(out, tr)
 		}

@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -171,7 +172,12 @@ func TestPlanPatrolsEndToEnd(t *testing.T) {
 	teamStops := map[float64]int{}
 	for _, ft := range fc.Features {
 		p := ft.Properties
-		team := p.MustFloat64("team", -1)
+		// Team ids are strings, as /collections/teams/items gives them.
+		teamID, ok := p["team"].(string)
+		if !ok {
+			t.Fatalf("team id %#v is not a string", p["team"])
+		}
+		team, _ := strconv.ParseFloat(teamID, 64)
 		switch p.MustString("kind", "") {
 		case "route":
 			routes++

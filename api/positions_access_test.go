@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"strconv"
 	"testing"
 	"time"
 
@@ -69,7 +70,7 @@ func TestPositionsVisibility(t *testing.T) {
 		latest, _ := decodeJSON(t, b)["features"].([]any)
 		n := 0
 		for _, ft := range latest {
-			if int(ft.(map[string]any)["properties"].(map[string]any)["team"].(float64)) == team {
+			if ft.(map[string]any)["properties"].(map[string]any)["team"] == strconv.Itoa(team) {
 				n++
 			}
 		}

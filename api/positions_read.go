@@ -22,7 +22,7 @@ func positionFeature(p data.TeamPosition, now time.Time) *geojson.Feature {
 		f.ID = *p.ID
 	}
 	props := f.Properties
-	props["team"] = p.TeamID
+	props["team"] = strconv.Itoa(p.TeamID)
 	if p.TeamName != "" {
 		props["team_name"] = p.TeamName
 	}
@@ -68,19 +68,24 @@ func handleTeamPositions(logger *slog.Logger, store *data.Store) http.Handler {
 			return data.ErrNotFound
 		}
 		q := r.URL.Query()
+		if err := checkParams(q, "datetime", "limit", "bbox", "bbox-crs"); err != nil {
+			return err
+		}
+		bbox, err := parseBBoxParam(r)
+		if err != nil {
+			return err
+		}
 		var iv geo.Interval
 		if s := q.Get("datetime"); s != "" {
 			if iv, err = geo.ParseInterval("datetime", s); err != nil {
 				return err
 			}
 		}
-		limit := 10000
-		if s := q.Get("limit"); s != "" {
-			if limit, err = strconv.Atoi(s); err != nil || limit < 1 || limit > data.MaxPositionsRead {
-				return newBadRequest("limit", "must be an integer from 1 to "+strconv.Itoa(data.MaxPositionsRead))
-			}
+		limit, err := parseLimitIn(q, 10000, data.MaxPositionsRead)
+		if err != nil {
+			return err
 		}
-		ps, err := store.TeamPositions(r.Context(), team, iv.Start, iv.End, limit)
+		ps, err := store.TeamPositionsIn(r.Context(), team, iv.Start, iv.End, bbox, limit)
 		if err != nil {
 			return err
 		}

@@ -304,6 +304,21 @@ func TestTrackUploadGPX(t *testing.T) {
 	if resp.Header.Get("Content-Type") != "application/geo+json" {
 		t.Errorf("Content-Type %q", resp.Header.Get("Content-Type"))
 	}
+	// bbox selects by place like on the collections, and a bad one is
+	// refused naming it.
+	for _, tc := range []struct {
+		bbox string
+		want int
+	}{{"68.60,37.19,68.62,37.21", 6}, {"70,38,71,39", 0}} {
+		_, b = f.env.do(t, http.MethodGet, fmt.Sprintf("/api/teams/%d/positions?datetime=2025-03-01&bbox=%s", f.team, tc.bbox), "")
+		if feats, _ := decodeJSON(t, b)["features"].([]any); len(feats) != tc.want {
+			t.Errorf("bbox %s: %d positions, want %d", tc.bbox, len(feats), tc.want)
+		}
+	}
+	resp, b = f.env.do(t, http.MethodGet, fmt.Sprintf("/api/teams/%d/positions?bbox=1,2", f.team), "")
+	if resp.StatusCode != http.StatusBadRequest || strings.Join(problemParams(t, resp, b), ",") != "bbox" {
+		t.Errorf("bad bbox: %d %s", resp.StatusCode, b)
+	}
 	resp, b = f.env.do(t, http.MethodGet, fmt.Sprintf("/api/teams/%d/positions?datetime=yesterday", f.team), "")
 	if resp.StatusCode != http.StatusBadRequest || strings.Join(problemParams(t, resp, b), ",") != "datetime" {
 		t.Fatalf("bad datetime: %d %s", resp.StatusCode, b)

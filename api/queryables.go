@@ -56,7 +56,7 @@ func handleQueryables(logger *slog.Logger) http.Handler {
 				}
 				props[n] = s
 			}
-		} else if _, ok := data.CollectionByID(id); !ok {
+		} else if _, ok := data.CollectionByID(id); !ok && id != data.RoutesCollectionID {
 			return data.ErrNotFound
 		}
 		return encode(w, http.StatusOK, "application/schema+json", map[string]any{

@@ -36,7 +36,9 @@ type cardStop struct {
 
 // cardTeam is one team's route card: its shift, base, route and stops.
 type cardTeam struct {
-	Team      any            `json:"team"`
+	// Team is the team's id as a string, also for plans stored when
+	// their features held it as a number.
+	Team      string         `json:"team"`
 	Name      string         `json:"name"`
 	Depart    string         `json:"depart,omitempty"`
 	Return    string         `json:"return,omitempty"`

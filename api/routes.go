@@ -86,6 +86,9 @@ func addFeatureRoutes(r chi.Router, logger *slog.Logger, cfg Config, store *data
 	}
 	r.Method(http.MethodGet, "/collections/events/items", handleListEvents(logger, store, live, pages))
 	r.Method(http.MethodGet, "/collections/events/items/{featureId}", handleGetEvent(logger, store))
+	r.Method(http.MethodGet, "/collections/routes", handleRoutesCollection(logger, store))
+	r.Method(http.MethodGet, "/collections/routes/items", handleListRoutes(logger, store))
+	r.Method(http.MethodGet, "/collections/routes/items/{featureId}", handleGetRoute(logger, store))
 	r.Method(http.MethodGet, "/collections/{collectionId}/queryables", handleQueryables(logger))
 	r.Method(http.MethodGet, "/collections/{collectionId}", handleCollection(logger, store))
 	r.Method(http.MethodGet, "/collections/{collectionId}/items", handleListFeatures(logger, store))
@@ -107,6 +110,7 @@ func addFeatureRoutes(r chi.Router, logger *slog.Logger, cfg Config, store *data
 	r.Method(http.MethodGet, "/collections/{collectionId}/tiles/WebMercatorQuad", handleTileset(logger))
 	r.Method(http.MethodGet, "/collections/events/tiles/WebMercatorQuad/{z}/{y}/{x}", handleEventTile(logger, live, tiles))
 	r.Method(http.MethodGet, "/collections/hotspots/tiles/WebMercatorQuad/{z}/{y}/{x}", handleHotspotTile(logger, live, tiles))
+	r.Method(http.MethodGet, "/collections/routes/tiles/WebMercatorQuad/{z}/{y}/{x}", handleRouteTile(logger, store))
 	r.Method(http.MethodGet, "/collections/{collectionId}/tiles/WebMercatorQuad/{z}/{y}/{x}", handleReferenceTile(logger, store))
 }
 

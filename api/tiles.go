@@ -2,8 +2,6 @@ package api
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/base64"
 	"log/slog"
 	"math"
 	"net/http"
@@ -85,6 +83,9 @@ func tileCollection(id string) (title, desc string, dim int, ok bool) {
 		return "Hotspot cells", "The cells of the hotspot analysis of /api/hotspots with the same parameters (Gi* or kernel density " +
 			"of the events the caller may see), as polygons with value, count and gi_z, gi_p, gi_bin and neighbors (gistar) or " +
 			"density_km2 (kde).", 2, true
+	}
+	if id == data.RoutesCollectionID {
+		return routesTitle, routesDescription, 1, true
 	}
 	c, ok := data.CollectionByID(id)
 	if !ok {
@@ -203,15 +204,7 @@ func handleReferenceTile(logger *slog.Logger, store *data.Store) http.Handler {
 		if err != nil {
 			return err
 		}
-		sum := sha256.Sum256(tile)
-		etag := `"` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`
-		w.Header().Set("Cache-Control", "private, no-cache")
-		w.Header().Set("ETag", etag)
-		if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatches(inm, etag) {
-			w.WriteHeader(http.StatusNotModified)
-			return nil
-		}
-		writeTile(w, tile)
+		writeHashedTile(w, r, tile)
 		return nil
 	})
 }

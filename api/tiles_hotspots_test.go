@@ -1,7 +1,9 @@
 package api_test
 
 import (
+	"encoding/json"
 	"fmt"
+	"reflect"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -82,5 +84,40 @@ func TestHotspotTileHoldsTheAnalysisCells(t *testing.T) {
 			t.Fatalf("%s: the tiles hold no cell", viewer)
 		}
 		t.Log(fmt.Sprintf("%s: %d cells in the analysis, %d in the tiles", viewer, len(want), total))
+	}
+}
+
+// TestHotspotsSkipGeometry checks that skipGeometry=true answers the same
+// cells with the same values as the full answer, each with a null
+// geometry, and that another value is refused naming the parameter.
+func TestHotspotsSkipGeometry(t *testing.T) {
+	e := newEnv(t)
+	seedAnalysisEvents(t, e, 240)
+	const params = "method=gistar&cell_m=5000&radius_m=12000&bbox=67.5,36.5,70.5,38.5"
+	type answer struct {
+		NCells   int `json:"n_cells"`
+		Features []struct {
+			ID         string          `json:"id"`
+			Geometry   json.RawMessage `json:"geometry"`
+			Properties map[string]any  `json:"properties"`
+		} `json:"features"`
+	}
+	var full, bare answer
+	getJSON(t, e, e.token, "/api/hotspots?"+params, &full)
+	getJSON(t, e, e.token, "/api/hotspots?"+params+"&skipGeometry=true", &bare)
+	if len(full.Features) == 0 || len(bare.Features) != len(full.Features) || bare.NCells != full.NCells {
+		t.Fatalf("%d cells without geometry, %d with (n_cells %d, %d)", len(bare.Features), len(full.Features), bare.NCells, full.NCells)
+	}
+	for i, f := range bare.Features {
+		if string(f.Geometry) != "null" || f.ID != full.Features[i].ID || !reflect.DeepEqual(f.Properties, full.Features[i].Properties) {
+			t.Fatalf("cell %d: %s %s %v, full %s %v", i, f.ID, f.Geometry, f.Properties, full.Features[i].ID, full.Features[i].Properties)
+		}
+		if string(full.Features[i].Geometry) == "null" {
+			t.Fatalf("cell %s of the full answer has no geometry", f.ID)
+		}
+	}
+	resp, b := e.do(t, "GET", "/api/hotspots?"+params+"&skipGeometry=yes", "")
+	if got := problemParams(t, resp, b); resp.StatusCode != 400 || len(got) != 1 || got[0] != "skipGeometry" {
+		t.Errorf("skipGeometry=yes: %d %v", resp.StatusCode, got)
 	}
 }

@@ -191,7 +191,7 @@ func handleTeamShift(logger *slog.Logger, store *data.Store) http.Handler {
 func shiftStops(fc *geojson.FeatureCollection, team int, from, to *time.Time) []planner.PlannedStop {
 	var out []planner.PlannedStop
 	for _, tr := range planRoutes(fc) {
-		if n, ok := tr.team.(float64); !ok || int(n) != team {
+		if tr.team != strconv.Itoa(team) {
 			continue
 		}
 		if tr.route != nil {

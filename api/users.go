@@ -95,20 +95,17 @@ func handleUpdateUser(logger *slog.Logger, store *data.Store) http.Handler {
 // parseAuditPage reads ?before= (an entry id, entries older than it) and
 // ?limit= (1–500, default 100) of the audit log's pages.
 func parseAuditPage(q url.Values) (before int64, limit int, err error) {
-	limit = 100
+	if err := checkParams(q, "before", "limit"); err != nil {
+		return 0, 0, err
+	}
 	if v := q.Get("before"); v != "" {
 		before, err = strconv.ParseInt(v, 10, 64)
 		if err != nil || before < 1 {
 			return 0, 0, newBadRequest("before", "must be the id of an entry (a positive integer)")
 		}
 	}
-	if v := q.Get("limit"); v != "" {
-		limit, err = strconv.Atoi(v)
-		if err != nil || limit < 1 || limit > 500 {
-			return 0, 0, newBadRequest("limit", "must be an integer from 1 to 500")
-		}
-	}
-	return before, limit, nil
+	limit, err = parseLimitIn(q, 100, 500)
+	return before, limit, err
 }
 
 // handleListAudit pages through the audit entries of the admin's agency,
@@ -123,7 +120,12 @@ func handleListAudit(logger *slog.Logger, store *data.Store) http.Handler {
 		if err != nil {
 			return err
 		}
-		return encode(w, http.StatusOK, mediaJSON, map[string]any{"entries": es})
+		// A full page may be followed by more: its last entry is the cursor.
+		next := ""
+		if len(es) == limit {
+			next = strconv.FormatInt(es[len(es)-1].ID, 10)
+		}
+		return encode(w, http.StatusOK, mediaJSON, map[string]any{"entries": es, "links": pageLinksBy(r, "before", next, mediaJSON)})
 	})
 }
 

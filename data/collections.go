@@ -167,7 +167,7 @@ func scanFeature(row interface{ Scan(...any) error }) (Feature, error) {
 // ListFeatures returns one page of collection c.
 func (s *Store) ListFeatures(ctx context.Context, c Collection, q FeatureQuery) (FeaturePage, error) {
 	if q.Limit < 1 || q.Limit > MaxLimit {
-		return FeaturePage{}, &record.ValidationError{Fields: []record.FieldError{{Field: "page_size", Reason: fmt.Sprintf("must be between 1 and %d", MaxLimit)}}}
+		return FeaturePage{}, pageSizeError()
 	}
 	var after *string
 	if q.After != "" {
@@ -206,6 +206,11 @@ func (s *Store) ListFeatures(ctx context.Context, c Collection, q FeatureQuery) 
 		page.Next = page.Features[q.Limit-1].ID
 	}
 	return page, nil
+}
+
+// pageSizeError is the error of a page size outside 1..MaxLimit.
+func pageSizeError() error {
+	return &record.ValidationError{Fields: []record.FieldError{{Field: "page_size", Reason: fmt.Sprintf("must be between 1 and %d", MaxLimit)}}}
 }
 
 // GetFeature returns one feature of collection c or ErrNotFound.

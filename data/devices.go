@@ -29,7 +29,7 @@ const DeviceRole = "device"
 // Device is a registered position reporter of a team, without its secret.
 type Device struct {
 	ID        int        `json:"id"`
-	TeamID    int        `json:"team"`
+	TeamID    int        `json:"team,string"`
 	AgencyID  string     `json:"agency"`
 	Label     string     `json:"label"`
 	CreatedAt time.Time  `json:"created_at"`

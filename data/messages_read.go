@@ -8,7 +8,9 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
 
+	"github.com/borderwatch/borderwatch/geo"
 	"github.com/borderwatch/borderwatch/record"
 )
 
@@ -30,6 +32,8 @@ const sqlListMessages = `SELECT ` + messageColumns + ` FROM messages m
 WHERE CASE $1 WHEN 'outbox' THEN m.author_agency = bw_agency()
   ELSE EXISTS (SELECT 1 FROM message_recipients r WHERE r.message_id = m.id AND r.agency_id = bw_agency()) END
   AND ($2::bigint = 0 OR m.id < $2)
+  AND ($4::float8 IS NULL OR m.geom && ST_MakeEnvelope($4, $5, $6, $7, 4326))
+  AND ($8::timestamptz IS NULL OR m.created_at >= $8) AND ($9::timestamptz IS NULL OR m.created_at <= $9)
 ORDER BY m.id DESC LIMIT $3`
 
 const sqlMessageCounts = `SELECT
@@ -44,6 +48,18 @@ FROM message_recipients r JOIN messages m ON m.id = r.message_id`
 // (reading those is audited: GetMessage). next is the cursor of the next
 // page, 0 after the last.
 func (s *Store) ListMessages(ctx context.Context, box string, before int64, limit int) (msgs []Message, counts MessageCounts, next int64, err error) {
+	return s.ListMessagesIn(ctx, box, before, limit, MessageFilter{})
+}
+
+// MessageFilter narrows a message list to the messages placed in BBox (a
+// message without a place lies in no bbox) and written in Interval.
+type MessageFilter struct {
+	BBox     *orb.Bound
+	Interval geo.Interval
+}
+
+// ListMessagesIn is ListMessages of the messages that f selects.
+func (s *Store) ListMessagesIn(ctx context.Context, box string, before int64, limit int, f MessageFilter) (msgs []Message, counts MessageCounts, next int64, err error) {
 	if _, err := caller(ctx); err != nil {
 		return nil, counts, 0, err
 	}
@@ -59,7 +75,18 @@ func (s *Store) ListMessages(ctx context.Context, box string, before int64, limi
 		return nil, counts, 0, err
 	}
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, sqlListMessages, box, before, limit+1)
+		var bb [4]*float64
+		if f.BBox != nil {
+			bb = [4]*float64{&f.BBox.Min[0], &f.BBox.Min[1], &f.BBox.Max[0], &f.BBox.Max[1]}
+		}
+		var from, to *time.Time
+		if !f.Interval.Start.IsZero() {
+			from = &f.Interval.Start
+		}
+		if !f.Interval.End.IsZero() {
+			to = &f.Interval.End
+		}
+		rows, err := tx.Query(ctx, sqlListMessages, box, before, limit+1, bb[0], bb[1], bb[2], bb[3], from, to)
 		if err != nil {
 			return mapErr(err)
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
 
+	"github.com/borderwatch/borderwatch/geo"
 	"github.com/borderwatch/borderwatch/record"
 )
 
@@ -200,14 +201,41 @@ type PlanSummary struct {
 	Score         float64   `json:"score"`
 }
 
-// Plans lists the newest stored plans of the caller's agency (others'
-// plans are invisible), at most limit.
-func (s *Store) Plans(ctx context.Context, limit int) ([]PlanSummary, error) {
+// PlanQuery selects stored plans of the caller's agency.
+type PlanQuery struct {
+	// Interval selects the plans made in it.
+	Interval geo.Interval
+	// Limit is the page size (1..MaxLimit).
+	Limit int
+	// After is the keyset cursor: only plans listed after this one
+	// (newest first), nil for the first page.
+	After *uuid.UUID
+}
+
+// Plans lists the stored plans of the caller's agency (others' plans are
+// invisible) matching q, newest first (ties by id); next is the cursor of
+// the following page, nil on the last.
+func (s *Store) Plans(ctx context.Context, q PlanQuery) (plans []PlanSummary, next *uuid.UUID, err error) {
+	if q.Limit < 1 || q.Limit > MaxLimit {
+		return nil, nil, pageSizeError()
+	}
+	var b sqlBuilder
+	if !q.Interval.Start.IsZero() {
+		b.where("created_at >= " + b.arg(q.Interval.Start))
+	}
+	if !q.Interval.End.IsZero() {
+		b.where("created_at <= " + b.arg(q.Interval.End))
+	}
+	if q.After != nil {
+		// A cursor that is not one of the caller's plans lists nothing
+		// rather than everything.
+		b.where("(created_at, id) < (SELECT created_at, id FROM plans WHERE id = " + b.arg(*q.After) + ")")
+	}
 	rows, err := s.pool.Query(ctx, `SELECT id, created_by, created_by_name, created_at,
 		coalesce(jsonb_array_length(request -> 'teams'), 0), coalesce((result ->> 'score')::double precision, 0)
-		FROM plans ORDER BY created_at DESC LIMIT $1`, limit)
+		FROM plans`+b.clause()+` ORDER BY created_at DESC, id DESC LIMIT `+b.arg(q.Limit+1), b.args...)
 	if err != nil {
-		return nil, fmt.Errorf("plans: %w", mapErr(err))
+		return nil, nil, fmt.Errorf("plans: %w", mapErr(err))
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (PlanSummary, error) {
 		var p PlanSummary
@@ -215,9 +243,14 @@ func (s *Store) Plans(ctx context.Context, limit int) ([]PlanSummary, error) {
 		return p, err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("plans: %w", mapErr(err))
+		return nil, nil, fmt.Errorf("plans: %w", mapErr(err))
 	}
-	return out, nil
+	if len(out) > q.Limit {
+		out = out[:q.Limit]
+		id := out[q.Limit-1].ID
+		next = &id
+	}
+	return out, next, nil
 }
 
 // sqlShiftPlan finds the newest plan of the caller's agency with a route

@@ -381,8 +381,17 @@ const MaxPositionsRead = 50000
 // times in [from, to] (a zero end is open), oldest first, at most limit
 // (1 to MaxPositionsRead).
 func (s *Store) TeamPositions(ctx context.Context, teamID int, from, to time.Time, limit int) ([]TeamPosition, error) {
+	return s.TeamPositionsIn(ctx, teamID, from, to, nil, limit)
+}
+
+// TeamPositionsIn is TeamPositions of the positions in bbox (nil: all).
+func (s *Store) TeamPositionsIn(ctx context.Context, teamID int, from, to time.Time, bbox *orb.Bound, limit int) ([]TeamPosition, error) {
 	if limit <= 0 || limit > MaxPositionsRead {
 		return nil, &record.FieldError{Field: "limit", Reason: fmt.Sprintf("must be between 1 and %d", MaxPositionsRead)}
+	}
+	var bb [4]*float64
+	if bbox != nil {
+		bb = [4]*float64{&bbox.Min[0], &bbox.Min[1], &bbox.Max[0], &bbox.Max[1]}
 	}
 	var lo, hi *time.Time
 	if !from.IsZero() {
@@ -393,7 +402,8 @@ func (s *Store) TeamPositions(ctx context.Context, teamID int, from, to time.Tim
 	}
 	rows, err := s.pool.Query(ctx, `SELECT `+positionColumns+` FROM positions p LEFT JOIN teams tm ON tm.id = p.team_id
 		WHERE p.team_id = $1 AND ($2::timestamptz IS NULL OR p.fix_time >= $2) AND ($3::timestamptz IS NULL OR p.fix_time <= $3)
-		ORDER BY p.fix_time, p.id LIMIT $4`, teamID, lo, hi, limit)
+		  AND ($5::float8 IS NULL OR p.geom && ST_MakeEnvelope($5, $6, $7, $8, 4326))
+		ORDER BY p.fix_time, p.id LIMIT $4`, teamID, lo, hi, limit, bb[0], bb[1], bb[2], bb[3])
 	if err != nil {
 		return nil, fmt.Errorf("team %d positions: %w", teamID, mapErr(err))
 	}

@@ -19,7 +19,7 @@ import (
 type alertRuleBody struct {
 	Name       string          `json:"name"`
 	Kind       string          `json:"kind"`
-	Team       *int            `json:"team"`
+	Team       *RefID          `json:"team"`
 	ZoneSource string          `json:"zone_source"`
 	Sector     string          `json:"sector"`
 	Zone       json.RawMessage `json:"zone"`
@@ -46,7 +46,7 @@ func AlertRule(body []byte) (record.AlertRule, error) {
 	r := record.AlertRule{Name: b.Name, Kind: b.Kind, ZoneSource: b.ZoneSource, SectorID: b.Sector,
 		DistanceM: b.DistanceM, Minutes: b.Minutes, BatteryPct: b.BatteryPct, BaseM: b.BaseM, Enabled: true}
 	if b.Team != nil {
-		r.TeamID = *b.Team
+		r.TeamID = int(*b.Team)
 		if *b.Team <= 0 {
 			r.TeamID = -1
 		}

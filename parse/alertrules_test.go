@@ -30,6 +30,8 @@ func TestAlertRule(t *testing.T) {
 		{"distance type", `{"name":"n","kind":"border_near","distance_m":"far"}`, []string{"distance_m"}},
 		{"unknown field", `{"name":"n","kind":"silent","minutes":5,"colour":"red"}`, []string{"body"}},
 		{"team zero", `{"name":"n","kind":"silent","minutes":5,"team":0}`, []string{"team"}},
+		{"team as the collections give it", `{"name":"n","kind":"silent","minutes":5,"team":"3"}`, nil},
+		{"team neither number nor digits", `{"name":"n","kind":"silent","minutes":5,"team":"three"}`, []string{"team"}},
 		{"two objects", `{"name":"n","kind":"border_cross"}{}`, []string{"body"}},
 	}
 	for _, tc := range tests {

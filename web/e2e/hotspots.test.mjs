@@ -9,10 +9,18 @@ import { api, launch, setLang, shot, signIn, waitIdle } from './lib.mjs';
 let b;
 let page;
 let firstHotspots;
+/** cellTiles are the hotspot cell tiles the map fetched (status, type, URL). */
+const cellTiles = [];
+/** cellRequests are the URLs of the requests to /api/hotspots. */
+const cellRequests = [];
 
 before(async () => {
   b = await launch();
   page = b.page;
+  page.on('response', (r) => {
+    if (r.url().includes('/collections/hotspots/tiles/WebMercatorQuad/')) cellTiles.push({ status: r.status(), type: r.headers()['content-type'], url: r.url() });
+  });
+  page.on('request', (r) => { if (r.url().includes('/api/hotspots?')) cellRequests.push(r.url()); });
   firstHotspots = page.waitForRequest((r) => r.url().includes('/api/hotspots?'), { timeout: 240000 });
   await signIn(page, process.env.E2E_USER, process.env.E2E_PASSWORD);
   await page.waitForSelector('[data-testid=cells-summary]', { timeout: 120000 });
@@ -37,6 +45,25 @@ describe('hot spot view', () => {
     const [from, to] = dt.split('/');
     assert.equal(from.slice(0, 10), first, `period ${dt}, data ends ${last}`);
     assert.equal(to.slice(0, 7), last, `period ${dt}, data ends ${last}`);
+  });
+
+  test('the cells on the map come from the hotspot tiles; the analysis is fetched without outlines', async () => {
+    await waitIdle(page);
+    const drawn = Number(await page.locator('#map').getAttribute('data-rendered-cells'));
+    assert.ok(drawn > 0, 'no hotspot cell drawn');
+    const full = cellTiles.filter((t) => t.status === 200);
+    assert.ok(full.length > 0, `no hotspot tile fetched: ${JSON.stringify(cellTiles.slice(0, 3))}`);
+    for (const t of full) assert.equal(t.type, 'application/vnd.mapbox-vector-tile', t.url);
+    // The tiles are of the same analysis as the legend: method, grid and period.
+    const legendQ = new URL(cellRequests[0]).searchParams;
+    const tileQ = new URL(full[0].url).searchParams;
+    for (const k of ['method', 'cell_m', 'radius_m', 'min_bin', 'from', 'to']) assert.equal(tileQ.get(k), legendQ.get(k), `tile ${k}`);
+    // No request downloads the cells' outlines as GeoJSON.
+    const withOutlines = cellRequests.filter((u) => new URL(u).searchParams.get('skipGeometry') !== 'true');
+    assert.deepEqual(withOutlines, [], 'hotspot cells downloaded as GeoJSON');
+    // The legend counts the analysis' cells: at least one significant.
+    const counts = await page.locator('[data-testid=gi-legend] .legend-n').allInnerTexts();
+    assert.ok(counts.slice(0, 3).some((c) => c.replace(/\D/g, '') !== '0'), `legend ${counts}`);
   });
 
   test('the legend sits beside the map, never over it, and folds away', async () => {

@@ -293,6 +293,20 @@ export async function hotspots(p: HotspotParams, f: EventFilter, signal?: AbortS
   return (await send<AnalysisCollection>('GET', '/api/hotspots', { query: { ...p, ...filterQuery(f) }, signal })).data;
 }
 
+/** hotspotValues computes the same cells as hotspots without their
+ *  outlines (skipGeometry): the statistics and values for the legend and
+ *  the summary, while the map draws the cells from hotspotTilesURL. */
+export async function hotspotValues(p: HotspotParams, f: EventFilter, signal?: AbortSignal): Promise<AnalysisCollection> {
+  return (await send<AnalysisCollection>('GET', '/api/hotspots', { query: { ...p, ...filterQuery(f), skipGeometry: 'true' }, signal })).data;
+}
+
+/** hotspotTilesURL is the URL template of the vector tiles of the hotspot
+ *  cells that /api/hotspots answers with p and f (MapLibre fills in {z},
+ *  {y} and {x}). */
+export function hotspotTilesURL(p: HotspotParams, f: EventFilter): string {
+  return location.origin + url('/collections/hotspots/tiles/WebMercatorQuad/{z}/{y}/{x}', { ...p, ...filterQuery(f) }).replace(/%7B([xyz])%7D/g, '{$1}');
+}
+
 /** clusters runs DBSCAN and returns the cluster hulls. */
 export async function clusters(p: { eps_m: number; min_points: number }, f: EventFilter, signal?: AbortSignal): Promise<AnalysisCollection> {
   return (await send<AnalysisCollection>('GET', '/api/clusters', { query: { ...p, ...filterQuery(f) }, signal })).data;
@@ -868,7 +882,8 @@ export async function ackAlert(id: number): Promise<{ id: number; acknowledged: 
 
 /** PositionProps are the properties of a position feature. */
 export interface PositionProps {
-  team: number;
+  /** team is the team's id as /collections/teams/items gives it. */
+  team: string;
   team_name?: string;
   agency: string;
   fix_time: string;

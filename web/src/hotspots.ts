@@ -18,7 +18,7 @@ const DEFAULT_MONTHS = 24;
 const KDE_FLOOR = 0.005;
 
 const LAYERS = {
-  cells: ['hs-cells-fill', 'hs-cells-line', 'hs-cells-point'],
+  cells: ['hs-cells-fill', 'hs-cells-line'],
   emerging: ['hs-emerging-fill', 'hs-emerging-line', 'hs-emerging-dash'],
   clusters: ['hs-clusters-fill', 'hs-clusters-line', 'hs-clusters-label'],
   events: ['hs-ev-clusters', 'hs-ev-count', 'hs-ev-points'],
@@ -71,17 +71,24 @@ export function hotspotsView(ctx: Ctx): View {
     agency: s.agency || undefined, category: s.category || undefined,
   });
 
+  /** cellParams are the method and grid of the hotspot cells. */
+  const cellParams = (): api.HotspotParams => s.method === 'gistar'
+    ? { method: 'gistar', cell_m: s.cellM, radius_m: s.radiusM, min_bin: 1 }
+    : { method: 'kde', cell_m: s.cellM, bandwidth_m: s.bandwidthM };
+
   // ---- map layers -------------------------------------------------------
-  addSource(map, 'hs-cells');
+  // Hotspot cells come as vector tiles of the same analysis (the server
+  // computes it once and cuts it per tile); the values for the legend and
+  // the summary come without outlines (skipGeometry).
+  if (!map.getSource('hs-cells')) map.addSource('hs-cells', { type: 'vector', tiles: [api.hotspotTilesURL(cellParams(), filter())], minzoom: 0, maxzoom: 14 });
   addSource(map, 'hs-emerging');
   addSource(map, 'hs-clusters');
   // Events come as vector tiles: clusters (count > 1) below zoom 12 and
   // in dense tiles, each event deeper; the server bins them per tile.
   if (!map.getSource('hs-events')) map.addSource('hs-events', { type: 'vector', tiles: [api.eventTilesURL(filter())], minzoom: 0, maxzoom: 14 });
-  const polys: ['==', ['geometry-type'], string] = ['==', ['geometry-type'], 'Polygon'];
-  map.addLayer({ id: 'hs-cells-fill', type: 'fill', source: 'hs-cells', filter: polys, paint: { 'fill-color': 'transparent', 'fill-opacity': 0.78 } }, BELOW_BORDERS);
-  map.addLayer({ id: 'hs-cells-line', type: 'line', source: 'hs-cells', filter: polys, paint: { 'line-color': 'transparent', 'line-width': ['interpolate', ['linear'], ['zoom'], 4, 1.6, 7, 0.8, 9, 0.5] } }, BELOW_BORDERS);
-  map.addLayer({ id: 'hs-cells-point', type: 'circle', source: 'hs-cells', filter: ['==', ['geometry-type'], 'Point'], paint: { 'circle-radius': 5, 'circle-color': 'transparent' } }, BELOW_BORDERS);
+  const cellLayer = { source: 'hs-cells', 'source-layer': 'hotspots' } as const;
+  map.addLayer({ id: 'hs-cells-fill', type: 'fill', ...cellLayer, paint: { 'fill-color': 'transparent', 'fill-opacity': 0.78 } }, BELOW_BORDERS);
+  map.addLayer({ id: 'hs-cells-line', type: 'line', ...cellLayer, paint: { 'line-color': 'transparent', 'line-width': ['interpolate', ['linear'], ['zoom'], 4, 1.6, 7, 0.8, 9, 0.5] } }, BELOW_BORDERS);
   map.addLayer({ id: 'hs-emerging-fill', type: 'fill', source: 'hs-emerging', paint: { 'fill-color': ['coalesce', ['get', '_color'], '#eee'], 'fill-opacity': 0.8 } }, BELOW_BORDERS);
   map.addLayer({ id: 'hs-emerging-line', type: 'line', source: 'hs-emerging', paint: { 'line-color': ['coalesce', ['get', '_line'], '#767676'], 'line-width': ['interpolate', ['linear'], ['zoom'], 4, 1.6, 7, 0.8, 9, 0.5] } }, BELOW_BORDERS);
   map.addLayer({ id: 'hs-emerging-dash', type: 'line', source: 'hs-emerging', paint: { 'line-color': ['coalesce', ['get', '_line'], '#767676'], 'line-width': 2.2, 'line-dasharray': [1.5, 1] } }, BELOW_BORDERS);
@@ -154,11 +161,10 @@ export function hotspotsView(ctx: Ctx): View {
     rerender();
     try {
       if (layer === 'cells') {
-        const p: api.HotspotParams = s.method === 'gistar'
-          ? { method: 'gistar', cell_m: s.cellM, radius_m: s.radiusM, min_bin: 1 }
-          : { method: 'kde', cell_m: s.cellM, bandwidth_m: s.bandwidthM };
-        cells = await api.hotspots(p, f, ctrl.signal);
+        const p = cellParams();
+        cells = await api.hotspotValues(p, f, ctrl.signal);
         cellsErr = null;
+        cellsURL = api.hotspotTilesURL(p, f);
         drawCells();
       } else if (layer === 'emerging') {
         emergingFC = await api.emerging({ step: s.step, cell_m: s.cellM, radius_m: s.radiusM }, f, ctrl.signal);
@@ -219,8 +225,16 @@ export function hotspotsView(ctx: Ctx): View {
   // ---- drawing ----------------------------------------------------------
   let kdeBreaks: number[] = [];
   let kdeProp = 'density_km2';
+  /** cellsURL is the tiles' URL of the cells of the last values loaded. */
+  let cellsURL = '';
+  /** showCells draws the tiles of url with only the cells that filter keeps. */
+  const showCells = (url: string, keep: unknown): void => {
+    const src = map.getSource('hs-cells') as VectorTileSource | undefined;
+    if (src && url && src.tiles?.[0] !== url) src.setTiles([url]);
+    for (const id of LAYERS.cells) map.setFilter(id, keep as never);
+  };
   const drawCells = (): void => {
-    if (!cells) { kdeBreaks = []; setData(map, 'hs-cells', []); return; }
+    if (!cells) { kdeBreaks = []; showCells('', ['==', 1, 0]); return; }
     if (s.method === 'gistar') {
       const color = ['match', ['to-string', ['get', 'gi_bin']], ...Object.entries(GI_COLORS).flat(), 'transparent'];
       const line = ['match', ['to-string', ['get', 'gi_bin']], ...Object.entries(GI_LINES).flat(), 'transparent'];
@@ -228,7 +242,6 @@ export function hotspotsView(ctx: Ctx): View {
       map.setPaintProperty('hs-cells-fill', 'fill-color', color as never);
       map.setPaintProperty('hs-cells-fill', 'fill-opacity', opacity as never);
       map.setPaintProperty('hs-cells-line', 'line-color', line as never);
-      map.setPaintProperty('hs-cells-point', 'circle-color', color as never);
     } else {
       kdeProp = 'density_km2';
       // The surface has a value in every cell of the area, mostly zero or
@@ -240,11 +253,10 @@ export function hotspotsView(ctx: Ctx): View {
       map.setPaintProperty('hs-cells-fill', 'fill-color', color);
       map.setPaintProperty('hs-cells-fill', 'fill-opacity', 0.72);
       map.setPaintProperty('hs-cells-line', 'line-color', SEQ_LINE);
-      map.setPaintProperty('hs-cells-point', 'circle-color', color);
-      setData(map, 'hs-cells', shown);
+      showCells(cellsURL, peak > 0 ? ['>=', ['to-number', ['get', kdeProp], 0], peak * KDE_FLOOR] : ['==', 1, 0]);
       return;
     }
-    setData(map, 'hs-cells', cells);
+    showCells(cellsURL, ['==', ['geometry-type'], 'Polygon']);
   };
   const drawEmerging = (): void => {
     if (!emergingFC) { setData(map, 'hs-emerging', []); return; }

@@ -231,7 +231,7 @@ async function main(): Promise<void> {
   map.on('idle', () => {
     mapEl.dataset.idle = 'true';
     mapEl.dataset.bounds = map.getBounds().toArray().flat().map((v) => v.toFixed(3)).join(',');
-    mapEl.dataset.renderedCells = String(rendered(['hs-cells-fill', 'hs-cells-point', 'hs-emerging-fill']));
+    mapEl.dataset.renderedCells = String(rendered(['hs-cells-fill', 'hs-emerging-fill']));
     mapEl.dataset.renderedEvents = String(rendered(['hs-ev-points', 'hs-ev-clusters', 'en-ev-points']));
     mapEl.dataset.renderedSectors = String(rendered(['sec-fill']));
     mapEl.dataset.renderedForecast = String(rendered(['fc-fill']));

@@ -210,7 +210,7 @@ export function teamsView(ctx: Ctx, live: Live, alerts: Alerts): View {
     try {
       const fc = await api.latestPositions(signal);
       for (const f of fc.features) {
-        const id = f.properties.team;
+        const id = Number(f.properties.team);
         listed.add(id);
         if (f.properties.team_name) names.set(id, f.properties.team_name);
         const cur = last.get(id);
