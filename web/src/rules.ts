@@ -308,9 +308,15 @@ export function rulesView(ctx: Ctx): View {
       formErr ? notice('error', problemText(formErr, unplaced), 'rule-form-error') : null);
   };
 
+  const legend = (): void => {
+    replace(ctx.legend, h('div', { class: 'legend', 'data-testid': 'rules-legend' }, h('div', { class: 'legend-title' }, t('rules.legend')),
+      h('div', { class: 'legend-row' }, h('span', { class: 'swatch', style: 'background:#e8710a' }), h('span', {}, t('rules.legend_zone')))));
+  };
+
   const render = (panel?: HTMLElement): void => {
     if (panel) panelEl = panel;
     if (!panelEl || !active) return;
+    legend();
     replace(panelEl, h('h1', {}, t('rules.title')), h('p', { class: 'muted' }, t('rules.intro')),
       admin ? null : h('p', { class: 'notice notice-info', role: 'status', 'data-testid': 'rules-readonly' }, t('rules.readonly')),
       err ? notice('error', errorText(err), 'rules-error') : null,
@@ -327,8 +333,7 @@ export function rulesView(ctx: Ctx): View {
     render: (panel) => render(panel),
     activate: () => {
       active = true;
-      replace(ctx.legend, h('div', { class: 'legend' }, h('div', { class: 'legend-title' }, t('rules.legend')),
-        h('div', { class: 'legend-row' }, h('span', { class: 'swatch', style: 'background:#e8710a' }), h('span', {}, t('rules.legend_zone')))));
+      legend();
       setVisible(map, LAYERS, true);
       startDrawing();
       void load();
