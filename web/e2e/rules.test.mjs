@@ -80,6 +80,8 @@ describe('alert rules', () => {
     const typed = (await page.inputValue('#ar-corners')).trim().split('\n').map((l) => l.split(' ').map(Number));
     assert.equal(typed.length, 4);
     await shot(page, 'rules-drawn');
+    const found = (await axe(page)).filter((v) => v.impact === 'critical' || ['label', 'select-name', 'button-name'].includes(v.id));
+    assert.deepEqual(found, [], 'axe findings on the zone form');
     await page.click('#ar-save');
     await ruleRow(NAME).waitFor({ timeout: 15000 });
 
@@ -147,6 +149,32 @@ describe('alert rules', () => {
     await v.locator('[data-testid=rule-list] tr[data-rule]', { hasText: NAME }).waitFor({ timeout: 15000 });
     assert.equal(await v.locator('#ar-new, [data-action=edit], [data-action=delete]').count(), 0, 'a viewer is offered to change rules');
     await v.close();
+  });
+
+  test('a zone rule takes a sector of the agency or a hot-spot area', async () => {
+    await openView(page, 'rules');
+    await page.click('#ar-new');
+    await page.fill('#ar-name', 'E2E sector zone');
+    await page.selectOption('#ar-kind', 'zone_leave');
+    await page.selectOption('#ar-source', 'sector');
+    await page.waitForFunction(() => document.querySelectorAll('#ar-sector option').length > 1, null, { timeout: 60000 });
+    const sector = await page.locator('#ar-sector option').nth(1).getAttribute('value');
+    await page.selectOption('#ar-sector', sector);
+    await page.selectOption('#ar-source', 'hotspot');
+    await page.waitForFunction(() => document.querySelectorAll('#ar-area option').length > 1, null, { timeout: 60000 });
+    await shot(page, 'rules-hotspot');
+    await page.selectOption('#ar-source', 'sector');
+    assert.equal(await page.inputValue('#ar-sector'), sector, 'the sector chosen was lost');
+    await page.click('#ar-save');
+    await ruleRow('E2E sector zone').waitFor({ timeout: 15000 });
+    const r = await api(page, '/api/alert-rules');
+    const rule = r.body.rules.find((x) => x.name === 'E2E sector zone');
+    assert.equal(rule.zone_source, 'sector');
+    assert.equal(rule.sector, sector);
+    assert.equal(rule.kind, 'zone_leave');
+    assert.equal(rule.zone?.type, 'MultiPolygon', 'the sector outline was not copied into the zone');
+    // Left in place, every team outside the sector would raise an alert.
+    assert.equal((await api(page, `/api/alert-rules/${rule.id}`, { method: 'DELETE' })).status, 204);
   });
 
   test('an administrator deletes a rule after confirming; the API no longer has it', async () => {

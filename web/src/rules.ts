@@ -259,7 +259,7 @@ export function rulesView(ctx: Ctx): View {
       out.push(h('label', { for: 'ar-area' }, t('rules.area')), h('div', {},
         h('select', { id: 'ar-area', 'data-param': 'zone', onchange: (e: Event) => { d.area = (e.target as HTMLSelectElement).value; drawZones(); } },
           d.stored ? option('', t('rules.area_stored'), d.area === '') : option('', t('rules.choose'), d.area === ''),
-          areas.map((f, i) => option(String(i), t('rules.area_n', { n: i + 1, events: num(Number(f.properties?.count ?? f.properties?.n ?? 0)) }), String(i) === d.area))),
+          areas.map((f, i) => option(String(i), t('rules.area_n', { n: i + 1, events: num(Number(f.properties?.count ?? 0)) }), String(i) === d.area))),
         h('div', { class: 'muted small' }, t('rules.help_area')),
         areasErr ? notice('error', errorText(areasErr)) : null, slot('zone')));
     } else {
