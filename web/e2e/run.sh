@@ -90,7 +90,9 @@ E2E_TEAM=$(psql "$OWNER_DATABASE_URL" -XAtc "SELECT min(id) FROM teams WHERE age
 [ -n "$E2E_TEAM" ] || { log "the demo has no team of $E2E_AGENCY"; exit 1; }
 E2E_DEVICE=$("$BIN" device create -team "$E2E_TEAM" -label "e2e phone" | sed -n 's/^id: //p')
 [ -n "$E2E_DEVICE" ] || { log "borderwatch device create printed no id"; exit 1; }
-export E2E_USER E2E_PASSWORD E2E_PARTNER_USER E2E_PARTNER_PASSWORD E2E_VIEWER_USER E2E_VIEWER_PASSWORD E2E_TEAM E2E_DEVICE
+# The binary, for the tests that run its tools (rules.test.mjs runs simulate).
+E2E_BIN="$BIN"
+export E2E_BIN E2E_USER E2E_PASSWORD E2E_PARTNER_USER E2E_PARTNER_PASSWORD E2E_VIEWER_USER E2E_VIEWER_PASSWORD E2E_TEAM E2E_DEVICE
 
 PORT=$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')
 BASE_URL="http://127.0.0.1:$PORT"
@@ -105,6 +107,6 @@ done
 
 # Arguments (or E2E_FILES) name test files to run (default: all of them).
 TESTS=("$@")
-[ ${#TESTS[@]} -gt 0 ] || read -r -a TESTS <<<"${E2E_FILES:-${E2E_TESTS:-openapi.test.mjs exchange.test.mjs teams.test.mjs tests.mjs language.test.mjs a11y.test.mjs routecard.test.mjs weight.test.mjs palette.test.mjs hotspots.test.mjs sectors.test.mjs admin.test.mjs plan_effort.test.mjs}}"
+[ ${#TESTS[@]} -gt 0 ] || read -r -a TESTS <<<"${E2E_FILES:-${E2E_TESTS:-openapi.test.mjs exchange.test.mjs teams.test.mjs rules.test.mjs tests.mjs language.test.mjs a11y.test.mjs routecard.test.mjs weight.test.mjs palette.test.mjs hotspots.test.mjs sectors.test.mjs admin.test.mjs plan_effort.test.mjs}}"
 log "validating the API definition (swagger-parser) and running the browser tests"
 BASE_URL="$BASE_URL" ARTIFACTS="$ART" node --test --test-concurrency=1 --test-reporter=spec "${TESTS[@]}"

@@ -1,5 +1,5 @@
-// Alerts about the agency's teams (a team near the border line, a team
-// silent on its shift): the recent ones and the unacknowledged count for the
+// Alerts about the agency's teams (a team near or across the border line,
+// in or out of a zone, immobile, silent on its shift, low on battery): the recent ones and the unacknowledged count for the
 // navigation, kept current from the live stream, and a banner over every
 // view for each alert raised while the page is open, until it is
 // acknowledged or dismissed.
@@ -45,6 +45,11 @@ export function startAlerts(live: Live, role: string, teamName: (id: number) => 
     const d = a.detail ?? {};
     if (a.kind === 'border_near') return t('alert.border_near', { team, distance: num(d.distance_m), threshold: num(d.threshold_m) });
     if (a.kind === 'silent') return t('alert.silent', { team, min: num(d.limit_min) });
+    const rule = String(d.rule_name ?? '');
+    if (a.kind === 'zone_enter' || a.kind === 'zone_leave') return t(`alert.${a.kind}`, { team, rule });
+    if (a.kind === 'border_cross') return t('alert.border_cross', { team, m: num(Number(d.outside_m)), country: String(d.country ?? '') });
+    if (a.kind === 'immobile') return t('alert.immobile', { team, min: num(Number(d.still_min)), km: num(Number(d.from_base_m) / 1000, 1) });
+    if (a.kind === 'battery_low') return t('alert.battery_low', { team, pct: num(Number(d.battery_pct)), threshold: num(Number(d.threshold_pct)) });
     return `${team}: ${a.kind}`;
   };
 

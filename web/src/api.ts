@@ -1,6 +1,6 @@
 // The only module that talks to the server: the OGC API – Features
 // collections, event writes and the analysis endpoints under /api.
-import type { Feature, FeatureCollection, Geometry, Point } from 'geojson';
+import type { Feature, FeatureCollection, Geometry, MultiPolygon, Point, Polygon } from 'geojson';
 import { currentLang } from './i18n';
 
 /** InvalidParam names one offending field of a request (problem+json invalid_params). */
@@ -859,7 +859,7 @@ export interface Alert {
   /** team_name is in the listing, not in stream events. */
   team_name?: string;
   agency: string;
-  kind: 'border_near' | 'silent';
+  kind: RuleKind;
   raised_at: string;
   fix_time: string | null;
   lon: number | null;
@@ -873,6 +873,64 @@ export interface Alert {
 /** alerts lists the agency's alerts, newest first. */
 export async function alerts(opts: { open?: boolean; unacked?: boolean; limit?: number } = {}, signal?: AbortSignal): Promise<Alert[]> {
   return (await send<{ alerts: Alert[] }>('GET', '/api/alerts', { query: { open: opts.open || undefined, unacked: opts.unacked || undefined, limit: opts.limit }, signal })).data.alerts ?? [];
+}
+
+/** RULE_KINDS are the conditions an alert rule watches (record.RuleKinds). */
+export const RULE_KINDS = ['zone_enter', 'zone_leave', 'border_near', 'border_cross', 'immobile', 'silent', 'battery_low'] as const;
+export type RuleKind = (typeof RULE_KINDS)[number];
+
+/** ZONE_SOURCES are where a zone rule's zone comes from. */
+export const ZONE_SOURCES = ['drawn', 'sector', 'hotspot'] as const;
+export type ZoneSource = (typeof ZONE_SOURCES)[number];
+
+/** AlertRuleInput is the body of POST and PUT /api/alert-rules. */
+export interface AlertRuleInput {
+  name: string;
+  kind: RuleKind;
+  team?: number;
+  zone_source?: ZoneSource;
+  sector?: string;
+  zone?: Polygon | MultiPolygon;
+  distance_m?: number;
+  minutes?: number;
+  battery_pct?: number;
+  base_m?: number;
+  enabled: boolean;
+}
+
+/** AlertRule is a stored rule of the agency (GET /api/alert-rules). */
+export interface AlertRule {
+  id: number;
+  agency: string;
+  team: number | null;
+  name: string;
+  kind: RuleKind;
+  zone_source: ZoneSource | null;
+  sector: string | null;
+  zone: MultiPolygon | null;
+  distance_m: number | null;
+  minutes: number | null;
+  battery_pct: number | null;
+  base_m: number | null;
+  enabled: boolean;
+  created_by: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** alertRules lists the agency's alert rules. */
+export async function alertRules(signal?: AbortSignal): Promise<AlertRule[]> {
+  return (await send<{ rules: AlertRule[] }>('GET', '/api/alert-rules', { signal })).data.rules ?? [];
+}
+
+/** saveAlertRule creates a rule (id 0) or replaces rule id (admins). */
+export async function saveAlertRule(id: number, r: AlertRuleInput): Promise<AlertRule> {
+  return (await send<AlertRule>(id ? 'PUT' : 'POST', id ? `/api/alert-rules/${id}` : '/api/alert-rules', { body: r })).data;
+}
+
+/** deleteAlertRule deletes a rule (admins). */
+export async function deleteAlertRule(id: number): Promise<void> {
+  await send<null>('DELETE', `/api/alert-rules/${id}`);
 }
 
 /** ackAlert acknowledges an alert; acknowledged is false when it already was. */

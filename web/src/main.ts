@@ -21,6 +21,7 @@ import { networkView } from './network';
 import { startLive } from './live';
 import { startAlerts } from './alerts';
 import { teamsView } from './teams';
+import { rulesView } from './rules';
 import { startA11y } from './a11y';
 import { dockLegend } from './legend';
 import { adminView } from './admin';
@@ -164,7 +165,7 @@ async function main(): Promise<void> {
   // Data entry only for the roles that may record events (analysts and
   // admins): a planner or viewer would see a form that can only fail.
   const canRecord = ['analyst', 'admin'].includes(me.role);
-  const views: View[] = [hotspotsView(ctx), forecastView(ctx), sectorsView(ctx), patrolsView(ctx), teamsView(ctx, live, alerts), reportView(ctx),
+  const views: View[] = [hotspotsView(ctx), forecastView(ctx), sectorsView(ctx), patrolsView(ctx), teamsView(ctx, live, alerts), rulesView(ctx), reportView(ctx),
     ...(canRecord ? [entryView(ctx)] : []), inboxView(ctx, live), hitsView(ctx, live), networkView(ctx)];
   // Sharing agreements are managed by the agency's admins only.
   if (me.role === 'admin') views.push(sharingView(ctx), adminView(ctx));
