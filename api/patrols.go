@@ -111,7 +111,7 @@ func (c *roadGraphs) get(ctx context.Context, store *data.Store, codes []string,
 			continue
 		}
 		for _, piece := range splitRoad(r.Line, planPieceM) {
-			pr = append(pr, planner.Road{Line: piece, SpeedKPH: r.SpeedKPH, Oneway: r.Oneway, Country: r.Country})
+			pr = append(pr, planner.Road{Line: piece, SpeedKPH: r.SpeedKPH, Oneway: r.Oneway, Country: r.Country, Kind: r.Kind})
 		}
 	}
 	g, err := planner.NewGraph(pr, planSnapM)
@@ -606,8 +606,11 @@ func planFeatures(plan *planner.Plan, req planner.PatrolRequest, teams []data.Pl
 			"depart": req.Now.Format(time.RFC3339), "return": tp.Return.UTC().Format(time.RFC3339),
 			"base": []float64{tm.Base[0], tm.Base[1]},
 		}
+		if len(tp.Legs) > 0 {
+			setLegProps(route.Properties, "return_", tp.Legs[len(tp.Legs)-1])
+		}
 		fc.Append(route)
-		for _, st := range tp.Stops {
+		for k, st := range tp.Stops {
 			f := geojson.NewFeature(st.Point)
 			t := targets[st.TargetID]
 			f.Properties = geojson.Properties{
@@ -618,6 +621,9 @@ func planFeatures(plan *planner.Plan, req planner.PatrolRequest, teams []data.Pl
 			}
 			for k, v := range t.Facts() {
 				f.Properties[k] = v
+			}
+			if k < len(tp.Legs) {
+				setLegProps(f.Properties, "leg_", tp.Legs[k])
 			}
 			fc.Append(f)
 		}

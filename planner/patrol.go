@@ -102,6 +102,18 @@ type TeamPlan struct {
 	Score float64
 	// Return is the time the team is back at its end point.
 	Return time.Time
+	// Legs are the ways between the stops: Legs[i] arrives at Stops[i],
+	// and the last one at the team's end.
+	Legs []RouteLeg
+}
+
+// RouteLeg is the way from one stop of a route to the next.
+type RouteLeg struct {
+	// LengthKM is its length and OffroadKM the part off the network.
+	LengthKM, OffroadKM float64
+	// KindKM is the length on roads of each kind other than mapped
+	// ("inferred", "synthetic"); empty when the leg keeps to mapped roads.
+	KindKM map[string]float64
 }
 
 // Plan is the result of PlanPatrols.
@@ -407,6 +419,7 @@ func buildTeamPlan(ctx context.Context, req PatrolRequest, t int, route []int, r
 		}
 		tp.LengthKM += leg.LengthM / 1000
 		tp.OffroadKM += leg.OffroadM / 1000
+		tp.Legs = append(tp.Legs, routeLeg(r.o.n.g, leg))
 		clock += leg.DurationS
 		if i == len(route)-1 {
 			break
@@ -429,6 +442,17 @@ func buildTeamPlan(ctx context.Context, req PatrolRequest, t int, route []int, r
 		return TeamPlan{}, fmt.Errorf("internal check: route takes %.3f h, shift is %g h", tp.DurationH, tm.ShiftH)
 	}
 	return tp, nil
+}
+
+// routeLeg sums leg's length by the kind of road driven.
+func routeLeg(g *Graph, leg Leg) RouteLeg {
+	out := RouteLeg{LengthKM: leg.LengthM / 1000, OffroadKM: leg.OffroadM / 1000, KindKM: map[string]float64{}}
+	for _, e := range leg.Edges {
+		if k := g.Edges[e].Kind; k != "" && k != "mapped" {
+			out.KindKM[k] += g.Edges[e].LengthM / 1000
+		}
+	}
+	return out
 }
 
 func validatePatrol(req PatrolRequest) error {
