@@ -35,6 +35,9 @@ type cardStop struct {
 	// Way says what part of the way to the stop runs on synthetic
 	// tracks or inferred connectors (legNote); empty on mapped roads.
 	Way string `json:"way,omitempty"`
+	// WaySyntheticKM and WayInferredKM are the km of the way on each.
+	WaySyntheticKM float64 `json:"way_synthetic_km,omitempty"`
+	WayInferredKM  float64 `json:"way_inferred_km,omitempty"`
 }
 
 // cardTeam is one team's route card: its shift, base, route and stops.
@@ -127,7 +130,8 @@ func routeCard(tr *planTeamRoute) cardTeam {
 		p := st.Properties
 		c.Stops = append(c.Stops, cardStop{Seq: int(p.MustFloat64("seq", 0)), Name: p.MustString("name", ""),
 			ETA: p.MustString("eta", ""), DwellMin: p.MustFloat64("dwell_min", 0), Reason: p.MustString("reason", ""),
-			Position: position(pt), Way: legNote(p, "leg_")})
+			Position: position(pt), Way: legNote(p, "leg_"),
+			WaySyntheticKM: p.MustFloat64("leg_synthetic_km", 0), WayInferredKM: p.MustFloat64("leg_inferred_km", 0)})
 	}
 	return c
 }
