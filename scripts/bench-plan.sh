@@ -33,6 +33,8 @@ bin/borderwatch audit keygen -out "$AUDIT_KEY" >/dev/null
 echo "== importing the roads of $roads and the demo"
 bin/borderwatch migrate
 bin/borderwatch import roads -source osm "$roads/roads_osm.geojson.gz" "$roads/roads_osm_border_gap_connectors.geojson" | sed -n '$p'
+# Fresh statistics, so that the demo's spatial updates of the roads run on an index.
+psql -X -q "$SCRATCH_ADMIN_URL" -c 'ANALYZE roads'
 bin/borderwatch demo --events 20000 --seed 1 | sed -n 1,3p
 TEAMS=$(psql -X -At "$SCRATCH_ADMIN_URL" -c "SELECT string_agg(id::text, ',' ORDER BY id) FROM teams WHERE agency_id = 'uz-border'")
 TOKEN=$(bin/borderwatch token create -agency uz-border -role planner -label bench-plan)

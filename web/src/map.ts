@@ -142,7 +142,15 @@ export function fitData(map: MLMap, bbox: number[] | null | undefined, maxZoom =
   if (!(w <= e && s <= n)) return false;
   // A single point or a very small extent gets a few kilometres around it.
   const m = 0.05;
-  map.fitBounds([[w - m, s - m], [e + m, n + m]], { padding: { top: 40, bottom: 40, right: 50, left: 50 }, maxZoom, duration: 0 });
+  const fit = (): void => {
+    map.fitBounds([[w - m, s - m], [e + m, n + m]], { padding: { top: 40, bottom: 40, right: 50, left: 50 }, maxZoom, duration: 0 });
+  };
+  fit();
+  // The legend dock may take its room from the map just after (the map
+  // keeps its centre and zoom then): fit again on a resize soon after.
+  const until = Date.now() + 3000;
+  const again = (): void => { if (Date.now() < until) fit(); };
+  map.once('resize', again);
   return true;
 }
 
