@@ -100,11 +100,11 @@ func writeGPX(w io.Writer, name string, fc *geojson.FeatureCollection) error {
 				cmt = fmt.Sprintf("ETA %s, stay %.0f min", eta.UTC().Format("15:04Z"), p.MustFloat64("dwell_min", 0))
 			}
 			rte.Points = append(rte.Points, gpxPoint{Lon: pt[0], Lat: pt[1], Time: p.MustString("eta", ""), Name: n,
-				Cmt: cmt, Desc: p.MustString("reason", ""), Type: p.MustString("target_kind", "")})
+				Cmt: cmt, Desc: joinNote(p.MustString("reason", ""), legNote(p, "leg_")), Type: p.MustString("target_kind", "")})
 		}
 		if hasBase {
 			rte.Points = append(rte.Points, gpxPoint{Lon: base[0], Lat: base[1], Name: "Base (return)", Type: "base",
-				Time: tr.route.Properties.MustString("return", "")})
+				Time: tr.route.Properties.MustString("return", ""), Desc: legNote(tr.route.Properties, "return_")})
 		}
 		if tr.route != nil {
 			if ls, ok := tr.route.Geometry.(orb.LineString); ok {

@@ -31,7 +31,8 @@ func writeKML(w io.Writer, name string, fc *geojson.FeatureCollection) error {
 			if ls, ok := tr.route.Geometry.(orb.LineString); ok {
 				folder.Add(kml.Placemark(
 					kml.Name(tr.name+" route"),
-					kml.Description(fmt.Sprintf("%.1f km, %.1f h, score %.1f", p.MustFloat64("length_km", 0), p.MustFloat64("duration_h", 0), p.MustFloat64("score", 0))),
+					kml.Description(joinNote(fmt.Sprintf("%.1f km, %.1f h, score %.1f", p.MustFloat64("length_km", 0), p.MustFloat64("duration_h", 0), p.MustFloat64("score", 0)),
+						legNote(p, "return_"))),
 					kml.StyleURL(fmt.Sprintf("#team%d", i%len(kmlColors))),
 					kml.LineString(kml.Tessellate(true), kml.Coordinates(kmlCoords(ls)...)),
 				))
@@ -45,7 +46,7 @@ func writeKML(w io.Writer, name string, fc *geojson.FeatureCollection) error {
 			p := st.Properties
 			children := []kml.Element{
 				kml.Name(fmt.Sprintf("%d. %s", int(p.MustFloat64("seq", 0)), p.MustString("name", ""))),
-				kml.Description(p.MustString("reason", "")),
+				kml.Description(joinNote(p.MustString("reason", ""), legNote(p, "leg_"))),
 			}
 			if eta, err := time.Parse(time.RFC3339, p.MustString("eta", "")); err == nil {
 				children = append(children, kml.TimeStamp(kml.When(eta)))

@@ -111,7 +111,7 @@ func (c *roadGraphs) get(ctx context.Context, store *data.Store, codes []string,
 			continue
 		}
 		for _, piece := range splitRoad(r.Line, planPieceM) {
-			pr = append(pr, planner.Road{Line: piece, SpeedKPH: r.SpeedKPH, Oneway: r.Oneway, Country: r.Country})
+			pr = append(pr, planner.Road{Line: piece, SpeedKPH: r.SpeedKPH, Oneway: r.Oneway, Country: r.Country, Kind: r.Kind})
 		}
 	}
 	g, err := planner.NewGraph(pr, planSnapM)
@@ -323,9 +323,12 @@ func handlePlanPatrols(logger *slog.Logger, cfg Config, store *data.Store, live 
 			return err
 		}
 		detail["duration_ms"] = time.Since(start).Milliseconds()
+		saveStart := time.Now()
 		if _, err := store.SavePlan(r.Context(), id, raw, body, detail); err != nil {
 			return err
 		}
+		logger.InfoContext(r.Context(), "plan", "plan_id", id.String(), "teams", len(in.req.Teams),
+			"phases_ms", detail["phases_ms"], "save_ms", float64(time.Since(saveStart).Microseconds())/1000)
 		w.Header().Set("Location", "/api/plans/"+id.String())
 		w.Header().Set("Content-Type", "application/geo+json")
 		w.WriteHeader(http.StatusCreated)
@@ -487,10 +490,12 @@ func solverOptions(ctx context.Context, in planInput) planner.Options {
 // returns the plan as a FeatureCollection with the id at the top level,
 // and the details for the audit log.
 func planPatrols(ctx context.Context, store *data.Store, live *data.Live, graphs *roadGraphs, in planInput, id uuid.UUID) (*geojson.FeatureCollection, map[string]any, error) {
+	clock := newPhaseClock()
 	set, err := loadPlanSetting(ctx, store, graphs, in)
 	if err != nil {
 		return nil, nil, err
 	}
+	clock.mark("setting")
 	dep, loc, err := shiftDeparture(in.shift, set.teams, time.Now())
 	if err != nil {
 		return nil, nil, err
@@ -506,9 +511,11 @@ func planPatrols(ctx context.Context, store *data.Store, live *data.Live, graphs
 			unnamed[fmt.Sprintf("point:%d", i)] = true
 		}
 	}
+	clock.mark("targets")
 	if err := nameStops(ctx, store, targets, unnamed); err != nil {
 		return nil, nil, err
 	}
+	clock.mark("names")
 	if len(targets) == 0 {
 		return nil, nil, unprocessable("targets", "there is nothing to visit: no hot spot, crossing or requested point near the teams; widen from/to or add targets")
 	}
@@ -524,6 +531,7 @@ func planPatrols(ctx context.Context, store *data.Store, live *data.Live, graphs
 	if err != nil {
 		return nil, nil, planError(err, in)
 	}
+	clock.mark("solve")
 	if plan.Score <= 0 {
 		return nil, nil, unprocessable("teams", "no team can reach a target and be back at its base within the budget; raise budget_h or add targets")
 	}
@@ -546,7 +554,8 @@ func planPatrols(ctx context.Context, store *data.Store, live *data.Live, graphs
 		"planned_on":   on,
 	}
 	detail := map[string]any{"teams": in.req.Teams, "score": round2(plan.Score), "targets": len(targets),
-		"from": in.from.UTC().Format(time.RFC3339), "to": in.to.UTC().Format(time.RFC3339), "planned_on": on}
+		"from": in.from.UTC().Format(time.RFC3339), "to": in.to.UTC().Format(time.RFC3339), "planned_on": on,
+		"phases_ms": clock.ms}
 	return fc, detail, nil
 }
 
@@ -597,8 +606,11 @@ func planFeatures(plan *planner.Plan, req planner.PatrolRequest, teams []data.Pl
 			"depart": req.Now.Format(time.RFC3339), "return": tp.Return.UTC().Format(time.RFC3339),
 			"base": []float64{tm.Base[0], tm.Base[1]},
 		}
+		if len(tp.Legs) > 0 {
+			setLegProps(route.Properties, "return_", tp.Legs[len(tp.Legs)-1])
+		}
 		fc.Append(route)
-		for _, st := range tp.Stops {
+		for k, st := range tp.Stops {
 			f := geojson.NewFeature(st.Point)
 			t := targets[st.TargetID]
 			f.Properties = geojson.Properties{
@@ -609,6 +621,9 @@ func planFeatures(plan *planner.Plan, req planner.PatrolRequest, teams []data.Pl
 			}
 			for k, v := range t.Facts() {
 				f.Properties[k] = v
+			}
+			if k < len(tp.Legs) {
+				setLegProps(f.Properties, "leg_", tp.Legs[k])
 			}
 			fc.Append(f)
 		}

@@ -89,7 +89,7 @@ func newPatrolFixture(t *testing.T, e *testEnv) patrolFixture {
 	var roads []record.Road
 	add := func(country string, rs []planner.Road) {
 		for _, r := range rs {
-			roads = append(roads, record.Road{Highway: "synthetic_track", SpeedKPH: r.SpeedKPH, Country: r.Country, Line: r.Line})
+			roads = append(roads, record.Road{Highway: "synthetic_track", Kind: record.RoadSynthetic, SpeedKPH: r.SpeedKPH, Country: r.Country, Line: r.Line})
 		}
 	}
 	add("TJK", planner.BorderTracks(border, f.tjk, []orb.Point{f.bases[0], f.bases[1], {68.6053, 37.1946}}, planner.TrackOptions{Country: "TJK"}))

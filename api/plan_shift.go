@@ -113,3 +113,19 @@ func nameStops(ctx context.Context, store *data.Store, targets []planner.Candida
 	}
 	return nil
 }
+
+// phaseClock records how long each phase of a request took, in
+// milliseconds, for the audit detail and the log.
+type phaseClock struct {
+	last time.Time
+	ms   map[string]float64
+}
+
+func newPhaseClock() *phaseClock { return &phaseClock{last: time.Now(), ms: map[string]float64{}} }
+
+// mark ends the phase name, which began when the previous one ended.
+func (c *phaseClock) mark(name string) {
+	now := time.Now()
+	c.ms[name] = float64(now.Sub(c.last).Microseconds()) / 1000
+	c.last = now
+}

@@ -41,6 +41,8 @@ var problemSources = []string{
 	"../record/event.go", "../record/area.go", "../record/plausible.go", "../record/errors.go",
 	"../geo/analysis_params.go", "../geo/bbox.go", "../geo/interval.go",
 	"errors.go", "events.go", "hotspots.go", "sectors.go", "patrols.go", "plan_shift.go",
+	"../record/entity.go", "../record/entitykeys.go", "../record/position.go",
+	"entities.go", "entity_links.go", "messages.go", "positions.go", "positions_read.go", "queryables.go", "tracking.go",
 }
 
 // problemLiteral finds the texts a file writes into a field error, a
@@ -93,6 +95,10 @@ func TestProblemTextsInRussian(t *testing.T) {
 		{`unknown drug "krokodil"; must be one of heroin, opium`, `неизвестный наркотик "krokodil"; должно быть одним из: heroin, opium`},
 		{`unknown drug "krokodil"`, `неизвестный наркотик "krokodil"`},
 		{"must be in [1, 64]", "должно быть в [1, 64]"},
+		{"must be an integer from 1 to 5", "должно быть целым числом от 1 до 5"},
+		{"the device belongs to team 3, not 4", "устройство принадлежит группе 3, а не 4"},
+		{"you can record entities only for your own agency (uz-border)", "вы можете вносить сущности только для своего ведомства (uz-border)"},
+		{`unknown protocol "nmea"`, `неизвестный протокол "nmea"`},
 		{"not catalogued at all", "not catalogued at all"},
 	} {
 		if got := problemTexts.russian(tc.en); got != tc.ru {

@@ -32,6 +32,12 @@ type cardStop struct {
 	DwellMin float64      `json:"dwell_min"`
 	Reason   string       `json:"reason,omitempty"`
 	Position cardPosition `json:"position"`
+	// Way says what part of the way to the stop runs on synthetic
+	// tracks or inferred connectors (legNote); empty on mapped roads.
+	Way string `json:"way,omitempty"`
+	// WaySyntheticKM and WayInferredKM are the km of the way on each.
+	WaySyntheticKM float64 `json:"way_synthetic_km,omitempty"`
+	WayInferredKM  float64 `json:"way_inferred_km,omitempty"`
 }
 
 // cardTeam is one team's route card: its shift, base, route and stops.
@@ -47,6 +53,8 @@ type cardTeam struct {
 	Base      *cardPosition  `json:"base,omitempty"`
 	Route     orb.LineString `json:"route"`
 	Stops     []cardStop     `json:"stops"`
+	// ReturnWay is the Way of the way back to the base.
+	ReturnWay string `json:"return_way,omitempty"`
 }
 
 // routeCards is the answer of GET /api/plans/{id}/cards.
@@ -107,6 +115,7 @@ func routeCard(tr *planTeamRoute) cardTeam {
 		p := tr.route.Properties
 		c.Depart, c.Return = p.MustString("depart", ""), p.MustString("return", "")
 		c.LengthKM, c.DurationH = p.MustFloat64("length_km", 0), p.MustFloat64("duration_h", 0)
+		c.ReturnWay = legNote(p, "return_")
 		if ls, ok := tr.route.Geometry.(orb.LineString); ok {
 			c.Route = ls
 		}
@@ -123,7 +132,8 @@ func routeCard(tr *planTeamRoute) cardTeam {
 		p := st.Properties
 		c.Stops = append(c.Stops, cardStop{Seq: int(p.MustFloat64("seq", 0)), Name: p.MustString("name", ""),
 			ETA: p.MustString("eta", ""), DwellMin: p.MustFloat64("dwell_min", 0), Reason: p.MustString("reason", ""),
-			Position: position(pt)})
+			Position: position(pt), Way: legNote(p, "leg_"),
+			WaySyntheticKM: p.MustFloat64("leg_synthetic_km", 0), WayInferredKM: p.MustFloat64("leg_inferred_km", 0)})
 	}
 	return c
 }

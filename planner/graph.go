@@ -24,6 +24,10 @@ type Road struct {
 	// Country is the ISO 3166-1 alpha-3 code of the country the road lies
 	// in, or "" when unknown.
 	Country string
+	// Kind says how the road is known: "" or "mapped" for a mapped road,
+	// "inferred" for a connector inferred where mapped roads break, and
+	// "synthetic" for a track drawn where no mapped road reaches.
+	Kind string
 }
 
 // Edge is a directed edge of a Graph.
@@ -36,6 +40,8 @@ type Edge struct {
 	SpeedKPH float64
 	// Country is the code of the road's country, or "".
 	Country string
+	// Kind is the kind of the road the edge belongs to (Road.Kind).
+	Kind string
 	// Geometry runs from node From to node To.
 	Geometry orb.LineString
 }
@@ -118,11 +124,11 @@ func NewGraph(roads []Road, snapM float64) (*Graph, error) {
 				continue
 			}
 			length := orbgeo.LengthHaversine(line)
-			g.Edges = append(g.Edges, Edge{From: from, To: to, LengthM: length, SpeedKPH: r.SpeedKPH, Country: r.Country, Geometry: line})
+			g.Edges = append(g.Edges, Edge{From: from, To: to, LengthM: length, SpeedKPH: r.SpeedKPH, Country: r.Country, Kind: r.Kind, Geometry: line})
 			if !r.Oneway {
 				back := slices.Clone(line)
 				slices.Reverse(back)
-				g.Edges = append(g.Edges, Edge{From: to, To: from, LengthM: length, SpeedKPH: r.SpeedKPH, Country: r.Country, Geometry: back})
+				g.Edges = append(g.Edges, Edge{From: to, To: from, LengthM: length, SpeedKPH: r.SpeedKPH, Country: r.Country, Kind: r.Kind, Geometry: back})
 			}
 		}
 	}

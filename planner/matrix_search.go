@@ -84,6 +84,22 @@ func (o *overlay) row(ctx context.Context, s *rowSearch, i int, maxS float64) ([
 // points with sources[i] false, pairs without a way and pairs over maxS
 // are +Inf. The rows are searched by one worker per processor.
 func (r *router) matrix(ctx context.Context, sources []bool, maxS float64) (*Matrix, error) {
+	bounds := make([]float64, len(r.o.pts))
+	for i := range bounds {
+		bounds[i] = maxS
+		if sources != nil && !sources[i] {
+			bounds[i] = -1
+		}
+	}
+	return r.boundedMatrix(ctx, bounds)
+}
+
+// boundedMatrix returns travel times in seconds between the points, the
+// row of point i searched up to bounds[i] seconds: pairs without a way
+// and pairs over their row's bound are +Inf, and so is every pair of a
+// row with a negative bound. The rows are searched by one worker per
+// processor.
+func (r *router) boundedMatrix(ctx context.Context, bounds []float64) (*Matrix, error) {
 	pts := r.o.pts
 	m := NewMatrix(len(pts))
 	for i := range pts {
@@ -111,7 +127,8 @@ func (r *router) matrix(ctx context.Context, sources []bool, maxS float64) (*Mat
 				if i >= len(pts) {
 					return
 				}
-				if sources != nil && !sources[i] {
+				maxS := bounds[i]
+				if !(maxS >= 0) {
 					continue
 				}
 				dist, e := r.o.row(ctx, s, i, maxS)

@@ -102,6 +102,18 @@ type TeamPlan struct {
 	Score float64
 	// Return is the time the team is back at its end point.
 	Return time.Time
+	// Legs are the ways between the stops: Legs[i] arrives at Stops[i],
+	// and the last one at the team's end.
+	Legs []RouteLeg
+}
+
+// RouteLeg is the way from one stop of a route to the next.
+type RouteLeg struct {
+	// LengthKM is its length and OffroadKM the part off the network.
+	LengthKM, OffroadKM float64
+	// KindKM is the length on roads of each kind other than mapped
+	// ("inferred", "synthetic"); empty when the leg keeps to mapped roads.
+	KindKM map[string]float64
 }
 
 // Plan is the result of PlanPatrols.
@@ -168,6 +180,17 @@ func (e *TargetError) Unwrap() error { return e.Err }
 // each counted once across teams. The plan is re-checked before it is
 // returned: every route segment is allowed and every route fits its shift.
 func PlanPatrols(ctx context.Context, g *Graph, req PatrolRequest, rng *rand.Rand) (*Plan, error) {
+	return planPatrols(ctx, g, req, rng, teamTravel)
+}
+
+// travelFunc returns the travel times between a team's own points (its
+// start, its end, then the targets with dwell times dwellS) within its
+// budget.
+type travelFunc func(ctx context.Context, r *router, budgetS float64, dwellS []float64) (*Matrix, error)
+
+// planPatrols is PlanPatrols with the team travel times computed by
+// travel.
+func planPatrols(ctx context.Context, g *Graph, req PatrolRequest, rng *rand.Rand, travel travelFunc) (*Plan, error) {
 	if err := validatePatrol(req); err != nil {
 		return nil, err
 	}
@@ -186,7 +209,7 @@ func PlanPatrols(ctx context.Context, g *Graph, req PatrolRequest, rng *rand.Ran
 	errs := make([]error, nt)
 	var wg sync.WaitGroup
 	for t := range req.Teams {
-		wg.Go(func() { teams[t], routers[t], dwellS[t], errs[t] = teamProblem(ctx, g, req, nodes, t) })
+		wg.Go(func() { teams[t], routers[t], dwellS[t], errs[t] = teamProblem(ctx, g, req, nodes, t, travel) })
 	}
 	wg.Wait()
 	for t := range req.Teams {
@@ -257,7 +280,7 @@ func problemNodes(req PatrolRequest) []orb.Point {
 // nodes: its travel times on the roads it may use, with the dwell at a
 // target folded into the cost of arriving there, its router and its dwell
 // times at the targets in seconds.
-func teamProblem(ctx context.Context, g *Graph, req PatrolRequest, nodes []orb.Point, t int) (Team, *router, []float64, error) {
+func teamProblem(ctx context.Context, g *Graph, req PatrolRequest, nodes []orb.Point, t int, travel travelFunc) (Team, *router, []float64, error) {
 	nt := len(req.Teams)
 	tm := req.Teams[t]
 	net := g.Restrict(Access{
@@ -273,14 +296,6 @@ func teamProblem(ctx context.Context, g *Graph, req PatrolRequest, nodes []orb.P
 	pts := append([]orb.Point{nodes[2*t], nodes[2*t+1]}, nodes[2*nt:]...)
 	r := net.router(pts)
 	budgetS := tm.ShiftH * 3600
-	sources := make([]bool, len(pts))
-	for i := range sources {
-		sources[i] = i != 1
-	}
-	sub, err := r.matrix(ctx, sources, budgetS)
-	if err != nil {
-		return Team{}, nil, nil, fmt.Errorf("team %q: %w", tm.ID, err)
-	}
 	dwellS := make([]float64, len(req.Targets))
 	for k, tg := range req.Targets {
 		d := tg.DwellMin
@@ -288,6 +303,10 @@ func teamProblem(ctx context.Context, g *Graph, req PatrolRequest, nodes []orb.P
 			d = tm.DwellMin
 		}
 		dwellS[k] = d * 60
+	}
+	sub, err := travel(ctx, r, budgetS, dwellS)
+	if err != nil {
+		return Team{}, nil, nil, fmt.Errorf("team %q: %w", tm.ID, err)
 	}
 	m := teamMatrix(len(nodes), nt, t, sub, dwellS)
 	if sub.At(0, 1) > budgetS && !(nodes[2*t] == nodes[2*t+1]) {
@@ -297,6 +316,39 @@ func teamProblem(ctx context.Context, g *Graph, req PatrolRequest, nodes []orb.P
 		m.Set(2*t, 2*t+1, 0)
 	}
 	return Team{Start: 2 * t, End: 2*t + 1, Budget: budgetS, Travel: m}, r, dwellS, nil
+}
+
+// teamTravel returns the travel times between a team's own points (its
+// start, its end, then the targets with dwell times dwellS) within its
+// budget. The start's row is searched first, up to the budget; a target's
+// row only up to what the budget leaves after the shortest way there and
+// the dwell, since no route within the budget can leave the target later
+// (times along a route are at least the shortest ones); a target that
+// cannot be reached at all gets no row, and neither does the end. The
+// pairs left out are +Inf, as are those beyond the budget.
+func teamTravel(ctx context.Context, r *router, budgetS float64, dwellS []float64) (*Matrix, error) {
+	n := len(r.o.pts)
+	bounds := make([]float64, n)
+	for i := range bounds {
+		bounds[i] = -1
+	}
+	bounds[0] = budgetS
+	first, err := r.boundedMatrix(ctx, bounds)
+	if err != nil {
+		return nil, err
+	}
+	bounds[0] = -1
+	for i := 2; i < n; i++ {
+		bounds[i] = budgetS - first.At(0, i) - dwellS[i-2]
+	}
+	rest, err := r.boundedMatrix(ctx, bounds)
+	if err != nil {
+		return nil, err
+	}
+	for j := range n {
+		rest.Set(0, j, first.At(0, j))
+	}
+	return rest, nil
 }
 
 // teamMatrix spreads team t's matrix sub over its own points (its start,
@@ -367,6 +419,7 @@ func buildTeamPlan(ctx context.Context, req PatrolRequest, t int, route []int, r
 		}
 		tp.LengthKM += leg.LengthM / 1000
 		tp.OffroadKM += leg.OffroadM / 1000
+		tp.Legs = append(tp.Legs, routeLeg(r.o.n.g, leg))
 		clock += leg.DurationS
 		if i == len(route)-1 {
 			break
@@ -389,6 +442,17 @@ func buildTeamPlan(ctx context.Context, req PatrolRequest, t int, route []int, r
 		return TeamPlan{}, fmt.Errorf("internal check: route takes %.3f h, shift is %g h", tp.DurationH, tm.ShiftH)
 	}
 	return tp, nil
+}
+
+// routeLeg sums leg's length by the kind of road driven.
+func routeLeg(g *Graph, leg Leg) RouteLeg {
+	out := RouteLeg{LengthKM: leg.LengthM / 1000, OffroadKM: leg.OffroadM / 1000, KindKM: map[string]float64{}}
+	for _, e := range leg.Edges {
+		if k := g.Edges[e].Kind; k != "" && k != "mapped" {
+			out.KindKM[k] += g.Edges[e].LengthM / 1000
+		}
+	}
+	return out
 }
 
 func validatePatrol(req PatrolRequest) error {

@@ -29,6 +29,33 @@ before(async () => {
 
 after(async () => { await b?.close(); });
 
+/** COVERED is the region the deployment covers (web/src/map.ts). */
+const COVERED = [60.5, 29.3, 75.5, 42.2];
+
+/** extentOf is the [w, s, e, n] extent of GeoJSON features. */
+function extentOf(features) {
+  const b = [Infinity, Infinity, -Infinity, -Infinity];
+  const visit = (c) => {
+    if (typeof c[0] === 'number') { b[0] = Math.min(b[0], c[0]); b[1] = Math.min(b[1], c[1]); b[2] = Math.max(b[2], c[0]); b[3] = Math.max(b[3], c[1]); } else c.forEach(visit);
+  };
+  for (const f of features) visit(f.geometry.coordinates);
+  return b;
+}
+
+/** assertFits checks that the view [w, s, e, n] fits the data's extent
+ * clipped to the covered region: it holds at least 90 % of it, and in one
+ * direction at least (the map's shape decides which) it is no more than
+ * 1.6 times as wide as the data plus a margin of half a degree. */
+function assertFits(view, data, when) {
+  const d = [Math.max(data[0], COVERED[0]), Math.max(data[1], COVERED[1]), Math.min(data[2], COVERED[2]), Math.min(data[3], COVERED[3])];
+  const [w, s, e, n] = view;
+  const area = Math.max(1e-6, (d[2] - d[0]) * (d[3] - d[1]));
+  const held = (Math.max(0, Math.min(e, d[2]) - Math.max(w, d[0])) * Math.max(0, Math.min(n, d[3]) - Math.max(s, d[1]))) / area;
+  assert.ok(held >= 0.9, `${when}: the view ${view.map((v) => v.toFixed(2))} holds ${(held * 100).toFixed(0)} % of the data's extent ${d.map((v) => v.toFixed(2))}`);
+  const tight = e - w <= 1.6 * (d[2] - d[0]) + 0.5 || n - s <= 1.6 * (d[3] - d[1]) + 0.5;
+  assert.ok(tight, `${when}: the view ${view.map((v) => v.toFixed(2))} is far wider than the data's extent ${d.map((v) => v.toFixed(2))}`);
+}
+
 /** rect is an element's box on the page. */
 const rect = (sel) => page.locator(sel).evaluate((el) => { const r = el.getBoundingClientRect(); return { left: r.left, right: r.right, top: r.top, bottom: r.bottom, width: r.width }; });
 
@@ -137,6 +164,23 @@ describe('hot spot view', () => {
     assert.ok(e - w <= 34 && n - s <= 25, `zoomed out to ${(e - w).toFixed(1)}° × ${(n - s).toFixed(1)}°, beyond the region`);
     assert.ok(Number(await page.locator('#map').getAttribute('data-rendered-cells')) > 0, 'zoomed out, no cells drawn');
     await shot(page, 'hotspots-zoomed-out');
+  });
+
+  test('changing a filter fits the view to the events it keeps', async () => {
+    await waitIdle(page);
+    for (const drug of ['opium', 'heroin']) {
+      const answer = page.waitForResponse((r) => r.url().includes('/api/hotspots?') && r.url().includes(drug), { timeout: 120000 });
+      await page.selectOption('#f-drug', drug);
+      const cells = (await (await answer).json()).features.filter((f) => Number(f.properties?.count ?? 0) > 0);
+      assert.ok(cells.length > 0, `no cell holds ${drug} events`);
+      await waitIdle(page);
+      await page.waitForTimeout(300);
+      const view = (await page.locator('#map').getAttribute('data-bounds')).split(',').map(Number);
+      assertFits(view, extentOf(cells), `drug ${drug}`);
+    }
+    await shot(page, 'hotspots-fit-filter');
+    await page.selectOption('#f-drug', '');
+    await waitIdle(page);
   });
 
   test('the legend reads in Russian', async () => {

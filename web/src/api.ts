@@ -486,7 +486,7 @@ export interface CardPosition { lon: number; lat: number; dd: string; dms: strin
 export interface RouteCard {
   team: number | string; name: string; depart?: string; return?: string; length_km: number; duration_h: number;
   base?: CardPosition; route: [number, number][];
-  stops: { seq: number; name: string; eta?: string; dwell_min: number; reason?: string; position: CardPosition }[];
+  stops: { seq: number; name: string; eta?: string; dwell_min: number; reason?: string; position: CardPosition; way_synthetic_km?: number; way_inferred_km?: number }[];
 }
 
 /** RouteCards are the route cards of a stored plan, one per team. */

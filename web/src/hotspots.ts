@@ -9,7 +9,7 @@ import { debounce, h, option, replace } from './dom';
 import { date, kg, label, month, num, sig, t } from './i18n';
 import {
   BELOW_BORDERS, BELOW_LABELS, CLUSTER_LINE, EMERGING_COLORS, EMERGING_LINES, EVENT_COLORS, FONT, GI_COLORS, GI_LINES, SEQ, SEQ_LINE, addSource, normalizeCategory, pointerOn, popup,
-  quantileBreaks, setData, setVisible, stepColor, viewBBox,
+  bboxOf, fitData, quantileBreaks, setData, setVisible, stepColor, viewBBox,
 } from './map';
 
 /** DEFAULT_MONTHS is the default period: the last two years of data. */
@@ -150,6 +150,9 @@ export function hotspotsView(ctx: Ctx): View {
   const layerKey = (layer: Analysis): string => JSON.stringify([filter(), layer === 'cells' ? [s.method, s.cellM, s.radiusM, s.bandwidthM]
     : layer === 'emerging' ? [s.step, s.cellM, s.radiusM] : [s.epsM, s.minPoints]]);
 
+  // fitPending asks the next cells answer to fit the view (set when the
+  // filters change, not when the map moves).
+  let fitPending = false;
   const loadLayer = async (layer: Analysis): Promise<void> => {
     if (!s.show[layer]) return;
     const key = layerKey(layer);
@@ -166,6 +169,12 @@ export function hotspotsView(ctx: Ctx): View {
         cellsErr = null;
         cellsURL = api.hotspotTilesURL(p, f);
         drawCells();
+        // After a change of the filters, the view fits the cells holding
+        // events: zooming in from there lands on data.
+        if (fitPending) {
+          fitPending = false;
+          fitData(map, bboxOf(cells.features.filter((c) => Number(c.properties?.count ?? 0) > 0)));
+        }
       } else if (layer === 'emerging') {
         emergingFC = await api.emerging({ step: s.step, cell_m: s.cellM, radius_m: s.radiusM }, f, ctrl.signal);
         emergingErr = null;
@@ -443,7 +452,7 @@ export function hotspotsView(ctx: Ctx): View {
     h('input', { type: 'number', id, value, min, step, onchange: (e: Event) => { const v = Number((e.target as HTMLInputElement).value); if (v > 0) { on(v); reloadAnalyses(); } } });
   /** select is a drop-down; a filter reloads the events too, an analysis parameter only the analyses. */
   const select = (id: string, value: string, opts: [string, string][], on: (v: string) => void, analysis = false): HTMLSelectElement =>
-    h('select', { id, onchange: (e: Event) => { on((e.target as HTMLSelectElement).value); if (analysis) reloadAnalyses(); else reload(); } }, opts.map(([v, l]) => option(v, l, v === value)));
+    h('select', { id, onchange: (e: Event) => { on((e.target as HTMLSelectElement).value); if (analysis) reloadAnalyses(); else { fitPending = true; reload(); } } }, opts.map(([v, l]) => option(v, l, v === value)));
   /** field puts a parameter's input above the place for the API's errors about it. */
   const field = (input: HTMLInputElement | HTMLSelectElement, param: string): HTMLElement => {
     input.dataset.param = param;
@@ -470,6 +479,7 @@ export function hotspotsView(ctx: Ctx): View {
       if (a > b) [a, b] = [b, a];
       s.fromM = a; s.toM = b;
       fromLabel.textContent = month(a); toLabel.textContent = month(b);
+      fitPending = true;
       reload();
     };
     fromIn.addEventListener('input', onRange);

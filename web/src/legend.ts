@@ -4,6 +4,7 @@
 import type { Map as MLMap } from 'maplibre-gl';
 import { h } from './dom';
 import { onLangChange, t } from './i18n';
+import { roadsLegend } from './roads';
 
 const KEY = 'bw.legend.collapsed';
 
@@ -20,13 +21,15 @@ export function dockLegend(map: MLMap, legend: HTMLElement): void {
   });
   const dock = h('aside', { class: 'legend-dock', id: 'legend-dock', 'data-testid': 'legend-dock' }, h('div', { class: 'legend-dock-head' }, title, toggle));
   wrap.insertBefore(dock, legend);
-  dock.append(legend);
+  let roads = roadsLegend();
+  dock.append(legend, roads);
 
   const layout = (): void => {
     const empty = legend.childElementCount === 0;
     dock.hidden = empty;
     dock.classList.toggle('collapsed', collapsed);
     legend.hidden = collapsed;
+    roads.hidden = collapsed;
     title.textContent = t('legend.title');
     toggle.textContent = collapsed ? '»' : '«';
     toggle.title = t(collapsed ? 'legend.expand' : 'legend.collapse');
@@ -38,6 +41,12 @@ export function dockLegend(map: MLMap, legend: HTMLElement): void {
   };
   new MutationObserver(layout).observe(legend, { childList: true });
   new ResizeObserver(layout).observe(dock);
-  onLangChange(layout);
+  onLangChange(() => {
+    const fresh = roadsLegend();
+    (fresh as HTMLDetailsElement).open = (roads as HTMLDetailsElement).open;
+    roads.replaceWith(fresh);
+    roads = fresh;
+    layout();
+  });
   layout();
 }

@@ -6,7 +6,7 @@ import * as api from './api';
 import { Ctx, View, errorText, notice } from './app';
 import { h, option, replace } from './dom';
 import { currentLang, label, languages, onLangChange, setLang, t, type Lang } from './i18n';
-import { applyTileSettings, createMap, loadBasemap, tileSettings, whenLoaded } from './map';
+import { applyTileSettings, createMap, fitData, loadBasemap, tileSettings, whenLoaded } from './map';
 import { addRoads } from './roads';
 import { hotspotsView } from './hotspots';
 import { sectorsView } from './sectors';
@@ -142,6 +142,8 @@ async function main(): Promise<void> {
     const info = await api.collectionInfo('events');
     const iv = info.extent?.temporal?.interval?.[0];
     if (iv?.[0] && iv?.[1]) eventRange = { from: iv[0].slice(0, 10), to: iv[1].slice(0, 10) };
+    // The view starts on the events the user may see, within the covered region.
+    fitData(map, info.extent?.spatial?.bbox?.[0]);
   } catch (e) {
     toast(errorText(e), 'error');
   }

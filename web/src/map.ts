@@ -128,13 +128,39 @@ export function applyTileSettings(map: MLMap, s: TileSettings): void {
   map.setPaintProperty('background', 'background-color', on ? '#ffffff' : C.background);
 }
 
+/** COVERED is the region the deployment covers, [w, s, e, n]: the map
+ * opens on it and fits itself to data only within it. */
+export const COVERED: [number, number, number, number] = [60.5, 29.3, 75.5, 42.2];
+
+/** fitData fits the view to the data's extent bbox [w, s, e, n], clipped
+ * to the covered region, so that zooming in from there lands on data; it
+ * returns false and leaves the view when nothing of bbox lies inside. */
+export function fitData(map: MLMap, bbox: number[] | null | undefined, maxZoom = 9): boolean {
+  if (!bbox || bbox.length < 4 || !bbox.slice(0, 4).every(Number.isFinite)) return false;
+  const w = Math.max(bbox[0], COVERED[0]), s = Math.max(bbox[1], COVERED[1]);
+  const e = Math.min(bbox[2], COVERED[2]), n = Math.min(bbox[3], COVERED[3]);
+  if (!(w <= e && s <= n)) return false;
+  // A single point or a very small extent gets a few kilometres around it.
+  const m = 0.05;
+  const fit = (): void => {
+    map.fitBounds([[w - m, s - m], [e + m, n + m]], { padding: { top: 40, bottom: 40, right: 50, left: 50 }, maxZoom, duration: 0 });
+  };
+  fit();
+  // The legend dock may take its room from the map just after (the map
+  // keeps its centre and zoom then): fit again on a resize soon after.
+  const until = Date.now() + 3000;
+  const again = (): void => { if (Date.now() < until) fit(); };
+  map.once('resize', again);
+  return true;
+}
+
 /** createMap makes the map over the region; the basemap sources fill in with loadBasemap. */
 export function createMap(container: HTMLElement): MLMap {
   maplibregl.setWorkerUrl(__WORKER_URL__);
   const map = new maplibregl.Map({
     container,
     style: baseStyle(),
-    bounds: [[60.5, 29.3], [75.5, 42.2]],
+    bounds: [[COVERED[0], COVERED[1]], [COVERED[2], COVERED[3]]],
     transformRequest: (u) => api.tileRequest(u),
     // Panning and zooming out stop a little beyond the covered region, so the
     // data can never leave the view.

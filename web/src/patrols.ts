@@ -305,8 +305,10 @@ export function patrolsView(ctx: Ctx): View {
               h('span', { class: 'seq', style: `background:${color}` }, str(p.seq)),
               h('span', { class: 'eta' }, time(str(p.eta))),
               h('span', { class: 'reason' }, reasonOf(p) || '—'),
-              Number(p.dwell_min) ? h('span', { class: 'muted small' }, t('pat.minutes', { n: num(Number(p.dwell_min)) })) : null);
-          })) : null);
+              Number(p.dwell_min) ? h('span', { class: 'muted small' }, t('pat.minutes', { n: num(Number(p.dwell_min)) })) : null,
+              unmappedNote(p, 'leg_'));
+          })) : null,
+          own.length ? unmappedNote(lp, 'return_', true) : null);
       }));
   };
 
@@ -394,4 +396,18 @@ export function patrolsView(ctx: Ctx): View {
     activate() { active = true; setVisible(map, LAYERS, true); drawLegend(); },
     deactivate() { active = false; setVisible(map, LAYERS, false); },
   };
+}
+
+/** unmappedNote flags a leg of a plan (the way to a stop, prefix "leg_",
+ * or back to the base, "return_") that runs on synthetic tracks or
+ * inferred connectors, roads that are not mapped; null on mapped roads. */
+function unmappedNote(p: Props, prefix: string, back = false): HTMLElement | null {
+  if (p[prefix + 'unmapped'] !== true) return null;
+  const parts: string[] = [];
+  for (const kind of ['synthetic', 'inferred']) {
+    const km = Number(p[prefix + kind + '_km'] ?? 0);
+    if (km > 0) parts.push(t('pat.leg_' + kind, { km: num(km, 1) }));
+  }
+  return h('span', { class: 'leg-unmapped', 'data-testid': 'leg-unmapped', title: t('pat.leg_unmapped_title') },
+    '⚠ ' + t(back ? 'pat.leg_back' : 'pat.leg_way', { parts: parts.join(', ') }));
 }

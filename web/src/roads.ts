@@ -1,5 +1,7 @@
 import type { ExpressionSpecification, LayerSpecification, Map as MLMap } from 'maplibre-gl';
 import * as api from './api';
+import { h } from './dom';
+import { t } from './i18n';
 
 /** Colours of the road classes (OpenStreetMap highway values without _link). */
 export const ROAD_COLORS: Record<string, string> = {
@@ -72,4 +74,20 @@ export function addRoads(map: MLMap): void {
   });
   const before = map.getLayer('border-casing') ? 'border-casing' : undefined;
   for (const l of roadLayers()) map.addLayer(l, before);
+}
+
+/** roadsLegend is the legend of the road layers: mapped roads by class,
+ * inferred connectors dashed and synthetic tracks dotted, as drawn. */
+export function roadsLegend(): HTMLElement {
+  const line = (color: string, style: string, width: number): HTMLElement =>
+    h('span', { class: 'line-swatch', style: `border-top:${width}px ${style} ${color}` });
+  const row = (sw: HTMLElement, key: string, kind: string): HTMLElement =>
+    h('div', { class: 'legend-row', 'data-road': kind }, sw, h('span', {}, t(key)));
+  return h('details', { class: 'legend roads-legend', 'data-testid': 'roads-legend' },
+    h('summary', { class: 'legend-title' }, t('legend.roads')),
+    Object.entries(ROAD_COLORS).map(([cls, color]) =>
+      row(line(color, 'solid', cls === 'minor' || cls === 'tertiary' || cls === 'secondary' ? 2 : 4), `legend.road_${cls}`, cls)),
+    row(line(ROAD_KIND_COLORS.inferred, 'dashed', 2), 'legend.road_inferred', 'inferred'),
+    row(line(ROAD_KIND_COLORS.synthetic, 'dotted', 3), 'legend.road_synthetic', 'synthetic'),
+    h('div', { class: 'muted small' }, t('legend.roads_note')));
 }

@@ -128,7 +128,7 @@ function card(ctx: Ctx, cards: api.RouteCards, c: api.RouteCard, zone: string | 
       h('thead', {}, h('tr', {}, ...['seq', 'time', 'stay', 'place', 'dd', 'dms', 'mgrs'].map((k) => h('th', { scope: 'col' }, t(`card.col_${k}`))))),
       h('tbody', {},
         c.base ? row('', clock(c.depart, zone), '', t('card.base'), c.base) : null,
-        c.stops.map((s) => row(String(s.seq), clock(s.eta, zone), s.dwell_min ? t('pat.minutes', { n: num(s.dwell_min) }) : '', s.name, s.position)),
+        c.stops.map((s) => row(String(s.seq), clock(s.eta, zone), s.dwell_min ? t('pat.minutes', { n: num(s.dwell_min) }) : '', s.name + wayNote(s), s.position)),
         c.base ? row('', clock(c.return, zone), '', t('card.base_return'), c.base) : null)),
     h('footer', { class: 'muted small' }, t('card.footer')));
 }
@@ -158,4 +158,13 @@ export async function openRouteCards(ctx: Ctx, planId: string, zone?: string): P
   } catch (e) {
     replace(body, h('div', { class: 'notice notice-error', role: 'alert' }, errorText(e)));
   }
+}
+
+/** wayNote is the warning after a stop's place when the way there runs
+ * on synthetic tracks or inferred connectors (roads that are not mapped). */
+function wayNote(s: { way_synthetic_km?: number; way_inferred_km?: number }): string {
+  const parts: string[] = [];
+  if (s.way_synthetic_km) parts.push(t('pat.leg_synthetic', { km: num(s.way_synthetic_km, 1) }));
+  if (s.way_inferred_km) parts.push(t('pat.leg_inferred', { km: num(s.way_inferred_km, 1) }));
+  return parts.length ? ' — ⚠ ' + t('pat.leg_way', { parts: parts.join(', ') }) : '';
 }
