@@ -353,7 +353,7 @@ export function patrolsView(ctx: Ctx): View {
         h('div', { class: 'grid2' },
           h('label', { for: 'p-budget' }, t('pat.budget_h')),
           h('div', {}, h('input', { type: 'number', id: 'p-budget', min: 0.5, step: 0.5, value: s.budgetH, placeholder: t('pat.budget_default'), onchange: (e: Event) => { s.budgetH = (e.target as HTMLInputElement).value; } }), fieldError('budget_h')),
-          h('label', { for: 'p-shift-date' }, t('pat.shift')),
+          h('label', { for: 'p-shift-date' }, t('pat.shift_label')),
           h('div', {}, h('div', { class: 'row' },
             h('input', { type: 'date', id: 'p-shift-date', 'aria-label': t('pat.shift_date'), value: s.shiftDate, onchange: (e: Event) => { s.shiftDate = (e.target as HTMLInputElement).value; } }),
             h('input', { type: 'time', id: 'p-shift-start', 'aria-label': t('pat.shift_start'), value: s.shiftStart, onchange: (e: Event) => { s.shiftStart = (e.target as HTMLInputElement).value; } })),
