@@ -404,9 +404,9 @@ export function patrolsView(ctx: Ctx): View {
 function unmappedNote(p: Props, prefix: string, back = false): HTMLElement | null {
   if (p[prefix + 'unmapped'] !== true) return null;
   const parts: string[] = [];
-  for (const kind of ['synthetic', 'inferred']) {
+  for (const kind of ['synthetic', 'inferred'] as const) {
     const km = Number(p[prefix + kind + '_km'] ?? 0);
-    if (km > 0) parts.push(t('pat.leg_' + kind, { km: num(km, 1) }));
+    if (km > 0) parts.push(kind === 'synthetic' ? t('pat.leg_synthetic', { km: num(km, 1) }) : t('pat.leg_inferred', { km: num(km, 1) }));
   }
   return h('span', { class: 'leg-unmapped', 'data-testid': 'leg-unmapped', title: t('pat.leg_unmapped_title') },
     '⚠ ' + t(back ? 'pat.leg_back' : 'pat.leg_way', { parts: parts.join(', ') }));
