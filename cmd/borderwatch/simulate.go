@@ -151,7 +151,9 @@ func reportOsmAnd(ctx context.Context, client *http.Client, server, secret strin
 	q.Set("id", secret)
 	q.Set("lat", fmt.Sprintf("%.6f", p[1]))
 	q.Set("lon", fmt.Sprintf("%.6f", p[0]))
-	q.Set("timestamp", fmt.Sprint(time.Now().Unix()))
+	// Milliseconds, as Traccar Client sends them: two reports within one
+	// second are two fixes, not a duplicate of the first.
+	q.Set("timestamp", fmt.Sprint(time.Now().UnixMilli()))
 	q.Set("speed", fmt.Sprintf("%.1f", knots))
 	q.Set("bearing", fmt.Sprintf("%.0f", bearing))
 	q.Set("batt", fmt.Sprintf("%.0f", batt))
