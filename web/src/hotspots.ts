@@ -165,13 +165,17 @@ export function hotspotsView(ctx: Ctx): View {
     try {
       if (layer === 'cells') {
         const p = cellParams();
-        cells = await api.hotspotValues(p, f, ctrl.signal);
+        // After a change of the filters the view fits the cells holding
+        // events, so that answer comes with the cells' outlines; every
+        // other one without them, as the map draws the cells from tiles.
+        const fit = fitPending;
+        cells = fit ? await api.hotspots(p, f, ctrl.signal) : await api.hotspotValues(p, f, ctrl.signal);
         cellsErr = null;
         cellsURL = api.hotspotTilesURL(p, f);
         drawCells();
         // After a change of the filters, the view fits the cells holding
         // events: zooming in from there lands on data.
-        if (fitPending) {
+        if (fit) {
           fitPending = false;
           fitData(map, bboxOf(cells.features.filter((c) => Number(c.properties?.count ?? 0) > 0)));
         }
